@@ -1,0 +1,133 @@
+"""``NumpyBackend``: the op table flowkit's core calls when ``FLOWKIT_BACKEND=numpy``."""
+
+from __future__ import annotations
+
+import numpy as np
+from flowkit.backend import Backend
+from flowkit.device import as_device
+from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
+from flowkit.nn.parameter import Parameter
+
+from . import tensor as _t
+from .engine import Node
+from .tensor import CPU, NumpyTensor, _make, _op
+from .vjps import VJP
+
+
+class NumpyParameter(NumpyTensor, Parameter):
+    """A :class:`flowkit.nn.Parameter` on the numpy backend."""
+
+    __slots__ = ()
+
+
+def _check_device(device) -> None:
+    if device is not None and as_device(device).type != "cpu":
+        raise DeviceError(
+            f"the numpy backend has only the cpu device, not {device}; for CUDA run with "
+            "FLOWKIT_BACKEND=torch on a machine with a GPU"
+        )
+
+
+_op("mse_loss")
+_op("linear")
+_VJP_MSE = VJP["mse_loss"]
+_VJP_LINEAR = VJP["linear"]
+
+
+def _same_float_dtype(op: str, a: NumpyTensor, b: NumpyTensor) -> None:
+    if a._data.dtype is not b._data.dtype:
+        raise DTypeError(
+            f"{op}: input is {a.dtype!r} but target is {b.dtype!r}; convert the target with "
+            f".to({a.dtype!r})"
+        )
+    if a._data.dtype.kind != "f":
+        raise DTypeError(f"{op}: needs floating-point tensors, got {a.dtype!r}; call .float()")
+
+
+class NumpyBackend(Backend):
+    name = "numpy"
+    Tensor = NumpyTensor
+    Parameter = NumpyParameter
+
+    def __init__(self, device=None):
+        _check_device(device)
+        self.device = CPU
+
+    # -- creation
+    def from_numpy(self, array, device, requires_grad, share=False):
+        _check_device(device)
+        t = _make(array if share else np.array(array))
+        if requires_grad:
+            t.requires_grad = True
+        return t
+
+    def full(self, shape, value, dtype, device, requires_grad=False):
+        _check_device(device)
+        t = _make(np.full(shape, value, dtype.np))
+        if requires_grad:
+            t.requires_grad = True
+        return t
+
+    def make_parameter(self, data, requires_grad):
+        p = object.__new__(NumpyParameter)
+        p._data = data._data  # shares memory with `data`, as torch.nn.Parameter does
+        p._node = None
+        p._grad = None
+        p._rg = False
+        if requires_grad:
+            p.requires_grad = True
+        return p
+
+    # -- grad mode
+    def set_grad_enabled(self, mode):
+        _t.set_grad_enabled(mode)
+
+    # -- ops
+    def matmul(self, a, b):
+        if not isinstance(a, NumpyTensor):
+            raise TypeError(f"matmul: expected flowkit tensors, got {type(a).__name__}")
+        return _t._matmul(a, b)
+
+    def mse_loss(self, input, target, reduction):
+        a, b = input._data, target._data
+        if a.shape != b.shape:
+            raise ShapeError(
+                f"mse_loss: input has shape {shape_str(a.shape)} but target has shape "
+                f"{shape_str(b.shape)}; they must match (broadcasting them would silently "
+                "compare every prediction with every target). Reshape one of them"
+            )
+        _same_float_dtype("mse_loss", input, target)
+        diff = a - b
+        sq = diff * diff
+        if reduction == "none":
+            out, scale = sq, 1
+        elif reduction == "sum":
+            out, scale = sq.sum(), 1
+        else:  # "mean"
+            n = sq.size
+            out, scale = sq.sum() / n, 1.0 / n
+        if _t._grad_enabled and (input._rg or target._rg):
+            need = (input if input._rg else None, target if target._rg else None)
+            return _make(out, Node("mse_loss", _VJP_MSE, (diff, scale), need))
+        return _make(out)
+
+    def linear(self, x, weight, bias):
+        a, w = x._data, weight._data
+        if a.dtype is not w.dtype:
+            raise DTypeError(f"linear: input is {x.dtype!r} but the weight is {weight.dtype!r}; "
+                             f"convert the input with .to({weight.dtype!r})")
+        if a.ndim == 0 or a.shape[-1] != w.shape[1]:
+            raise ShapeError(
+                f"linear: input of shape {shape_str(a.shape)} does not fit a weight of shape "
+                f"{shape_str(w.shape)}: the input's last dimension must be in_features="
+                f"{w.shape[1]}"
+            )
+        out = a @ w.T
+        if bias is not None:
+            out += bias._data  # in place on a fresh array: no extra allocation
+        rg = x._rg or weight._rg or (bias is not None and bias._rg)
+        if _t._grad_enabled and rg:
+            need = (x if x._rg else None, weight if weight._rg else None,
+                    bias if bias is not None and bias._rg else None)
+            return _make(out, Node("linear", _VJP_LINEAR, (a, w), need))
+        return _make(out)

@@ -1,0 +1,58 @@
+"""flowkit: a OneFlow-style deep-learning API on pluggable backends.
+
+``import flowkit as flow`` and write OneFlow/PyTorch-style code; choose the backend with
+``FLOWKIT_BACKEND`` (``numpy``, the default, or ``torch``) and the device with ``FLOWKIT_DEVICE``.
+The backend is chosen once per process, on first use, never at import: importing flowkit with the
+numpy backend never imports torch.
+"""
+
+from __future__ import annotations
+
+from . import autograd, cuda, nn, optim
+from . import random as _random_module
+from ._creation import (
+    arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from ._functions import (
+    abs, add, allclose, cos, div, eq, exp, flatten, ge, gt, is_tensor, le, log, lt, matmul, mean,
+    mm, mul, ne, neg, numel, permute, pow, relu, reshape, sigmoid, sin, sqrt, square, squeeze, sub,
+    sum, tanh, transpose, unsqueeze,
+)
+from ._plugins import backends
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .device import device
+from .dtypes import (
+    bool, double, dtype, float, float16, float32, float64, half, int, int8, int16, int32, int64,
+    long, uint8,
+)
+from .errors import (
+    AutogradError, BackendError, DeviceError, DTypeError, FlowkitError, ShapeError,
+)
+from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
+
+__version__ = "0.1.0"
+
+
+def backend():
+    """The selected backend object (selecting it now if this is the first use).
+
+    Example:
+        >>> import flowkit as flow
+        >>> flow.backend().name in {b.name for b in flow.backends()}
+        True
+    """
+    from . import _plugins
+
+    return _plugins.get()
+
+
+def use_backend(name: str, device: str | None = None):
+    """Select the backend by name before first use (instead of ``FLOWKIT_BACKEND``)."""
+    from . import _plugins
+
+    return _plugins.select(name, device)
+
+
+random = _random_module

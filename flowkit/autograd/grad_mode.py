@@ -1,0 +1,82 @@
+"""``no_grad`` / ``enable_grad`` / ``set_grad_enabled``.
+
+The flag lives in the backend (numpy reads a module global per op, torch has its own), so these
+only tell the selected backend; ``is_grad_enabled`` keeps the core's copy of the flag.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .. import _plugins
+
+_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops record the graph for backward now."""
+    return _enabled
+
+
+def _set(mode: bool) -> None:
+    global _enabled
+    _enabled = bool(mode)
+    _plugins.get().set_grad_enabled(_enabled)
+
+
+class _GradModeContext:
+    _mode: bool
+
+    def __enter__(self):
+        self._prev = _enabled
+        _set(self._mode)
+        return self
+
+    def __exit__(self, *exc):
+        _set(self._prev)
+        return False
+
+    def __call__(self, fn):  # usable as a decorator, as in PyTorch
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):  # noqa: N801
+    """Context manager and decorator that stops recording the graph.
+
+    Example:
+        >>> import flowkit as flow
+        >>> x = flow.ones(2, requires_grad=True)
+        >>> with flow.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801
+    """Context manager and decorator that records the graph, even inside ``no_grad``."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801
+    """Switch recording on or off: as a call, or as a context manager for a block."""
+
+    def __init__(self, mode: bool):
+        self._prev = _enabled
+        self._mode = bool(mode)
+        _set(self._mode)  # takes effect at once, like torch.set_grad_enabled(False)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _set(self._prev)
+        return False

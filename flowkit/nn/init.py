@@ -1,0 +1,108 @@
+"""``flowkit.nn.init``: fill parameters in place from flowkit's generator.
+
+Values are drawn on the host from flowkit's seeded generator and copied in, so a seed gives the
+same initial weights on every backend and device.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import autograd
+from .. import random as _random
+from .._creation import tensor as _tensor
+from ..tensor import Tensor
+
+
+def _fill(t: Tensor, values: np.ndarray) -> Tensor:
+    with autograd.no_grad():
+        t.copy_(_tensor(values.astype(t.dtype.np), dtype=t.dtype, device=t.device))
+    return t
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for an activation (PyTorch's table)."""
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def _fans(t: Tensor) -> tuple[int, int]:
+    shape = tuple(t.shape)
+    if len(shape) < 2:
+        raise ValueError(
+            f"fan in/out need a tensor with at least 2 dimensions, got shape {shape}"
+        )
+    receptive = 1
+    for s in shape[2:]:
+        receptive *= s
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Fill with values drawn uniformly from ``[a, b)``.
+
+    Example:
+        >>> import flowkit as flow
+        >>> w = flow.nn.init.uniform_(flow.zeros(3), -1.0, 1.0)
+        >>> bool((w >= -1).all()), bool((w < 1).all())
+        (True, True)
+    """
+    return _fill(tensor, _random.generator().uniform(a, b, tuple(tensor.shape)))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill with values drawn from N(mean, std²)."""
+    return _fill(tensor, _random.generator().normal(mean, std, tuple(tensor.shape)))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with ``val``."""
+    with autograd.no_grad():
+        tensor.fill_(val)
+    return tensor
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    fan_in, fan_out = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
+    """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``."""
+    fan = _fans(tensor)[0 if mode == "fan_in" else 1]
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
+    fan = _fans(tensor)[0 if mode == "fan_in" else 1]
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))

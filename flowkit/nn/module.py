@@ -1,0 +1,308 @@
+"""``flowkit.nn.Module``: the base class of every layer and model, as in PyTorch.
+
+Parameters, buffers and sub-modules are kept in ordered registries (for ``parameters()``,
+``state_dict()``, the repr) *and* in the instance ``__dict__``, so reading ``self.w`` in
+``forward`` is a plain attribute lookup rather than a ``__getattr__`` fallback on every step.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Iterator, NamedTuple
+
+from ..errors import ShapeError, shape_str
+from ..tensor import Tensor
+from .parameter import Parameter
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+def _addindent(s: str, n: int) -> str:
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
+
+
+class Module:
+    """Base class for layers and models: subclass it, create parameters and sub-modules in
+    ``__init__``, compute in ``forward``. Plain attributes (``self.lr = 0.01``) stay plain.
+
+    Example:
+        >>> import flowkit as flow
+        >>> class Line(flow.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.w = flow.nn.Parameter(flow.ones(2, 1))
+        ...         self.lr = 0.01
+        ...     def forward(self, x):
+        ...         return flow.matmul(x, self.w)
+        >>> m = Line()
+        >>> [name for name, _ in m.named_parameters()], m.lr
+        (['w'], 0.01)
+        >>> m(flow.ones(1, 2))
+        tensor([[2.]], dtype=flowkit.float32, grad_fn=<MatmulBackward>)
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_non_persistent"] = set()
+        d["_modules"] = OrderedDict()
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ registration
+    def _registries(self, name: str):
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() was called; call "
+                "super().__init__() first in your __init__"
+            )
+        return d["_parameters"], d["_buffers"], d["_modules"]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        if isinstance(value, (Parameter, Module)):
+            params, buffers, modules = self._registries(name)
+            for reg in (params, buffers, modules):
+                reg.pop(name, None)
+            (params if isinstance(value, Parameter) else modules)[name] = value
+        elif "_parameters" in d:
+            for reg, allowed, what in ((d["_parameters"], (), "a Parameter"),
+                                       (d["_modules"], (), "a Module"),
+                                       (d["_buffers"], (Tensor,), "a tensor")):
+                if name in reg:
+                    if value is not None and not isinstance(value, allowed):
+                        raise TypeError(f"cannot assign {type(value).__name__} to {name!r}: it is "
+                                        f"registered, so it takes {what} or None")
+                    reg[name] = value
+                    break
+        d[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        for reg in ("_parameters", "_buffers", "_modules"):
+            self.__dict__.get(reg, {}).pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or ``None``, a declared-but-absent parameter) as ``name``."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got "
+                            f"{type(param).__name__}; wrap it with flowkit.nn.Parameter(...)")
+        self._registries(name)[0][name] = param
+        self.__dict__[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register a tensor that is state but not a parameter (running means, masks...)."""
+        _, buffers, _ = self._registries(name)
+        buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+        self.__dict__[name] = tensor
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        self._registries(name)[2][name] = module
+        self.__dict__[name] = module
+
+    register_module = add_module
+
+    # ------------------------------------------------------------------ traversal
+    def named_modules(self, memo=None, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, m in self._modules.items():
+            if m is not None:
+                yield from m.named_modules(memo, prefix + ("." if prefix else "") + name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, m in self._modules.items():
+            if m is not None:
+                yield name, m
+
+    def children(self) -> Iterator[Module]:
+        for _, m in self.named_children():
+            yield m
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        """``(name, parameter)`` pairs, sub-modules' as ``"layer.weight"``; shared ones once."""
+        seen = set()
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mprefix, m in mods:
+            for name, p in m._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield mprefix + ("." if mprefix else "") + name, p
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mprefix, m in mods:
+            for name, b in m._buffers.items():
+                if b is not None:
+                    yield mprefix + ("." if mprefix else "") + name, b
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn) -> Module:
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # ------------------------------------------------------------------ modes and devices
+    def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.zero_()
+
+    def to(self, *args, **kwargs) -> Module:
+        """Move (or cast) every parameter and buffer in place; parameters keep their identity,
+        so an optimizer built before ``to()`` still updates them."""
+        from .. import autograd
+
+        with autograd.no_grad():
+            for m in self.modules():
+                for p in m._parameters.values():
+                    if p is not None:
+                        p.data = p.data.to(*args, **kwargs)
+                        if p.grad is not None:
+                            p.grad = p.grad.to(*args, **kwargs)
+                for name, b in list(m._buffers.items()):
+                    if b is not None:
+                        m._buffers[name] = m.__dict__[name] = b.to(*args, **kwargs)
+        return self
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Module:
+        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int)
+                       else device)
+
+    def float(self) -> Module:
+        from .. import dtypes
+
+        return self.to(dtypes.float32)
+
+    def double(self) -> Module:
+        from .. import dtypes
+
+        return self.to(dtypes.float64)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Parameters and persistent buffers by dotted name (detached, sharing memory)."""
+        out = OrderedDict() if destination is None else destination
+        for mprefix, m in self.named_modules(prefix=prefix.rstrip(".")):
+            dot = mprefix + ("." if mprefix else "")
+            for name, p in m._parameters.items():
+                if p is not None:
+                    out[dot + name] = p if keep_vars else p.detach()
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent:
+                    out[dot + name] = b if keep_vars else b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy values from ``state_dict`` into this module's parameters and buffers.
+
+        With ``strict=True`` (the default) missing or unexpected keys are an error that lists
+        them; a shape mismatch is always an error. Returns ``(missing_keys, unexpected_keys)``.
+        """
+        from .. import autograd
+
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        mismatched = []
+        for k, target in own.items():
+            if k in state_dict:
+                v = state_dict[k]
+                vshape = tuple(v.shape) if hasattr(v, "shape") else ()
+                if tuple(target.shape) != vshape:
+                    mismatched.append(f"{k}: checkpoint {shape_str(vshape)}, model "
+                                      f"{shape_str(target.shape)}")
+        if mismatched:
+            raise ShapeError("load_state_dict: shapes differ for " + "; ".join(mismatched))
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append("missing keys: " + ", ".join(missing))
+            if unexpected:
+                parts.append("unexpected keys: " + ", ".join(unexpected))
+            raise KeyError(
+                f"load_state_dict into {type(self).__name__}: " + "; ".join(parts)
+                + ". Pass strict=False to load the matching keys only"
+            )
+        with autograd.no_grad():
+            for k, target in own.items():
+                if k in state_dict:
+                    target.copy_(state_dict[k])
+        return _IncompatibleKeys(missing, unexpected)
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        return ""
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({k}): " + _addindent(repr(m), 2) for k, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        s = self._get_name() + "("
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                s += extra_lines[0]
+            else:
+                s += "\n  " + "\n  ".join(lines) + "\n"
+        return s + ")"
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()))

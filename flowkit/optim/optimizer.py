@@ -1,0 +1,160 @@
+"""``flowkit.optim.Optimizer``: parameter groups, per-parameter state, ``zero_grad``/``step``.
+
+The class owns the state; the arithmetic is a kernel chosen once, at construction, through the
+``flowkit_select_optimizer_kernel`` hook (a backend's fused/vectorised update), falling back to
+the reference function in :mod:`flowkit.optim._functional`. ``step()`` never calls a hook.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Callable, Iterable
+
+from .. import _plugins
+from ..tensor import Tensor
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class of the optimizers (PyTorch's interface).
+
+    Args:
+        params: an iterable of tensors, or of dicts (parameter groups) with a ``"params"`` key and
+            per-group settings.
+        defaults: the default settings of a group.
+    """
+
+    algorithm: str = ""  # the name the kernel hook receives ("sgd", "adam", "adamw")
+
+    def __init__(self, params: Iterable, defaults: dict[str, Any]):
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: params must be an iterable of tensors (e.g. "
+                "model.parameters() or [w]), got a single tensor; wrap it in a list"
+            )
+        self.defaults = defaults
+        self.state: dict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError(
+                f"{type(self).__name__} got an empty parameter list: nothing to optimize. Did "
+                "the model create its parameters (as nn.Parameter) before .parameters() was "
+                "called, or was a generator used up already?"
+            )
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+        self._kernel = self._select_kernel()
+
+    def _select_kernel(self) -> Callable:
+        backend = _plugins.get()
+        kernel = _plugins.plugin_manager().hook.flowkit_select_optimizer_kernel(
+            backend=backend, optimizer=self.algorithm,
+            hyperparams={k: v for k, v in self.param_groups[0].items() if k != "params"},
+        )
+        return kernel or self._reference
+
+    _reference: Callable  # set by each optimizer class: its function in _functional
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        if not isinstance(group, dict):
+            raise TypeError(f"a param group must be a dict, got {type(group).__name__}")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"{type(self).__name__} can only optimize flowkit tensors, but parameter {i} "
+                    f"is {type(p).__name__}; pass model.parameters() or a list of tensors"
+                )
+            if not p.is_leaf:
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {i} is not a leaf tensor (it was computed "
+                    "from others); optimize the leaves, e.g. a Parameter or tensor.detach()"
+                    ".requires_grad_()"
+                )
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        for k, v in self.defaults.items():
+            if v is required and k not in group:
+                raise ValueError(f"{type(self).__name__}: parameter group needs {k!r}")
+            group.setdefault(k, v)
+        group["params"] = params
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients (``None`` by default, as PyTorch does since 2.0)."""
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad.zero_()
+
+    def step(self, closure: Callable | None = None):
+        raise NotImplementedError
+
+    def _closure_loss(self, closure):
+        if closure is None:
+            return None
+        from .. import autograd
+
+        with autograd.enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ state dicts
+    def state_dict(self) -> dict[str, Any]:
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``."""
+        index: dict[int, int] = {}
+        groups = []
+        for g in self.param_groups:
+            ids = []
+            for p in g["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"load_state_dict: the checkpoint has {len(groups)} parameter groups, this "
+                f"optimizer has {len(self.param_groups)}"
+            )
+        by_index = {}
+        for saved, own in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(
+                    "load_state_dict: a parameter group's size differs from the checkpoint's "
+                    f"({len(saved['params'])} saved, {len(own['params'])} here)"
+                )
+            for i, p in zip(saved["params"], own["params"]):
+                by_index[i] = p
+            own.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = defaultdict(dict)
+        for i, s in state_dict["state"].items():
+            p = by_index[int(i)]
+            self.state[p] = {k: (v.to(p.device).clone() if isinstance(v, Tensor) else v)
+                             for k, v in s.items()}
+
+    def __repr__(self) -> str:
+        s = type(self).__name__ + " ("
+        for i, g in enumerate(self.param_groups):
+            s += f"\nParameter Group {i}"
+            for k in sorted(g):
+                if k != "params":
+                    s += f"\n    {k}: {g[k]}"
+        return s + "\n)"
