@@ -1,0 +1,1 @@
+"""Testing helpers: the docs-as-tests runner (:mod:`flowkit.testing.docs`)."""

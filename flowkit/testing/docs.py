@@ -1,0 +1,380 @@
+"""Docs pages as programs and as tests, on Sybil.
+
+A page is markdown (mkdocs-material). Its conventions:
+
+* Every ```` ```python ```` or ```` ```py ```` fence runs (attributes such as ``title="..."`` are
+  allowed). The blocks of a page share one namespace, top to bottom, like a reader's session;
+  ``__name__`` is ``"__main__"``.
+* A ```` ```text ```` fence right after a code block is that block's expected output. It is
+  written by ``flowkit docs regen`` from the numpy backend's run, never by hand, and checked on
+  every backend.
+* Invisible HTML comments give rules:
+  ``<!-- run: raises=ShapeError -->`` before a code block: it must raise that error; the message
+  (``ShapeError: ...``) is its output. ``<!-- run: requires=cuda -->``: skipped, with the reason,
+  where CUDA is unavailable.
+  ``<!-- output: rtol=1e-4 atol=0 below=1e-9 ignore="[0-9.]+ s" head=5 tail=2 -->`` before an
+  output block: numbers compare within ``atol + rtol*|expected|``; numbers whose expected and
+  actual magnitudes are both under ``below`` match; text matching the ``ignore`` regex is not
+  compared; ``head``/``tail`` keep only the first/last lines (regen writes a ``...`` line
+  between them). Everything else must match exactly. A ``device='cuda:N'`` in an actual output is
+  dropped before comparing, so one page serves CPU and GPU runs.
+  ``<!-- page: report=l -->`` anywhere: ``flowkit examples`` reports ``float(l)`` (final loss).
+
+Sybil does the document model, the lexing of fences and comments, the shared namespace and the
+pytest items (one per code block); this module adds the pairing of code with its output, the
+rules, and the runners used by ``flowkit examples`` and ``flowkit docs regen``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import re
+import shlex
+import sys
+import time
+import traceback
+import unittest
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sybil import Document, Region, Sybil
+from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer, RawFencedCodeBlockLexer
+
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+REGEN_HINT = "regenerate the outputs with `flowkit docs regen` (they come from the numpy backend)"
+
+_FENCES = RawFencedCodeBlockLexer(
+    info_pattern=re.compile(r"(?P<info>[^\n]*)$\n", re.MULTILINE),
+    mapping={"info": "info", "source": "source"},
+)
+_COMMENTS = DirectiveInHTMLCommentLexer(directive=r"run|output|page", arguments=r"[^\n]*?")
+_CODE_INFO = re.compile(r"^(python|py)(\s|\{|$)")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?\b(?:nan|inf)\b")
+_CUDA_DEVICE = re.compile(r",\s*device='cuda:\d+'")
+
+
+def _parse_args(text: str) -> dict[str, str]:
+    out = {}
+    for tok in shlex.split(text.strip().rstrip("-").strip()):
+        key, _, value = tok.partition("=")
+        out[key] = value
+    return out
+
+
+@dataclass
+class OutputRules:
+    rtol: float = 0.0
+    atol: float = 0.0
+    below: float | None = None
+    ignore: re.Pattern | None = None
+    head: int | None = None
+    tail: int | None = None
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> OutputRules:
+        known = {"rtol", "atol", "below", "ignore", "head", "tail"}
+        unknown = set(args) - known
+        if unknown:
+            raise ValueError(f"unknown output rule(s) {sorted(unknown)}; known: {sorted(known)}")
+        return cls(
+            rtol=float(args.get("rtol", 0)), atol=float(args.get("atol", 0)),
+            below=float(args["below"]) if "below" in args else None,
+            ignore=re.compile(args["ignore"]) if "ignore" in args else None,
+            head=int(args["head"]) if "head" in args else None,
+            tail=int(args["tail"]) if "tail" in args else None,
+        )
+
+
+@dataclass
+class Step:
+    """One code block, with its directives and its expected output (if any)."""
+
+    index: int
+    source: str
+    line: int
+    raises: str | None = None
+    requires: str | None = None
+    expected: str | None = None
+    rules: OutputRules = field(default_factory=OutputRules)
+    output_span: tuple[int, int] | None = None  # where the expected text sits in the page
+    code_end: int = 0  # end of the code fence (where regen inserts a new output block)
+
+
+# --------------------------------------------------------------------------- comparing outputs
+def _normalise(text: str) -> str:
+    text = _CUDA_DEVICE.sub("", text)
+    return "\n".join(line.rstrip() for line in text.strip("\n").split("\n"))
+
+
+def elide(text: str, rules: OutputRules) -> str:
+    """The text regen writes: only the ``head`` first / ``tail`` last lines if asked."""
+    lines = text.split("\n")
+    if rules.head is None and rules.tail is None:
+        return text
+    h, t = rules.head or 0, rules.tail or 0
+    if len(lines) <= h + t:
+        return text
+    return "\n".join(lines[:h] + ["..."] + (lines[-t:] if t else []))
+
+
+def compare(expected: str, actual: str, rules: OutputRules) -> str | None:
+    """``None`` if ``actual`` matches ``expected`` under ``rules``, else a description."""
+    exp, act = _normalise(expected), elide(_normalise(actual), rules)
+    if rules.ignore is not None:
+        exp, act = rules.ignore.sub("<ignored>", exp), rules.ignore.sub("<ignored>", act)
+    if exp == act:
+        return None
+    e_parts, a_parts = _NUMBER.split(exp), _NUMBER.split(act)
+    e_nums, a_nums = _NUMBER.findall(exp), _NUMBER.findall(act)
+    if e_parts != a_parts or len(e_nums) != len(a_nums):
+        return _diff(exp, act, "the text differs")
+    for i, (e, a) in enumerate(zip(e_nums, a_nums)):
+        if e == a:
+            continue
+        ev, av = float(e), float(a)
+        if rules.below is not None and abs(ev) < rules.below and abs(av) < rules.below:
+            continue
+        if math.isfinite(ev) and abs(av - ev) <= rules.atol + rules.rtol * abs(ev):
+            continue
+        return _diff(exp, act, f"number {i + 1}: expected {e}, got {a} (rules: rtol="
+                               f"{rules.rtol}, atol={rules.atol}, below={rules.below})")
+    return None
+
+
+def _diff(exp: str, act: str, why: str) -> str:
+    import difflib
+
+    d = "\n".join(difflib.unified_diff(exp.split("\n"), act.split("\n"), "expected (page)",
+                                       "actual", lineterm=""))
+    return f"output does not match the page: {why}\n{d}"
+
+
+# --------------------------------------------------------------------------- parsing a page
+def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
+    """The code steps of a page and its page-level options."""
+    text = document.text
+    events = []
+    for r in _FENCES(document):
+        events.append(("fence", r))
+    for r in _COMMENTS(document):
+        events.append(("comment", r))
+    events.sort(key=lambda e: e[1].start)
+    steps: list[Step] = []
+    page: dict[str, str] = {}
+    pending: dict[str, dict[str, str]] = {}
+    last_end = 0
+    awaiting_output: Step | None = None
+    for kind, r in events:
+        gap = text[last_end:r.start]
+        if gap.strip():  # prose in between: comments collected so far no longer apply
+            pending = {}
+            awaiting_output = None
+        if kind == "comment":
+            args = _parse_args(r.lexemes["arguments"])
+            if r.lexemes["directive"] == "page":
+                page.update(args)
+            else:
+                pending[r.lexemes["directive"]] = args
+            last_end = text.index("-->", r.end) + 3  # Sybil's region stops before the "-->"
+            continue
+        info = r.lexemes["info"].strip()
+        if _CODE_INFO.match(info):
+            run = pending.get("run", {})
+            unknown = set(run) - {"raises", "requires"}
+            if unknown:
+                raise ValueError(f"{document.path}: unknown run option(s) {sorted(unknown)}")
+            line = text.count("\n", 0, r.start) + 2  # first line of code
+            step = Step(len(steps), str(r.lexemes["source"]), line, run.get("raises"),
+                        run.get("requires"), code_end=r.end)
+            step.region = r  # type: ignore[attr-defined]
+            steps.append(step)
+            awaiting_output = step
+        elif info == "text" and awaiting_output is not None:
+            src = r.lexemes["source"]
+            awaiting_output.expected = str(src)
+            start = r.start + src.offset
+            awaiting_output.output_span = (start, start + len(src))
+            awaiting_output.rules = OutputRules.from_args(pending.get("output", {}))
+            awaiting_output.region_end = r.end  # type: ignore[attr-defined]
+            awaiting_output = None
+        else:
+            awaiting_output = None
+        pending = {}
+        last_end = r.end
+    return steps, page
+
+
+# --------------------------------------------------------------------------- running a step
+@dataclass
+class PageStats:
+    blocks_run: int = 0
+    outputs_checked: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+    outputs: dict[int, str] = field(default_factory=dict)
+
+
+UPDATE_MODE = False  # set by regen: record outputs instead of checking them
+
+
+def _cuda_available() -> bool:
+    import flowkit
+
+    return flowkit.cuda.is_available()
+
+
+def run_step(step: Step, namespace: dict, path: str) -> None:
+    """Run one code block in the page's namespace and check its output; raises on failure."""
+    __tracebackhide__ = True
+    stats: PageStats = namespace.setdefault("__flowkit_stats__", PageStats())
+    namespace.setdefault("__name__", "__main__")
+    if step.requires == "cuda" and not _cuda_available():
+        stats.skipped += 1
+        raise unittest.SkipTest("needs CUDA (run with FLOWKIT_BACKEND=torch on a GPU machine)")
+    code = compile("\n" * (step.line - 1) + step.source, path, "exec")
+    buf = io.StringIO()
+    error = None
+    with contextlib.redirect_stdout(buf):
+        try:
+            exec(code, namespace)
+        except Exception as exc:  # noqa: BLE001 - judged below against the page's rule
+            error = exc
+    stats.blocks_run += 1
+    out = buf.getvalue()
+    if error is not None:
+        if step.raises is None or type(error).__name__ != step.raises:
+            tb = "".join(traceback.format_exception(error))
+            raise AssertionError(f"{path}:{step.line}: the block raised\n{tb}") from None
+        out += f"{type(error).__name__}: {error}\n"
+    elif step.raises is not None:
+        raise AssertionError(f"{path}:{step.line}: the block should raise {step.raises} "
+                             "(<!-- run: raises=... -->) but did not")
+    stats.outputs[step.index] = out
+    if UPDATE_MODE:
+        return
+    if step.expected is None:
+        if out.strip():
+            raise AssertionError(
+                f"{path}:{step.line}: the block printed output but the page has no ```text "
+                f"block after it; {REGEN_HINT}\n--- printed ---\n{out}"
+            )
+        return
+    problem = compare(step.expected, out, step.rules)
+    if problem is not None:
+        raise AssertionError(f"{path}:{step.line}: {problem}\n({REGEN_HINT} if the change is "
+                             "intended)")
+    stats.outputs_checked += 1
+
+
+class PageParser:
+    """The Sybil parser: one region (one pytest item) per code block with its output."""
+
+    def __call__(self, document: Document):
+        steps, page = parse_steps(document)
+        document.namespace["__flowkit_page__"] = page
+        document.namespace["__flowkit_steps__"] = steps
+        path = document.path
+        for step in steps:
+            start = step.region.start  # type: ignore[attr-defined]
+            end = getattr(step, "region_end", step.region.end)  # type: ignore[attr-defined]
+            yield Region(start, end, parsed=step,
+                         evaluator=lambda ex: run_step(ex.parsed, ex.namespace, path))
+
+
+def sybil(path: str | os.PathLike = DOCS_DIR) -> Sybil:
+    """The Sybil configuration for the docs pages (used by the root ``conftest.py``)."""
+    return Sybil(parsers=[PageParser()], path=str(path), patterns=["*.md"], name="docs")
+
+
+def pages(root: Path = DOCS_DIR) -> list[Path]:
+    """Every docs page that contains a runnable block."""
+    return sorted(p for p in root.rglob("*.md") if re.search(r"^\s*```(python|py)\b",
+                                                            p.read_text("utf-8"), re.M))
+
+
+# --------------------------------------------------------------------------- whole pages
+def run_page(path: Path) -> dict:
+    """Run every block of ``path`` in this process; a JSON-able summary."""
+    doc = Document.parse(str(path), PageParser())
+    t0 = time.perf_counter()
+    failures = []
+    for example in doc.examples():
+        try:
+            example.evaluate()
+        except unittest.SkipTest:
+            pass
+        except AssertionError as exc:
+            failures.append(str(exc))
+    elapsed = time.perf_counter() - t0
+    ns = doc.namespace
+    stats: PageStats = ns.get("__flowkit_stats__", PageStats())
+    report = None
+    expr = ns.get("__flowkit_page__", {}).get("report")
+    if expr:
+        try:
+            report = float(eval(expr, ns))  # noqa: S307 - an expression the page itself names
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"page report {expr!r} failed: {exc}")
+    import flowkit
+
+    return {
+        "page": str(path), "backend": flowkit.backend().name,
+        "device": str(flowkit.backend().device), "blocks": len(ns.get("__flowkit_steps__", [])),
+        "blocks_run": stats.blocks_run, "outputs_checked": stats.outputs_checked,
+        "skipped": stats.skipped, "failures": failures, "report": report, "seconds": elapsed,
+        "outputs": {str(k): v for k, v in stats.outputs.items()},
+    }
+
+
+def regen_page(path: Path) -> bool:
+    """Rewrite the expected outputs of ``path`` from this process's run. True if it changed."""
+    global UPDATE_MODE
+    UPDATE_MODE = True
+    try:
+        result = run_page(path)
+    finally:
+        UPDATE_MODE = False
+    if result["failures"]:
+        raise RuntimeError(f"{path}: cannot regenerate, the page fails:\n"
+                           + "\n".join(result["failures"]))
+    text = path.read_text("utf-8")
+    doc = Document(text, str(path))
+    steps, _ = parse_steps(doc)
+    edits = []  # (start, end, replacement), applied from the end backwards
+    for step in steps:
+        out = result["outputs"].get(str(step.index))
+        if out is None:
+            continue  # skipped (needs CUDA): keep what the page has
+        body = elide(_normalise(out), step.rules) if out.strip() else ""
+        if step.output_span is not None:
+            edits.append((*step.output_span, body + "\n" if body else ""))
+        elif body:
+            edits.append((step.code_end, step.code_end, f"\n\n```text\n{body}\n```"))
+    new = text
+    for start, end, rep in sorted(edits, reverse=True):
+        new = new[:start] + rep + new[end:]
+    if new != text:
+        path.write_text(new, "utf-8")
+    return new != text
+
+
+def _main(argv: list[str]) -> int:
+    """Child-process entry: ``python -m flowkit.testing.docs run|regen PAGE``."""
+    cmd, page = argv[0], Path(argv[1])
+    if cmd == "run":
+        print(json.dumps(run_page(page)))
+        return 0
+    if cmd == "regen":
+        changed = regen_page(page)
+        print(json.dumps({"page": str(page), "changed": changed}))
+        return 0
+    print(f"unknown command {cmd!r}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
