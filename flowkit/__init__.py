@@ -20,6 +20,8 @@ from ._functions import (
     sum, tanh, transpose, unsqueeze,
 )
 from ._plugins import backends
+from ._plugins import register as register_plugin
+from ._plugins import unregister as unregister_plugin
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
 from .dtypes import (

@@ -68,6 +68,11 @@ def register(plugin: object, name: str | None = None) -> None:
     plugin_manager().register(plugin, name=name)
 
 
+def unregister(name: str) -> None:
+    """Remove a plugin registered by hand (or by entry point) from this process."""
+    plugin_manager().unregister(name=name)
+
+
 def _specs() -> dict[str, tuple[BackendSpec, str]]:
     pm = plugin_manager()
     found: dict[str, tuple[BackendSpec, str]] = {}
