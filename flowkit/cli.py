@@ -100,13 +100,14 @@ def cmd_examples(args) -> int:
 def _print_row(r: dict, header: bool) -> None:
     if header:
         print(f"{'page':<34} {'backend':<8} {'device':<7} {'blocks':>6} {'checked':>7} "
-              f"{'final loss':>11} {'time':>7}  status")
-    loss = "-" if r.get("report") is None else f"{r['report']:.3g}"
+              f"{'final loss':>11} {'result':<16} {'time':>7}  status")
+    loss = "-" if r.get("loss") is None else f"{r['loss']:.3g}"
+    result = "-" if not r.get("result") else str(r["result"])
     status = "ok" if not r.get("failures") else "FAILED"
     if r.get("skipped"):
         status += f" ({r['skipped']} skipped: no CUDA)"
     print(f"{r['page']:<34} {r['backend']:<8} {r.get('device', '-'):<7} "
-          f"{r.get('blocks_run', 0):>6} {r.get('outputs_checked', 0):>7} {loss:>11} "
+          f"{r.get('blocks_run', 0):>6} {r.get('outputs_checked', 0):>7} {loss:>11} {result:<16} "
           f"{r.get('seconds', 0):>6.2f}s  {status}", flush=True)
 
 

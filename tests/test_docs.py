@@ -103,7 +103,7 @@ def test_unknown_rule_is_an_error():
 # --------------------------------------------------------------------------- stale pages
 PAGE = """# A page
 
-<!-- page: report=v -->
+<!-- page: loss=v -->
 
 ```python
 v = 1.5
@@ -132,7 +132,7 @@ def _page(tmp_path, output: str) -> Path:
 def test_a_correct_page_passes_and_reports(tmp_path):
     r = docs.run_page(_page(tmp_path, "```text\n3.0\n```"))
     assert r["failures"] == []
-    assert (r["blocks_run"], r["outputs_checked"], r["report"]) == (2, 2, 1.5)
+    assert (r["blocks_run"], r["outputs_checked"], r["loss"]) == (2, 2, 1.5)
 
 
 def test_stale_output_fails(tmp_path):

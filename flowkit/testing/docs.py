@@ -18,7 +18,8 @@ A page is markdown (mkdocs-material). Its conventions:
   compared; ``head``/``tail`` keep only the first/last lines (regen writes a ``...`` line
   between them). Everything else must match exactly. A ``device='cuda:N'`` in an actual output is
   dropped before comparing, so one page serves CPU and GPU runs.
-  ``<!-- page: report=l -->`` anywhere: ``flowkit examples`` reports ``float(l)`` (final loss).
+  ``<!-- page: loss=l result=model.w -->`` anywhere: ``flowkit examples`` reports ``float(l)`` as
+  the page's final loss and the values of ``model.w`` (rounded to 4 places) as its result.
 
 Sybil does the document model, the lexing of fences and comments, the shared namespace and the
 pytest items (one per code block); this module adds the pairing of code with its output, the
@@ -312,20 +313,25 @@ def run_page(path: Path) -> dict:
     elapsed = time.perf_counter() - t0
     ns = doc.namespace
     stats: PageStats = ns.get("__flowkit_stats__", PageStats())
-    report = None
-    expr = ns.get("__flowkit_page__", {}).get("report")
-    if expr:
+    report = {}
+    for key, expr in ns.get("__flowkit_page__", {}).items():
         try:
-            report = float(eval(expr, ns))  # noqa: S307 - an expression the page itself names
+            value = eval(expr, ns)  # noqa: S307 - an expression the page itself names
+            if key == "loss":
+                report[key] = float(value)
+            else:
+                arr = value.numpy() if hasattr(value, "numpy") else value
+                report[key] = [round(float(v), 4) for v in __import__("numpy").ravel(arr)]
         except Exception as exc:  # noqa: BLE001
-            failures.append(f"page report {expr!r} failed: {exc}")
+            failures.append(f"page report {key}={expr!r} failed: {exc}")
     import flowkit
 
     return {
         "page": str(path), "backend": flowkit.backend().name,
         "device": str(flowkit.backend().device), "blocks": len(ns.get("__flowkit_steps__", [])),
         "blocks_run": stats.blocks_run, "outputs_checked": stats.outputs_checked,
-        "skipped": stats.skipped, "failures": failures, "report": report, "seconds": elapsed,
+        "skipped": stats.skipped, "failures": failures, "loss": report.get("loss"),
+        "result": report.get("result"), "seconds": elapsed,
         "outputs": {str(k): v for k, v in stats.outputs.items()},
     }
 
