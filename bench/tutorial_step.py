@@ -1,8 +1,9 @@
 """Benchmark: one training step of the tutorial (backprop_and_optimizer), flowkit vs its baselines.
 
 The step is the tutorial's: ``y_pred = model(x)`` (a Module whose forward is
-``flow.matmul(x, self.w)``), ``l = MSELoss(reduction="sum")(y_pred, y)``, ``optimizer.zero_grad()``,
-``l.backward()``, ``optimizer.step()`` with ``SGD(params, 0.01)``, 500 steps per repeat.
+``flow.matmul(x, self.w)``), ``l = MSELoss(reduction="sum")(y_pred, y)``,
+``optimizer.zero_grad()``, ``l.backward()``, ``optimizer.step()`` with ``SGD(params, 0.01)``,
+500 steps per repeat.
 
 A process has one backend, so each backend runs in its own child process, and its baselines run in
 that same child, interleaved with the flowkit loop (flowkit, baseline, baseline, flowkit, ...), so
@@ -39,12 +40,16 @@ import numpy as np
 
 STEPS = 500
 LR = 0.01
-REPEATS = 15
+REPEATS = 21
 X = [[1, 2], [2, 3], [4, 6], [3, 1]]
 Y = [[8], [13], [26], [9]]
 NUMPY_TARGET_US = 40.0
 TORCH_TARGET_RATIO = 1.1
 CHILD_TIMEOUT_S = 150
+
+
+def _oneline(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def initial_w() -> np.ndarray:
@@ -60,21 +65,21 @@ def initial_w() -> np.ndarray:
 def flowkit_loop(model, loss, optimizer, x, y, steps):
     for _ in range(steps):
         y_pred = model(x)
-        l = loss(y_pred, y)
+        lv = loss(y_pred, y)
         optimizer.zero_grad()
-        l.backward()
+        lv.backward()
         optimizer.step()
-    return l
+    return lv
 
 
 def numpy_plain_loop(x, y, w, steps, lr):
     for _ in range(steps):
         y_pred = np.matmul(x, w)
         diff = y_pred - y
-        l = (diff * diff).sum()
+        lv = (diff * diff).sum()
         grad = 2 * np.matmul(x.T, diff)
         w -= lr * grad
-    return l
+    return lv
 
 
 def numpy_prealloc_loop(x, y, w, steps, lr):
@@ -88,34 +93,34 @@ def numpy_prealloc_loop(x, y, w, steps, lr):
     for _ in range(steps):
         matmul(x, w, out=y_pred)
         subtract(y_pred, y, out=diff)
-        l = vdot(diff, diff)
+        lv = vdot(diff, diff)
         matmul(xt, diff, out=grad)
         multiply(grad, scale, out=grad)  # lr * (2 * x.T @ diff)
         subtract(w, grad, out=w)
-    return l
+    return lv
 
 
 def torch_optim_loop(model, loss, optimizer, x, y, steps):
     for _ in range(steps):
         y_pred = model(x)
-        l = loss(y_pred, y)
+        lv = loss(y_pred, y)
         optimizer.zero_grad()
-        l.backward()
+        lv.backward()
         optimizer.step()
-    return l
+    return lv
 
 
 def torch_raw_loop(torch, model, loss, params, x, y, steps, lr):
     no_grad = torch.no_grad
     for _ in range(steps):
         y_pred = model(x)
-        l = loss(y_pred, y)
-        l.backward()
+        lv = loss(y_pred, y)
+        lv.backward()
         with no_grad():
             for p in params:
                 p -= lr * p.grad
                 p.grad = None
-    return l
+    return lv
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,7 +146,7 @@ class Impl:
         self.final_loss, self.final_w = self.read(state, out)
 
     def row(self):
-        s = self.samples_us
+        s = self.samples_us if self.error is None else []
         return {
             "key": self.key, "backend": self.backend, "implementation": self.label,
             "role": self.role, "error": self.error,
@@ -173,7 +178,7 @@ def flowkit_impl(flow, backend_name, w0, lr):
 
     impl.build = build
     impl.loop = lambda st, steps: flowkit_loop(st[0], st[1], st[2], x, y, steps)
-    impl.read = lambda st, l: (float(l.item()), np.asarray(st[0].w.tolist()).ravel().tolist())
+    impl.read = lambda st, lv: (float(lv.item()), np.asarray(st[0].w.tolist()).ravel().tolist())
     return impl
 
 
@@ -188,7 +193,7 @@ def numpy_impls(w0, lr):
         impl = Impl(key, "numpy", label, "baseline")
         impl.build = lambda: w0.copy()
         impl.loop = (lambda f: lambda w, steps: f(x, y, w, steps, lr))(fn)
-        impl.read = lambda w, l: (float(l), w.ravel().tolist())
+        impl.read = lambda w, lv: (float(lv), w.ravel().tolist())
         out.append(impl)
     return out
 
@@ -205,18 +210,24 @@ def torch_impls(torch, device, w0, lr):
         def forward(self, x):
             return torch.matmul(x, self.w)
 
-    def read(st, l):
-        return float(l.item()), st[0].w.detach().cpu().numpy().ravel().tolist()
+    def read(st, lv):
+        return float(lv.item()), st[0].w.detach().cpu().numpy().ravel().tolist()
+
+    def build_optim():
+        model = TutorialModel()
+        return model, torch.nn.MSELoss(reduction="sum"), torch.optim.SGD(model.parameters(), lr)
+
+    def build_raw():
+        model = TutorialModel()
+        return model, torch.nn.MSELoss(reduction="sum"), list(model.parameters())
 
     opt = Impl("torch_optim", "torch", "torch nn.Module + torch.optim.SGD", "baseline")
-    opt.build = lambda: (lambda m: (m, torch.nn.MSELoss(reduction="sum"),
-                                    torch.optim.SGD(m.parameters(), lr)))(TutorialModel())
+    opt.build = build_optim
     opt.loop = lambda st, steps: torch_optim_loop(st[0], st[1], st[2], x, y, steps)
     opt.read = read
 
     raw = Impl("torch_raw", "torch", "torch nn.Module + raw SGD (no_grad)", "baseline")
-    raw.build = lambda: (lambda m: (m, torch.nn.MSELoss(reduction="sum"),
-                                    list(m.parameters())))(TutorialModel())
+    raw.build = build_raw
     raw.loop = lambda st, steps: torch_raw_loop(torch, st[0], st[1], st[2], x, y, steps, lr)
     raw.read = read
     return [opt, raw]
@@ -246,6 +257,19 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
+def _git_state():
+    """The commit measured, with "+dirty" when flowkit/ or backends/ have uncommitted changes."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "flowkit",
+                                "backends"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + ("+dirty" if dirty.strip() else "")) or None
+
+
 def machine_info():
     try:
         usable = len(os.sched_getaffinity(0))
@@ -255,6 +279,7 @@ def machine_info():
         "cpu_count": os.cpu_count(), "cpus_usable": usable, "cpu_model": _cpu_model(),
         "platform": platform.platform(), "python": platform.python_version(),
         "numpy": np.__version__, "torch": _version("torch"), "flowkit": _version("flowkit"),
+        "flowkit_git": _git_state(),
         # as CI sees it: the script neither sets nor clears these
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
@@ -279,7 +304,7 @@ def run_child(backend, steps, repeats, lr):
         fk = flowkit_impl(flow, backend, w0, lr)
         result["flowkit_device"] = str(flow.backend().device)
     except Exception as exc:  # noqa: BLE001 - reported in the table, the baselines still run
-        fk.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        fk.error = _oneline(exc)
 
     if backend == "numpy":
         impls = [fk] + numpy_impls(w0, lr)
@@ -301,13 +326,18 @@ def run_child(backend, steps, repeats, lr):
         try:
             i.run_once(min(steps, 50), sync)
         except Exception as exc:  # noqa: BLE001 - e.g. a backend still being written
-            i.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            i.error = _oneline(exc)
         i.samples_us.clear()
     live = [i for i in impls if i.error is None]
     for _ in range(repeats):  # interleaved: flowkit, baseline, baseline, flowkit, ...
         for i in live:
-            i.run_once(steps, sync)
+            if i.error is None:
+                try:
+                    i.run_once(steps, sync)
+                except Exception as exc:  # noqa: BLE001 - the other rows still get measured
+                    i.error = _oneline(exc)
     result["rows"] = [i.row() for i in impls]
+    result["torch_imported"] = "torch" in sys.modules  # must stay False for the numpy backend
     add_verdicts(result)
     return result
 
@@ -321,13 +351,23 @@ def add_verdicts(result):
         if r["role"] == "baseline" and r["us_per_step_median"] and med:
             ratios[r["key"]] = med / r["us_per_step_median"]
     result["ratios"] = ratios
+    # the same ratio taken round by round (flowkit and baseline ran back to back), then the
+    # median: steadier than the ratio of medians when the machine's speed drifts
+    paired = {}
+    fs = (fk or {}).get("samples_us_per_step") or []
+    for r in result["rows"]:
+        bs = r["samples_us_per_step"]
+        if r["role"] == "baseline" and fs and len(bs) == len(fs):
+            paired[r["key"]] = statistics.median(a / b for a, b in zip(fs, bs, strict=True))
+    result["ratios_paired"] = paired
+    # the table and the torch target use the paired ratios
     if result["backend"] == "numpy":
-        result["target"] = {"text": f"<= {NUMPY_TARGET_US:g} us/step",
+        result["target"] = {"text": f"<= {NUMPY_TARGET_US:g} us/step", "value": med,
                             "met": None if med is None else med <= NUMPY_TARGET_US}
     elif result["backend"] == "torch":
-        r = ratios.get("torch_optim")
+        r = paired.get("torch_optim")
         result["target"] = {"text": f"<= {TORCH_TARGET_RATIO:g}x torch.optim.SGD loop",
-                            "met": None if r is None else r <= TORCH_TARGET_RATIO}
+                            "value": r, "met": None if r is None else r <= TORCH_TARGET_RATIO}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,41 +388,43 @@ def run_profile(backend, steps):
     y = flow.tensor(Y, dtype=flow.float32)
     flowkit_loop(model, loss, opt, x, y, 50)
 
-    # phase breakdown with a clock read between phases (~0.1 us each; subtracted below)
+    # phase breakdown: a clock read between phases (its cost measured and subtracted); each
+    # chunk of `steps` steps gives a mean per phase, and the median chunk is reported
     clock = time.perf_counter_ns
     names = ("forward model(x)", "loss(y_pred, y)", "optimizer.zero_grad()", "l.backward()",
              "optimizer.step()")
-    tot = [0] * 5
-    reps = 5
-    for _ in range(reps):
+    t0 = clock()
+    for _ in range(1000):
+        clock()
+    overhead = (clock() - t0) / 1000
+    chunks = []
+    for _ in range(9):
+        tot = [0] * 5
         model, loss, opt = impl.build()
         for _ in range(steps):
             t0 = clock()
             y_pred = model(x)
             t1 = clock()
-            l = loss(y_pred, y)
+            lv = loss(y_pred, y)
             t2 = clock()
             opt.zero_grad()
             t3 = clock()
-            l.backward()
+            lv.backward()
             t4 = clock()
             opt.step()
             t5 = clock()
-            for k, (a, b) in enumerate(((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5))):
-                tot[k] += b - a
-    t0 = clock()
-    for _ in range(1000):
-        clock()
-    overhead = (clock() - t0) / 1000
-    n = reps * steps
-    print(f"phase breakdown, {backend} backend ({n} steps; clock overhead {overhead:.0f} ns "
-          "per phase subtracted):")
-    total = 0.0
-    for name, t in zip(names, tot):
-        us = max(t / n - overhead, 0) / 1e3
-        total += us
-        print(f"  {name:24s} {us:7.2f} us")
-    print(f"  {'sum':24s} {total:7.2f} us")
+            tot[0] += t1 - t0
+            tot[1] += t2 - t1
+            tot[2] += t3 - t2
+            tot[3] += t4 - t3
+            tot[4] += t5 - t4
+        chunks.append([max(t / steps - overhead, 0) / 1e3 for t in tot])
+    print(f"phase breakdown, {backend} backend (median of 9 x {steps} steps; clock overhead "
+          f"{overhead:.0f} ns per phase subtracted):")
+    meds = [statistics.median(c[k] for c in chunks) for k in range(5)]
+    for name, us in zip(names, meds, strict=True):
+        print(f"  {name:24s} {us:7.2f} us  {100 * us / sum(meds):4.0f} %")
+    print(f"  {'sum':24s} {sum(meds):7.2f} us")
 
     model, loss, opt = impl.build()
     prof = cProfile.Profile()
@@ -393,7 +435,7 @@ def run_profile(backend, steps):
           "are exact):")
     stats = pstats.Stats(prof)
     rows = []
-    for (file, line, fn), (cc, nc, tt, ct, _) in stats.stats.items():
+    for (file, line, fn), (_cc, nc, tt, ct, _) in stats.stats.items():
         where = f"{os.path.basename(os.path.dirname(file))}/{os.path.basename(file)}:{line}"
         if file == "~":
             where = "(builtin)"
@@ -468,7 +510,8 @@ def print_table(results, machine, notes, steps, repeats):
     print(f"machine: {m['cpu_count']} CPUs ({m['cpus_usable']} usable, {m['cpu_model']}), "
           f"{m['platform']}")
     print(f"         python {m['python']}, numpy {m['numpy']}, torch {m['torch'] or '-'}, "
-          f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE'] or '(unset)'}")
+          f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE'] or '(unset)'}, "
+          f"flowkit {m['flowkit']} at {m.get('flowkit_git') or '?'}")
     for r in results:
         if r.get("torch_threads") is not None:
             print(f"         torch threads {r['torch_threads']}, device {r.get('torch_device')}")
@@ -486,14 +529,15 @@ def print_table(results, machine, notes, steps, repeats):
         for row in r["rows"]:
             if row["error"]:
                 print(f"{row['backend']:8s} {row['implementation']:36s} unavailable: "
-                      f"{row['error'][:120]}")
+                      f"{row['error'][:150]}")
                 continue
             med, mn = row["us_per_step_median"], row["us_per_step_min"]
             if row["role"] == "flowkit":
-                ratio = ", ".join(f"{v:.2f}x {names.get(k, k)}" for k, v in r["ratios"].items())
+                ratio = ", ".join(f"{v:.2f}x {names.get(k, k)}"
+                                  for k, v in r["ratios_paired"].items())
                 t = r.get("target")
                 target = "-" if not t else f"{t['text']}: " + (
-                    "met" if t["met"] else "NOT met" if t["met"] is False else "?")
+                    "met" if t["met"] else "NOT met" if t["met"] is False else "not measured")
             else:
                 ratio, target = "baseline", ""
             loss = "-" if row["final_loss"] is None else f"{row['final_loss']:.3g}"
@@ -501,8 +545,10 @@ def print_table(results, machine, notes, steps, repeats):
                   f"{ratio:28s} {target:34s} {loss:>10s}  {fmt_w(row['final_w'])}")
     for n in list(notes) + [n for r in results for n in r.get("notes", [])]:
         print(f"note: {n}")
-    print("ratio = flowkit median / baseline median (lower is better); the final loss is the "
-          f"loss at step {steps} and w its value after the update (the target is w = [2, 3]).")
+    print("us/step: median over the repeats (min: the fastest repeat). ratio: flowkit / baseline "
+          "per round, median over the rounds (lower is better; the JSON also has the ratio of "
+          f"the medians). final loss: the loss at step {steps}; final w: after its update "
+          "(the tutorial's answer is w = [2, 3]).")
 
 
 def main(argv=None):
@@ -524,6 +570,7 @@ def main(argv=None):
     if args.backend:
         res = run_child(args.backend, args.steps, args.repeats, LR)
         if args.json:
+            os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
             with open(args.json, "w") as f:
                 json.dump(res, f, indent=2)
         if not args.quiet:
