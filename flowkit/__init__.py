@@ -29,7 +29,7 @@ from .dtypes import (
     long, uint8,
 )
 from .errors import (
-    AutogradError, BackendError, DeviceError, DTypeError, FlowkitError, ShapeError,
+    AutogradError, BackendError, DeviceError, DTypeError, FlowkitError, ShapeError, StateDictError,
 )
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor

@@ -28,6 +28,13 @@ class DTypeError(FlowkitError, TypeError, RuntimeError):
     """A dtype that the op cannot take, or two dtypes that must match and do not."""
 
 
+class StateDictError(FlowkitError, KeyError, RuntimeError):
+    """A state dict whose keys do not match the module's (missing or unexpected keys)."""
+
+    def __str__(self) -> str:  # KeyError would print the message quoted, as a repr
+        return str(self.args[0]) if self.args else ""
+
+
 class AutogradError(FlowkitError, RuntimeError):
     """Misuse of autograd: a second backward through a freed graph, a non-scalar backward, ..."""
 

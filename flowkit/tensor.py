@@ -165,7 +165,8 @@ class Tensor:
     def _scalar(self, what: str):
         if self.numel() != 1:
             raise ShapeError(
-                f"{what} needs a tensor with one element, got shape {tuple(self.shape)}"
+                f"{what} needs a tensor with one element, got shape {tuple(self.shape)}; "
+                "index one element first (t[0]) or use .tolist() for all the values"
             )
         return self.item()
 

@@ -20,13 +20,23 @@ from flowkit.errors import AutogradError, ShapeError
 class Node:
     """One recorded op: ``vjp(g, ctx, inputs)`` gives the gradients of ``inputs``."""
 
-    __slots__ = ("name", "vjp", "ctx", "inputs", "retained")
+    __slots__ = ("name", "vjp", "ctx", "inputs", "edges", "retained")
 
     def __init__(self, name, vjp, ctx, inputs):
         self.name = name
         self.vjp = vjp
         self.ctx = ctx
         self.inputs = inputs  # tensors needing a gradient, None for the others
+        # each input's node as it is *now*: an in-place op later moves the tensor onto a new
+        # node, and this node must still send its gradient to the value it actually used
+        n = len(inputs)  # unrolled for the usual one or two inputs: this runs on every op
+        if n == 2:
+            a, b = inputs
+            self.edges = (None if a is None else a._node, None if b is None else b._node)
+        elif n == 1:
+            self.edges = (None if inputs[0] is None else inputs[0]._node,)
+        else:
+            self.edges = tuple([None if t is None else t._node for t in inputs])
         self.retained = None  # weak reference to the output tensor, set by retain_grad()
 
     def __repr__(self) -> str:
@@ -64,12 +74,10 @@ def _topological_order(root: Node) -> list[Node]:
             order.append(node)
             continue
         stack.append((node, True))
-        for t in node.inputs:
-            if t is not None:
-                child = t._node
-                if child is not None and id(child) not in visited:
-                    visited.add(id(child))
-                    stack.append((child, False))
+        for child in node.edges:
+            if child is not None and id(child) not in visited:
+                visited.add(id(child))
+                stack.append((child, False))
     order.reverse()  # post-order reversed: consumers first
     return order
 
@@ -89,12 +97,15 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             g = g.astype(leaf._data.dtype)
         elif not g.flags.owndata or id(g) in shared or not g.flags.writeable:
             g = g.copy()  # never let two .grad tensors (or a view of another array) alias
-        shared.add(id(g))
         cur = leaf._grad
         if cur is None:
             leaf._grad = wrap(g)
+        elif id(cur._data) in shared:
+            # stored uncopied by this backward: a VJP still to run may read that very array
+            cur._data = cur._data + g
         else:
             np.add(cur._data, g, out=cur._data)  # accumulate, as PyTorch does
+        shared.add(id(g))
 
     node = root._node
     if node is None:  # backward on a leaf: its gradient is the seed
@@ -121,13 +132,14 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
                 else:
                     np.add(t._grad._data, gc, out=t._grad._data)
         in_grads = vjp(g, n.ctx, n.inputs)
-        for t, ig in zip(n.inputs, in_grads):
+        for t, child, ig in zip(n.inputs, n.edges, in_grads):
             if t is None or ig is None:
                 continue
-            shape = t._data.shape
-            if ig.shape != shape:
-                ig = unbroadcast(ig, shape)
-            child = t._node
+            data = t._data
+            if ig.shape != data.shape:
+                ig = unbroadcast(ig, data.shape)
+            if ig.dtype != data.dtype:  # a tensor's gradient has its dtype (cast, promotion)
+                ig = ig.astype(data.dtype)
             if child is None:
                 store(t, ig)
             else:
@@ -136,7 +148,7 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
         if not retain_graph:  # free the saved arrays now: memory falls as backward proceeds
             n.vjp = None
             n.ctx = None
-            n.inputs = ()
+            n.inputs = n.edges = ()
 
 
 def retain(node: Node, tensor) -> None:

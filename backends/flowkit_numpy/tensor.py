@@ -290,7 +290,8 @@ class NumpyTensor(Tensor):
     def item(self):
         if self._data.size != 1:
             raise ShapeError(
-                f"item() needs a tensor with one element, got shape {shape_str(self._data.shape)}"
+                f"item() needs a tensor with one element, got shape {shape_str(self._data.shape)}; "
+                "index one element first (t[0].item()) or use .tolist() for all the values"
             )
         return self._data.item()
 
@@ -428,6 +429,16 @@ class NumpyTensor(Tensor):
             # inside a graph: compute out of place and move this tensor onto the new node, so
             # arrays saved by earlier nodes are never overwritten
             res = result_fn(self, other)
+            a, r = self._data, res._data
+            if r.shape != a.shape:  # as below: an in-place result cannot grow this tensor
+                raise _broadcast_error(op, a, np.asarray(
+                    other._data if isinstance(other, NumpyTensor) else other))
+            if r.dtype != a.dtype:  # nor change its dtype
+                if not np.can_cast(r.dtype, a.dtype, "same_kind"):
+                    raise DTypeError(
+                        f"{op}: cannot write a {r.dtype} result into this {self.dtype!r} tensor "
+                        "in place; convert one of them with .to(dtype)")
+                res = res.to(self.dtype)
             self._data, self._node, self._rg = res._data, res._node, res._rg
             return self
         b = other._data if isinstance(other, NumpyTensor) else other
@@ -486,7 +497,7 @@ class NumpyTensor(Tensor):
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim: bool = False, dtype=None) -> NumpyTensor:
         a = self._data
-        dims = _dims(dim, a.ndim)
+        dims = _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None  # 0-d: dim 0 is itself
         if a.dtype.kind in "bu" or a.dtype.kind == "i" and a.dtype != np.int64:
             a = a.astype(np.int64)  # integer sums accumulate in int64, as in PyTorch
         out = np.sum(a, axis=dims, keepdims=keepdim)
@@ -503,7 +514,7 @@ class NumpyTensor(Tensor):
                 f"mean() needs a floating-point tensor, this one is {self.dtype!r}; call "
                 ".float() first"
             )
-        dims = _dims(dim, a.ndim)
+        dims = _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None  # 0-d: dim 0 is itself
         out = np.mean(a, axis=dims, keepdims=keepdim)
         if _grad_enabled and self._rg:
             n = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))

@@ -71,10 +71,10 @@ def _matmul(g, ctx, need):
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = g
+    if b.ndim == 1:  # first: for 1-d @ 1-d, g is 0-d and has no axis -2 until this one exists
+        g2 = np.expand_dims(g2, -1)
     if a.ndim == 1:
         g2 = np.expand_dims(g2, -2)
-    if b.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
     ga = gb = None
     if need[0] is not None:
         ga = np.matmul(g2, np.swapaxes(b2, -1, -2))

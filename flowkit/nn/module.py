@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Iterator, NamedTuple
 
-from ..errors import ShapeError, shape_str
+from ..errors import ShapeError, StateDictError, shape_str
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -267,14 +267,16 @@ class Module:
                     mismatched.append(f"{k}: checkpoint {shape_str(vshape)}, model "
                                       f"{shape_str(target.shape)}")
         if mismatched:
-            raise ShapeError("load_state_dict: shapes differ for " + "; ".join(mismatched))
+            raise ShapeError("load_state_dict: shapes differ for " + "; ".join(mismatched)
+                             + ". Build the model with the checkpoint's sizes, or drop those keys "
+                             "from the state dict and load it with strict=False")
         if strict and (missing or unexpected):
             parts = []
             if missing:
                 parts.append("missing keys: " + ", ".join(missing))
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(unexpected))
-            raise KeyError(
+            raise StateDictError(
                 f"load_state_dict into {type(self).__name__}: " + "; ".join(parts)
                 + ". Pass strict=False to load the matching keys only"
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..autograd import no_grad
 from . import _functional
 from .optimizer import Optimizer
 
@@ -37,6 +38,7 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, maximize=maximize))
 
+    @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         state = self.state

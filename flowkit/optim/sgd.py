@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..autograd import no_grad
 from . import _functional
 from .optimizer import Optimizer, required
 
@@ -38,6 +39,7 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
+    @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
         loss = self._closure_loss(closure)
         state = self.state
