@@ -11,13 +11,62 @@ from __future__ import annotations
 from . import autograd, cuda, nn, optim
 from . import random as _random_module
 from ._creation import (
-    arange, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
-    rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from ._functions import (
-    abs, add, allclose, cos, div, eq, exp, flatten, ge, gt, is_tensor, le, log, lt, matmul, mean,
-    mm, mul, ne, neg, numel, permute, pow, relu, reshape, sigmoid, sin, sqrt, square, squeeze, sub,
-    sum, tanh, transpose, unsqueeze,
+    abs,
+    add,
+    allclose,
+    cos,
+    div,
+    eq,
+    exp,
+    flatten,
+    ge,
+    gt,
+    is_tensor,
+    le,
+    log,
+    lt,
+    matmul,
+    mean,
+    mm,
+    mul,
+    ne,
+    neg,
+    numel,
+    permute,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    sqrt,
+    square,
+    squeeze,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
 )
 from ._plugins import backends
 from ._plugins import register as register_plugin
@@ -25,11 +74,30 @@ from ._plugins import unregister as unregister_plugin
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
 from .dtypes import (
-    bool, double, dtype, float, float16, float32, float64, half, int, int8, int16, int32, int64,
-    long, uint8,
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    uint8,
 )
 from .errors import (
-    AutogradError, BackendError, DeviceError, DTypeError, FlowkitError, ShapeError, StateDictError,
+    AutogradError,
+    BackendError,
+    DeviceError,
+    DTypeError,
+    FlowkitError,
+    ShapeError,
+    StateDictError,
 )
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
@@ -50,7 +118,7 @@ def backend():
     return _plugins.get()
 
 
-def use_backend(name: str, device: str | None = None):
+def use_backend(name: str, device: str | None = None):  # noqa: F811 - the argument
     """Select the backend by name before first use (instead of ``FLOWKIT_BACKEND``)."""
     from . import _plugins
 

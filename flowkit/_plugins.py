@@ -148,7 +148,8 @@ def select(name: str | None = None, device: str | None = None) -> Backend:
         raise BackendError(f"backend {name!r} cannot run here: {probe.reason}")
     backend = pm.hook.flowkit_load_backend(name=name, device=device)
     if backend is None:
-        raise BackendError(f"plugin {specs[name][1]!r} declared backend {name!r} but did not load it")
+        raise BackendError(
+            f"plugin {specs[name][1]!r} declared backend {name!r} but did not load it")
     current = backend
     pm.hook.flowkit_backend_selected(backend=backend)
     return backend

@@ -21,7 +21,7 @@ class device:  # noqa: N801 - named like torch.device / oneflow.device
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | "device", index: int | None = None):  # noqa: A002
+    def __init__(self, type: str | device, index: int | None = None):  # noqa: A002
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return

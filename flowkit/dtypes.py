@@ -71,7 +71,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
         return _BY_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
         names = ", ".join(_BY_NAME)
-        raise _dtype_error(f"numpy dtype {np_dtype!r} is not supported; flowkit carries {names}")
+        raise _dtype_error(
+            f"numpy dtype {np_dtype!r} is not supported; flowkit carries {names}") from None
 
 
 def to_dtype(value) -> dtype:

@@ -48,7 +48,7 @@ def test_every_hook_is_documented_with_its_signature(lang):
         assert f"`{name}{sig}`" in page, f"{lang}/backends.md lacks the signature {name}{sig}"
         assert fn.__doc__ and fn.__doc__.strip(), f"hook {name} has no docstring"
     documented = set(re.findall(r"^### (flowkit_\w+)", page, re.M))
-    assert documented == set(hooks), f"documented hooks that do not exist: {documented - set(hooks)}"
+    assert documented == set(hooks), f"documented, but not hooks: {documented - set(hooks)}"
 
 
 def _code_blocks(path: Path) -> list[str]:

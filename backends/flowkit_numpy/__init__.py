@@ -7,6 +7,7 @@ plugin hooks, so loading the plugin is cheap. The backend itself is built on sel
 from __future__ import annotations
 
 import numpy as np
+
 from flowkit.backend import BackendProbe, BackendSpec
 from flowkit.hookspecs import hookimpl
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from flowkit.backend import Backend
 from flowkit.device import as_device
 from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str

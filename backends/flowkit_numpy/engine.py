@@ -14,6 +14,7 @@ from __future__ import annotations
 import weakref
 
 import numpy as np
+
 from flowkit.errors import AutogradError, ShapeError
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
 from flowkit import dtypes as _dt
 from flowkit.device import as_device
 from flowkit.device import device as _Device
@@ -263,7 +264,8 @@ class NumpyTensor(Tensor):
     def grad(self, value) -> None:
         if value is not None:
             if not isinstance(value, NumpyTensor):
-                raise TypeError(f"grad must be a flowkit tensor or None, got {type(value).__name__}")
+                raise TypeError(
+                    f"grad must be a flowkit tensor or None, got {type(value).__name__}")
             if value._data.shape != self._data.shape:
                 raise ShapeError(
                     f"assigned grad has shape {shape_str(value._data.shape)}, but the tensor "

@@ -8,7 +8,8 @@ Parameters, buffers and sub-modules are kept in ordered registries (for ``parame
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from ..errors import ShapeError, StateDictError, shape_str
 from ..tensor import Tensor

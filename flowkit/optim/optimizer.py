@@ -8,7 +8,8 @@ the reference function in :mod:`flowkit.optim._functional`. ``step()`` never cal
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .. import _plugins
 from ..tensor import Tensor
