@@ -1,6 +1,21 @@
-"""Collects the docs pages as tests: every code block of docs/**/*.md is a pytest item, run on
-the backend this pytest process uses (see flowkit.testing.docs for the page conventions)."""
+"""Collects the documentation as tests, on the backend this pytest process uses:
 
-from flowkit.testing.docs import sybil
+* every code block of docs/**/*.md is a pytest item (see flowkit.testing.docs for the page
+  conventions: shared namespace per page, checked ```text outputs, rules in HTML comments);
+* every ``>>>`` example in flowkit's docstrings (the API reference is generated from them) runs
+  as a doctest.
+"""
 
-pytest_collect_file = sybil().pytest()
+from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
+
+from sybil import Sybil
+from sybil.parsers.rest import DocTestParser
+
+from flowkit.testing.docs import sybil as docs_pages
+
+docstrings = Sybil(
+    parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
+    path="flowkit", patterns=["*.py"], name="docstrings",
+)
+
+pytest_collect_file = (docs_pages() + docstrings).pytest()
