@@ -66,7 +66,8 @@ def flowkit_select_optimizer_kernel(
     """Offer a fast update kernel for an optimizer, or ``None`` to use the reference update.
 
     Called once when an optimizer is constructed (never per step). ``optimizer`` is the
-    algorithm's name (``"sgd"``, ``"adam"``, ``"adamw"``); ``hyperparams`` are the first param
+    algorithm's name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
+    ``"adagrad"``); ``hyperparams`` are the first param
     group's settings. The kernel has the signature of the matching reference function in
     :mod:`flowkit.optim._functional` and must give the same parameters and state; the test suite
     checks every kernel against the reference in float64.

@@ -35,7 +35,7 @@ def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_deca
 
 
 def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, weight_decay,
-         decoupled_weight_decay, maximize):
+         decoupled_weight_decay, maximize, amsgrad=False, max_exp_avg_sqs=None):
     for i, p in enumerate(params):
         w = p._data
         g = grads[i]._data
@@ -53,9 +53,78 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, 
         v += (1 - beta2) * (g * g)
         bias1 = 1 - beta1 ** step
         bias2 = 1 - beta2 ** step
+        if amsgrad:
+            vmax = max_exp_avg_sqs[i]._data
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
         denom = np.sqrt(v) / math.sqrt(bias2)
         denom += eps
         w -= (lr / bias1) * m / denom
 
 
-KERNELS = {"sgd": sgd, "adam": adam, "adamw": adam}
+def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alpha, eps,
+            weight_decay, momentum, centered, maximize):
+    for i, p in enumerate(params):
+        w = p._data
+        g = grads[i]._data
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * w
+        sq = square_avgs[i]._data
+        sq *= alpha
+        t = (1 - alpha) * g  # ((1 - alpha) * g) * g: the reference's (addcmul's) order
+        t *= g
+        sq += t
+        avg = np.empty_like(sq)  # an array even for 0-d (a 0-d ufunc result is a scalar)
+        if centered:
+            ga = grad_avgs[i]._data
+            _lerp_(ga, g, 1 - alpha)
+            np.multiply(ga, ga, out=avg)
+            np.subtract(sq, avg, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(sq, out=avg)
+        avg += eps
+        if momentum > 0:
+            buf = momentum_buffers[i]._data
+            buf *= momentum
+            np.divide(g, avg, out=avg)  # avg is a temporary here: reuse it
+            buf += avg
+            np.multiply(buf, lr, out=avg)
+        else:
+            np.divide(g, avg, out=avg)
+            avg *= lr
+        w -= avg
+
+
+def adagrad(params, grads, state_sums, steps, *, lr, lr_decay, weight_decay, eps, maximize):
+    for i, p in enumerate(params):
+        w = p._data
+        g = grads[i]._data
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * w
+        clr = lr / (1 + (steps[i] - 1) * lr_decay)
+        s = state_sums[i]._data
+        s += g * g
+        std = np.sqrt(s, out=np.empty_like(s))  # an array even for 0-d
+        std += eps
+        np.divide(g, std, out=std)
+        std *= clr
+        w -= std
+
+
+def _lerp_(start, end, weight):
+    """torch.lerp's two formulas, as in the reference (exact at weight 0 and 1)."""
+    d = end - start
+    if abs(weight) < 0.5:
+        d *= weight
+        start += d
+    else:
+        d *= 1 - weight
+        np.subtract(end, d, out=start)
+
+
+KERNELS = {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": adagrad}

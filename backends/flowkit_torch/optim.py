@@ -64,18 +64,18 @@ def _sgd(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay,
 
 
 def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, weight_decay,
-         decoupled_weight_decay, maximize):
+         decoupled_weight_decay, maximize, amsgrad=False, max_exp_avg_sqs=None):
     prev = _is_grad_enabled()
     _set_grad_enabled(False)
     try:
         _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, weight_decay,
-              decoupled_weight_decay, maximize)
+              decoupled_weight_decay, maximize, amsgrad, max_exp_avg_sqs)
     finally:
         _set_grad_enabled(prev)
 
 
 def _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, weight_decay,
-          decoupled_weight_decay, maximize):
+          decoupled_weight_decay, maximize, amsgrad, max_exp_avg_sqs):
     ps = [p._t for p in params]
     gs = [g._t for g in grads]
     ms = [m._t for m in exp_avgs]
@@ -93,6 +93,10 @@ def _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, we
     torch._foreach_mul_(sq, 1 - beta2)  # (g * g) * (1 - beta2): the reference's order
     torch._foreach_mul_(vs, beta2)
     torch._foreach_add_(vs, sq)
+    if amsgrad:
+        vmaxs = [v._t for v in max_exp_avg_sqs]
+        torch._foreach_maximum_(vmaxs, vs)
+        vs = vmaxs
     # one bias correction per parameter: their step counts can differ
     denom = torch._foreach_sqrt(vs)
     torch._foreach_div_(denom, [math.sqrt(1 - beta2 ** s) for s in steps])
@@ -102,4 +106,87 @@ def _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, we
     torch._foreach_sub_(ps, upd)
 
 
-KERNELS = {"sgd": sgd, "adam": adam, "adamw": adam}
+def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alpha, eps,
+            weight_decay, momentum, centered, maximize):
+    prev = _is_grad_enabled()
+    _set_grad_enabled(False)
+    try:
+        _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize)
+    finally:
+        _set_grad_enabled(prev)
+
+
+def _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
+             weight_decay, momentum, centered, maximize):
+    ps = [p._t for p in params]
+    gs = [g._t for g in grads]
+    sqs = [s._t for s in square_avgs]
+    if maximize:
+        gs = torch._foreach_neg(gs)
+    if weight_decay != 0:
+        gs = torch._foreach_add(gs, torch._foreach_mul(ps, weight_decay))
+    torch._foreach_mul_(sqs, alpha)
+    t = torch._foreach_mul(gs, 1 - alpha)  # ((1 - alpha) * g) * g: the reference's order
+    torch._foreach_mul_(t, gs)
+    torch._foreach_add_(sqs, t)
+    if centered:
+        gas = [a._t for a in grad_avgs]
+        _lerp_(gas, gs, 1 - alpha)
+        avg = torch._foreach_mul(gas, gas)
+        torch._foreach_neg_(avg)  # -(ga * ga) + sq == sq - ga * ga exactly, with no new list
+        torch._foreach_add_(avg, sqs)
+        torch._foreach_sqrt_(avg)
+    else:
+        avg = torch._foreach_sqrt(sqs)
+    torch._foreach_add_(avg, eps)
+    upd = torch._foreach_div(gs, avg)
+    if momentum > 0:
+        bufs = [b._t for b in momentum_buffers]
+        torch._foreach_mul_(bufs, momentum)
+        torch._foreach_add_(bufs, upd)
+        upd = torch._foreach_mul(bufs, lr)
+    else:
+        torch._foreach_mul_(upd, lr)
+    torch._foreach_sub_(ps, upd)
+
+
+def adagrad(params, grads, state_sums, steps, *, lr, lr_decay, weight_decay, eps, maximize):
+    prev = _is_grad_enabled()
+    _set_grad_enabled(False)
+    try:
+        _adagrad(params, grads, state_sums, steps, lr, lr_decay, weight_decay, eps, maximize)
+    finally:
+        _set_grad_enabled(prev)
+
+
+def _adagrad(params, grads, state_sums, steps, lr, lr_decay, weight_decay, eps, maximize):
+    ps = [p._t for p in params]
+    gs = [g._t for g in grads]
+    sums = [s._t for s in state_sums]
+    if maximize:
+        gs = torch._foreach_neg(gs)
+    if weight_decay != 0:
+        gs = torch._foreach_add(gs, torch._foreach_mul(ps, weight_decay))
+    torch._foreach_add_(sums, torch._foreach_mul(gs, gs))
+    std = torch._foreach_sqrt(sums)
+    torch._foreach_add_(std, eps)
+    upd = torch._foreach_div(gs, std)
+    # one decayed rate per parameter: their step counts can differ
+    torch._foreach_mul_(upd, [lr / (1 + (s - 1) * lr_decay) for s in steps])
+    torch._foreach_sub_(ps, upd)
+
+
+def _lerp_(starts, ends, weight):
+    """torch.lerp's two formulas without its FMA, as in the reference (exact at weight 0, 1)."""
+    d = torch._foreach_sub(ends, starts)
+    if abs(weight) < 0.5:
+        torch._foreach_mul_(d, weight)
+        torch._foreach_add_(starts, d)
+    else:
+        torch._foreach_mul_(d, -(1 - weight))  # rounds as d * (1 - weight), negated
+        torch._foreach_add_(d, ends)  # end + -(...): the reference's end - (...) exactly
+        torch._foreach_copy_(starts, d)
+
+
+KERNELS = {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": adagrad}

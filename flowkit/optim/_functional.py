@@ -1,10 +1,14 @@
 """Reference updates: the ground truth every optimizer kernel is tested against.
 
 Each function updates ``params`` (and the state lists) in place with plain flowkit tensor ops,
-following PyTorch's algorithms line for line (torch/optim/sgd.py, adam.py). They run under
-``no_grad`` and work on every backend. A backend may offer a faster kernel with the same
-signature through the ``flowkit_select_optimizer_kernel`` hook; the test suite compares each
-kernel with these functions in float64, parameters and state.
+following PyTorch's algorithms line for line (torch/optim/sgd.py, adam.py, rmsprop.py,
+adagrad.py). They run under ``no_grad`` and work on every backend. A backend may offer a faster
+kernel with the same signature through the ``flowkit_select_optimizer_kernel`` hook; the test
+suite compares each kernel with these functions in float64, parameters and state.
+
+Every product is rounded before it is added (no fused multiply-add), so a kernel that performs
+the same operations in the same order reproduces these results bit for bit (the tests require
+it). PyTorch's own optimizers fuse some of them (``addcmul``, ``lerp``) and agree to ~1e-15.
 """
 
 from __future__ import annotations
@@ -38,10 +42,13 @@ def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffers: list[Tensor
 
 def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
          exp_avg_sqs: list[Tensor], steps: list[int], *, lr: float, beta1: float, beta2: float,
-         eps: float, weight_decay: float, decoupled_weight_decay: bool, maximize: bool) -> None:
+         eps: float, weight_decay: float, decoupled_weight_decay: bool, maximize: bool,
+         amsgrad: bool = False, max_exp_avg_sqs: list[Tensor] | None = None) -> None:
     """Adam, and AdamW when ``decoupled_weight_decay`` (decay applied to the weights directly).
 
-    ``steps[i]`` is the step count *after* this update (the caller increments it first).
+    ``steps[i]`` is the step count *after* this update (the caller increments it first). With
+    ``amsgrad``, ``max_exp_avg_sqs[i]`` keeps the running maximum of ``exp_avg_sqs[i]`` and
+    takes its place in the denominator.
     """
     for i, p in enumerate(params):
         g = grads[i] if not maximize else -grads[i]
@@ -55,5 +62,74 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         v.mul_(beta2).add_(g * g * (1 - beta2))
         bias1 = 1 - beta1 ** step
         bias2 = 1 - beta2 ** step
+        if amsgrad:
+            vmax = max_exp_avg_sqs[i]
+            _maximum_(vmax, v)
+            v = vmax
         denom = v.sqrt() / math.sqrt(bias2) + eps
         p.sub_((lr / bias1) * m / denom)
+
+
+def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor],
+            grad_avgs: list[Tensor], momentum_buffers: list[Tensor], *, lr: float, alpha: float,
+            eps: float, weight_decay: float, momentum: float, centered: bool,
+            maximize: bool) -> None:
+    """RMSprop (Hinton), optionally centered and with momentum (torch/optim/rmsprop.py).
+
+    ``grad_avgs`` is used only when ``centered``, ``momentum_buffers`` only when
+    ``momentum > 0``; either may be empty otherwise. All state starts at zero.
+    """
+    for i, p in enumerate(params):
+        g = grads[i] if not maximize else -grads[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        sq = square_avgs[i]
+        sq.mul_(alpha).add_((1 - alpha) * g * g)  # addcmul's order: value * g * g
+        if centered:
+            ga = grad_avgs[i]
+            _lerp_(ga, g, 1 - alpha)
+            avg = (sq - ga * ga).sqrt()
+        else:
+            avg = sq.sqrt()
+        avg = avg + eps
+        if momentum > 0:
+            buf = momentum_buffers[i]
+            buf.mul_(momentum).add_(g / avg)
+            p.sub_(lr * buf)
+        else:
+            p.sub_(lr * (g / avg))
+
+
+def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],
+            steps: list[int], *, lr: float, lr_decay: float, weight_decay: float, eps: float,
+            maximize: bool) -> None:
+    """Adagrad (Duchi et al.) with learning-rate decay (torch/optim/adagrad.py).
+
+    ``state_sums[i]`` accumulates squared gradients; ``steps[i]`` is the step count *after*
+    this update (the caller increments it first).
+    """
+    for i, p in enumerate(params):
+        g = grads[i] if not maximize else -grads[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        clr = lr / (1 + (steps[i] - 1) * lr_decay)
+        s = state_sums[i]
+        s.add_(g * g)
+        std = s.sqrt() + eps
+        p.sub_(clr * (g / std))
+
+
+def _lerp_(start: Tensor, end: Tensor, weight: float) -> None:
+    """``start += weight * (end - start)`` in place, with torch.lerp's two formulas: the one
+    anchored at the nearer end keeps the result exact at ``weight`` 0 and 1."""
+    if abs(weight) < 0.5:
+        start.add_(weight * (end - start))
+    else:
+        start.copy_(end - (end - start) * (1 - weight))
+
+
+def _maximum_(a: Tensor, b: Tensor) -> None:
+    """``a = max(a, b)`` elementwise, in place, with the ops every backend has (a masked copy:
+    exact, unlike arithmetic tricks). A NaN in ``b`` is not copied; torch.maximum would."""
+    take = b > a
+    a[take] = b[take]

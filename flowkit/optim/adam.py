@@ -9,7 +9,18 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba), with L2 weight decay added to the gradient (PyTorch's algorithm).
+    """Adam (Kingma & Ba), with L2 weight decay added to the gradient (PyTorch's algorithm
+    and defaults).
+
+    Args:
+        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        lr: learning rate.
+        betas: decay rates of the running averages of the gradient and of its square.
+        eps: added to the denominator for numerical stability.
+        weight_decay: L2 penalty added to the gradient.
+        amsgrad: use the running maximum of the squared-gradient average (AMSGrad, Reddi et al.)
+            in the denominator.
+        maximize: maximize the objective instead of minimizing it.
 
     Example:
         >>> import flowkit as flow
@@ -26,7 +37,8 @@ class Adam(Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, *, maximize: bool = False):
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False):
         if lr < 0.0:
             raise ValueError(f"{type(self).__name__}: invalid learning rate {lr} (must be >= 0)")
         if eps < 0.0:
@@ -36,14 +48,33 @@ class Adam(Optimizer):
         if weight_decay < 0.0:
             raise ValueError(f"{type(self).__name__}: invalid weight_decay {weight_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
 
     @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
+        """Perform one update of every parameter that has a gradient.
+
+        Args:
+            closure: optional; re-evaluates the model and returns the loss.
+
+        Returns:
+            The closure's loss, or ``None``.
+
+        Example:
+            >>> import flowkit as flow
+            >>> w = flow.nn.Parameter(flow.ones(1))
+            >>> opt = flow.optim.Adam([w], lr=0.1, amsgrad=True)
+            >>> (w * 2.0).sum().backward()
+            >>> opt.step()
+            >>> round(w.item(), 4), sorted(opt.state[w])
+            (0.9, ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step'])
+        """
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
-            params, grads, ms, vs, steps, states = [], [], [], [], [], []
+            params, grads, ms, vs, vmaxs, steps = [], [], [], [], [], []
+            amsgrad = group["amsgrad"]
             for p in group["params"]:
                 g = p.grad
                 if g is None:
@@ -53,29 +84,53 @@ class Adam(Optimizer):
                     s["step"] = 0
                     s["exp_avg"] = _creation.zeros_like(p)
                     s["exp_avg_sq"] = _creation.zeros_like(p)
+                if amsgrad and "max_exp_avg_sq" not in s:  # also when amsgrad is turned on later
+                    s["max_exp_avg_sq"] = _creation.zeros_like(p)
                 s["step"] += 1
                 params.append(p)
                 grads.append(g)
                 ms.append(s["exp_avg"])
                 vs.append(s["exp_avg_sq"])
+                if amsgrad:
+                    vmaxs.append(s["max_exp_avg_sq"])
                 steps.append(s["step"])
-                states.append(s)
             if not params:
                 continue
             beta1, beta2 = group["betas"]
             self._kernel(params, grads, ms, vs, steps, lr=group["lr"], beta1=beta1, beta2=beta2,
                          eps=group["eps"], weight_decay=group["weight_decay"],
-                         decoupled_weight_decay=self._decoupled, maximize=group["maximize"])
+                         decoupled_weight_decay=self._decoupled, maximize=group["maximize"],
+                         amsgrad=amsgrad, max_exp_avg_sqs=vmaxs)
         return loss
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): the weights shrink by
-    ``lr * weight_decay`` each step, independently of the gradient. Default decay 0.01."""
+    ``lr * weight_decay`` each step, independently of the gradient. Default decay 0.01.
+
+    Args:
+        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        lr: learning rate.
+        betas: decay rates of the running averages of the gradient and of its square.
+        eps: added to the denominator for numerical stability.
+        weight_decay: the decoupled decay rate.
+        amsgrad: use the running maximum of the squared-gradient average in the denominator.
+        maximize: maximize the objective instead of minimizing it.
+
+    Example:
+        >>> import flowkit as flow
+        >>> w = flow.nn.Parameter(flow.ones(2))
+        >>> opt = flow.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        tensor([0.8500, 0.8500], dtype=flowkit.float32, requires_grad=True)
+    """
 
     algorithm = "adamw"
     _decoupled = True
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, *, maximize: bool = False):
-        super().__init__(params, lr, betas, eps, weight_decay, maximize=maximize)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -26,10 +26,25 @@ required = _Required()
 class Optimizer:
     """Base class of the optimizers (PyTorch's interface).
 
+    A subclass sets ``algorithm`` (the name the ``flowkit_select_optimizer_kernel`` hook
+    receives) and ``_reference`` (its pure update in :mod:`flowkit.optim._functional`), collects
+    each group's parameters and state in ``step()`` and hands them to ``self._kernel``.
+
     Args:
         params: an iterable of tensors, or of dicts (parameter groups) with a ``"params"`` key and
             per-group settings.
         defaults: the default settings of a group.
+
+    Attributes:
+        param_groups: the groups, each a dict of ``"params"`` and settings (``lr``...).
+        state: per-parameter state (momentum buffers, moment estimates, step counts).
+
+    Example:
+        >>> import flowkit as flow
+        >>> a, b = flow.nn.Parameter(flow.ones(1)), flow.nn.Parameter(flow.ones(1))
+        >>> opt = flow.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+        >>> [group["lr"] for group in opt.param_groups]
+        [0.1, 0.5]
     """
 
     algorithm: str = ""  # the name the kernel hook receives ("sgd", "adam", "adamw")
@@ -67,6 +82,25 @@ class Optimizer:
     _reference: Callable  # set by each optimizer class: its function in _functional
 
     def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters, e.g. layers unfrozen during fine-tuning. Settings the
+        group leaves out take the optimizer's defaults; the update kernel stays the one chosen
+        at construction (every kernel handles every setting).
+
+        Args:
+            group: a dict with a ``"params"`` key (a tensor or an iterable of tensors) and,
+                optionally, settings such as ``"lr"``.
+
+        Raises:
+            ValueError: a parameter is already in a group, or is not a leaf.
+            TypeError: ``group`` is not a dict, or a parameter is not a flowkit tensor.
+
+        Example:
+            >>> import flowkit as flow
+            >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=0.1, momentum=0.9)
+            >>> opt.add_param_group({"params": [flow.nn.Parameter(flow.ones(2))], "lr": 0.01})
+            >>> opt.param_groups[1]["lr"], opt.param_groups[1]["momentum"]
+            (0.01, 0.9)
+        """
         if not isinstance(group, dict):
             raise TypeError(f"a param group must be a dict, got {type(group).__name__}")
         params = group["params"]
@@ -94,7 +128,21 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients (``None`` by default, as PyTorch does since 2.0)."""
+        """Clear the gradients of every parameter (to ``None`` by default, as PyTorch does
+        since 2.0).
+
+        Args:
+            set_to_none: set ``.grad`` to ``None`` rather than filling it with zeros.
+
+        Example:
+            >>> import flowkit as flow
+            >>> w = flow.nn.Parameter(flow.ones(2))
+            >>> opt = flow.optim.SGD([w], lr=0.1)
+            >>> (w * w).sum().backward()
+            >>> opt.zero_grad()
+            >>> w.grad is None
+            True
+        """
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is not None:
@@ -104,6 +152,26 @@ class Optimizer:
                         p.grad.zero_()
 
     def step(self, closure: Callable | None = None):
+        """Update every parameter that has a gradient (each optimizer implements it).
+
+        Args:
+            closure: optional; re-evaluates the model and returns the loss (run with grad on).
+
+        Returns:
+            The closure's loss, or ``None``.
+
+        Example:
+            >>> import flowkit as flow
+            >>> w = flow.nn.Parameter(flow.ones(1))
+            >>> opt = flow.optim.SGD([w], lr=0.5)
+            >>> def closure():
+            ...     opt.zero_grad()
+            ...     loss = (w * w).sum()
+            ...     loss.backward()
+            ...     return loss
+            >>> opt.step(closure).item(), w.item()
+            (1.0, 0.0)
+        """
         raise NotImplementedError
 
     def _closure_loss(self, closure):
@@ -116,7 +184,21 @@ class Optimizer:
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict[str, Any]:
-        """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``."""
+        """The optimizer's state as ``{"state": {index: {...}}, "param_groups": [{...,
+        "params": [index, ...]}]}``, parameters named by their position across the groups
+        (PyTorch's layout). The state tensors are the live ones, not copies: save the dict
+        (``flow.save``) or deep-copy it before training on.
+
+        Example:
+            >>> import flowkit as flow
+            >>> w = flow.nn.Parameter(flow.ones(2))
+            >>> opt = flow.optim.Adam([w], lr=0.1)
+            >>> (w * w).sum().backward()
+            >>> opt.step()
+            >>> sd = opt.state_dict()
+            >>> sd["param_groups"][0]["params"], sorted(sd["state"][0])
+            ([0], ['exp_avg', 'exp_avg_sq', 'step'])
+        """
         index: dict[int, int] = {}
         groups = []
         for g in self.param_groups:
@@ -129,6 +211,27 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore settings and state saved by :meth:`state_dict` into this optimizer, whose
+        groups must hold the same numbers of parameters. State tensors are copied onto each
+        parameter's device (floating-point ones in its dtype), so training resumes exactly.
+
+        Args:
+            state_dict: a dict returned by :meth:`state_dict`.
+
+        Raises:
+            ValueError: the numbers of groups or of parameters in a group differ.
+
+        Example:
+            >>> import flowkit as flow
+            >>> w = flow.nn.Parameter(flow.ones(2))
+            >>> opt = flow.optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> (w * w).sum().backward()
+            >>> opt.step()
+            >>> resumed = flow.optim.SGD([w], lr=1.0, momentum=0.9)
+            >>> resumed.load_state_dict(opt.state_dict())
+            >>> resumed.param_groups[0]["lr"], resumed.state[w]["momentum_buffer"]
+            (0.1, tensor([2., 2.], dtype=flowkit.float32))
+        """
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(
@@ -148,10 +251,10 @@ class Optimizer:
         self.state = defaultdict(dict)
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
-            self.state[p] = {k: (v.to(p.device).clone() if isinstance(v, Tensor) else v)
-                             for k, v in s.items()}
+            self.state[p] = {k: _state_value(k, v, p) for k, v in s.items()}
 
     def __repr__(self) -> str:
+        """PyTorch's layout: each group's settings, sorted, one per line."""
         s = type(self).__name__ + " ("
         for i, g in enumerate(self.param_groups):
             s += f"\nParameter Group {i}"
@@ -159,3 +262,13 @@ class Optimizer:
                 if k != "params":
                     s += f"\n    {k}: {g[k]}"
         return s + "\n)"
+
+
+def _state_value(key: str, v, p: Tensor):
+    """A loaded state entry, copied: tensors onto ``p``'s device, floating ones in ``p``'s dtype
+    (as PyTorch does; a ``step`` count keeps its own)."""
+    if not isinstance(v, Tensor):
+        return v
+    if key != "step" and v.dtype.is_floating_point and p.dtype.is_floating_point:
+        return v.to(p.device).to(p.dtype).clone()
+    return v.to(p.device).clone()

@@ -11,6 +11,15 @@ class SGD(Optimizer):
     """SGD with optional momentum, dampening, Nesterov momentum and weight decay (PyTorch's
     algorithm and defaults). ``lr`` may be given positionally, as in the tutorial.
 
+    Args:
+        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        lr: learning rate (required).
+        momentum: momentum factor (0 turns it off).
+        dampening: dampening of the momentum's gradient term.
+        weight_decay: L2 penalty added to the gradient.
+        nesterov: use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+        maximize: maximize the objective instead of minimizing it.
+
     Example:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.ones(2))
@@ -41,6 +50,25 @@ class SGD(Optimizer):
 
     @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
+        """Perform one update of every parameter that has a gradient.
+
+        Args:
+            closure: optional; re-evaluates the model and returns the loss.
+
+        Returns:
+            The closure's loss, or ``None``.
+
+        Example:
+            >>> import flowkit as flow
+            >>> w = flow.nn.Parameter(flow.ones(1))
+            >>> opt = flow.optim.SGD([w], lr=0.1, momentum=0.9)
+            >>> for _ in range(2):
+            ...     opt.zero_grad()
+            ...     (w * 2.0).sum().backward()
+            ...     opt.step()
+            >>> round(w.item(), 4)
+            0.42
+        """
         loss = self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
