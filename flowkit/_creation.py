@@ -35,9 +35,11 @@ def _dtype_or(dtype, default: _dt.dtype) -> _dt.dtype:
     return default if dtype is None else _dt.to_dtype(dtype)
 
 
-def _infer_array(data: Any) -> np.ndarray:
+def _infer_array(data: Any, keep_precision: bool = False) -> np.ndarray:
     """numpy array for ``data`` with flowkit's inference: Python ints -> int64, floats ->
-    float32, bools -> bool; numpy arrays and numpy scalars keep their dtype."""
+    float32, bools -> bool; numpy arrays and numpy scalars keep their dtype. With
+    ``keep_precision`` (an explicit dtype follows) Python floats stay float64 until that cast,
+    so ``tensor([0.1], dtype=float64)`` is exactly 0.1."""
     if isinstance(data, Tensor):
         return data.numpy().copy()
     if isinstance(data, (np.ndarray, np.generic)):
@@ -49,7 +51,7 @@ def _infer_array(data: Any) -> np.ndarray:
             from None
     kind = arr.dtype.kind
     if kind == "f":
-        return arr.astype(np.float32)
+        return arr if keep_precision else arr.astype(np.float32)
     if kind in "iu":
         return arr.astype(np.int64)
     if kind == "b":
@@ -72,7 +74,7 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
         >>> flow.tensor([[1, 2], [3, 4]]).dtype, flow.tensor([1.5]).dtype
         (flowkit.int64, flowkit.float32)
     """
-    arr = _infer_array(data)
+    arr = _infer_array(data, keep_precision=dtype is not None)
     d = _dt.from_numpy_dtype(arr.dtype) if dtype is None else _dt.to_dtype(dtype)
     if arr.dtype != d.np:
         arr = arr.astype(d.np)

@@ -98,6 +98,30 @@ class Backend:
         """Switch gradient recording for this process (``no_grad`` calls it)."""
         raise NotImplementedError
 
+    # -- autograd beyond Tensor.backward (arguments already checked by flowkit.autograd) --
+    def grad(self, outputs: list[Tensor], inputs: list[Tensor], grad_outputs: list[Tensor | None],
+             retain_graph: bool, create_graph: bool) -> list[Tensor | None]:
+        """The gradients of ``outputs`` (seeded by ``grad_outputs``, ``None`` meaning ones) with
+        respect to each of ``inputs``, ``None`` for an input they do not depend on. No ``.grad``
+        changes. With ``create_graph`` the results are differentiable again."""
+        raise NotImplementedError
+
+    def autograd_backward(self, tensors: list[Tensor], grad_tensors: list[Tensor | None],
+                          retain_graph: bool, create_graph: bool) -> None:
+        """``backward`` from several outputs at once, accumulating into the leaves' ``.grad``."""
+        raise NotImplementedError
+
+    # -- static graphs (flowkit.nn.Graph) --
+    def compile_graph(self, graph: Any) -> Any:
+        """Offer a compiled runner for ``graph`` (a :class:`flowkit.nn.Graph`), or ``None``.
+
+        Called on the graph's first call, and again after ``train()``/``eval()``. A runner is
+        called like the graph (``runner(*args, **kwargs)``) and must give exactly what
+        ``graph._run`` gives (outputs, parameter updates), e.g. by recording one eager step and
+        replaying it. ``None``, the default, runs ``graph._run`` eagerly on every call.
+        """
+        return None
+
     # -- ops that are not tensor methods --
     def matmul(self, a: Tensor, b: Tensor) -> Tensor:
         raise NotImplementedError
@@ -106,6 +130,59 @@ class Backend:
         raise NotImplementedError
 
     def linear(self, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        raise NotImplementedError
+
+    # -- fused nn ops: flowkit.nn.functional checks and normalises the arguments (dims are
+    #    non-negative, sizes are tuples, conv2d/max_pool2d inputs are 4-d), then calls these. A
+    #    backend checks only what needs the data: class indices and embedding rows in range.
+    def leaky_relu(self, x: Tensor, negative_slope: float) -> Tensor:
+        raise NotImplementedError
+
+    def gelu(self, x: Tensor, approximate: str) -> Tensor:
+        """``approximate``: ``"none"`` (exact, through erf) or ``"tanh"``."""
+        raise NotImplementedError
+
+    def softmax(self, x: Tensor, dim: int) -> Tensor:
+        raise NotImplementedError
+
+    def log_softmax(self, x: Tensor, dim: int) -> Tensor:
+        raise NotImplementedError
+
+    def dropout(self, x: Tensor, mask: Tensor) -> Tensor:
+        """``x * mask``; ``mask`` (x's dtype and device) is already scaled by ``1/(1-p)``."""
+        raise NotImplementedError
+
+    def embedding(self, indices: Tensor, weight: Tensor, padding_idx: int | None) -> Tensor:
+        raise NotImplementedError
+
+    def layer_norm(self, x: Tensor, normalized_shape: tuple[int, ...], weight: Tensor | None,
+                   bias: Tensor | None, eps: float) -> Tensor:
+        raise NotImplementedError
+
+    def batch_norm(self, x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+                   weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
+                   eps: float) -> Tensor:
+        """Updates ``running_mean``/``running_var`` in place when training and given."""
+        raise NotImplementedError
+
+    def conv2d(self, x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, int],
+               padding: tuple[int, int, int, int], dilation: tuple[int, int],
+               groups: int) -> Tensor:
+        """``padding``: (top, bottom, left, right), zeros."""
+        raise NotImplementedError
+
+    def max_pool2d(self, x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
+                   padding: tuple[int, int], dilation: tuple[int, int],
+                   ceil_mode: bool) -> Tensor:
+        raise NotImplementedError
+
+    def cross_entropy(self, x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                      reduction: str, label_smoothing: float) -> Tensor:
+        """``target``: integer class indices, or float class probabilities of ``x``'s shape."""
+        raise NotImplementedError
+
+    def nll_loss(self, x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                 reduction: str) -> Tensor:
         raise NotImplementedError
 
     # -- devices --

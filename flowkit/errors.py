@@ -39,6 +39,12 @@ class AutogradError(FlowkitError, RuntimeError):
     """Misuse of autograd: a second backward through a freed graph, a non-scalar backward, ..."""
 
 
+class SerializationError(FlowkitError, ValueError, RuntimeError):
+    """A checkpoint that cannot be written or read: an object flowkit does not store, or a file
+    that is truncated, corrupt, or not a flowkit checkpoint (a pickle, a foreign safetensors file).
+    """
+
+
 def shape_str(shape) -> str:
     """Format a shape the way messages show it: ``(4, 2)``."""
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -197,6 +197,56 @@ class Tensor:
     def type_as(self, other: Tensor) -> Tensor:
         return self.to(other.dtype)
 
+    def type(self, dtype=None):  # noqa: A003 - PyTorch's name
+        """Without an argument, the type name (``'flowkit.FloatTensor'``); with a dtype (or a
+        name such as ``'flowkit.LongTensor'``), the tensor converted to it."""
+        if dtype is None:
+            return f"flowkit.{'cuda.' if self.is_cuda else ''}{_TYPE_NAMES[self.dtype]}"
+        if isinstance(dtype, str):
+            name = dtype.removeprefix("flowkit.").removeprefix("torch.").removeprefix("cuda.")
+            for d, n in _TYPE_NAMES.items():
+                if n == name:
+                    return self.to(d)
+        return self.to(_dt.to_dtype(dtype))
+
+    # ------------------------------------------------------------------ new tensors like this one
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A new tensor from ``data`` with this tensor's dtype and device (unless given)."""
+        from ._creation import tensor
+
+        return tensor(data, self.dtype if dtype is None else dtype,
+                      self.device if device is None else device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None,
+                 requires_grad: bool = False) -> Tensor:
+        """``fill_value`` in a new tensor of ``size``, with this tensor's dtype and device."""
+        from ._creation import full
+
+        return full(size, fill_value, self.dtype if dtype is None else dtype,
+                    self.device if device is None else device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self.new_full(_size_arg(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
+
+    # ------------------------------------------------------------------ nn ops as methods
+    def softmax(self, dim: int, dtype=None) -> Tensor:
+        """``flowkit.nn.functional.softmax(self, dim)``."""
+        from .nn import functional
+
+        return functional.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim: int, dtype=None) -> Tensor:
+        """``flowkit.nn.functional.log_softmax(self, dim)``."""
+        from .nn import functional
+
+        return functional.log_softmax(self, dim, dtype=dtype)
+
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
@@ -222,3 +272,15 @@ class Tensor:
 
     def item(self) -> Any:
         raise NotImplementedError
+
+
+_TYPE_NAMES = {
+    _dt.float32: "FloatTensor", _dt.float64: "DoubleTensor", _dt.float16: "HalfTensor",
+    _dt.int64: "LongTensor", _dt.int32: "IntTensor", _dt.int16: "ShortTensor",
+    _dt.int8: "CharTensor", _dt.uint8: "ByteTensor", _dt.bool: "BoolTensor",
+}
+
+
+def _size_arg(size: tuple) -> tuple:
+    """``new_zeros(2, 3)`` and ``new_zeros((2, 3))`` mean the same size."""
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size

@@ -43,8 +43,13 @@ FLOW = types.SimpleNamespace(
     leaf=lambda a: flow.tensor(a, requires_grad=True),
     mse_loss=flow.nn.functional.mse_loss,
     linear=flow.nn.functional.linear,
+    F=flow.nn.functional,
+    dropout=lambda x, p: _flow_dropout(x, p),
     float32=flow.float32,
     float64=flow.float64,
+    cat=flow.cat,
+    stack=flow.stack,
+    where=flow.where,
 )
 
 
@@ -57,8 +62,13 @@ def _torch_lib():
         leaf=lambda a: torch.tensor(np.array(a), requires_grad=True),
         mse_loss=torch.nn.functional.mse_loss,
         linear=torch.nn.functional.linear,
+        F=torch.nn.functional,
+        dropout=lambda x, p: x * torch.from_numpy(_dropout_mask(tuple(x.shape), p)).to(x.dtype),
         float32=torch.float32,
         float64=torch.float64,
+        cat=torch.cat,
+        stack=torch.stack,
+        where=torch.where,
     )
 
 
@@ -417,6 +427,143 @@ def _linear_case(draw, torch=False):
     return Case(lambda lib, x, w: lib.linear(x, w), [x, w])
 
 
+# ---------------------------------------------------------------- nn layers (flowkit_numpy.nn_ops)
+def _dropout_mask(shape, p):
+    flow.manual_seed(1234)  # the same mask on every call: finite differences call fn many times
+    return flow.nn.functional._dropout_mask(shape, p, np.float64)
+
+
+def _flow_dropout(x, p):
+    flow.manual_seed(1234)
+    return flow.nn.functional.dropout(x, p)
+
+
+def _activation_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        shape = draw(SHAPES)
+        if op == "leaky_relu":
+            slope = draw(st.sampled_from([0.01, 0.2, -0.5]))
+            return Case(lambda lib, x: lib.F.leaky_relu(x, slope), [_vals(rng, shape, "nonzero")])
+        if op == "dropout":
+            p = draw(st.sampled_from([0.25, 0.5, 0.9, 1.0]))
+            return Case(lambda lib, x: lib.dropout(x, p), [_vals(rng, shape)])
+        approx = draw(st.sampled_from(["none", "tanh"]))
+        return Case(lambda lib, x: lib.F.gelu(x, approximate=approx),
+                    [np.asarray(_vals(rng, shape) * 2)])
+
+    return build
+
+
+def _softmax_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        shape = draw(SHAPES)
+        n = max(len(shape), 1)
+        dim = draw(st.integers(-n, n - 1))
+        scale = draw(st.sampled_from([1.0, 10.0]))
+        return Case(lambda lib, x: getattr(lib.F, op)(x, dim=dim),
+                    [np.asarray(_vals(rng, shape) * scale)])
+
+    return build
+
+
+def _embedding_case(draw, torch=False):
+    rng = _rng(draw)
+    n, d = draw(st.integers(1, 5)), draw(st.integers(1, 3))
+    idx = np.asarray(rng.integers(0, n, draw(st.sampled_from([(), (4,), (2, 3)]))))
+    # the padding row gets no gradient on purpose (PyTorch's rule): checked against torch only
+    pad = draw(st.sampled_from([None, 0, -1] if torch else [None]))
+    return Case(lambda lib, w: lib.F.embedding(lib.tensor(idx), w, padding_idx=pad),
+                [_vals(rng, (n, d))])
+
+
+def _layer_norm_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES_ND.filter(lambda s: np.prod(s) > 1))
+    k = draw(st.integers(1, len(shape)))
+    ns = shape[len(shape) - k:]
+    x = _vals(rng, shape)
+    affine = draw(st.sampled_from(["none", "weight", "both"]))
+    if affine == "none":
+        return Case(lambda lib, x: lib.F.layer_norm(x, ns), [x])
+    if affine == "weight":
+        return Case(lambda lib, x, w: lib.F.layer_norm(x, ns, w), [x, _vals(rng, ns)])
+    return Case(lambda lib, x, w, b: lib.F.layer_norm(x, ns, w, b, eps=1e-3),
+                [x, _vals(rng, ns), _vals(rng, ns)])
+
+
+def _batch_norm_case(draw, torch=False):
+    rng = _rng(draw)
+    n, c = draw(st.integers(2, 4)), draw(st.integers(1, 3))
+    shape = (n, c) + draw(st.sampled_from([(), (3,), (2, 2)]))
+    arrays = [_vals(rng, shape), _vals(rng, (c,)), _vals(rng, (c,))]
+    if draw(st.booleans()):
+        return Case(lambda lib, x, w, b: lib.F.batch_norm(x, None, None, w, b, training=True),
+                    arrays)
+    rm, rv = _vals(rng, (c,)), _vals(rng, (c,), "positive")
+    return Case(lambda lib, x, w, b: lib.F.batch_norm(x, lib.tensor(rm), lib.tensor(rv), w, b),
+                arrays)
+
+
+def _conv2d_case(draw, torch=False):
+    rng = _rng(draw)
+    groups = draw(st.sampled_from([1, 1, 2]))
+    cin, cout = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    pad = draw(st.sampled_from([0, 1, (1, 0), "same", "valid"]))
+    stride = (1, 1) if pad == "same" else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    h = draw(st.integers(dil[0] * (kh - 1) + 1, 6))
+    w = draw(st.integers(dil[1] * (kw - 1) + 1, 6))
+    arrays = [_vals(rng, (draw(st.integers(1, 2)), cin, h, w)),
+              _vals(rng, (cout, cin // groups, kh, kw))]
+    if draw(st.booleans()):
+        arrays.append(_vals(rng, (cout,)))
+    return Case(lambda lib, x, *wb: lib.F.conv2d(x, *wb, stride=stride, padding=pad,
+                                                 dilation=dil, groups=groups), arrays)
+
+
+def _max_pool2d_case(draw, torch=False):
+    rng = _rng(draw)
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    pad = tuple(draw(st.integers(0, kk // 2)) for kk in k)
+    stride = draw(st.sampled_from([None, 1, (2, 1)]))
+    ceil = draw(st.booleans())
+    h = draw(st.integers(dil[0] * (k[0] - 1) + 1, 6))
+    w = draw(st.integers(dil[1] * (k[1] - 1) + 1, 6))
+    x = _vals(rng, (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w))
+    return Case(lambda lib, x: lib.F.max_pool2d(x, k, stride, pad, dil, ceil_mode=ceil), [x])
+
+
+def _classification_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        c = draw(st.integers(1, 4))
+        xshape = draw(st.sampled_from([(c,), (3, c), (2, c, 2, 3)]))
+        tshape = xshape[:1] + xshape[2:] if len(xshape) > 1 else ()
+        red = draw(st.sampled_from(["none", "mean", "sum"]))
+        w = _vals(rng, (c,), "positive") if draw(st.booleans()) else None
+        x = np.asarray(_vals(rng, xshape) * 3)
+        kw = {"reduction": red}
+        if op == "cross_entropy":
+            kw["label_smoothing"] = draw(st.sampled_from([0.0, 0.1]))
+            if draw(st.booleans()):  # class probabilities, differentiable too
+                p = rng.dirichlet(np.ones(c), tshape).astype(np.float64)
+                p = np.moveaxis(p, -1, 1) if p.ndim > 1 else p
+                return Case(lambda lib, x, t: lib.F.cross_entropy(
+                    x, t, None if w is None else lib.tensor(w), **kw), [x, p])
+        t = np.asarray(rng.integers(0, c, tshape))
+        if t.ndim and draw(st.booleans()):
+            t.reshape(-1)[1:][rng.random(t.size - 1) < 0.3] = -100  # ignored (never the first)
+        fn = getattr(FLOW.F, op).__name__
+        return Case(lambda lib, x: getattr(lib.F, fn)(
+            x, lib.tensor(t), None if w is None else lib.tensor(w), **kw), [x])
+
+    return build
+
+
 CASES: dict[str, Callable] = {
     **{op: _binary_case(op) for op in _BINARY},
     **{op: _reflected_case(op) for op in ("rsub", "rdiv", "rpow")},
@@ -433,7 +580,238 @@ CASES: dict[str, Callable] = {
     "setitem": _setitem_case,
     "mse_loss": _mse_case,
     "linear": _linear_case,
+    **{op: _activation_case(op) for op in ("leaky_relu", "gelu", "dropout")},
+    **{op: _softmax_case(op) for op in ("softmax", "log_softmax")},
+    "embedding": _embedding_case,
+    "layer_norm": _layer_norm_case,
+    "batch_norm": _batch_norm_case,
+    "conv2d": _conv2d_case,
+    "max_pool2d": _max_pool2d_case,
+    **{op: _classification_case(op) for op in ("cross_entropy", "nll_loss")},
 }
+
+
+# ------------------------------------------------------------------------------------------ cases:
+# the Tensors page's ops (elementwise, selection, reductions, joining and splitting)
+_UNARY_KIND.update({
+    "reciprocal": "nonzero", "rsqrt": "positive", "log1p": "positive", "expm1": "any",
+    "log2": "positive", "log10": "positive",
+    # piecewise constant: a zero gradient (random values are never at a step)
+    "sign": "nonzero", "floor": "any", "ceil": "any", "round": "any",
+})
+
+
+def _select_case(op):
+    """maximum/minimum/remainder: two broadcast tensors, or a tensor and a number."""
+    fns = {"maximum": lambda x, y: x.maximum(y), "minimum": lambda x, y: x.minimum(y),
+           "remainder": lambda x, y: x % y}
+    f = fns[op]
+
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        sa, sb = draw(PAIRS)
+        a = _vals(rng, sa)
+        if op == "remainder" and draw(st.booleans()):
+            s = draw(st.sampled_from([1.5, -0.7, 2.0]))
+            return Case(lambda lib, x: x % s, [a])
+        return Case(lambda lib, x, y: f(x, y), [a, _vals(rng, sb, "nonzero")])
+
+    return build
+
+
+def _clamp_case(draw, torch=False):
+    rng = _rng(draw)
+    sa, sb = draw(PAIRS)
+    a = _vals(rng, sa)
+    kind = draw(st.sampled_from(["both", "min", "max", "tensors", "tensor_min"]))
+    method = draw(st.sampled_from(["clamp", "clip"]))
+    if kind == "both":
+        return Case(lambda lib, x: getattr(x, method)(-0.5, 0.7), [a])
+    if kind == "min":
+        return Case(lambda lib, x: getattr(x, method)(min=0.3), [a])
+    if kind == "max":
+        return Case(lambda lib, x: getattr(x, method)(max=-0.3), [a])
+    lo = np.asarray(_vals(rng, sb) - 0.5)
+    if kind == "tensor_min":
+        return Case(lambda lib, x, m: getattr(x, method)(min=m), [a, lo])
+    # bounds that sometimes cross (min > max): the gradient rules for that case are PyTorch's
+    return Case(lambda lib, x, m, h: getattr(x, method)(m, h),
+                [a, lo, np.asarray(_vals(rng, sb) + 0.5)])
+
+
+def _where_case(draw, torch=False):
+    rng = _rng(draw)
+    sa, sb = draw(PAIRS)
+    shape = np.broadcast_shapes(sa, sb)
+    cshape = draw(st.sampled_from([shape, shape[-1:], ()]))
+    mask = rng.random(cshape) < 0.5
+    form = draw(st.sampled_from(["tt", "ts", "st", "method"]))
+    a, b = _vals(rng, sa), _vals(rng, sb)
+    if form == "ts":
+        return Case(lambda lib, x: lib.where(lib.tensor(mask), x, 0.5), [a])
+    if form == "st":
+        return Case(lambda lib, y: lib.where(lib.tensor(mask), -2.0, y), [b])
+    if form == "method":
+        return Case(lambda lib, x, y: x.where(lib.tensor(mask), y), [a, b])
+    return Case(lambda lib, x, y: lib.where(lib.tensor(mask), x, y), [a, b])
+
+
+def _masked_fill_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES)
+    mshape = draw(st.sampled_from([shape, shape[-1:], ()]))
+    mask = rng.random(mshape) < 0.5
+    a = _vals(rng, shape)
+    if draw(st.booleans()):
+        return Case(lambda lib, x, v: x.masked_fill(lib.tensor(mask), v), [a, _vals(rng, ())])
+    return Case(lambda lib, x: x.masked_fill(lib.tensor(mask), 0.25), [a])
+
+
+def _prod_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES)
+    a = _vals(rng, shape)
+    if a.size and draw(st.booleans()):
+        a.reshape(-1)[draw(st.integers(0, a.size - 1))] = 0.0  # the exact path for zeros
+    if not shape or draw(st.booleans()):
+        return Case(lambda lib, x: x.prod(), [a])
+    d = draw(st.integers(-len(shape), len(shape) - 1))
+    k = draw(st.booleans())
+    return Case(lambda lib, x: x.prod(d, keepdim=k), [a])
+
+
+SHAPES_2 = st.lists(st.integers(2, 4), min_size=1, max_size=3).map(tuple)  # n - 1 > 0
+
+
+def _var_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        shape = draw(SHAPES_2)
+        dim = _dims(draw, len(shape))
+        unbiased, keepdim = draw(st.booleans()), draw(st.booleans())
+        a = _vals(rng, shape)
+        if dim is None:
+            return Case(lambda lib, x: getattr(x, op)(unbiased=unbiased), [a])
+        return Case(lambda lib, x: getattr(x, op)(dim=dim, unbiased=unbiased, keepdim=keepdim),
+                    [a])
+
+    return build
+
+
+def _norm_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES)
+    p = draw(st.sampled_from([2, 1, 3, 1.5, float("inf"), "fro"]))
+    a = _vals(rng, shape, "nonzero")
+    if not shape or draw(st.booleans()):
+        return Case(lambda lib, x: x.norm(p), [a])
+    d = draw(st.integers(-len(shape), len(shape) - 1))
+    k = draw(st.booleans())
+    return Case(lambda lib, x: x.norm(2 if p == "fro" else p, dim=d, keepdim=k), [a])
+
+
+def _minmax_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        shape = draw(SHAPES)
+        a = _vals(rng, shape)
+        if not shape or draw(st.booleans()):
+            return Case(lambda lib, x: getattr(x, op)(), [a])
+        d = draw(st.integers(-len(shape), len(shape) - 1))
+        k = draw(st.booleans())
+        if draw(st.booleans()):
+            return Case(lambda lib, x: getattr(x, op)(d, keepdim=k)[0], [a])
+        return Case(lambda lib, x: getattr(x, op)(dim=d, keepdim=k).values, [a])
+
+    return build
+
+
+def _expand_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES)
+    shape = tuple(1 if draw(st.booleans()) else s for s in shape)
+    sizes = [draw(st.sampled_from([-1, 3])) if s == 1 else draw(st.sampled_from([-1, s]))
+             for s in shape]
+    sizes = tuple(draw(st.lists(st.integers(1, 3), max_size=2)) + sizes)
+    if sizes and draw(st.booleans()):
+        return Case(lambda lib, x: x.expand(*sizes) * 1.5, [_vals(rng, shape)])
+    return Case(lambda lib, x: x.expand(sizes), [_vals(rng, shape)])
+
+
+def _split_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES_ND)
+    nd = len(shape)
+    d = draw(st.integers(-nd, nd - 1))
+    n = shape[d]
+    kind = draw(st.sampled_from(["split", "sections", "chunk"]))
+    if kind == "sections":
+        cut = draw(st.integers(0, n))
+        arg = [cut, n - cut]
+    else:
+        arg = draw(st.integers(1, 4))
+
+    def pieces(x):
+        return x.chunk(arg, d) if kind == "chunk" else x.split(arg, d)
+
+    if draw(st.booleans()):  # every piece, weighted differently, joined again
+        return Case(lambda lib, x: lib.cat([p * (i + 1.0) for i, p in enumerate(pieces(x))], d),
+                    [_vals(rng, shape)])
+    return Case(lambda lib, x: pieces(x)[-1] * 2.0, [_vals(rng, shape)])
+
+
+def _flip_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES_ND)
+    nd = len(shape)
+    dims = draw(st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True))
+    dims = tuple(d - nd if draw(st.booleans()) else d for d in dims)
+    return Case(lambda lib, x: x.flip(dims), [_vals(rng, shape)])
+
+
+def _cat_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES_ND)
+    nd = len(shape)
+    d = draw(st.integers(-nd, nd - 1))
+    shapes = [shape[:d % nd] + (draw(st.integers(1, 3)),) + shape[d % nd + 1:]
+              for _ in range(draw(st.integers(1, 3)))]
+    arrays = [_vals(rng, s) for s in shapes]
+    if draw(st.booleans()):  # a constant and a legacy empty 1-d tensor among the leaves
+        const = _vals(rng, shapes[0])
+        return Case(lambda lib, *xs: lib.cat([lib.tensor(np.zeros(0)), *xs, lib.tensor(const)],
+                                             dim=d), arrays)
+    return Case(lambda lib, *xs: lib.cat(list(xs), d), arrays)
+
+
+def _stack_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES)
+    nd = len(shape) + 1
+    d = draw(st.integers(-nd, nd - 1))
+    k = draw(st.integers(1, 3))
+    return Case(lambda lib, *xs: lib.stack(xs, dim=d), [_vals(rng, shape) for _ in range(k)])
+
+
+CASES.update({
+    **{op: _unary_case(op) for op in ("reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10",
+                                      "sign", "floor", "ceil", "round")},
+    **{op: _select_case(op) for op in ("maximum", "minimum", "remainder")},
+    "clamp": _clamp_case,
+    "where": _where_case,
+    "masked_fill": _masked_fill_case,
+    "prod": _prod_case,
+    "var": _var_case("var"),
+    "std": _var_case("std"),
+    "norm": _norm_case,
+    "max": _minmax_case("max"),
+    "min": _minmax_case("min"),
+    "expand": _expand_case,
+    "split": _split_case,
+    "flip": _flip_case,
+    "cat": _cat_case,
+    "stack": _stack_case,
+})
 
 
 # ------------------------------------------------------------------------------------------ table
@@ -909,3 +1287,31 @@ def test_grad_fn_names():
     assert (x * 2)._grad_fn_name() == "MulBackward"
     assert flow.nn.functional.mse_loss(x, flow.zeros(1))._grad_fn_name() == "MseLossBackward"
     assert x._grad_fn_name() is None
+
+
+# ---------------------------------------------------------------- recorded by VJPs (numpy_api)
+def _add_at(lib, y, index, v):
+    """``np.add.at`` on tensors, as a create_graph backward runs it (the getitem VJP's
+    scatter); torch's equivalent is an accumulating index_put."""
+    if lib.name == "torch":
+        import torch
+
+        return y.index_put((torch.from_numpy(index),), v, accumulate=True)
+    from flowkit_numpy.numpy_api import differentiable
+
+    with differentiable():
+        np.add.at(y, index, v)
+    return y
+
+
+def _add_at_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES_ND)
+    idx = rng.integers(0, shape[0], draw(st.integers(1, 4)))
+    idx = np.concatenate([idx, idx[:1]])  # repeated indices accumulate
+    vshape = draw(st.sampled_from([(len(idx),) + shape[1:], shape[1:], ()]))  # broadcast too
+    return Case(lambda lib, x, v: _add_at(lib, x * 1.5, idx, v) ** 2,
+                [_vals(rng, shape), _vals(rng, vshape)])
+
+
+CASES["add_at"] = _add_at_case

@@ -133,7 +133,7 @@ def test_linear_repr_and_nested_repr():
         "  (fc1): Linear(in_features=2, out_features=3, bias=True)\n"
         "  (block): Block(\n"
         "    (fc): Linear(in_features=3, out_features=1, bias=False)\n"
-        "    (loss): MSELoss(reduction='sum')\n"
+        "    (loss): MSELoss()\n"  # PyTorch's loss reprs show no options
         "  )\n"
         ")"
     )

@@ -10,7 +10,8 @@ from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
 from flowkit.nn.parameter import Parameter
 
 from . import tensor as _t
-from .engine import Node
+from .engine import Node, run_general
+from .nn_ops import NumpyNNOps
 from .tensor import CPU, NumpyTensor, _make, _op
 from .vjps import VJP
 
@@ -45,7 +46,17 @@ def _same_float_dtype(op: str, a: NumpyTensor, b: NumpyTensor) -> None:
         raise DTypeError(f"{op}: needs floating-point tensors, got {a.dtype!r}; call .float()")
 
 
-class NumpyBackend(Backend):
+def _seed(out, grad, create_graph: bool):
+    """d out / d out for the engine: ``grad`` (a tensor, or ``None`` for ones), an array in the
+    output's dtype, or a tensor under create_graph (it may itself require grad)."""
+    if create_graph:
+        return _make(np.ones(out._data.shape, out._data.dtype)) if grad is None else grad
+    if grad is None:
+        return np.ones(out._data.shape, out._data.dtype)
+    return grad._data.astype(out._data.dtype, copy=False)
+
+
+class NumpyBackend(NumpyNNOps, Backend):
     name = "numpy"
     Tensor = NumpyTensor
     Parameter = NumpyParameter
@@ -83,7 +94,20 @@ class NumpyBackend(Backend):
     def set_grad_enabled(self, mode):
         _t.set_grad_enabled(mode)
 
+    # -- autograd (flowkit.autograd.grad / backward; arguments checked by the core)
+    def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
+        seeds = [_seed(o, g, create_graph) for o, g in zip(outputs, grad_outputs)]
+        res = run_general(outputs, seeds, inputs, retain_graph, create_graph, _make,
+                          seeds_owned=False)
+        return [r if r is None or create_graph else _make(r) for r in res]
+
+    def autograd_backward(self, tensors, grad_tensors, retain_graph, create_graph):
+        seeds = [_seed(o, g, create_graph) for o, g in zip(tensors, grad_tensors)]
+        run_general(tensors, seeds, None, retain_graph, create_graph, _make, seeds_owned=False)
+
     # -- ops
+    cat, stack, where = staticmethod(_t.cat), staticmethod(_t.stack), staticmethod(_t.where)
+
     def matmul(self, a, b):
         if not isinstance(a, NumpyTensor):
             raise TypeError(f"matmul: expected flowkit tensors, got {type(a).__name__}")

@@ -7,6 +7,11 @@ made the same move from a tape in 2016), walks them in reverse topological order
 dimensions away once per input, and frees each node's saved arrays as soon as it has run unless
 ``retain_graph`` is set, so a second backward through a freed graph is a clear error rather than
 wrong numbers.
+
+:func:`run_backward` is that hot path (one output, first order, into ``.grad``).
+:func:`run_general` serves the rest: several outputs, ``flowkit.autograd.grad`` (gradients
+returned, ``.grad`` untouched, branches no input needs skipped) and ``create_graph``, where the
+same VJPs run on tensors (see :mod:`.numpy_api`), so the gradients have a graph of their own.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ import weakref
 
 import numpy as np
 
+from flowkit import dtypes as _dt
 from flowkit.errors import AutogradError, ShapeError
+
+from .vjps import SAVES, VJP
 
 
 class Node:
@@ -67,17 +75,21 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
 def _topological_order(root: Node) -> list[Node]:
     """Nodes reachable from ``root``, each after every node that consumes its output."""
     order: list[Node] = []
-    visited = {id(root)}
+    visited = set()
     stack = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
             order.append(node)
             continue
+        # marked when expanded, not when pushed: a node pushed early (by a near consumer) must
+        # still finish after a far consumer reached through another path (h + f(h))
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         stack.append((node, True))
         for child in node.edges:
             if child is not None and id(child) not in visited:
-                visited.add(id(child))
                 stack.append((child, False))
     order.reverse()  # post-order reversed: consumers first
     return order
@@ -154,3 +166,258 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
 
 def retain(node: Node, tensor) -> None:
     node.retained = weakref.ref(tensor)
+
+
+# ------------------------------------------------------------------ the general engine
+# run_backward above is the hot path (one output, first order, into .grad) and stays as lean as
+# it is. run_general serves everything else: several outputs at once, gradients returned for
+# chosen tensors (autograd.grad) instead of accumulated into .grad, and create_graph.
+
+
+def _topological_order_many(roots) -> list[Node]:
+    """Nodes reachable from any of ``roots``, each after every node that consumes its output."""
+    order: list[Node] = []
+    visited = set()
+    stack = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:  # marked when expanded, as in _topological_order
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for child in node.edges:
+            if child is not None and id(child) not in visited:
+                stack.append((child, False))
+    order.reverse()
+    return order
+
+
+def _needed(order, node_slots, leaf_slots) -> set[int]:
+    """ids of the nodes whose backward leads to a wanted gradient (the others are skipped)."""
+    needed: set[int] = set()
+    for n in reversed(order):  # producers first: a node is needed if anything below it is
+        if n.vjp is None or n in node_slots or any(  # (a freed node: running it says so)
+            (id(t) in leaf_slots if e is None else id(e) in needed)
+            for t, e in zip(n.inputs, n.edges) if t is not None
+        ):
+            needed.add(id(n))
+    return needed
+
+
+def _freed_error() -> AutogradError:
+    return AutogradError(
+        "backward through the graph a second time: its saved values were freed after "
+        "the first backward. Pass retain_graph=True to the first backward() if you "
+        "need to call it again"
+    )
+
+
+def _fit_array(g, data):
+    """A VJP's gradient (an array) in the shape and dtype of the input it is for."""
+    if g.shape != data.shape:
+        g = unbroadcast(g, data.shape)
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
+    return g
+
+
+def _fit_tensor(g, data, wrap):
+    """A VJP's gradient (a tensor: create_graph) in the shape and dtype of its input, by
+    recorded ops, so the gradient stays differentiable."""
+    if isinstance(g, (np.ndarray, np.generic)):  # a constant the VJP computed from constants
+        g = wrap(np.asarray(g))
+    shape = g._data.shape
+    if shape != data.shape:
+        lead = len(shape) - data.ndim
+        if lead < 0:
+            raise ShapeError(f"gradient of shape {shape} cannot flow into a tensor of shape "
+                             f"{data.shape}")
+        axes = tuple(range(lead)) + tuple(
+            i + lead for i, s in enumerate(data.shape) if s == 1 and shape[i + lead] != 1)
+        if axes:
+            g = g.sum(axes, True)
+        if g._data.shape != data.shape:
+            g = g.reshape(data.shape)
+    if g._data.dtype != data.dtype:
+        g = g.to(_dt.from_numpy_dtype(data.dtype))
+    return g
+
+
+def _linked(name: str, value, n: Node, slots, wrap):
+    """A tensor holding ``value`` whose node ``name`` has the inputs ``slots`` of node ``n`` as
+    they were when ``n`` was recorded (its edges), not as those tensors are now."""
+    node = Node(name, VJP[name], None, tuple(n.inputs[i] for i in slots))
+    node.edges = tuple(n.edges[i] for i in slots)
+    return wrap(value, node)
+
+
+def _tensor_ctx(n: Node, wrap):
+    """``n.ctx`` with every saved value turned into a tensor wired into the graph (create_graph):
+    an input's value gets the input's node, the output's value gets ``n`` itself, so
+    differentiating the VJP's result reaches them. Roles come from ``@vjp(saves=...)``."""
+    roles = SAVES.get(n.name)
+    if roles is None:
+        raise AutogradError(
+            f"create_graph=True: the gradient of '{n.name}' ({backward_name(n.name)}) cannot be "
+            "differentiated: its VJP does not declare what it saved (@vjp(..., saves=...) in "
+            "flowkit_numpy's VJP table), so it is first order only on the numpy backend. Take "
+            "this op out of the part you differentiate twice, or use the torch backend"
+        )
+    ctx = n.ctx
+    if not roles or ctx is None:
+        return ctx
+    out = []
+    for role, v in zip(roles, ctx):
+        if role is None or not isinstance(v, (np.ndarray, np.generic)):
+            out.append(v)  # shapes, dims, indices, Python numbers: as they are
+        elif role == "out":
+            out.append(wrap(np.asarray(v), n))
+        elif role == "const":  # an array the op saved that no gradient flows through (a mask)
+            out.append(wrap(np.asarray(v)))
+        elif role == "in0-in1":
+            out.append(_linked("sub", np.asarray(v), n, (0, 1), wrap))
+        else:
+            i = int(role[2:])
+            t, e = n.inputs[i], n.edges[i]
+            if t is None:
+                out.append(wrap(np.asarray(v)))  # an input that needs no gradient: a constant
+            elif e is None and v is t._data:
+                out.append(t)  # the leaf itself
+            elif e is not None and v.dtype == t._data.dtype:
+                out.append(wrap(v, e))  # the input's value, as a tensor on the input's node
+            else:  # saved after a type promotion (or a leaf whose data was swapped since)
+                out.append(_linked("cast", np.asarray(v), n, (i,), wrap))
+    return tuple(out)
+
+
+def run_general(roots, seeds, targets, retain_graph: bool, create_graph: bool, wrap,
+                seeds_owned: bool = True):
+    """Backward from every tensor of ``roots`` at once, ``seeds[i]`` being d out / d roots[i].
+
+    With ``targets`` (a list of tensors) the gradients of those tensors are returned, one per
+    target (``None`` where the outputs do not depend on it), and no ``.grad`` changes; nodes that
+    lead to no target are not run. Without, gradients accumulate into the leaves' ``.grad`` (and
+    retained tensors'), as ``backward`` does.
+
+    With ``create_graph`` the seeds are tensors and every VJP runs on tensors inside
+    :func:`numpy_api.differentiable` with grad mode on: the gradients come out as tensors with a
+    graph of their own, differentiable again. Otherwise seeds and gradients are arrays.
+    """
+    capture = targets is not None
+    results = [None] * len(targets) if capture else None
+    node_slots: dict = {}
+    leaf_slots: dict = {}
+    if capture:
+        for i, t in enumerate(targets):
+            if t._node is None:
+                leaf_slots.setdefault(id(t), []).append(i)
+            else:
+                node_slots.setdefault(t._node, []).append(i)
+    # arrays or tensors that must be copied before anyone may keep them: the caller's seeds, and
+    # whatever was already handed out once
+    shared: set[int] = set() if seeds_owned and not create_graph else {id(s) for s in seeds}
+
+    def own(g):
+        if create_graph:
+            if id(g) in shared:
+                g = g.clone()
+        elif g.__class__ is not np.ndarray:
+            g = np.array(g)
+        elif not g.flags.owndata or id(g) in shared or not g.flags.writeable:
+            g = g.copy()
+        shared.add(id(g))
+        return g
+
+    def deliver(t, g):
+        """``g`` is (part of) the gradient of the tensor ``t``, a leaf or a retained one."""
+        if capture:
+            for i in leaf_slots.get(id(t), ()):
+                results[i] = g if results[i] is None else results[i] + g
+            return
+        if create_graph:
+            cur = t._grad
+            t._grad = own(g) if cur is None else cur + g  # out of place: keeps both graphs
+        else:
+            g = own(g)
+            cur = t._grad
+            if cur is None:
+                t._grad = wrap(g)
+            elif id(cur._data) in shared:
+                cur._data = cur._data + g  # stored by this backward: a pending VJP may read it
+            else:
+                np.add(cur._data, g, out=cur._data)
+
+    grads: dict = {}
+    starts = []
+    for r, s in zip(roots, seeds):
+        if create_graph and s._data.dtype != r._data.dtype:
+            s = s.to(_dt.from_numpy_dtype(r._data.dtype))
+        n = r._node
+        if n is None:  # an output that is a leaf: its gradient is the seed
+            deliver(r, s)
+            continue
+        prev = grads.get(n)
+        grads[n] = s if prev is None else prev + s
+        starts.append(n)
+    order = _topological_order_many(starts)
+    needed = _needed(order, node_slots, leaf_slots) if capture else None
+
+    if create_graph:
+        from . import tensor as _t
+        from .numpy_api import differentiable
+
+        prev_mode = _t._grad_enabled
+        _t.set_grad_enabled(True)  # the gradient computation is recorded
+        scope = differentiable()
+        scope.__enter__()
+    try:
+        for n in order:
+            g = grads.pop(n, None)
+            if g is None:
+                continue
+            if capture:
+                for i in node_slots.get(n, ()):
+                    results[i] = g
+                if id(n) not in needed:
+                    continue
+            vjp = n.vjp
+            if vjp is None:
+                raise _freed_error()
+            if not capture and n.retained is not None:
+                t = n.retained()
+                if t is not None:
+                    deliver(t, g)
+            if create_graph:
+                ctx = _tensor_ctx(n, wrap)
+                try:
+                    in_grads = vjp(g, ctx, n.inputs)
+                except (AutogradError, TypeError, AttributeError, ValueError) as exc:
+                    raise AutogradError(
+                        f"create_graph=True: the gradient of '{n.name}' "
+                        f"({backward_name(n.name)}) cannot be differentiated: {exc}"
+                    ) from exc
+            else:
+                in_grads = vjp(g, n.ctx, n.inputs)
+            for t, child, ig in zip(n.inputs, n.edges, in_grads):
+                if t is None or ig is None:
+                    continue
+                ig = _fit_tensor(ig, t._data, wrap) if create_graph else _fit_array(ig, t._data)
+                if child is None:
+                    deliver(t, ig)
+                else:
+                    prev = grads.get(child)
+                    grads[child] = ig if prev is None else prev + ig
+            if not retain_graph:
+                n.vjp = None
+                n.ctx = None
+                n.inputs = n.edges = ()
+    finally:
+        if create_graph:
+            scope.__exit__(None, None, None)
+            _t.set_grad_enabled(prev_mode)
+    if capture:
+        results = [None if r is None else own(r) for r in results]
+    return results

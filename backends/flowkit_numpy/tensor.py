@@ -12,7 +12,9 @@ import numbers
 
 import numpy as np
 
+from flowkit import _opchecks as _chk
 from flowkit import dtypes as _dt
+from flowkit import return_types as _rt
 from flowkit.device import as_device
 from flowkit.device import device as _Device
 from flowkit.errors import AutogradError, DeviceError, DTypeError, ShapeError, shape_str
@@ -58,13 +60,36 @@ _PROMOTED: dict = {}
 
 
 def _promote(a: np.ndarray, b: np.ndarray):
-    """Cast two arrays to PyTorch's result dtype (cached per dtype pair)."""
-    key = (a.dtype, b.dtype)
+    """Cast two arrays to PyTorch's result dtype (cached per dtype pair and 0-d-ness)."""
+    key = (a.dtype, b.dtype, not a.ndim, not b.ndim)
     r = _PROMOTED.get(key)
     if r is None:
-        r = _PROMOTED[key] = _dt.result_type(_dt.from_numpy_dtype(a.dtype),
-                                             _dt.from_numpy_dtype(b.dtype)).np
+        r = _PROMOTED[key] = _common_dtype((a, b))
     return (a if a.dtype == r else a.astype(r)), (b if b.dtype == r else b.astype(r))
+
+
+def _common_dtype(values) -> np.dtype:
+    """PyTorch's result dtype for arrays and Python numbers, in three tiers: tensors with
+    dimensions decide; a 0-d tensor only when its kind (bool < int < float) is higher (so
+    float32 with a 0-d float64 stays float32); a number only lifts the kind, to int64 or
+    float32 (an int tensor times 1.5 is float32)."""
+    res = None
+    for zero_d in (False, True):
+        group = [_dt.from_numpy_dtype(v.dtype) for v in values
+                 if isinstance(v, np.ndarray) and (v.ndim == 0) == zero_d]
+        if group:
+            g = group[0]
+            for d in group[1:]:
+                g = _dt.result_type(g, d)
+            if res is None or _dt._kind(g) > _dt._kind(res):
+                res = g
+    for v in values:
+        if not isinstance(v, np.ndarray):
+            s = _dt.bool if isinstance(v, (bool, np.bool_)) else (
+                _dt.float32 if isinstance(v, float) else _dt.int64)
+            if res is None or _dt._kind(s) > _dt._kind(res):
+                res = s
+    return res.np
 
 
 def _scalar_operand(value, a: np.ndarray, op: str):
@@ -176,6 +201,158 @@ def _compare(name: str, fwd):
     return method
 
 
+def _plain_binary(name: str, fwd, int_check: bool = False):
+    """A broadcasting binary op without a gradient (``//``), with PyTorch's type promotion."""
+    _op(name, differentiable=False)
+
+    def method(self, other):
+        a = self._data
+        if isinstance(other, NumpyTensor):
+            b = other._data
+            if a.dtype is not b.dtype:
+                a, b = _promote(a, b)
+        else:
+            a, b = _scalar_operand(other, a, name)
+            if a is None:
+                return NotImplemented
+        if int_check:
+            _check_int_division(name, a, b)
+        try:
+            return _make(fwd(a, b))
+        except ValueError:
+            raise _broadcast_error(name, a, np.asarray(b)) from None
+
+    return method
+
+
+def _plain_reflected(name: str, fwd, int_check: bool = False):
+    """``5 // x``, ``5 % x``: no gradient (PyTorch has none for the divisor side either)."""
+    _op(name, differentiable=False)
+
+    def method(self, other):
+        a, s = _scalar_operand(other, self._data, name)
+        if a is None:
+            return NotImplemented
+        if int_check:
+            _check_int_division(name.removeprefix("r"), np.asarray(s), a)
+        return _make(fwd(s, a))
+
+    return method
+
+
+def _check_int_division(name: str, a, b) -> None:
+    # integer // and % by zero: an error as in PyTorch (numpy would give 0 and a warning)
+    kinds = a.dtype.kind + np.asarray(b).dtype.kind
+    if kinds == "bb":
+        raise DTypeError(f"{name}: not defined for bool tensors; convert with .int() or .float()")
+    if "f" not in kinds and np.any(np.asarray(b) == 0):
+        raise ZeroDivisionError(f"{name}: integer division by zero")
+
+
+def _int_remainder(a, b):
+    _check_int_division("remainder", a, b)
+    return np.remainder(a, b)
+
+
+def _bitwise(name: str, sym: str, fwd):
+    """``&``, ``|``, ``^`` for bool and integer tensors (bool & bool stays bool)."""
+    _op(name, differentiable=False)
+
+    def method(self, other):
+        a = self._data
+        if isinstance(other, NumpyTensor):
+            b = other._data
+            if a.dtype is not b.dtype:
+                a, b = _promote(a, b)
+            bk = b.dtype.kind
+        else:
+            if isinstance(other, np.generic):
+                other = other.item()
+            if not isinstance(other, (bool, int, float)):
+                return NotImplemented
+            b, bk = other, "f" if isinstance(other, float) else "i"
+        if a.dtype.kind not in "biu" or bk not in "biu":
+            raise _bitwise_error(name, sym, self, other)
+        try:
+            return _make(fwd(a, b))
+        except ValueError:
+            raise _broadcast_error(name, a, np.asarray(b)) from None
+
+    return method
+
+
+def _bitwise_error(name, sym, x, other) -> DTypeError:
+    od = repr(other.dtype) if isinstance(other, Tensor) else f"a Python {type(other).__name__}"
+    return DTypeError(
+        f"{name} ({sym}) needs bool or integer operands, got {x.dtype!r} and {od}; for truth "
+        f"values of other dtypes use logical_{name.removeprefix('bitwise_')}"
+    )
+
+
+def _plain_unary(name: str, fwd):
+    _op(name, differentiable=False)
+
+    def method(self):
+        return _make(fwd(self._data))
+
+    return method
+
+
+def _rounding(name: str, fwd):
+    """sign/floor/ceil/round: integer tensors come back unchanged in dtype (numpy's floor of an
+    int array would be float64); the gradient is zero, as in PyTorch, but still recorded."""
+    _op(name)
+    vjp = VJP[name]
+
+    def method(self):
+        a = self._data
+        if a.dtype.kind == "f":
+            out = fwd(a)
+        elif name == "sign" and a.dtype.kind != "b":
+            out = np.sign(a)
+        else:
+            out = a.copy()
+        if _grad_enabled and self._rg:
+            return _make(out, Node(name, vjp, None, (self,)))
+        return _make(out)
+
+    return method
+
+
+def _need_float(op: str, t) -> np.ndarray:
+    a = t._data
+    if a.dtype.kind != "f":
+        raise DTypeError(
+            f"{op}() needs a floating-point tensor, this one is {t.dtype!r}; call .float() first"
+        )
+    return a
+
+
+def _reduce_dims(dim, a: np.ndarray):
+    # 0-d tensors accept dim 0 and -1 (their one implicit dimension) and reduce over nothing
+    return _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None
+
+
+def _keep_all(out: np.ndarray, ndim: int, keepdim: bool) -> np.ndarray:
+    """A full reduction with ``keepdim``: every dimension kept as 1 (numpy's keepdims)."""
+    return out.reshape((1,) * ndim) if keepdim else out
+
+
+def _named(name: str, method):
+    """A named method (``x.maximum(y)``) over an operator's implementation: an operand the
+    operator leaves to Python (``NotImplemented``) is a TypeError here."""
+
+    def named(self, other):
+        out = method(self, other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}: expected a flowkit tensor or a number, got "
+                            f"{type(other).__name__}")
+        return out
+
+    named.__name__ = name
+    return named
+
+
 def _dims(dim, ndim: int):
     if dim is None:
         return None
@@ -197,6 +374,11 @@ def _index(key):
     if isinstance(key, list):
         return np.asarray(key)
     return key
+
+
+def _write_error(op: str, a: np.ndarray, exc: Exception) -> Exception:
+    # expand gives a read-only broadcast view: numpy's "read-only" ValueError, named
+    return _chk.expanded_write_error(op) if not a.flags.writeable else exc
 
 
 def _in_place_check(t: NumpyTensor, op: str) -> None:
@@ -340,7 +522,7 @@ class NumpyTensor(Tensor):
         return _make(out)
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
         if not self._rg:
             raise AutogradError(
                 "backward() on a tensor that does not require grad and has no grad_fn: no input "
@@ -362,6 +544,10 @@ class NumpyTensor(Tensor):
                     f"has shape {shape_str(self._data.shape)}; they must match"
                 )
             seed, owned = seed.astype(self._data.dtype, copy=False), False
+        if create_graph:  # the gradients get a graph of their own (see engine.run_general)
+            g = gradient if isinstance(gradient, NumpyTensor) else _make(seed)
+            engine.run_general([self], [g], None, retain_graph is not False, True, _make)
+            return
         engine.run_backward(self, seed, owned, retain_graph, _make)
 
     def retain_grad(self) -> None:
@@ -370,6 +556,17 @@ class NumpyTensor(Tensor):
                 raise AutogradError("retain_grad() on a tensor that does not require grad")
             return  # leaves keep their grad anyway
         engine.retain(self._node, self)
+
+    # numpy calls on tensors: numpy's behaviour, or recorded ops while a create_graph backward
+    # runs the VJP table on tensors (see numpy_api)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _numpy_api.array_function(func, types, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        return _numpy_api.as_array(self, dtype)
 
     # ------------------------------------------------------------------ arithmetic
     __add__ = add = _binary("add", np.add, lambda a, b, o: None)
@@ -418,11 +615,105 @@ class NumpyTensor(Tensor):
     __gt__ = gt = _compare("gt", np.greater)
     __ge__ = ge = _compare("ge", np.greater_equal)
 
-    def any(self) -> NumpyTensor:
-        return _make(np.any(self._data))
+    # ------------------------------------------------------------------ more elementwise
+    sign = _rounding("sign", np.sign)
+    floor = _rounding("floor", np.floor)
+    ceil = _rounding("ceil", np.ceil)
+    _round = _rounding("round", np.round)
 
-    def all(self) -> NumpyTensor:
-        return _make(np.all(self._data))
+    def round(self, decimals: int = 0) -> NumpyTensor:  # noqa: A003 - PyTorch's name
+        if decimals == 0:
+            return self._round()
+        a = self._data
+        if a.dtype.kind != "f":
+            raise DTypeError(f"round(decimals={decimals}) needs a floating-point tensor, this "
+                             f"one is {self.dtype!r}; call .float() first")
+        out = np.round(a, decimals)
+        if _grad_enabled and self._rg:
+            return _make(out, Node("round", VJP["round"], None, (self,)))
+        return _make(out)
+
+    reciprocal = _unary("reciprocal", np.reciprocal, save_out=True)
+    rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), save_out=True)
+    log1p = _unary("log1p", np.log1p, save_out=False)
+    expm1 = _unary("expm1", np.expm1, save_out=True)
+    log2 = _unary("log2", np.log2, save_out=False)
+    log10 = _unary("log10", np.log10, save_out=False)
+
+    maximum = _named("maximum", _binary("maximum", np.maximum, lambda a, b, o: (a, b)))
+    minimum = _named("minimum", _binary("minimum", np.minimum, lambda a, b, o: (a, b)))
+    __mod__ = _binary("remainder", _int_remainder, lambda a, b, o: (a, b))
+    remainder = _named("remainder", __mod__)
+    __rmod__ = _plain_reflected("rremainder", np.remainder, int_check=True)
+    __floordiv__ = _plain_binary("floor_divide", np.floor_divide, int_check=True)
+    floor_divide = _named("floor_divide", __floordiv__)
+    __rfloordiv__ = _plain_reflected("rfloor_divide", np.floor_divide, int_check=True)
+
+    __and__ = __rand__ = _bitwise("bitwise_and", "&", np.bitwise_and)
+    __or__ = __ror__ = _bitwise("bitwise_or", "|", np.bitwise_or)
+    __xor__ = __rxor__ = _bitwise("bitwise_xor", "^", np.bitwise_xor)
+    bitwise_and = _named("bitwise_and", __and__)
+    bitwise_or = _named("bitwise_or", __or__)
+    bitwise_xor = _named("bitwise_xor", __xor__)
+
+    def __invert__(self) -> NumpyTensor:
+        a = self._data
+        if a.dtype.kind not in "biu":
+            raise DTypeError(f"bitwise_not (~) needs a bool or integer tensor, got "
+                             f"{self.dtype!r}; use logical_not for truth values of other dtypes")
+        return _make(np.invert(a))
+
+    bitwise_not = __invert__
+    logical_and = _named("logical_and", _compare("logical_and", np.logical_and))
+    logical_or = _named("logical_or", _compare("logical_or", np.logical_or))
+    logical_xor = _named("logical_xor", _compare("logical_xor", np.logical_xor))
+    logical_not = _plain_unary("logical_not", np.logical_not)
+    isnan = _plain_unary("isnan", np.isnan)
+    isinf = _plain_unary("isinf", np.isinf)
+    isfinite = _plain_unary("isfinite", np.isfinite)
+
+    def clamp(self, min=None, max=None) -> NumpyTensor:  # noqa: A002 - PyTorch's names
+        return _clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_(self, min=None, max=None) -> NumpyTensor:  # noqa: A002
+        _in_place_check(self, "clamp_")
+        return self._assign_result("clamp_", _clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def masked_fill(self, mask, value) -> NumpyTensor:
+        return _masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value) -> NumpyTensor:
+        _in_place_check(self, "masked_fill_")
+        return self._assign_result("masked_fill_", _masked_fill(self, mask, value))
+
+    def where(self, condition, y) -> NumpyTensor:
+        """``condition ? self : y``, elementwise (``flowkit.where(condition, self, y)``)."""
+        return where(condition, self, y)
+
+    def _assign_result(self, op: str, res: NumpyTensor) -> NumpyTensor:
+        """End of an in-place op computed out of place: the result written into this tensor
+        (its memory, so views see it) or, inside a graph, this tensor moved onto its node."""
+        a, r = self._data, res._data
+        if r.shape != a.shape:
+            raise ShapeError(f"{op}: the result has shape {shape_str(r.shape)} but this tensor "
+                             f"has shape {shape_str(a.shape)}; an in-place op cannot change it")
+        if r.dtype != a.dtype and not np.can_cast(r.dtype, a.dtype, "same_kind"):
+            raise DTypeError(f"{op}: cannot write a {r.dtype} result into this {self.dtype!r} "
+                             "tensor in place; convert one of them with .to(dtype)")
+        if res._node is not None:
+            if r.dtype != a.dtype:
+                res = res.to(self.dtype)
+            self._data, self._node, self._rg = res._data, res._node, res._rg
+            return self
+        try:
+            np.copyto(a, r, casting="same_kind")
+        except ValueError as exc:
+            raise _write_error(op, a, exc) from None
+        return self
 
     # ------------------------------------------------------------------ in place
     def _inplace(self, op: str, result_fn, other):
@@ -447,6 +738,8 @@ class NumpyTensor(Tensor):
         try:
             _INPLACE[op](self._data, b, out=self._data, casting="same_kind")
         except ValueError:
+            if not self._data.flags.writeable:
+                raise _chk.expanded_write_error(op) from None
             raise _broadcast_error(op, self._data, np.asarray(b)) from None
         except TypeError:
             raise DTypeError(
@@ -523,6 +816,82 @@ class NumpyTensor(Tensor):
             return _make(out, Node("mean", _VJP_MEAN, (a.shape, dims, keepdim, n), (self,)))
         return _make(out)
 
+    def max(self, dim=None, keepdim: bool = False):  # noqa: A003 - PyTorch's name
+        """The largest value (0-d), or ``(values, indices)`` along ``dim``; ``max(other)`` is
+        ``maximum``."""
+        return _minmax(self, dim, keepdim, "max", np.max, np.argmax)
+
+    def min(self, dim=None, keepdim: bool = False):  # noqa: A003
+        return _minmax(self, dim, keepdim, "min", np.min, np.argmin)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> NumpyTensor:
+        return _argminmax(self, dim, keepdim, "argmax", np.argmax)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> NumpyTensor:
+        return _argminmax(self, dim, keepdim, "argmin", np.argmin)
+
+    def prod(self, dim=None, keepdim: bool = False, dtype=None) -> NumpyTensor:
+        a = self._data
+        d = None if dim is None else _chk.one_dim("prod", dim, a.ndim)
+        if a.dtype.kind in "bu" or a.dtype.kind == "i" and a.dtype != np.int64:
+            a = a.astype(np.int64)  # integer products accumulate in int64, as in PyTorch
+        if dtype is not None:
+            a = a.astype(_dt.to_dtype(dtype).np)
+        d = None if a.ndim == 0 else d
+        out = np.prod(a, axis=d, keepdims=keepdim)
+        if d is None:
+            out = _keep_all(out, a.ndim, keepdim)
+        if _grad_enabled and self._rg and a.dtype.kind == "f":
+            return _make(out, Node("prod", _VJP_PROD, (a, d, keepdim), (self,)))
+        return _make(out)
+
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
+            correction=None) -> NumpyTensor:
+        """Variance, with Bessel's correction unless ``unbiased=False`` (or ``correction=0``)."""
+        return _var(self, "var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
+            correction=None) -> NumpyTensor:
+        """Standard deviation, with Bessel's correction unless ``unbiased=False``."""
+        return _var(self, "std", dim, unbiased, keepdim, correction)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False) -> NumpyTensor:
+        """The vector ``p``-norm of all elements (or along ``dim``); ``p`` is 2 by default."""
+        a = _need_float("norm", self)
+        pv = _norm_order(p)
+        dims = _reduce_dims(dim, a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if pv == 2:
+                out = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+            elif pv == 1:
+                out = np.sum(np.abs(a), axis=dims, keepdims=keepdim)
+            elif pv == np.inf:
+                out = np.max(np.abs(a), axis=dims, keepdims=keepdim, initial=0)
+            elif pv == -np.inf:
+                out = np.min(np.abs(a), axis=dims, keepdims=keepdim)
+            elif pv == 0:
+                out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+            else:
+                out = np.sum(np.abs(a) ** pv, axis=dims, keepdims=keepdim) ** (1 / pv)
+        out = np.asarray(out, a.dtype)
+        if dims is None:
+            out = _keep_all(out, a.ndim, keepdim)
+        if _grad_enabled and self._rg:
+            return _make(out, Node("norm", _VJP_NORM, (a, out, pv, dims, keepdim), (self,)))
+        return _make(out)
+
+    def any(self, dim=None, keepdim: bool = False) -> NumpyTensor:
+        a = self._data
+        dims = _reduce_dims(dim, a)
+        out = np.any(a, axis=dims, keepdims=keepdim)
+        return _make(_keep_all(out, a.ndim, keepdim) if dims is None else out)
+
+    def all(self, dim=None, keepdim: bool = False) -> NumpyTensor:
+        a = self._data
+        dims = _reduce_dims(dim, a)
+        out = np.all(a, axis=dims, keepdims=keepdim)
+        return _make(_keep_all(out, a.ndim, keepdim) if dims is None else out)
+
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape) -> NumpyTensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -542,8 +911,12 @@ class NumpyTensor(Tensor):
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> NumpyTensor:
         shape = self._data.shape
         if not shape:
+            _dims((start_dim, end_dim), 0)
             return self.reshape(1)
-        s, e = start_dim % len(shape), end_dim % len(shape)
+        s, e = _dims((start_dim, end_dim), len(shape))
+        if s > e:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"in a {len(shape)}-d tensor")
         n = 1
         for d in shape[s:e + 1]:
             n *= d
@@ -554,14 +927,76 @@ class NumpyTensor(Tensor):
         if dim is None:
             new = tuple(s for s in shape if s != 1)
         else:
-            d = _dims(dim, len(shape))[0]
-            new = shape[:d] + shape[d + 1:] if shape and shape[d] == 1 else shape
+            ds = _dims(dim, len(shape)) if shape else (_dims(dim, 0) and ())
+            new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
         return self.reshape(new)
 
     def unsqueeze(self, dim: int) -> NumpyTensor:
         shape = self._data.shape
-        d = dim % (len(shape) + 1)
+        nd = len(shape)
+        if not -nd - 1 <= dim <= nd:
+            raise IndexError(f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
+                             f"(a new dimension goes at {-nd - 1} .. {nd})")
+        d = dim % (nd + 1)
         return self.reshape(shape[:d] + (1,) + shape[d:])
+
+    def expand(self, *sizes) -> NumpyTensor:
+        """A view with size-1 dimensions repeated (no copy); -1 keeps a size, and new
+        dimensions can be added in front. Writing into the result is an error."""
+        a = self._data
+        shape = _chk.expand_shape(a.shape, _chk.sizes_arg(sizes))
+        # nothing repeated (only leading 1s): a writeable view, as torch's; else a read-only one
+        lead = len(shape) - a.ndim
+        grown = shape[lead:] != a.shape or any(s != 1 for s in shape[:lead])
+        out = np.broadcast_to(a, shape) if grown else a.reshape(shape)
+        if _grad_enabled and self._rg:
+            # the VJP is the identity: the engine sums the broadcast dimensions away
+            return _make(out, Node("expand", _VJP_EXPAND, None, (self,)))
+        return _make(out)
+
+    def expand_as(self, other) -> NumpyTensor:
+        return self.expand(other.shape)
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
+        smaller), or of the sizes in a list."""
+        a = self._data
+        d = _chk.one_dim("split", dim, a.ndim)
+        if a.ndim == 0:
+            raise ShapeError("split: a 0-d tensor has no dimension to split")
+        return self._pieces(d, _chk.split_sizes(a.shape[d], split_size_or_sections, d))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """``chunks`` pieces along ``dim`` (fewer when the size does not divide, as PyTorch)."""
+        a = self._data
+        d = _chk.one_dim("chunk", dim, a.ndim)
+        if a.ndim == 0:
+            raise ShapeError("chunk: a 0-d tensor has no dimension to split")
+        return self._pieces(d, _chk.chunk_sizes(a.shape[d], chunks))
+
+    def _pieces(self, d: int, sizes) -> tuple:
+        a = self._data
+        track = _grad_enabled and self._rg
+        lead = (slice(None),) * d
+        out, start = [], 0
+        for n in sizes:
+            idx = lead + (slice(start, start + n),)
+            start += n
+            piece = a[idx]
+            out.append(_make(piece, Node("split", _VJP_SPLIT, (a.shape, a.dtype, idx), (self,)))
+                       if track else _make(piece))
+        return tuple(out)
+
+    def flip(self, *dims) -> NumpyTensor:
+        """The values in reverse order along ``dims``."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        a = self._data
+        ds = _reduce_dims(dims, a) or ()
+        out = np.flip(a, ds) if ds else a.copy()
+        if _grad_enabled and self._rg:
+            return _make(out, Node("flip", _VJP_FLIP, (ds,), (self,)))
+        return _make(out)
 
     def transpose(self, dim0: int, dim1: int) -> NumpyTensor:
         a = self._data
@@ -588,9 +1023,8 @@ class NumpyTensor(Tensor):
         a = self._data
         try:
             out = a[idx]
-        except IndexError as exc:
-            raise IndexError(f"index {key!r} is out of range for shape {tuple(a.shape)}: {exc}") \
-                from None
+        except (IndexError, TypeError, ValueError):
+            raise _chk.index_error(key, a.shape) from None
         if _grad_enabled and self._rg:
             return _make(out, Node("getitem", _VJP_GETITEM, (a.shape, a.dtype, idx), (self,)))
         return _make(out)
@@ -600,19 +1034,41 @@ class NumpyTensor(Tensor):
         tracked = _grad_enabled and (self._rg or isinstance(value, NumpyTensor) and value._rg)
         v = value._data if isinstance(value, NumpyTensor) else value
         if not tracked:
-            self._data[idx] = v
+            try:
+                self._data[idx] = v
+            except (IndexError, ValueError) as exc:
+                raise _setitem_error(self._data, key, idx, v, exc) from None
             return
         _in_place_check(self, "item assignment")
         old = _make(self._data, self._node) if self._rg else None  # the value before writing
         old_rg = self._rg
         data = self._data.copy()  # saved arrays of earlier nodes must not change under them
-        data[idx] = v
+        try:
+            data[idx] = v
+        except (IndexError, ValueError) as exc:
+            raise _setitem_error(self._data, key, idx, v, exc) from None
         vshape = np.shape(v)
         need = (old if old_rg else None, value if isinstance(value, NumpyTensor) and value._rg
                 else None)
         self._data = data
         self._node = Node("setitem", _VJP_SETITEM, (idx, vshape), need)
         self._rg = True
+
+
+def _setitem_error(a: np.ndarray, key, idx, v, exc: Exception) -> Exception:
+    try:
+        slot = a[idx].shape
+    except (IndexError, TypeError, ValueError):
+        return _chk.index_error(key, a.shape)
+    if isinstance(exc, ValueError):
+        if not a.flags.writeable:
+            return _chk.expanded_write_error("item assignment")
+        try:
+            vshape = np.shape(v)
+        except ValueError:
+            return exc
+        return _chk.assign_error(vshape, slot)
+    return exc
 
 
 _op("rsub")
@@ -633,6 +1089,21 @@ _VJP_TRANSPOSE = VJP["transpose"]
 _VJP_PERMUTE = VJP["permute"]
 _VJP_GETITEM = VJP["getitem"]
 _VJP_SETITEM = VJP["setitem"]
+for _name in ("expand", "split", "flip", "prod", "norm", "max", "min", "var", "std", "cat",
+              "stack", "where", "clamp", "masked_fill"):
+    _op(_name)
+_op("argmax", differentiable=False)
+_op("argmin", differentiable=False)
+_VJP_EXPAND = VJP["expand"]
+_VJP_SPLIT = VJP["split"]
+_VJP_FLIP = VJP["flip"]
+_VJP_PROD = VJP["prod"]
+_VJP_NORM = VJP["norm"]
+_VJP_VAR = VJP["var"]
+_VJP_MINMAX = VJP["max"]
+_VJP_CLAMP = VJP["clamp"]
+_VJP_WHERE = VJP["where"]
+_VJP_MASKED_FILL = VJP["masked_fill"]
 _INPLACE = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
 
 
@@ -673,3 +1144,232 @@ def _matmul(x: NumpyTensor, y) -> NumpyTensor:
         return _make(out, Node("matmul", _VJP_MATMUL, (a, b),
                                (x if x._rg else None, y if y._rg else None)))
     return _make(out)
+
+
+# ---------------------------------------------------------------------------------- reductions
+def _minmax(x: NumpyTensor, dim, keepdim: bool, op: str, reduce, arg):
+    if isinstance(dim, NumpyTensor):  # max(other): the elementwise maximum, as in PyTorch
+        return x.maximum(dim) if op == "max" else x.minimum(dim)
+    a = x._data
+    track = _grad_enabled and x._rg
+    if dim is None:
+        if a.size == 0:
+            raise ShapeError(f"{op}() of an empty tensor (shape {shape_str(a.shape)}) has no "
+                             "value; pass dim= to reduce a dimension of non-zero size")
+        out = _keep_all(np.asarray(reduce(a)), a.ndim, keepdim)
+        if track:  # ties share the gradient evenly, as in PyTorch
+            return _make(out, Node(op, _VJP_MINMAX, (a, out, None), (x,)))
+        return _make(out)
+    d = _chk.one_dim(op, dim, a.ndim)
+    if a.ndim == 0:
+        vals, idx = a.copy(), np.zeros((), np.int64)
+    else:
+        if a.shape[d] == 0:
+            raise ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(a.shape)} is "
+                             "empty, so it has no value")
+        idx = arg(a, axis=d, keepdims=True)
+        vals = np.take_along_axis(a, idx, axis=d)
+        if not keepdim:
+            idx, vals = idx.squeeze(d), vals.squeeze(d)
+    indices = _make(idx.astype(np.int64, copy=False))
+    if track:  # the gradient goes to the selected element only
+        values = _make(vals, Node(op, _VJP_MINMAX, (a.shape, a.dtype, (d, keepdim, idx)), (x,)))
+    else:
+        values = _make(vals)
+    return (_rt.max if op == "max" else _rt.min)(values, indices)
+
+
+def _argminmax(x: NumpyTensor, dim, keepdim: bool, op: str, arg) -> NumpyTensor:
+    a = x._data
+    if a.size == 0 and dim is None:
+        raise ShapeError(f"{op}() of an empty tensor (shape {shape_str(a.shape)}) has no "
+                         "value; pass dim= to reduce a dimension of non-zero size")
+    if dim is None or a.ndim == 0:
+        if dim is not None:
+            _chk.one_dim(op, dim, 0)
+        out = arg(a.reshape(-1))
+        return _make(np.asarray(out, np.int64).reshape((1,) * a.ndim if keepdim else ()))
+    d = _chk.one_dim(op, dim, a.ndim)
+    if a.shape[d] == 0:
+        raise ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(a.shape)} is "
+                         "empty, so it has no value")
+    return _make(arg(a, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+def _var(x: NumpyTensor, op: str, dim, unbiased, keepdim: bool, correction) -> NumpyTensor:
+    if isinstance(dim, bool):  # x.var(False): PyTorch's positional `unbiased`
+        dim, unbiased = None, dim
+    a = _need_float(op, x)
+    dims = _reduce_dims(dim, a)
+    n = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+    ddof = (1 if unbiased else 0) if correction is None else correction
+    denom = max(n - ddof, 0)  # n <= ddof gives inf or nan, as in PyTorch
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = a - a.mean(axis=dims, keepdims=True)
+        out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / a.dtype.type(denom)
+        if op == "std":
+            out = np.sqrt(out)
+    out = np.asarray(out, a.dtype)
+    if dims is None:
+        out = _keep_all(out, a.ndim, keepdim)
+    if _grad_enabled and x._rg:
+        return _make(out, Node(op, _VJP_VAR, (diff, denom, out if op == "std" else None, dims,
+                                             keepdim), (x,)))
+    return _make(out)
+
+
+def _norm_order(p) -> float:
+    if p == "fro" or p is None:
+        return 2.0
+    if isinstance(p, str) or isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
+        raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r} (matrix "
+                         "norms such as 'nuc' are not supported)")
+    return float(p)
+
+
+# ---------------------------------------------------------------------------------- selection
+def _operand(value, name: str):
+    """(array or Python number, the tensor or None) for an operand that may be a number."""
+    if isinstance(value, NumpyTensor):
+        return value._data, value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (bool, int, float)):
+        return value, None
+    raise TypeError(f"{name}: expected a flowkit tensor or a number, got {type(value).__name__}")
+
+
+def where(condition, x, y) -> NumpyTensor:
+    """``x`` where ``condition`` is true, else ``y``; broadcasting, numbers allowed for x, y."""
+    if not isinstance(condition, NumpyTensor):
+        raise TypeError(f"where: the condition must be a flowkit bool tensor, got "
+                        f"{type(condition).__name__}")
+    c = condition._data
+    if c.dtype != np.bool_:
+        raise DTypeError(f"where: the condition must be a bool tensor, got {condition.dtype!r}; "
+                         "make one with a comparison (x > 0) or .bool()")
+    xa, xt = _operand(x, "where")
+    ya, yt = _operand(y, "where")
+    r = _common_dtype((xa, ya))
+    try:
+        out = np.where(c, np.asarray(xa, r), np.asarray(ya, r))
+    except ValueError:
+        raise ShapeError(
+            f"where: condition of shape {shape_str(c.shape)}, input of shape "
+            f"{shape_str(np.shape(xa))} and other of shape {shape_str(np.shape(ya))} cannot be "
+            "broadcast together"
+        ) from None
+    if _grad_enabled and (xt is not None and xt._rg or yt is not None and yt._rg):
+        need = (xt if xt is not None and xt._rg else None, yt if yt is not None and yt._rg
+                else None)
+        return _make(out, Node("where", _VJP_WHERE, (c,), need))
+    return _make(out)
+
+
+def _clamp(x: NumpyTensor, lo, hi) -> NumpyTensor:
+    if lo is None and hi is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    a = x._data
+    if a.dtype == np.bool_:
+        raise DTypeError("clamp: not defined for bool tensors; convert with .int() or .float()")
+    la, lt = (None, None) if lo is None else _operand(lo, "clamp")
+    ha, ht = (None, None) if hi is None else _operand(hi, "clamp")
+    r = _common_dtype([a] + [v for v in (la, ha) if v is not None])
+    a = a if a.dtype == r else a.astype(r)
+    la = None if la is None else np.asarray(la, r)
+    ha = None if ha is None else np.asarray(ha, r)
+    out = a
+    try:
+        if la is not None:
+            out = np.maximum(out, la)  # NaN propagates, as in PyTorch
+        if ha is not None:
+            out = np.minimum(out, ha)
+    except ValueError:
+        raise ShapeError(f"clamp: the bounds of shapes {shape_str(np.shape(la))} and "
+                         f"{shape_str(np.shape(ha))} cannot be broadcast with the input of "
+                         f"shape {shape_str(a.shape)}") from None
+    if out is a:
+        out = a.copy()
+    if _grad_enabled and (x._rg or lt is not None and lt._rg or ht is not None and ht._rg):
+        need = (x if x._rg else None, lt if lt is not None and lt._rg else None,
+                ht if ht is not None and ht._rg else None)
+        return _make(out, Node("clamp", _VJP_CLAMP, (a, la, ha), need))
+    return _make(out)
+
+
+def _masked_fill(x: NumpyTensor, mask, value) -> NumpyTensor:
+    if not isinstance(mask, NumpyTensor) or mask._data.dtype != np.bool_:
+        got = repr(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
+        raise DTypeError(f"masked_fill: the mask must be a bool tensor, got {got}; make one "
+                         "with a comparison (x > 0) or .bool()")
+    a, m = x._data, mask._data
+    vt = None
+    if isinstance(value, NumpyTensor):
+        if value._data.ndim:
+            raise ShapeError(f"masked_fill: the value must be a number or a 0-d tensor, got "
+                             f"shape {shape_str(value._data.shape)}")
+        vt, v = value, value._data.astype(a.dtype)
+    else:
+        v, _ = _operand(value, "masked_fill")
+        v = np.asarray(v).astype(a.dtype)  # the tensor keeps its dtype, as in PyTorch
+    try:
+        out = np.where(m, v, a)
+    except ValueError:
+        raise ShapeError(f"masked_fill: a mask of shape {shape_str(m.shape)} cannot be "
+                         f"broadcast with the tensor of shape {shape_str(a.shape)}") from None
+    if _grad_enabled and (x._rg or vt is not None and vt._rg):
+        need = (x if x._rg else None, vt if vt is not None and vt._rg else None)
+        return _make(out, Node("masked_fill", _VJP_MASKED_FILL, (m,), need))
+    return _make(out)
+
+
+# ---------------------------------------------------------------------------------- joining
+def _joined(op: str, tensors):
+    """The arrays of ``tensors``, cast to PyTorch's common dtype (numpy's would differ: int64
+    with float32 gives float64 there)."""
+    ts = _chk.tensor_sequence(op, tensors)
+    arrays = [t._data for t in ts]
+    r = arrays[0].dtype
+    if any(b.dtype != r for b in arrays):
+        d = _dt.from_numpy_dtype(r)
+        for b in arrays[1:]:
+            d = _dt.result_type(d, _dt.from_numpy_dtype(b.dtype))
+        arrays = [b if b.dtype == d.np else b.astype(d.np) for b in arrays]
+    return ts, arrays
+
+
+def cat(tensors, dim: int = 0) -> NumpyTensor:
+    """Join tensors along an existing dimension (``flowkit.cat``)."""
+    ts, arrays = _joined("cat", tensors)
+    shapes = [b.shape for b in arrays]
+    keep = _chk.cat_kept(shapes)  # 1-d empty tensors are skipped, as in PyTorch
+    if len(keep) != len(ts):
+        ts, arrays = [ts[i] for i in keep], [arrays[i] for i in keep]
+    try:
+        out = np.concatenate(arrays, axis=dim)
+    except (ValueError, IndexError, TypeError):
+        err = _chk.cat_error(shapes, dim)
+        if err is None:
+            raise
+        raise err from None
+    if _grad_enabled and any(t._rg for t in ts):
+        d = dim % out.ndim
+        return _make(out, Node("cat", VJP["cat"], (d, [b.shape[d] for b in arrays]),
+                               tuple(t if t._rg else None for t in ts)))
+    return _make(out)
+
+
+def stack(tensors, dim: int = 0) -> NumpyTensor:
+    """Join tensors of one shape along a new dimension (``flowkit.stack``)."""
+    ts, arrays = _joined("stack", tensors)
+    err = _chk.stack_error([b.shape for b in arrays], dim)
+    if err is not None:
+        raise err
+    out = np.stack(arrays, axis=dim)
+    if _grad_enabled and any(t._rg for t in ts):
+        return _make(out, Node("stack", VJP["stack"], (dim % out.ndim,),
+                               tuple(t if t._rg else None for t in ts)))
+    return _make(out)
+
+
+from . import numpy_api as _numpy_api  # noqa: E402 - it builds on NumpyTensor

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
 from flowkit.backend import Backend
 from flowkit.device import as_device
-from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
+from flowkit.errors import AutogradError, DeviceError, DTypeError, ShapeError, shape_str
 from flowkit.nn.parameter import Parameter
 
+from . import tensor as _tt
+from .nn_ops import TorchNNOps
 from .tensor import (
     _TORCH_CPU,
     TorchTensor,
@@ -63,7 +67,7 @@ def _same_float_dtype(op: str, a: TorchTensor, b: TorchTensor) -> None:
         raise DTypeError(f"{op}: needs floating-point tensors, got {a.dtype!r}; call .float()")
 
 
-class TorchBackend(Backend):
+class TorchBackend(TorchNNOps, Backend):
     name = "torch"
     Tensor = TorchTensor
     Parameter = TorchParameter
@@ -111,7 +115,40 @@ class TorchBackend(Backend):
     def set_grad_enabled(self, mode):
         torch.set_grad_enabled(mode)
 
+    # -- autograd (flowkit.autograd.grad / backward; arguments checked by the core)
+    def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
+        outs = [o._t for o in outputs]
+        try:
+            res = torch.autograd.grad(outs, [i._t for i in inputs], _seeds(outs, grad_outputs),
+                                      retain_graph=retain_graph, create_graph=create_graph,
+                                      allow_unused=True)  # the core names an unused input
+        except RuntimeError as exc:
+            raise _autograd_error(exc) from None
+        # never alias a caller's gradient or another result (the numpy backend's promise)
+        seen = {id(g._t) for g in grad_outputs if g is not None}
+        out = []
+        for r in res:
+            if r is not None:
+                if id(r) in seen:
+                    r = r.clone()
+                seen.add(id(r))
+                r = _wrap(r)
+            out.append(r)
+        return out
+
+    def autograd_backward(self, tensors, grad_tensors, retain_graph, create_graph):
+        outs = [o._t for o in tensors]
+        try:
+            with warnings.catch_warnings():  # create_graph: torch warns of the grad/graph cycle
+                warnings.simplefilter("ignore", UserWarning)
+                torch.autograd.backward(outs, _seeds(outs, grad_tensors),
+                                        retain_graph=retain_graph, create_graph=create_graph)
+        except RuntimeError as exc:
+            raise _autograd_error(exc) from None
+
     # -- ops
+    cat, stack, where = staticmethod(_tt.cat), staticmethod(_tt.stack), staticmethod(_tt.where)
+
     def matmul(self, a, b):
         if not isinstance(a, TorchTensor):
             raise TypeError(f"matmul: expected flowkit tensors, got {type(a).__name__}")
@@ -155,6 +192,29 @@ class TorchBackend(Backend):
 
     def devices(self):
         return ["cpu"] + [f"cuda:{i}" for i in range(self.cuda_device_count())]
+
+
+def _seeds(outs, grads):
+    """Each output's gradient as torch takes it (``None``: ones), in the output's dtype and
+    device, as the numpy backend casts it."""
+    seeds = []
+    for o, g in zip(outs, grads):
+        if g is not None:
+            g = g._t
+            if g.dtype != o.dtype or g.device != o.device:
+                g = g.to(o.device, o.dtype)
+        seeds.append(g)
+    return seeds
+
+
+def _autograd_error(exc: RuntimeError) -> Exception:
+    if "second time" in str(exc):
+        return AutogradError(
+            "backward through the graph a second time: its saved values were freed after "
+            "the first backward. Pass retain_graph=True to the first backward() if you "
+            "need to call it again"
+        )
+    return exc
 
 
 def _linear_error(x, weight, bias, exc: Exception) -> Exception:

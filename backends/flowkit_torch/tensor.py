@@ -13,12 +13,15 @@ from it, the same name the numpy backend prints, where torch would say ``MmBackw
 from __future__ import annotations
 
 import numbers
+import warnings
 import weakref
 
 import numpy as np
 import torch
 
+from flowkit import _opchecks as _chk
 from flowkit import dtypes as _dt
+from flowkit import return_types as _rt
 from flowkit.device import as_device
 from flowkit.device import device as _Device
 from flowkit.errors import AutogradError, DeviceError, DTypeError, ShapeError, shape_str
@@ -281,6 +284,21 @@ def _compare(name: str, fn):
     return method
 
 
+def _named(name: str, method):
+    """A named method (``x.maximum(y)``) over an operator's implementation: an operand the
+    operator leaves to Python (``NotImplemented``) is a TypeError here."""
+
+    def named(self, other):
+        out = method(self, other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}: expected a flowkit tensor or a number, got "
+                            f"{type(other).__name__}")
+        return out
+
+    named.__name__ = name
+    return named
+
+
 def _dims(dim, ndim: int):
     """Normalised dims, with the numpy backend's error for one out of range."""
     if dim is None:
@@ -295,12 +313,82 @@ def _dims(dim, ndim: int):
 
 
 def _index(key):
-    """Tensors inside an index become torch tensors (ints, bool masks)."""
+    """Tensors inside an index become torch tensors (ints, bool masks); a list is one index
+    array, as in numpy (torch would read a list of lists as a tuple)."""
     if isinstance(key, TorchTensor):
         return key._t
     if isinstance(key, tuple):
         return tuple(k._t if isinstance(k, TorchTensor) else k for k in key)
+    if isinstance(key, list):
+        return torch.as_tensor(np.asarray(key))
     return key
+
+
+def _key_widths(items, ndim: int):
+    """How many input dimensions each index item consumes (Ellipsis: the rest)."""
+    widths = []
+    for k in items:
+        if k is None:
+            widths.append(0)
+        elif k is Ellipsis:
+            widths.append(None)
+        elif isinstance(k, torch.Tensor) and k.dtype is torch.bool:
+            widths.append(k.dim())
+        elif isinstance(k, (np.ndarray, list)) and np.asarray(k).dtype == np.bool_:
+            widths.append(np.asarray(k).ndim)
+        else:
+            widths.append(1)
+    used = sum(w for w in widths if w is not None)
+    return [ndim - used if w is None else w for w in widths]
+
+
+def _positive_slice(k: slice, n: int) -> slice:
+    """For a negative-step slice over ``n`` elements: the positive-step slice that picks the
+    same elements from the *flipped* dimension, in the same order."""
+    r = range(n)[k]
+    if not len(r):
+        return slice(0, 0)
+    return slice(n - 1 - r[0], n - r[-1], -k.step)
+
+
+def _has_negative_step(key) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in items)
+
+
+def _negative_step_getitem(t: torch.Tensor, key) -> torch.Tensor:
+    """``t[key]`` for a key with negative slice steps, which torch refuses: flip the dimensions
+    those slices index, then slice them forwards (the numpy backend's result, in any key)."""
+    items = list(key) if isinstance(key, tuple) else [key]
+    flips, d = [], 0
+    for i, (k, w) in enumerate(zip(items, _key_widths(items, t.dim()))):
+        if isinstance(k, slice) and k.step is not None and k.step < 0:
+            items[i] = _positive_slice(k, t.shape[d])
+            flips.append(d)
+        d += w
+    return t.flip(flips)[tuple(items)]
+
+
+def _negative_step_key(t: torch.Tensor, key):
+    """For assignment: (key with forward slices, output dims to flip the value along); only
+    keys of ints, slices, None and ... (with tensors in the key torch has no view to write)."""
+    items = list(key) if isinstance(key, tuple) else [key]
+    flips, d, o = [], 0, 0
+    for i, (k, w) in enumerate(zip(items, _key_widths(items, t.dim()))):
+        if isinstance(k, slice):
+            if k.step is not None and k.step < 0:
+                r = range(t.shape[d])[k]
+                items[i] = slice(r[-1], r[0] + 1, -k.step) if len(r) else slice(0, 0)
+                flips.append(o)
+            o += 1
+        elif k is None or k is Ellipsis:
+            o += 1 if k is None else w
+        elif not isinstance(k, (int, np.integer)):
+            raise IndexError("assignment through a negative-step slice together with tensor or "
+                             "list indices is not supported on the torch backend; flip the "
+                             "value instead (value.flip(dim)) and use a forward slice")
+        d += w
+    return tuple(items), flips
 
 
 def _result_dtype(op: str, t: torch.Tensor, o) -> torch.dtype:
@@ -315,6 +403,60 @@ def _operand_np_dtype(other) -> str:
     if isinstance(other, TorchTensor):
         return other.dtype.name
     return str(np.asarray(other).dtype)
+
+
+def _as_tensor(o, t: torch.Tensor):
+    """A number as a 0-d tensor on ``t``'s device (0-d tensors promote like numbers do)."""
+    return o if isinstance(o, torch.Tensor) else torch.tensor(o, device=t.device)
+
+
+def _int_division(name: str, fn, t: torch.Tensor, o, reflected: bool = False):
+    """``//`` and ``%`` with the numpy backend's rules: bool operands are an error, and an
+    integer division by zero raises (on CUDA torch would give garbage)."""
+    o_bool = o.dtype is torch.bool if isinstance(o, torch.Tensor) else isinstance(o, bool)
+    if t.dtype is torch.bool and o_bool:
+        raise DTypeError(f"{name}: not defined for bool tensors; convert with .int() or .float()")
+    o_float = o.is_floating_point() if isinstance(o, torch.Tensor) else isinstance(o, float)
+    if not (t.is_floating_point() or o_float):
+        divisor = t if reflected else o
+        if bool((divisor == 0).any()) if isinstance(divisor, torch.Tensor) else divisor == 0:
+            raise ZeroDivisionError(f"{name}: integer division by zero")
+    return fn(t, o)
+
+
+def _bitwise(name: str, sym: str, fn):
+    """``&``, ``|``, ``^`` for bool and integer tensors, with the numpy backend's errors."""
+
+    def method(self, other):
+        if isinstance(other, TorchTensor):
+            o = other._t
+            o_float = o.is_floating_point()
+        else:
+            o = _scalar(other, name)
+            if o is None:
+                return NotImplemented
+            o_float = isinstance(o, float)
+        t = self._t
+        if t.is_floating_point() or o_float:
+            od = (repr(other.dtype) if isinstance(other, TorchTensor)
+                  else f"a Python {type(o).__name__}")
+            raise DTypeError(
+                f"{name} ({sym}) needs bool or integer operands, got {self.dtype!r} and {od}; "
+                f"for truth values of other dtypes use logical_{name.removeprefix('bitwise_')}"
+            )
+        try:
+            return _wrap(fn(t, o))
+        except RuntimeError as exc:
+            raise _binary_error(name, t, o, exc) from None
+
+    method.__name__ = name
+    return method
+
+
+def _write_error(op: str, exc: Exception) -> Exception:
+    if "single memory location" in str(exc):  # writing into an expanded tensor
+        return _chk.expanded_write_error(op)
+    return exc
 
 
 class TorchTensor(Tensor):
@@ -514,7 +656,7 @@ class TorchTensor(Tensor):
         return _wrap(t.to(device=tdev, dtype=td, copy=copy), "cast")
 
     # ------------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
         t = self._t
         if gradient is not None:
             g = gradient._t if isinstance(gradient, TorchTensor) else torch.as_tensor(
@@ -528,7 +670,13 @@ class TorchTensor(Tensor):
                 g = g.to(t.device, t.dtype)  # the numpy backend casts the seed to the output's
             gradient = g
         try:
-            torch.autograd.backward(t, gradient, retain_graph=retain_graph)
+            if create_graph:
+                with warnings.catch_warnings():  # torch warns of the grad <-> graph cycle
+                    warnings.simplefilter("ignore", UserWarning)
+                    torch.autograd.backward(t, gradient, retain_graph=retain_graph,
+                                            create_graph=True)
+            else:
+                torch.autograd.backward(t, gradient, retain_graph=retain_graph)
         except RuntimeError as exc:
             raise _backward_error(t, gradient, exc) from None
 
@@ -583,13 +731,129 @@ class TorchTensor(Tensor):
     __gt__ = gt = _compare("gt", torch.gt)
     __ge__ = ge = _compare("ge", torch.ge)
 
-    def any(self) -> TorchTensor:
-        r = self._t.any()
-        return _wrap(r if r.dtype is torch.bool else r.bool())  # uint8 in gives uint8 in torch
+    # ------------------------------------------------------------------ more elementwise
+    sign = _unary("sign", torch.sign)
+    floor = _unary("floor", torch.floor)
+    ceil = _unary("ceil", torch.ceil)
 
-    def all(self) -> TorchTensor:
-        r = self._t.all()
-        return _wrap(r if r.dtype is torch.bool else r.bool())
+    def round(self, decimals: int = 0) -> TorchTensor:  # noqa: A003 - PyTorch's name
+        t = self._t
+        if decimals == 0:
+            return _wrap(torch.round(t), "round")
+        if not t.is_floating_point():
+            raise DTypeError(f"round(decimals={decimals}) needs a floating-point tensor, this "
+                             f"one is {self.dtype!r}; call .float() first")
+        return _wrap(torch.round(t, decimals=decimals), "round")
+
+    reciprocal = _unary("reciprocal", torch.reciprocal)
+    rsqrt = _unary("rsqrt", torch.rsqrt)
+    log1p = _unary("log1p", torch.log1p)
+    expm1 = _unary("expm1", torch.expm1)
+    log2 = _unary("log2", torch.log2)
+    log10 = _unary("log10", torch.log10)
+
+    maximum = _named("maximum", _binary(
+        "maximum", lambda t, o: torch.maximum(t, _as_tensor(o, t))))
+    minimum = _named("minimum", _binary(
+        "minimum", lambda t, o: torch.minimum(t, _as_tensor(o, t))))
+    __mod__ = _binary("remainder", lambda t, o: _int_division(
+        "remainder", torch.remainder, t, o))
+    remainder = _named("remainder", __mod__)
+    __floordiv__ = _binary("floor_divide", lambda t, o: _int_division(
+        "floor_divide", torch.floor_divide, t.detach(), o))
+    floor_divide = _named("floor_divide", __floordiv__)
+
+    def __rmod__(self, other):
+        return self._reflected_plain("rremainder", torch.remainder, other)
+
+    def __rfloordiv__(self, other):
+        return self._reflected_plain("rfloor_divide", torch.floor_divide, other)
+
+    def _reflected_plain(self, name: str, fn, other):
+        o = _scalar(other, name)
+        if o is None:
+            return NotImplemented
+        t = self._t.detach()  # no gradient for the divisor side, as on the numpy backend
+        return _wrap(_int_division(name.removeprefix("r"), lambda a, b: fn(b, a), t, o,
+                                   reflected=True))
+
+    __and__ = __rand__ = _bitwise("bitwise_and", "&", torch.bitwise_and)
+    __or__ = __ror__ = _bitwise("bitwise_or", "|", torch.bitwise_or)
+    __xor__ = __rxor__ = _bitwise("bitwise_xor", "^", torch.bitwise_xor)
+    bitwise_and = _named("bitwise_and", __and__)
+    bitwise_or = _named("bitwise_or", __or__)
+    bitwise_xor = _named("bitwise_xor", __xor__)
+
+    def __invert__(self) -> TorchTensor:
+        t = self._t
+        if t.is_floating_point():
+            raise DTypeError(f"bitwise_not (~) needs a bool or integer tensor, got "
+                             f"{self.dtype!r}; use logical_not for truth values of other dtypes")
+        return _wrap(torch.bitwise_not(t))
+
+    bitwise_not = __invert__
+    logical_and = _named("logical_and", _compare(
+        "logical_and", lambda t, o: torch.logical_and(t, _as_tensor(o, t))))
+    logical_or = _named("logical_or", _compare(
+        "logical_or", lambda t, o: torch.logical_or(t, _as_tensor(o, t))))
+    logical_xor = _named("logical_xor", _compare(
+        "logical_xor", lambda t, o: torch.logical_xor(t, _as_tensor(o, t))))
+
+    def logical_not(self) -> TorchTensor:
+        return _wrap(torch.logical_not(self._t))
+
+    def isnan(self) -> TorchTensor:
+        return _wrap(torch.isnan(self._t))
+
+    def isinf(self) -> TorchTensor:
+        return _wrap(torch.isinf(self._t))
+
+    def isfinite(self) -> TorchTensor:
+        return _wrap(torch.isfinite(self._t))
+
+    def clamp(self, min=None, max=None) -> TorchTensor:  # noqa: A002 - PyTorch's names
+        return _wrap(_clamp(self._t, min, max), "clamp")
+
+    clip = clamp
+
+    def clamp_(self, min=None, max=None) -> TorchTensor:  # noqa: A002
+        self._check_leaf("clamp_")
+        return self._assign_result("clamp_", _clamp(self._t, min, max), "clamp")
+
+    clip_ = clamp_
+
+    def masked_fill(self, mask, value) -> TorchTensor:
+        return _wrap(_masked_fill(self, mask, value), "masked_fill")
+
+    def masked_fill_(self, mask, value) -> TorchTensor:
+        self._check_leaf("masked_fill_")
+        return self._assign_result("masked_fill_", _masked_fill(self, mask, value),
+                                   "masked_fill")
+
+    def where(self, condition, y) -> TorchTensor:
+        """``condition ? self : y``, elementwise (``flowkit.where(condition, self, y)``)."""
+        return where(condition, self, y)
+
+    def _assign_result(self, op: str, r: torch.Tensor, name: str) -> TorchTensor:
+        """End of an in-place op computed out of place, as on the numpy backend: the result
+        written into this tensor or, inside a graph, this tensor moved onto the result."""
+        t = self._t
+        if r.shape != t.shape:
+            raise ShapeError(f"{op}: the result has shape {shape_str(r.shape)} but this tensor "
+                             f"has shape {shape_str(t.shape)}; an in-place op cannot change it")
+        if r.dtype != t.dtype and not torch.can_cast(r.dtype, t.dtype):
+            raise DTypeError(f"{op}: cannot write a {from_torch_dtype(r.dtype).name} result "
+                             f"into this {self.dtype!r} tensor in place; convert one of them "
+                             "with .to(dtype)")
+        if r.requires_grad and torch.is_grad_enabled():
+            self._t, self._op = r.to(t.dtype), name
+            return self
+        try:
+            with torch.no_grad():
+                t.copy_(r)
+        except RuntimeError as exc:
+            raise _write_error(op, exc) from None
+        return self
 
     # ------------------------------------------------------------------ in place
     def _inplace(self, op: str, fn, out_of_place, other):
@@ -703,6 +967,60 @@ class TorchTensor(Tensor):
             raise
         return _wrap(out, "mean")
 
+    def max(self, dim=None, keepdim: bool = False):  # noqa: A003 - PyTorch's name
+        """The largest value (0-d), or ``(values, indices)`` along ``dim``; ``max(other)`` is
+        ``maximum``."""
+        return _minmax(self, dim, keepdim, "max", torch.max, _rt.max)
+
+    def min(self, dim=None, keepdim: bool = False):  # noqa: A003
+        return _minmax(self, dim, keepdim, "min", torch.min, _rt.min)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> TorchTensor:
+        return _argminmax(self, dim, keepdim, "argmax", torch.argmax)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> TorchTensor:
+        return _argminmax(self, dim, keepdim, "argmin", torch.argmin)
+
+    def prod(self, dim=None, keepdim: bool = False, dtype=None) -> TorchTensor:
+        t = self._t
+        td = None if dtype is None else to_torch_dtype(dtype)
+        if dim is None:
+            out = t.prod(dtype=td)
+            if keepdim:
+                out = out.reshape((1,) * t.dim())
+        else:
+            out = t.prod(_chk.one_dim("prod", dim, t.dim()), keepdim, dtype=td)
+        return _wrap(out, "prod")
+
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
+            correction=None) -> TorchTensor:
+        """Variance, with Bessel's correction unless ``unbiased=False`` (or ``correction=0``)."""
+        return _var(self, "var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
+            correction=None) -> TorchTensor:
+        """Standard deviation, with Bessel's correction unless ``unbiased=False``."""
+        return _var(self, "std", dim, unbiased, keepdim, correction)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False) -> TorchTensor:
+        """The vector ``p``-norm of all elements (or along ``dim``); ``p`` is 2 by default."""
+        t = self._t
+        if not t.is_floating_point():
+            raise DTypeError(f"norm() needs a floating-point tensor, this one is "
+                             f"{self.dtype!r}; call .float() first")
+        pv = _norm_order(p)
+        dims = _dims(dim, t.dim()) if t.dim() else _dims(dim, 0) and None
+        out = torch.linalg.vector_norm(t, pv, dims, keepdim)
+        if dims is None and keepdim and out.dim() != t.dim():
+            out = out.reshape((1,) * t.dim())
+        return _wrap(out, "norm")
+
+    def any(self, dim=None, keepdim: bool = False) -> TorchTensor:
+        return _wrap(_any_all(self._t, torch.any, dim, keepdim))
+
+    def all(self, dim=None, keepdim: bool = False) -> TorchTensor:
+        return _wrap(_any_all(self._t, torch.all, dim, keepdim))
+
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape) -> TorchTensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -720,8 +1038,12 @@ class TorchTensor(Tensor):
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> TorchTensor:
         shape = tuple(self._t.shape)
         if not shape:
+            _dims((start_dim, end_dim), 0)
             return self.reshape(1)
-        s, e = start_dim % len(shape), end_dim % len(shape)
+        s, e = _dims((start_dim, end_dim), len(shape))
+        if s > e:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"in a {len(shape)}-d tensor")
         n = 1
         for d in shape[s:e + 1]:
             n *= d
@@ -732,14 +1054,60 @@ class TorchTensor(Tensor):
         if dim is None:
             new = tuple(s for s in shape if s != 1)
         else:
-            d = _dims(dim, len(shape))[0]
-            new = shape[:d] + shape[d + 1:] if shape and shape[d] == 1 else shape
+            ds = _dims(dim, len(shape)) if shape else (_dims(dim, 0) and ())
+            new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
         return self.reshape(new)
 
     def unsqueeze(self, dim: int) -> TorchTensor:
         shape = tuple(self._t.shape)
-        d = dim % (len(shape) + 1)
+        nd = len(shape)
+        if not -nd - 1 <= dim <= nd:
+            raise IndexError(f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
+                             f"(a new dimension goes at {-nd - 1} .. {nd})")
+        d = dim % (nd + 1)
         return self.reshape(shape[:d] + (1,) + shape[d:])
+
+    def expand(self, *sizes) -> TorchTensor:
+        """A view with size-1 dimensions repeated (no copy); -1 keeps a size, and new
+        dimensions can be added in front. Writing into the result is an error."""
+        t = self._t
+        sizes = _chk.sizes_arg(sizes)
+        try:
+            out = t.expand(sizes)
+        except RuntimeError:
+            _chk.expand_shape(tuple(t.shape), sizes)  # raises the numpy backend's message
+            raise
+        return _wrap(out, "expand")
+
+    def expand_as(self, other) -> TorchTensor:
+        return self.expand(other.shape)
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple:
+        """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
+        smaller), or of the sizes in a list."""
+        t = self._t
+        d = _chk.one_dim("split", dim, t.dim())
+        if t.dim() == 0:
+            raise ShapeError("split: a 0-d tensor has no dimension to split")
+        sizes = _chk.split_sizes(t.shape[d], split_size_or_sections, d)
+        return tuple(_wrap(p, "split") for p in torch.split(t, sizes, d))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        """``chunks`` pieces along ``dim`` (fewer when the size does not divide, as PyTorch)."""
+        t = self._t
+        d = _chk.one_dim("chunk", dim, t.dim())
+        if t.dim() == 0:
+            raise ShapeError("chunk: a 0-d tensor has no dimension to split")
+        sizes = _chk.chunk_sizes(t.shape[d], chunks)
+        return tuple(_wrap(p, "split") for p in torch.split(t, sizes, d))
+
+    def flip(self, *dims) -> TorchTensor:
+        """The values in reverse order along ``dims``."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        t = self._t
+        ds = (_dims(dims, t.dim()) if t.dim() else _dims(dims, 0) and None) or ()
+        return _wrap(t.flip(ds) if ds else t.clone(), "flip")
 
     def transpose(self, dim0: int, dim1: int) -> TorchTensor:
         t = self._t
@@ -767,17 +1135,24 @@ class TorchTensor(Tensor):
         return _wrap(out, "permute")
 
     def __getitem__(self, key) -> TorchTensor:
+        t = self._t
         try:
-            out = self._t[_index(key)]
-        except IndexError as exc:
-            raise IndexError(
-                f"index {key!r} is out of range for shape {tuple(self._t.shape)}: {exc}"
-            ) from None
+            out = t[_index(key)]
+        except (IndexError, TypeError, ValueError, RuntimeError) as exc:
+            if isinstance(exc, ValueError) and _has_negative_step(key):
+                try:
+                    return _wrap(_negative_step_getitem(t, _index(key)), "getitem")
+                except (IndexError, TypeError, ValueError, RuntimeError):
+                    pass
+            raise _chk.index_error(key, t.shape) from None
         return _wrap(out, "getitem")
 
     def __setitem__(self, key, value) -> None:
-        idx = _index(key)
         t = self._t
+        try:
+            idx = _index(key)
+        except ValueError:
+            raise _chk.index_error(key, t.shape) from None
         if isinstance(value, TorchTensor):
             v = value._t
             if v.dtype != t.dtype:
@@ -788,17 +1163,55 @@ class TorchTensor(Tensor):
             v = value
         v_rg = isinstance(v, torch.Tensor) and v.requires_grad
         if not ((t.requires_grad or v_rg) and torch.is_grad_enabled()):
-            t[idx] = v
+            if 0 in t.stride() and t.numel() > 1 and any(
+                    s == 0 and n > 1 for s, n in zip(t.stride(), t.shape)):
+                # made by expand: elements share memory (the numpy backend's view is read-only)
+                raise _chk.expanded_write_error("item assignment")
+            with torch.no_grad():
+                _assign(t, key, idx, v)
             return
         if t.requires_grad and t.is_leaf:
             raise _leaf_error("item assignment")
         # as on numpy: write into a copy, so values saved by earlier ops stay as they were
         t = t.clone()
-        t[idx] = v
+        _assign(t, key, idx, v)
         self._t, self._op = t, "setitem"
 
 
+def _assign(t: torch.Tensor, key, idx, v) -> None:
+    """``t[idx] = v`` with the numpy backend's errors (and its negative-step slices)."""
+    try:
+        t[idx] = v
+    except ValueError:
+        if not _has_negative_step(idx):
+            raise
+        # torch has no negative steps: write forwards, with the value flipped to match
+        idx, flips = _negative_step_key(t, idx)
+        t[idx] = torch.broadcast_to(_as_tensor(v, t), t[idx].shape).flip(flips)
+    except (IndexError, TypeError):
+        try:
+            t[idx]
+        except (IndexError, TypeError, ValueError, RuntimeError):
+            raise _chk.index_error(key, t.shape) from None
+        raise
+    except RuntimeError as exc:
+        try:
+            slot = t[idx].shape
+        except (IndexError, TypeError, ValueError, RuntimeError):
+            raise _chk.index_error(key, t.shape) from None
+        if isinstance(v, torch.Tensor):
+            if v.device != t.device:
+                raise _device_error("item assignment", t, v) from None
+            try:
+                torch.broadcast_to(torch.empty(v.shape, device="meta"), slot)
+            except RuntimeError:
+                raise _chk.assign_error(tuple(v.shape), tuple(slot)) from None
+        raise _write_error("item assignment", exc) from None
+
+
 def _inplace_error(op: str, t: torch.Tensor, other, o, exc: Exception) -> Exception:
+    if "single memory location" in str(exc):  # writing into an expanded tensor
+        return _chk.expanded_write_error(op)
     e = _binary_error(op, t, o, exc, out_shape=t.shape)
     if e is not exc:
         return e
@@ -874,3 +1287,213 @@ def _matmul_error(x: TorchTensor, y: TorchTensor, exc: Exception) -> Exception:
         f"dimension of the first ({a.shape[-1]}) must equal the "
         f"{'first' if b.dim() == 1 else 'second-to-last'} dimension of the second ({k_b})"
     )
+
+
+# ---------------------------------------------------------------------------------- reductions
+def _empty_reduction(op: str, t: torch.Tensor) -> ShapeError:
+    return ShapeError(f"{op}() of an empty tensor (shape {shape_str(t.shape)}) has no value; "
+                      "pass dim= to reduce a dimension of non-zero size")
+
+
+def _empty_dim(op: str, dim, d: int, t: torch.Tensor) -> ShapeError:
+    return ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(t.shape)} is empty, "
+                      "so it has no value")
+
+
+def _minmax(x: TorchTensor, dim, keepdim: bool, op: str, fn, result):
+    if isinstance(dim, TorchTensor):  # max(other): the elementwise maximum, as in PyTorch
+        return x.maximum(dim) if op == "max" else x.minimum(dim)
+    t = x._t
+    if dim is None:
+        if t.numel() == 0:
+            raise _empty_reduction(op, t)
+        out = fn(t)
+        return _wrap(out.reshape((1,) * t.dim()) if keepdim else out, op)
+    d = _chk.one_dim(op, dim, t.dim())
+    if t.dim() and t.shape[d] == 0:
+        raise _empty_dim(op, dim, d, t)
+    values, indices = fn(t, d, keepdim)
+    return result(_wrap(values, op), _wrap(indices))
+
+
+def _argminmax(x: TorchTensor, dim, keepdim: bool, op: str, fn) -> TorchTensor:
+    t = x._t
+    if t.dtype is torch.bool:
+        t = t.to(torch.uint8)  # torch refuses bool; numpy (and so flowkit) orders False < True
+    if dim is None:
+        if t.numel() == 0:
+            raise _empty_reduction(op, t)
+        return _wrap(fn(t, None, keepdim))
+    d = _chk.one_dim(op, dim, t.dim())
+    if t.dim() and t.shape[d] == 0:
+        raise _empty_dim(op, dim, d, t)
+    return _wrap(fn(t, d, keepdim))
+
+
+def _var(x: TorchTensor, op: str, dim, unbiased, keepdim: bool, correction) -> TorchTensor:
+    if isinstance(dim, bool):  # x.var(False): PyTorch's positional `unbiased`
+        dim, unbiased = None, dim
+    t = x._t
+    if not t.is_floating_point():
+        raise DTypeError(f"{op}() needs a floating-point tensor, this one is {x.dtype!r}; call "
+                         ".float() first")
+    dims = _dims(dim, t.dim()) if t.dim() else _dims(dim, 0) and None
+    ddof = (1 if unbiased else 0) if correction is None else correction
+    with warnings.catch_warnings():  # n <= correction: nan or inf, quietly as on numpy
+        warnings.simplefilter("ignore")
+        out = (torch.std if op == "std" else torch.var)(t, dims, correction=ddof,
+                                                        keepdim=keepdim)
+    return _wrap(out, op)
+
+
+def _norm_order(p) -> float:
+    if p == "fro" or p is None:
+        return 2.0
+    if isinstance(p, str) or isinstance(p, bool) or not isinstance(p, (int, float, np.number)):
+        raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r} (matrix "
+                         "norms such as 'nuc' are not supported)")
+    return float(p)
+
+
+def _any_all(t: torch.Tensor, fn, dim, keepdim: bool) -> torch.Tensor:
+    if dim is None:
+        r = fn(t)
+        if keepdim:
+            r = r.reshape((1,) * t.dim())
+    else:
+        dims = _dims(dim, t.dim()) if t.dim() else _dims(dim, 0) and ()
+        r = fn(t, dims, keepdim) if dims else fn(t)
+    return r if r.dtype is torch.bool else r.bool()  # uint8 in gives uint8 in torch
+
+
+# ---------------------------------------------------------------------------------- selection
+def _operand(value, name: str):
+    if isinstance(value, TorchTensor):
+        return value._t
+    o = _scalar(value, name)
+    if o is None:
+        raise TypeError(f"{name}: expected a flowkit tensor or a number, got "
+                        f"{type(value).__name__}")
+    return o
+
+
+def where(condition, x, y) -> TorchTensor:
+    """``x`` where ``condition`` is true, else ``y``; broadcasting, numbers allowed for x, y."""
+    if not isinstance(condition, TorchTensor):
+        raise TypeError(f"where: the condition must be a flowkit bool tensor, got "
+                        f"{type(condition).__name__}")
+    c = condition._t
+    if c.dtype is not torch.bool:
+        raise DTypeError(f"where: the condition must be a bool tensor, got {condition.dtype!r}; "
+                         "make one with a comparison (x > 0) or .bool()")
+    xo, yo = _operand(x, "where"), _operand(y, "where")
+    try:
+        out = torch.where(c, xo, yo)
+    except RuntimeError as exc:
+        shapes = [tuple(c.shape)] + [tuple(o.shape) if isinstance(o, torch.Tensor) else ()
+                                     for o in (xo, yo)]
+        try:
+            torch.broadcast_shapes(*shapes)
+        except RuntimeError:
+            raise ShapeError(
+                f"where: condition of shape {shape_str(shapes[0])}, input of shape "
+                f"{shape_str(shapes[1])} and other of shape {shape_str(shapes[2])} cannot be "
+                "broadcast together"
+            ) from None
+        for o in (xo, yo):
+            if isinstance(o, torch.Tensor) and o.device != c.device:
+                raise _device_error("where", c, o) from None
+        raise exc
+    return _wrap(out, "where")
+
+
+def _clamp(t: torch.Tensor, lo, hi) -> torch.Tensor:
+    if lo is None and hi is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if t.dtype is torch.bool:
+        raise DTypeError("clamp: not defined for bool tensors; convert with .int() or .float()")
+    lo = None if lo is None else _operand(lo, "clamp")
+    hi = None if hi is None else _operand(hi, "clamp")
+    if isinstance(lo, torch.Tensor) or isinstance(hi, torch.Tensor):
+        # torch takes two numbers or two tensors; a number next to a tensor becomes 0-d
+        lo = None if lo is None else _as_tensor(lo, t)
+        hi = None if hi is None else _as_tensor(hi, t)
+    try:
+        return torch.clamp(t, lo, hi)
+    except RuntimeError as exc:
+        shapes = [tuple(b.shape) if isinstance(b, torch.Tensor) else () for b in (lo, hi)]
+        try:
+            torch.broadcast_shapes(t.shape, *shapes)
+        except RuntimeError:
+            raise ShapeError(f"clamp: the bounds of shapes {shape_str(shapes[0])} and "
+                             f"{shape_str(shapes[1])} cannot be broadcast with the input of "
+                             f"shape {shape_str(t.shape)}") from None
+        raise exc
+
+
+def _masked_fill(x: TorchTensor, mask, value) -> torch.Tensor:
+    if not isinstance(mask, TorchTensor) or mask._t.dtype is not torch.bool:
+        got = repr(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
+        raise DTypeError(f"masked_fill: the mask must be a bool tensor, got {got}; make one "
+                         "with a comparison (x > 0) or .bool()")
+    t, m = x._t, mask._t
+    if isinstance(value, TorchTensor):
+        if value._t.dim():
+            raise ShapeError(f"masked_fill: the value must be a number or a 0-d tensor, got "
+                             f"shape {shape_str(value._t.shape)}")
+        v = value._t.to(t.dtype)
+    else:
+        v = _operand(value, "masked_fill")
+        if isinstance(v, float) and not t.is_floating_point():
+            v = int(v)  # the tensor keeps its dtype: the value truncates, as numpy's cast does
+    try:
+        return t.masked_fill(m, v)
+    except RuntimeError as exc:
+        try:
+            torch.broadcast_shapes(t.shape, m.shape)
+        except RuntimeError:
+            raise ShapeError(f"masked_fill: a mask of shape {shape_str(m.shape)} cannot be "
+                             f"broadcast with the tensor of shape {shape_str(t.shape)}") from None
+        if m.device != t.device:
+            raise _device_error("masked_fill", t, m) from None
+        raise exc
+
+
+# ---------------------------------------------------------------------------------- joining
+def _joined(op: str, tensors) -> list:
+    ts = _chk.tensor_sequence(op, tensors)
+    try:
+        return [t._t for t in ts]
+    except AttributeError:  # a tensor of another backend
+        raise TypeError(f"{op}: every tensor must be a torch-backend flowkit tensor") from None
+
+
+def _join_error(op: str, ts: list, dim, exc: Exception) -> Exception:
+    shapes = [tuple(t.shape) for t in ts]
+    err = _chk.cat_error(shapes, dim) if op == "cat" else _chk.stack_error(shapes, dim)
+    if err is not None:
+        return err
+    for t in ts[1:]:
+        if t.device != ts[0].device:
+            return _device_error(op, ts[0], t)
+    return exc
+
+
+def cat(tensors, dim: int = 0) -> TorchTensor:
+    """Join tensors along an existing dimension (``flowkit.cat``)."""
+    ts = _joined("cat", tensors)
+    try:
+        out = torch.cat(ts, dim)
+    except (RuntimeError, IndexError) as exc:
+        raise _join_error("cat", ts, dim, exc) from None
+    return _wrap(out, "cat")
+
+
+def stack(tensors, dim: int = 0) -> TorchTensor:
+    """Join tensors of one shape along a new dimension (``flowkit.stack``)."""
+    ts = _joined("stack", tensors)
+    try:
+        out = torch.stack(ts, dim)
+    except (RuntimeError, IndexError) as exc:
+        raise _join_error("stack", ts, dim, exc) from None
+    return _wrap(out, "stack")

@@ -21,6 +21,19 @@ class _IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+def _device_of(args, kwargs):
+    """The device that ``to(*args, **kwargs)`` names, or ``None``."""
+    from ..dtypes import dtype
+
+    dev = kwargs.get("device")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev = a.device
+        elif not isinstance(a, dtype):
+            dev = a
+    return dev
+
+
 def _addindent(s: str, n: int) -> str:
     lines = s.split("\n")
     if len(lines) == 1:
@@ -214,7 +227,11 @@ class Module:
                             p.grad = p.grad.to(*args, **kwargs)
                 for name, b in list(m._buffers.items()):
                     if b is not None:
-                        m._buffers[name] = m.__dict__[name] = b.to(*args, **kwargs)
+                        # integer buffers (num_batches_tracked) move but keep their dtype, as in
+                        # PyTorch: .double() must not turn a counter into a float
+                        b = b.to(*args, **kwargs) if b.dtype.is_floating_point else b.to(
+                            device=_device_of(args, kwargs))
+                        m._buffers[name] = m.__dict__[name] = b
         return self
 
     def cpu(self) -> Module:

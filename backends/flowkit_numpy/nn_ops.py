@@ -1,0 +1,593 @@
+"""The numpy backend's fused ``nn`` kernels: activations, softmax, normalization, convolution,
+pooling, embedding and the classification losses.
+
+Each op is one forward kernel that records one graph node, and one VJP in the backend's table
+(:mod:`.vjps`), registered here with its ``vjp`` decorator; ``NumpyNNOps`` is the mixin whose
+methods :class:`~flowkit_numpy.backend.NumpyBackend` inherits. Arguments arrive checked and
+normalised by :mod:`flowkit.nn.functional` (shapes, dtypes, tuples), so the kernels check only
+what needs the data (class indices, embedding rows).
+
+Convolution is im2col: a strided *view* of the padded input (no copy) is copied once into a
+``(N*Ho*Wo, C*kh*kw)`` matrix and multiplied by the weight in one matmul (one BLAS call); the
+backward pass reuses that matrix for the weight gradient and scatters the column gradient back
+with one strided add per kernel position (kh*kw vectorised adds, never a Python loop over pixels).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from flowkit.nn.functional import _class_index_error, _embedding_index_error, _pool_out
+
+from . import tensor as _t
+from .engine import Node
+from .tensor import _make, _op
+from .vjps import VJP, vjp
+
+# ---------------------------------------------------------------------------------------- erf
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
+# as in his SPECFUN routine CALERF: three rational approximations (|x| <= 0.46875, <= 4, > 4),
+# accurate to about 1e-16 in float64. numpy has no erf and flowkit does not depend on scipy.
+_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+      3.20937758913846947e03, 1.85777706184603153e-1)
+_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+      2.84423683343917062e03)
+_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+      3.43936767414372164e03, 1.23033935480374942e03)
+_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+      6.05183413124413191e-2, 2.33520497626869185e-3)
+_SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
+
+
+def _erfc_tail(y: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``exp(-y*y) * r``, with y*y split so the exponent keeps its low bits (Cody's trick)."""
+    ysq = np.trunc(y * 16.0) / 16.0
+    de = (y - ysq) * (y + ysq)
+    return np.exp(-ysq * ysq) * np.exp(-de) * r
+
+
+def erf(x) -> np.ndarray:
+    """The error function, elementwise, in float64 (|error| < 1e-15 against ``math.erf``)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.abs(x)
+    out = np.empty_like(y)
+    small = y <= 0.46875
+    big = y > 4.0
+    mid = ~(small | big)  # NaN lands here and stays NaN
+    if small.any():  # erf(x) = x * P(x^2) / Q(x^2)
+        ys = y[small]
+        ysq = np.where(ys > 1.11e-16, ys * ys, 0.0)
+        num, den = _A[4] * ysq, ysq
+        for i in range(3):
+            num = (num + _A[i]) * ysq
+            den = (den + _B[i]) * ysq
+        out[small] = x[small] * (num + _A[3]) / (den + _B[3])
+    if mid.any():  # erfc(y) = exp(-y^2) P(y) / Q(y)
+        ym = y[mid]
+        num, den = _C[8] * ym, ym
+        for i in range(7):
+            num = (num + _C[i]) * ym
+            den = (den + _D[i]) * ym
+        r = _erfc_tail(ym, (num + _C[7]) / (den + _D[7]))
+        e = (0.5 - r) + 0.5
+        out[mid] = np.where(x[mid] < 0, -e, e)
+    if big.any():  # erfc(y) = exp(-y^2)/y (1/sqrt(pi) + P(1/y^2)/Q(1/y^2) / y^2)
+        yb = y[big]
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            ysq = 1.0 / (yb * yb)
+            num, den = _P[5] * ysq, ysq
+            for i in range(4):
+                num = (num + _P[i]) * ysq
+                den = (den + _Q[i]) * ysq
+            r = _erfc_tail(yb, (_SQRPI - ysq * (num + _P[4]) / (den + _Q[4])) / yb)
+        r = np.where(yb < 26.543, r, 0.0)  # erfc underflows past here (and y = inf gives NaN)
+        e = (0.5 - r) + 0.5
+        out[big] = np.where(x[big] < 0, -e, e)
+    return out
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _needs(*inputs) -> bool:
+    if not _t._grad_enabled:
+        return False
+    return any(i is not None and i._rg for i in inputs)
+
+
+def _node(name: str, ctx, *inputs) -> Node:
+    return Node(name, VJP[name], ctx, tuple(i if i is not None and i._rg else None
+                                            for i in inputs))
+
+
+# ------------------------------------------------------------------------------- activations
+_op("leaky_relu")
+_op("gelu")
+_op("softmax")
+_op("log_softmax")
+_op("dropout")
+
+
+@vjp("leaky_relu", saves=(None, None))
+def _leaky_relu_vjp(g, ctx, need):
+    pos, slope = ctx
+    return (np.where(pos, g, g * slope),)
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_TANH_K = math.sqrt(2.0 / math.pi)
+
+
+@vjp("gelu")
+def _gelu_vjp(g, ctx, need):
+    a, approximate, aux = ctx
+    if approximate == "tanh":
+        t = aux
+        inner = _TANH_K * (1 + 3 * 0.044715 * a * a)
+        d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * inner
+    else:
+        cdf = aux  # Phi(a); d/da a*Phi(a) = Phi(a) + a*phi(a)
+        d = cdf + a * (_INV_SQRT_2PI * np.exp(-0.5 * a * a))
+    return (g * d.astype(g.dtype, copy=False),)
+
+
+@vjp("softmax", saves=("out", None))
+def _softmax_vjp(g, ctx, need):
+    out, dim = ctx  # np.add.reduce rather than .sum(axis=): it also runs on tensors (create_graph)
+    return (out * (g - np.add.reduce(g * out, axis=dim, keepdims=True)),)
+
+
+@vjp("log_softmax", saves=("out", None))
+def _log_softmax_vjp(g, ctx, need):
+    out, dim = ctx
+    return (g - np.exp(out) * np.add.reduce(g, axis=dim, keepdims=True),)
+
+
+@vjp("dropout", saves=("const",))
+def _dropout_vjp(g, ctx, need):
+    (mask,) = ctx
+    return (g * mask,)
+
+
+def _softmax_parts(a: np.ndarray, dim: int):
+    """``(a - max, log(sum(exp(a - max))))``: subtracting the max keeps exp from overflowing."""
+    m = a.max(axis=dim, keepdims=True)
+    if m.dtype.kind == "f":
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: as torch, NaN/inf, no warning
+    s = a - m
+    with np.errstate(divide="ignore"):
+        lse = np.log(np.exp(s).sum(axis=dim, keepdims=True))
+    return s, lse
+
+
+# ----------------------------------------------------------------------------- normalization
+_op("layer_norm")
+_op("batch_norm")
+_op("embedding")
+
+
+def _norm_backward(g, xhat, rstd, w, axes, training: bool):
+    """Input gradient of ``y = xhat * w + b`` with ``xhat = (x - mean) * rstd`` over ``axes``.
+
+    With batch statistics, mean and rstd depend on x: the two mean terms project them out."""
+    gx = g if w is None else g * w
+    if training:
+        gx = gx - gx.mean(axis=axes, keepdims=True) \
+            - xhat * (gx * xhat).mean(axis=axes, keepdims=True)
+    return gx * rstd
+
+
+@vjp("layer_norm")
+def _layer_norm_vjp(g, ctx, need):
+    xhat, rstd, w, axes, lead = ctx
+    gx = _norm_backward(g, xhat, rstd, w, axes, True) if need[0] is not None else None
+    gw = (g * xhat).sum(axis=lead) if need[1] is not None else None
+    gb = g.sum(axis=lead) if need[2] is not None else None
+    return gx, gw, gb
+
+
+@vjp("batch_norm")
+def _batch_norm_vjp(g, ctx, need):
+    xhat, rstd, w, axes, training = ctx
+    gx = _norm_backward(g, xhat, rstd, w, axes, training) if need[0] is not None else None
+    gw = (g * xhat).sum(axis=axes) if need[1] is not None else None
+    gb = g.sum(axis=axes) if need[2] is not None else None
+    return gx, gw, gb
+
+
+@vjp("embedding")
+def _embedding_vjp(g, ctx, need):
+    idx, shape, padding_idx = ctx
+    gw = np.zeros(shape, g.dtype)
+    np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))  # repeated rows accumulate
+    if padding_idx is not None:
+        gw[padding_idx] = 0  # the padding row is never trained, as in PyTorch
+    return (gw,)
+
+
+# ------------------------------------------------------------------------- convolution, pooling
+_op("conv2d")
+_op("max_pool2d")
+
+
+def _windows(xp: np.ndarray, out_hw, kernel, stride, dilation) -> np.ndarray:
+    """A read-only ``(N, C, Ho, Wo, kh, kw)`` view of every window of ``xp`` (no copy)."""
+    n, c = xp.shape[:2]
+    s_n, s_c, s_h, s_w = xp.strides
+    return as_strided(xp, (n, c) + tuple(out_hw) + tuple(kernel),
+                      (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0],
+                       s_w * dilation[1]), writeable=False)
+
+
+def _window_slice(i: int, j: int, out_hw, stride, dilation):
+    """The positions kernel tap ``(i, j)`` reads for every output pixel: one strided slice."""
+    h0, w0 = i * dilation[0], j * dilation[1]
+    return (slice(None), slice(None), slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0]),
+            slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]))
+
+
+def _pad(a: np.ndarray, pads, value) -> np.ndarray:
+    top, bottom, left, right = pads
+    if not (top or bottom or left or right):
+        return a
+    n, c, h, w = a.shape
+    out = np.full((n, c, h + top + bottom, w + left + right), value, a.dtype)
+    out[:, :, top:top + h, left:left + w] = a
+    return out
+
+
+@vjp("conv2d")
+def _conv2d_vjp(g, ctx, need):
+    cols, w2, wshape, xshape, pads, out_hw, stride, dilation, groups = ctx
+    n, c, h, w = xshape
+    o = wshape[0]
+    og, k = o // groups, w2.shape[1]
+    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (N*Ho*Wo, O), the layout of the forward matmul
+    gx = gw = gb = None
+    if need[1] is not None:
+        if groups == 1:
+            gw = (g2.T @ cols).reshape(wshape)
+        else:
+            gw = np.concatenate([g2[:, i * og:(i + 1) * og].T @ cols[:, i * k:(i + 1) * k]
+                                 for i in range(groups)]).reshape(wshape)
+    if need[2] is not None:
+        gb = g.sum(axis=(0, 2, 3))
+    if need[0] is not None:
+        if groups == 1:
+            gcols = g2 @ w2
+        else:
+            gcols = np.concatenate([g2[:, i * og:(i + 1) * og] @ w2[i * og:(i + 1) * og]
+                                    for i in range(groups)], axis=1)
+        kh, kw = wshape[2:]
+        # one copy into (N, C, kh, kw, Ho, Wo): each tap's slab is then contiguous
+        gcols = np.ascontiguousarray(
+            gcols.reshape(n, out_hw[0], out_hw[1], c, kh, kw).transpose(0, 3, 4, 5, 1, 2))
+        top, bottom, left, right = pads
+        gxp = np.zeros((n, c, h + top + bottom, w + left + right), g.dtype)
+        for i in range(kh):  # col2im: overlapping windows accumulate, one strided add per tap
+            for j in range(kw):
+                gxp[_window_slice(i, j, out_hw, stride, dilation)] += gcols[:, :, i, j]
+        gx = gxp[:, :, top:top + h, left:left + w]
+    return gx, gw, gb
+
+
+@vjp("max_pool2d")
+def _max_pool2d_vjp(g, ctx, need):
+    arg, padded_shape, xshape, pads, kernel, stride, dilation = ctx
+    out_hw = g.shape[2:]
+    gxp = np.zeros(padded_shape, g.dtype)
+    for i in range(kernel[0]):  # each tap sends the gradient of the outputs it won; one tap's
+        for j in range(kernel[1]):  # positions never collide, so a strided add is exact
+            won = arg == i * kernel[1] + j
+            if won.any():
+                gxp[_window_slice(i, j, out_hw, stride, dilation)] += np.where(won, g, 0)
+    top, left = pads
+    return (gxp[:, :, top:top + xshape[2], left:left + xshape[3]],)
+
+
+# ----------------------------------------------------------------------------------- losses
+_op("cross_entropy")
+_op("nll_loss")
+
+
+@vjp("cross_entropy")
+def _cross_entropy_vjp(g, ctx, need):
+    # loss_i = -sum_c Q_ic logp_ic, so d/dx_ic = softmax_ic sum_c' Q_ic' - Q_ic (Q: the target
+    # weights, already scaled by the mean's denominator)
+    logp, q, qsum, tgt_coef, xshape, moved = ctx
+    gi = g.reshape(-1, 1) if g.ndim else g
+    gx = gt = None
+    if need[0] is not None:
+        gx = _unflatten_classes(gi * (np.exp(logp) * qsum - q), xshape, moved)
+    if need[1] is not None:  # probability targets: d/dtarget = -logp * weight * (1 - smoothing)
+        gt = _unflatten_classes(-gi * logp * tgt_coef, xshape, moved)
+    return gx, gt
+
+
+@vjp("nll_loss", saves=("const", None, None))
+def _nll_loss_vjp(g, ctx, need):
+    q, xshape, moved = ctx
+    gi = g.reshape(-1, 1) if g.ndim else g
+    return (_unflatten_classes(-gi * q, xshape, moved),)
+
+
+def _flatten_classes(a: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``(N, C, d1, ...)`` (or ``(C,)``) as ``(M, C)`` rows; ``moved``: whether C was moved."""
+    if a.ndim == 1:
+        return a[None, :], False
+    if a.ndim == 2:
+        return a, False
+    return np.moveaxis(a, 1, -1).reshape(-1, a.shape[1]), True
+
+
+def _unflatten_classes(g2: np.ndarray, xshape, moved: bool) -> np.ndarray:
+    if not moved:
+        return g2.reshape(xshape)
+    n, c = xshape[:2]
+    return np.moveaxis(g2.reshape((n,) + tuple(xshape[2:]) + (c,)), -1, 1)
+
+
+def _target_weights(t2, c, weight, ignore_index, smoothing, dtype, input_shape):
+    """For class-index targets: ``Q`` (M, C) with loss_i = -sum_c Q_ic logp_ic, and the
+    per-sample weights ``w[y_i]`` (0 for ignored samples), the mean's denominator."""
+    valid = t2 != ignore_index
+    bad = valid & ((t2 < 0) | (t2 >= c))
+    if bad.any():
+        raise _class_index_error(int(t2[bad][0]), c, input_shape, ignore_index)
+    tc = np.where(valid, t2, 0)
+    rows = np.arange(t2.shape[0])
+    wy = (weight[tc] * valid).astype(dtype) if weight is not None else valid.astype(dtype)
+    q = np.zeros((t2.shape[0], c), dtype)
+    q[rows, tc] = (1 - smoothing) * wy
+    if smoothing:
+        # label smoothing spreads eps/C over every class, weighted by the class weights
+        per_class = np.ones(c, dtype) if weight is None else weight.astype(dtype, copy=False)
+        q += (smoothing / c) * valid[:, None].astype(dtype) * per_class[None, :]
+    return q, wy, tc, valid
+
+
+class NumpyNNOps:
+    """The fused ``nn`` ops of :class:`~flowkit_numpy.backend.NumpyBackend` (a mixin)."""
+
+    # -- activations
+    def leaky_relu(self, x, negative_slope):
+        a = x._data
+        pos = a > 0
+        out = np.where(pos, a, a * np.asarray(negative_slope, a.dtype))
+        if _needs(x):
+            return _make(out, _node("leaky_relu", (pos, negative_slope), x))
+        return _make(out)
+
+    def gelu(self, x, approximate):
+        a = x._data
+        if approximate == "tanh":
+            aux = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
+            out = 0.5 * a * (1 + aux)
+        else:
+            # erf in float64 then rounded: float32 inputs get correctly rounded Phi(x)
+            aux = (0.5 * (1.0 + erf(a * _SQRT_HALF))).astype(a.dtype, copy=False)
+            out = a * aux
+        if _needs(x):
+            return _make(out, _node("gelu", (a, approximate, aux), x))
+        return _make(out)
+
+    def softmax(self, x, dim):
+        a = x._data
+        a1 = a.reshape(1) if a.ndim == 0 else a
+        s, lse = _softmax_parts(a1, dim)
+        out = np.exp(s - lse)
+        if _needs(x):
+            return _make(out.reshape(a.shape), _node("softmax", (out, dim), x))
+        return _make(out.reshape(a.shape))
+
+    def log_softmax(self, x, dim):
+        a = x._data
+        a1 = a.reshape(1) if a.ndim == 0 else a
+        s, lse = _softmax_parts(a1, dim)
+        out = s - lse
+        if _needs(x):
+            return _make(out.reshape(a.shape), _node("log_softmax", (out, dim), x))
+        return _make(out.reshape(a.shape))
+
+    def dropout(self, x, mask):
+        m = mask._data
+        out = x._data * m
+        if _needs(x):
+            return _make(out, _node("dropout", (m,), x))
+        return _make(out)
+
+    # -- embedding and normalization
+    def embedding(self, indices, weight, padding_idx):
+        idx = indices._data
+        w = weight._data
+        if idx.size:
+            lo, hi = idx.min(), idx.max()
+            if lo < 0 or hi >= w.shape[0]:
+                raise _embedding_index_error(int(lo if lo < 0 else hi), w.shape[0])
+        out = w[idx]
+        if _needs(weight):
+            return _make(out, _node("embedding", (idx, w.shape, padding_idx), weight))
+        return _make(out)
+
+    def layer_norm(self, x, normalized_shape, weight, bias, eps):
+        a = x._data
+        k = len(normalized_shape)
+        axes = tuple(range(a.ndim - k, a.ndim))
+        mean = a.mean(axis=axes, keepdims=True)
+        xc = a - mean
+        var = (xc * xc).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
+        rstd = 1.0 / np.sqrt(var + np.asarray(eps, a.dtype))
+        xhat = xc * rstd
+        w = None if weight is None else weight._data
+        out = xhat if w is None else xhat * w
+        if bias is not None:
+            out = out + bias._data
+        if _needs(x, weight, bias):
+            ctx = (xhat, rstd, w, axes, tuple(range(a.ndim - k)))
+            return _make(out, _node("layer_norm", ctx, x, weight, bias))
+        return _make(out)
+
+    def batch_norm(self, x, running_mean, running_var, weight, bias, training, momentum, eps):
+        a = x._data
+        c = a.shape[1]
+        axes = (0,) + tuple(range(2, a.ndim))
+        bshape = (1, c) + (1,) * (a.ndim - 2)  # per-channel values broadcast over N and space
+        if training:
+            mean = a.mean(axis=axes)
+            xc = a - mean.reshape(bshape)
+            var = (xc * xc).mean(axis=axes)
+            n = a.size // c
+            if running_mean is not None:
+                rm = running_mean._data
+                rm[...] = (1 - momentum) * rm + momentum * mean
+            if running_var is not None:
+                rv = running_var._data
+                # the running variance is the unbiased estimate, as in PyTorch
+                rv[...] = (1 - momentum) * rv + momentum * (var * (n / (n - 1)))
+        else:
+            mean = running_mean._data.astype(a.dtype, copy=False)
+            var = running_var._data.astype(a.dtype, copy=False)
+            xc = a - mean.reshape(bshape)
+        rstd = (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype,
+                                                                                     copy=False)
+        xhat = xc * rstd
+        w = None if weight is None else weight._data.reshape(bshape)
+        out = xhat if w is None else xhat * w
+        if bias is not None:
+            out = out + bias._data.reshape(bshape)
+        if _needs(x, weight, bias):
+            ctx = (xhat, rstd, w, axes, training)
+            return _make(out, _node("batch_norm", ctx, x, weight, bias))
+        return _make(out)
+
+    # -- convolution and pooling
+    def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
+        a, w = x._data, weight._data
+        n, c = a.shape[:2]
+        o, cg, kh, kw = w.shape
+        xp = _pad(a, padding, 0)
+        out_hw = ((xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
+                  (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1)
+        win = _windows(xp, out_hw, (kh, kw), stride, dilation)
+        # im2col: rows are output pixels (N, Ho, Wo), columns input taps (C, kh, kw)
+        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
+        w2 = w.reshape(o, cg * kh * kw)
+        if groups == 1:
+            out = cols @ w2.T
+        else:
+            og, k = o // groups, cg * kh * kw
+            out = np.concatenate([cols[:, i * k:(i + 1) * k] @ w2[i * og:(i + 1) * og].T
+                                  for i in range(groups)], axis=1)
+        if bias is not None:
+            out += bias._data
+        # back to NCHW, contiguous: the next op (relu, pooling) streams through it
+        out = np.ascontiguousarray(out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
+        if _needs(x, weight, bias):
+            ctx = (cols, w2, w.shape, a.shape, padding, out_hw, stride, dilation, groups)
+            return _make(out, _node("conv2d", ctx, x, weight, bias))
+        return _make(out)
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
+        a = x._data
+        h, w = a.shape[2:]
+        out_hw = tuple(_pool_out(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
+                       zip((h, w), kernel, stride, padding, dilation))
+        # pad with -inf to every position a window reads (ceil_mode windows run past the end)
+        need_h = (out_hw[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
+        need_w = (out_hw[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
+        pads = (padding[0], max(0, need_h - h - padding[0]),
+                padding[1], max(0, need_w - w - padding[1]))
+        xp = _pad(a, pads, -np.inf)
+        out = arg = None
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                s = xp[_window_slice(i, j, out_hw, stride, dilation)]
+                if out is None:
+                    out = s.copy()
+                    arg = np.zeros(out.shape, np.int32)
+                    continue
+                # strictly greater (or NaN): ties keep the first tap, NaN propagates (as torch)
+                win = (s > out) | np.isnan(s)
+                np.copyto(out, s, where=win)
+                arg[win] = i * kernel[1] + j
+        if _needs(x):
+            ctx = (arg, xp.shape, a.shape, (pads[0], pads[2]), kernel, stride, dilation)
+            return _make(out, _node("max_pool2d", ctx, x))
+        return _make(out)
+
+    # -- losses
+    def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
+        a = x._data
+        x2, moved = _flatten_classes(a)
+        c = x2.shape[1]
+        s, lse = _softmax_parts(x2, 1)
+        logp = s - lse
+        w = None if weight is None else weight._data
+        t = target._data
+        eps = label_smoothing
+        if t.dtype.kind == "f":  # class probabilities, the input's shape
+            t2, _ = _flatten_classes(t)
+            tgt_coef = (1 - eps) * (np.ones((1, c), a.dtype) if w is None else w[None, :])
+            q = t2 * (1 - eps) + eps / c if eps else t2
+            if w is not None:
+                q = q * w[None, :]
+            per = -(q * logp).sum(axis=1)
+            denom = x2.shape[0]
+        else:
+            t2 = t.reshape(-1)
+            q, wy, tc, valid = _target_weights(t2, c, w, ignore_index, eps, a.dtype, a.shape)
+            rows = np.arange(t2.shape[0])
+            # the true-class term by gathering, so a -inf logit elsewhere gives no 0 * -inf
+            per = -(1 - eps) * wy * logp[rows, tc]
+            if eps:
+                wc = np.ones(c, a.dtype) if w is None else w
+                per = per - (eps / c) * valid.astype(a.dtype) * (logp * wc[None, :]).sum(axis=1)
+            denom = wy.sum()
+            tgt_coef = None
+        # reduction="none" gives one loss per sample: the input's shape without the class dim
+        out, scale = _reduce(per, reduction, denom, a.shape[:1] + a.shape[2:] if a.ndim > 1
+                             else ())
+        if _needs(x, target if t.dtype.kind == "f" else None):
+            qs = q * scale
+            if tgt_coef is not None:
+                tgt_coef = tgt_coef * scale
+            ctx = (logp, qs, qs.sum(axis=1, keepdims=True), tgt_coef, a.shape, moved)
+            return _make(out, _node("cross_entropy", ctx, x,
+                                    target if t.dtype.kind == "f" else None))
+        return _make(out)
+
+    def nll_loss(self, x, target, weight, ignore_index, reduction):
+        a = x._data
+        x2, moved = _flatten_classes(a)
+        c = x2.shape[1]
+        t = target._data
+        t2 = t.reshape(-1)
+        w = None if weight is None else weight._data
+        q, wy, tc, _ = _target_weights(t2, c, w, ignore_index, 0.0, a.dtype, a.shape)
+        per = -wy * x2[np.arange(t2.shape[0]), tc]
+        out, scale = _reduce(per, reduction, wy.sum(), t.shape)
+        if _needs(x):
+            return _make(out, _node("nll_loss", (q * scale, a.shape, moved), x))
+        return _make(out)
+
+
+def _reduce(per: np.ndarray, reduction: str, denom, none_shape):
+    """The loss for ``reduction`` and the factor each sample's gradient carries."""
+    if reduction == "none":
+        return per.reshape(none_shape), 1
+    total = per.sum()
+    if reduction == "sum":
+        return total, 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = total / denom  # every target ignored: 0/0 = NaN, as in PyTorch
+    # ... whose gradient PyTorch leaves at zero (no sample contributes)
+    return out, (1 / denom if denom else 0)
+

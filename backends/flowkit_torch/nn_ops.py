@@ -1,0 +1,104 @@
+"""The torch backend's ``nn`` ops: one torch kernel each, under flowkit's op names.
+
+``TorchNNOps`` is the mixin whose methods :class:`~flowkit_torch.backend.TorchBackend` inherits.
+Arguments arrive checked and normalised by :mod:`flowkit.nn.functional`, so these call torch's
+ATen functions directly (``torch._C._nn`` where it skips a Python wrapper) and only check what
+needs the data: class indices and embedding rows, with the numpy backend's messages (torch's own
+check is a device-side assert on CUDA, which poisons the CUDA context).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from flowkit.nn.functional import _class_index_error, _embedding_index_error
+
+from .tensor import _wrap
+
+_REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # torch.nn._reduction's codes
+_nn = torch._C._nn
+
+
+def _check_class_indices(t: torch.Tensor, c: int, ignore_index: int, input_shape) -> None:
+    bad = ((t < 0) | (t >= c)) & (t != ignore_index)
+    if bool(bad.any()):  # one host sync; loss values are read every step anyway
+        raise _class_index_error(int(t[bad][0]), c, tuple(input_shape), ignore_index)
+
+
+def _long(t: torch.Tensor) -> torch.Tensor:
+    return t if t.dtype is torch.long else t.long()
+
+
+class TorchNNOps:
+    """The fused ``nn`` ops of :class:`~flowkit_torch.backend.TorchBackend` (a mixin)."""
+
+    # -- activations
+    def leaky_relu(self, x, negative_slope):
+        return _wrap(_nn.leaky_relu(x._t, negative_slope), "leaky_relu")
+
+    def gelu(self, x, approximate):
+        return _wrap(_nn.gelu(x._t, approximate=approximate), "gelu")
+
+    def softmax(self, x, dim):
+        return _wrap(torch.softmax(x._t, dim), "softmax")
+
+    def log_softmax(self, x, dim):
+        return _wrap(torch.log_softmax(x._t, dim), "log_softmax")
+
+    def dropout(self, x, mask):
+        return _wrap(x._t * mask._t, "dropout")
+
+    # -- embedding and normalization
+    def embedding(self, indices, weight, padding_idx):
+        idx, w = indices._t, weight._t
+        if idx.numel():
+            lo, hi = int(idx.min()), int(idx.max())
+            if lo < 0 or hi >= w.shape[0]:
+                raise _embedding_index_error(lo if lo < 0 else hi, w.shape[0])
+        return _wrap(torch.embedding(w, idx, -1 if padding_idx is None else padding_idx),
+                     "embedding")
+
+    def layer_norm(self, x, normalized_shape, weight, bias, eps):
+        return _wrap(torch.layer_norm(x._t, list(normalized_shape),
+                                      None if weight is None else weight._t,
+                                      None if bias is None else bias._t, eps), "layer_norm")
+
+    def batch_norm(self, x, running_mean, running_var, weight, bias, training, momentum, eps):
+        # torch updates running_mean/running_var in place, as the numpy backend does
+        return _wrap(torch.batch_norm(
+            x._t, None if weight is None else weight._t, None if bias is None else bias._t,
+            None if running_mean is None else running_mean._t,
+            None if running_var is None else running_var._t,
+            training, momentum, eps, torch.backends.cudnn.enabled), "batch_norm")
+
+    # -- convolution and pooling
+    def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
+        a = x._t
+        top, bottom, left, right = padding
+        if top == bottom and left == right:
+            pad = (top, left)
+        else:  # padding="same" with an even kernel pads one more on the bottom/right
+            a = torch.nn.functional.pad(a, (left, right, top, bottom))
+            pad = (0, 0)
+        return _wrap(torch.conv2d(a, weight._t, None if bias is None else bias._t, stride, pad,
+                                  dilation, groups), "conv2d")
+
+    def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
+        return _wrap(torch.max_pool2d(x._t, kernel, stride, padding, dilation, ceil_mode),
+                     "max_pool2d")
+
+    # -- losses
+    def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
+        a, t = x._t, target._t
+        if not t.is_floating_point():
+            t = _long(t)
+            _check_class_indices(t, a.shape[0 if a.dim() == 1 else 1], ignore_index, a.shape)
+        return _wrap(_nn.cross_entropy_loss(a, t, None if weight is None else weight._t,
+                                            _REDUCTION[reduction], ignore_index, label_smoothing),
+                     "cross_entropy")
+
+    def nll_loss(self, x, target, weight, ignore_index, reduction):
+        a, t = x._t, _long(target._t)
+        _check_class_indices(t, a.shape[0 if a.dim() == 1 else 1], ignore_index, a.shape)
+        return _wrap(_nn.nll_loss_nd(a, t, None if weight is None else weight._t,
+                                     _REDUCTION[reduction], ignore_index), "nll_loss")

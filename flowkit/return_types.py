@@ -1,0 +1,35 @@
+"""Named results of ops that return several tensors, as ``torch.return_types``.
+
+``x.max(dim)`` returns ``(values, indices)``: a tuple (it unpacks, ``v, i = x.max(1)``) whose
+fields also have names (``x.max(1).values``), printed the way PyTorch prints them.
+
+Example:
+    >>> import flowkit as flow
+    >>> flow.tensor([[1, 4], [3, 2]]).max(dim=1)
+    flowkit.return_types.max(
+    values=tensor([4, 3], dtype=flowkit.int64),
+    indices=tensor([1, 0], dtype=flowkit.int64))
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+__all__ = ["max", "min"]
+
+
+def _return_type(name: str):
+    base = namedtuple(name, ["values", "indices"])
+
+    def __repr__(self) -> str:
+        return (f"flowkit.return_types.{name}(\nvalues={self.values!r},\n"
+                f"indices={self.indices!r})")
+
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
+    cls.__module__ = __name__
+    cls.__doc__ = f"``(values, indices)`` of ``{name}(dim)``."
+    return cls
+
+
+max = _return_type("max")  # noqa: A001 - torch.return_types' names
+min = _return_type("min")  # noqa: A001
