@@ -31,6 +31,20 @@ _grad_enabled = True  # this process's grad mode (flowkit.no_grad switches it)
 FORWARD_OPS: dict[str, bool] = {}
 
 
+_SEEDS: dict = {}
+
+
+def _ones_seed(shape, dtype) -> np.ndarray:
+    """d out/d out = 1 for a one-element output: cached read-only (the engine copies before it
+    would ever store or write into it)."""
+    key = (shape, dtype)
+    seed = _SEEDS.get(key)
+    if seed is None:
+        seed = _SEEDS[key] = np.ones(shape, dtype)
+        seed.setflags(write=False)
+    return seed
+
+
 def set_grad_enabled(mode: bool) -> None:
     global _grad_enabled
     _grad_enabled = mode
@@ -535,7 +549,7 @@ class NumpyTensor(Tensor):
                     f"shape {shape_str(self._data.shape)}; call .sum() first or pass "
                     "gradient=<tensor of the same shape>"
                 )
-            seed, owned = np.ones(self._data.shape, self._data.dtype), True
+            seed, owned = _ones_seed(self._data.shape, self._data.dtype), True
         else:
             seed = gradient._data if isinstance(gradient, NumpyTensor) else np.asarray(gradient)
             if seed.shape != self._data.shape:
@@ -545,7 +559,7 @@ class NumpyTensor(Tensor):
                 )
             seed, owned = seed.astype(self._data.dtype, copy=False), False
         if create_graph:  # the gradients get a graph of their own (see engine.run_general)
-            g = gradient if isinstance(gradient, NumpyTensor) else _make(seed)
+            g = gradient if isinstance(gradient, NumpyTensor) else _make(np.array(seed))
             engine.run_general([self], [g], None, retain_graph is not False, True, _make)
             return
         engine.run_backward(self, seed, owned, retain_graph, _make)
@@ -795,7 +809,7 @@ class NumpyTensor(Tensor):
         dims = _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None  # 0-d: dim 0 is itself
         if a.dtype.kind in "bu" or a.dtype.kind == "i" and a.dtype != np.int64:
             a = a.astype(np.int64)  # integer sums accumulate in int64, as in PyTorch
-        out = np.sum(a, axis=dims, keepdims=keepdim)
+        out = np.add.reduce(a, axis=dims, keepdims=keepdim)  # np.sum's Python wrapper costs ~1 µs
         if dtype is not None:
             out = out.astype(_dt.to_dtype(dtype).np)
         if _grad_enabled and self._rg:

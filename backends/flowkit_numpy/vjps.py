@@ -304,7 +304,19 @@ def _masked_fill(g, ctx, need):
 
 # -------------------------------------------------------------------------- reductions
 def _expand_reduced(g, shape, dims, keepdim):
-    if dims is None:
+    if isinstance(g, (np.ndarray, np.generic)):
+        # plain arrays: one owned array filled by broadcasting (np.broadcast_to and
+        # np.expand_dims cost microseconds of Python each, and the engine would copy the
+        # read-only view before storing it as a .grad anyway)
+        if dims is not None and not keepdim:
+            kept = list(shape)
+            for d in dims:
+                kept[d] = 1
+            g = g.reshape(kept)
+        out = np.empty(shape, g.dtype)
+        out[...] = g
+        return out
+    if dims is None:  # create_graph: tensors, through the differentiable numpy API
         return np.broadcast_to(g, shape)
     if not keepdim:
         g = np.expand_dims(g, dims)
