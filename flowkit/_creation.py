@@ -88,7 +88,9 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``array`` where the backend allows (numpy, torch-CPU).
+    """A CPU tensor sharing memory with ``array``, as ``torch.from_numpy`` gives, on every
+    backend and whatever the default device (move it with ``.to(device)``). An array torch
+    cannot view (read-only, or with negative strides) is copied on the torch backend.
 
     Example:
         >>> import numpy as np, flowkit as flow

@@ -81,7 +81,9 @@ class TorchBackend(TorchNNOps, Backend):
 
     # -- creation
     def from_numpy(self, array, device, requires_grad, share=False):
-        tdev = self._target(device)
+        # flowkit.from_numpy (share=True, no device) stays on the CPU and shares memory, as
+        # torch.from_numpy and oneflow.from_numpy do, even where the default device is CUDA
+        tdev = _TORCH_CPU if share and device is None else self._target(device)
         # torch can view only writeable arrays with non-negative strides; others are copied
         viewable = array.flags.writeable and all(s >= 0 for s in array.strides)
         if tdev.type == "cpu":
