@@ -6,16 +6,7 @@
   as a doctest.
 """
 
-from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
-
-from sybil import Sybil
-from sybil.parsers.rest import DocTestParser
-
+from flowkit.testing.docs import docstrings_sybil
 from flowkit.testing.docs import sybil as docs_pages
 
-docstrings = Sybil(
-    parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
-    path="flowkit", patterns=["*.py"], name="docstrings",
-)
-
-pytest_collect_file = (docs_pages() + docstrings).pytest()
+pytest_collect_file = (docs_pages() + docstrings_sybil()).pytest()

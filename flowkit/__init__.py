@@ -157,7 +157,7 @@ __version__ = "0.1.0"
 def backend():
     """The selected backend object (selecting it now if this is the first use).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.backend().name in {b.name for b in flow.backends()}
         True
@@ -168,7 +168,17 @@ def backend():
 
 
 def use_backend(name: str, device: str | None = None):  # noqa: F811 - the argument
-    """Select the backend by name before first use (instead of ``FLOWKIT_BACKEND``)."""
+    """Select the backend by name before first use (instead of ``FLOWKIT_BACKEND``).
+
+    A process has one backend: once one is in use, naming it again returns it, and naming
+    another raises ``flowkit.BackendError``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> name = flow.backend().name
+        >>> flow.use_backend(name) is flow.backend()
+        True
+    """
     from . import _plugins
 
     return _plugins.select(name, device)

@@ -69,7 +69,7 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
 
     Python ints give ``int64``, floats ``float32``, bools ``bool``; numpy arrays keep their dtype.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.tensor([[1, 2], [3, 4]]).dtype, flow.tensor([1.5]).dtype
         (flowkit.int64, flowkit.float32)
@@ -92,7 +92,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     backend and whatever the default device (move it with ``.to(device)``). An array torch
     cannot view (read-only, or with negative strides) is copied on the torch backend.
 
-    Example:
+    Examples:
         >>> import numpy as np, flowkit as flow
         >>> flow.from_numpy(np.arange(3)).dtype
         flowkit.int64
@@ -104,7 +104,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value)."""
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.full((2, 2), 7)
+        tensor([[7, 7],
+                [7, 7]], dtype=flowkit.int64)
+        >>> flow.full(3, 0.5)
+        tensor([0.5000, 0.5000, 0.5000], dtype=flowkit.float32)
+    """
     if dtype is None:
         dtype = _dt.bool if isinstance(fill_value, bool) else (
             _dt.int64 if isinstance(fill_value, (int, np.integer)) else _dt.float32)
@@ -116,7 +125,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A float32 (or ``dtype``) tensor of zeros. ``zeros(2, 3)`` and ``zeros((2, 3))`` agree.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.zeros(2, 3).shape
         flowkit.Size([2, 3])
@@ -127,7 +136,7 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A float32 (or ``dtype``) tensor of ones.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.ones(2)
         tensor([1., 1.], dtype=flowkit.float32)
@@ -136,7 +145,13 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (flowkit fills it with zeros, so it is never garbage)."""
+    """An uninitialised tensor (flowkit fills it with zeros, so it is never garbage).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.empty(2, 3).shape
+        flowkit.Size([2, 3])
+    """
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -146,25 +161,51 @@ def _like(t: Tensor, dtype, device):
 
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and by default dtype and device) of ``input``."""
+    """Zeros with the shape (and by default dtype and device) of ``input``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.zeros_like(flow.tensor([[1.5, 2.0]]))
+        tensor([[0., 0.]], dtype=flowkit.float32)
+    """
     d, dev = _like(input, dtype, device)
     return full(tuple(input.shape), 0, d, dev, requires_grad)
 
 
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape (and by default dtype and device) of ``input``."""
+    """Ones with the shape (and by default dtype and device) of ``input``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.ones_like(flow.tensor([1, 2, 3]))
+        tensor([1, 1, 1], dtype=flowkit.int64)
+    """
     d, dev = _like(input, dtype, device)
     return full(tuple(input.shape), 1, d, dev, requires_grad)
 
 
 def full_like(input: Tensor, fill_value, dtype=None, device=None,
               requires_grad: bool = False) -> Tensor:
-    """``fill_value`` everywhere, with the shape of ``input``."""
+    """``fill_value`` everywhere, with the shape of ``input``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.full_like(flow.zeros(3), 2.5)
+        tensor([2.5000, 2.5000, 2.5000], dtype=flowkit.float32)
+    """
     d, dev = _like(input, dtype, device)
     return full(tuple(input.shape), fill_value, d, dev, requires_grad)
 
 
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor with the shape (and by default dtype and device) of ``input``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.empty_like(flow.tensor([1, 2, 3]))
+        >>> x.shape, x.dtype
+        (flowkit.Size([3]), flowkit.int64)
+    """
     return zeros_like(input, dtype, device, requires_grad)
 
 
@@ -172,7 +213,7 @@ def eye(n: int, m: int | None = None, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
     """The ``n x m`` identity matrix.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.eye(2)
         tensor([[1., 0.],
@@ -186,7 +227,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     """Values from ``start`` up to (not including) ``end`` by ``step``; int64 unless a bound is
     a float.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.arange(5)
         tensor([0, 1, 2, 3, 4], dtype=flowkit.int64)
@@ -202,7 +243,13 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
 
 def linspace(start: float, end: float, steps: int, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000], dtype=flowkit.float32)
+    """
     d = _dtype_or(dtype, _dt.float32)
     return tensor(np.linspace(start, end, steps).astype(d.np), d, device, requires_grad)
 
@@ -218,7 +265,7 @@ def _random_float(make, size, dtype, device, requires_grad, name):
 def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard-normal values from flowkit's generator (the same on every backend for a seed).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.manual_seed(0)
         >>> flow.randn(2, 1).shape
@@ -228,22 +275,53 @@ def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Uniform values in [0, 1) from flowkit's generator (the same on every backend)."""
+    """Uniform values in [0, 1) from flowkit's generator (the same on every backend).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> x = flow.rand(2, 3)
+        >>> x.shape, bool(((x >= 0) & (x < 1)).all())
+        (flowkit.Size([2, 3]), True)
+    """
     return _random_float(_random.uniform_array, size, dtype, device, requires_grad, "rand")
 
 
 def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Standard-normal values with the shape (and by default dtype and device) of ``input``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> flow.randn_like(flow.zeros(2, 3, dtype=flow.float64)).dtype
+        flowkit.float64
+    """
     d, dev = _like(input, dtype, device)
     return randn(tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uniform values in [0, 1) with the shape (and by default dtype and device) of ``input``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> flow.rand_like(flow.zeros(4, 1)).shape
+        flowkit.Size([4, 1])
+    """
     d, dev = _like(input, dtype, device)
     return rand(tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad)
 
 
 def randint(low: int, high: int | None = None, size=(), dtype=None, device=None) -> Tensor:
-    """Integers in ``[low, high)``; ``randint(high, size)`` as in PyTorch."""
+    """Integers in ``[low, high)``; ``randint(high, size)`` as in PyTorch.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> flow.randint(0, 10, (5,))
+        tensor([8, 6, 5, 2, 3], dtype=flowkit.int64)
+    """
     if high is None:
         low, high = 0, low
     d = _dtype_or(dtype, _dt.int64)
@@ -252,7 +330,17 @@ def randint(low: int, high: int | None = None, size=(), dtype=None, device=None)
 
 
 def randperm(n: int, dtype=None, device=None) -> Tensor:
-    """A random permutation of ``0 .. n-1``."""
+    """A random permutation of ``0 .. n-1``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> p = flow.randperm(5)
+        >>> p
+        tensor([2, 4, 3, 0, 1], dtype=flowkit.int64)
+        >>> sorted(p.tolist())
+        [0, 1, 2, 3, 4]
+    """
     d = _dtype_or(dtype, _dt.int64)
     return tensor(_random.generator().permutation(n).astype(d.np), d, device)
 

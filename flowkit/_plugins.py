@@ -64,12 +64,45 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
 
 
 def register(plugin: object, name: str | None = None) -> None:
-    """Register a plugin object by hand (tests, notebooks); entry points are the usual way."""
+    """Register a plugin object by hand (tests, notebooks); entry points are the usual way.
+
+    Exposed as ``flowkit.register_plugin``. The object implements hooks of
+    ``flowkit.hookspecs``; ``name`` is how ``flowkit.unregister_plugin`` removes it.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.backend import BackendSpec
+        >>> from flowkit.hookspecs import hookimpl
+        >>> class ToyPlugin:
+        ...     @hookimpl
+        ...     def flowkit_declare_backends(self):
+        ...         return [BackendSpec('toy', 'a toy backend')]
+        >>> flow.register_plugin(ToyPlugin(), name='toy')
+        >>> [(b.name, b.usable) for b in flow.backends() if b.name == 'toy']
+        [('toy', False)]
+        >>> flow.unregister_plugin('toy')
+    """
     plugin_manager().register(plugin, name=name)
 
 
 def unregister(name: str) -> None:
-    """Remove a plugin registered by hand (or by entry point) from this process."""
+    """Remove a plugin registered by hand (or by entry point) from this process.
+
+    Exposed as ``flowkit.unregister_plugin``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.backend import BackendSpec
+        >>> from flowkit.hookspecs import hookimpl
+        >>> class ToyPlugin:
+        ...     @hookimpl
+        ...     def flowkit_declare_backends(self):
+        ...         return [BackendSpec('toy', 'a toy backend')]
+        >>> flow.register_plugin(ToyPlugin(), name='toy')
+        >>> flow.unregister_plugin('toy')
+        >>> 'toy' in [b.name for b in flow.backends()]
+        False
+    """
     plugin_manager().unregister(name=name)
 
 
@@ -85,7 +118,7 @@ def _specs() -> dict[str, tuple[BackendSpec, str]]:
 def backends() -> list[BackendInfo]:
     """Every backend found, usable or not, and every plugin that failed to load.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> [b.name for b in flow.backends() if b.usable][:1]
         ['numpy']

@@ -8,7 +8,7 @@ from . import _plugins
 def is_available() -> bool:
     """Whether the selected backend can run on CUDA here (always False on numpy).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> isinstance(flow.cuda.is_available(), bool)
         True
@@ -17,10 +17,21 @@ def is_available() -> bool:
 
 
 def device_count() -> int:
-    """How many CUDA devices the selected backend sees."""
+    """How many CUDA devices the selected backend sees (0 on numpy and without a GPU).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.cuda.device_count() >= 0
+        True
+    """
     return _plugins.get().cuda_device_count()
 
 
 def synchronize() -> None:
-    """Wait for all queued CUDA work (for timing); a no-op on CPU."""
+    """Wait for all queued CUDA work (for timing); a no-op on CPU.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.cuda.synchronize()
+    """
     _plugins.get().synchronize()

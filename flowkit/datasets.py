@@ -20,7 +20,16 @@ __all__ = ["Digits", "DatasetDependencyError"]
 
 
 class DatasetDependencyError(FlowkitError, ImportError):
-    """A dataset needs an optional package that is not installed."""
+    """A dataset needs an optional package that is not installed.
+
+    It is an ``ImportError`` too, so ``except ImportError`` catches it.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.datasets import DatasetDependencyError
+        >>> issubclass(DatasetDependencyError, (flow.FlowkitError, ImportError))
+        True
+    """
 
 
 _DIGITS: tuple[np.ndarray, np.ndarray] | None = None  # (images float32 [0, 1], labels int64)
@@ -63,7 +72,7 @@ class Digits(Dataset):
         DatasetDependencyError: scikit-learn is not installed (the message gives the
             ``pip install "flowkit[datasets]"`` command).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> from flowkit.datasets import Digits
         >>> train, test = Digits(train=True), Digits(train=False)

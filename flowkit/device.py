@@ -10,7 +10,7 @@ _KNOWN_TYPES = ("cpu", "cuda")
 class device:  # noqa: N801 - named like torch.device / oneflow.device
     """A device: a type (``"cpu"`` or ``"cuda"``) and an index (0 when not given).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> d = flow.device("cuda:1")
         >>> d.type, d.index, str(d)

@@ -20,7 +20,7 @@ __all__ = [
 class dtype:  # noqa: N801 - named like torch.dtype / oneflow.dtype
     """A tensor element type, e.g. ``flowkit.float32``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.float32, flow.float32.is_floating_point, flow.int64.itemsize
         (flowkit.float32, True, 8)

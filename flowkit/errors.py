@@ -9,42 +9,113 @@ from __future__ import annotations
 
 
 class FlowkitError(Exception):
-    """Base class of every error flowkit raises on purpose."""
+    """Base class of every error flowkit raises on purpose.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> try:
+        ...     flow.zeros(-1)
+        ... except flow.FlowkitError as e:
+        ...     print(type(e).__name__, "|", e)
+        ShapeError | a shape cannot have negative sizes, got (-1,)
+    """
 
 
 class BackendError(FlowkitError, RuntimeError):
-    """A backend cannot be found, loaded or used (unknown name, missing library, broken plugin)."""
+    """A backend cannot be found, loaded or used (unknown name, missing library, broken plugin).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> name = flow.backend().name  # selected on first use; a process keeps it
+        >>> flow.use_backend("no-such-backend")
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.BackendError: this process already uses the '...' backend; ...
+    """
 
 
 class DeviceError(FlowkitError, RuntimeError):
-    """A device is unavailable on this backend, or one op got tensors from different devices."""
+    """A device is unavailable on this backend, or one op got tensors from different devices.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.zeros(2, device="tpu")
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.DeviceError: unknown device 'tpu'; flowkit knows cpu, cuda ...
+    """
 
 
 class ShapeError(FlowkitError, ValueError, RuntimeError):
-    """Shapes that do not fit together (matmul, broadcasting, reshape, state dicts)."""
+    """Shapes that do not fit together (matmul, broadcasting, reshape, state dicts).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.zeros(2, 3) @ flow.zeros(2, 3)
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.ShapeError: matmul: shapes (2, 3) and (2, 3) do not fit: ...
+    """
 
 
 class DTypeError(FlowkitError, TypeError, RuntimeError):
-    """A dtype that the op cannot take, or two dtypes that must match and do not."""
+    """A dtype that the op cannot take, or two dtypes that must match and do not.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.tensor([1, 2], requires_grad=True)
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.DTypeError: only floating-point tensors can require gradients, ...
+    """
 
 
 class StateDictError(FlowkitError, KeyError, RuntimeError):
-    """A state dict whose keys do not match the module's (missing or unexpected keys)."""
+    """A state dict whose keys do not match the module's (missing or unexpected keys).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.Linear(2, 1).load_state_dict({})
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.StateDictError: load_state_dict into Linear: missing keys: weight, ...
+    """
 
     def __str__(self) -> str:  # KeyError would print the message quoted, as a repr
         return str(self.args[0]) if self.args else ""
 
 
 class AutogradError(FlowkitError, RuntimeError):
-    """Misuse of autograd: a second backward through a freed graph, a non-scalar backward, ..."""
+    """Misuse of autograd: a second backward through a freed graph, a non-scalar backward, ...
+
+    Examples:
+        >>> import flowkit as flow
+        >>> (flow.ones(2, requires_grad=True) * 2).backward()
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.AutogradError: backward() without a gradient works only for scalar ...
+    """
 
 
 class SerializationError(FlowkitError, ValueError, RuntimeError):
     """A checkpoint that cannot be written or read: an object flowkit does not store, or a file
     that is truncated, corrupt, or not a flowkit checkpoint (a pickle, a foreign safetensors file).
+
+    Examples:
+        >>> import io, flowkit as flow
+        >>> flow.load(io.BytesIO(b"not a checkpoint"))
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.SerializationError: flowkit.load(BytesIO): not a flowkit checkpoint: ...
     """
 
 
 def shape_str(shape) -> str:
-    """Format a shape the way messages show it: ``(4, 2)``."""
+    """Format a shape the way messages show it: ``(4, 2)``.
+
+    Examples:
+        >>> from flowkit.errors import shape_str
+        >>> shape_str((4, 2)), shape_str([3])
+        ('(4, 2)', '(3,)')
+    """
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"

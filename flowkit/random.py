@@ -17,7 +17,9 @@ _seed: int | None = None
 def manual_seed(seed: int) -> None:
     """Seed flowkit's generator: the same seed gives the same numbers on every backend.
 
-    Example:
+    ``flowkit.seed`` is another name for this function.
+
+    Examples:
         >>> import flowkit as flow
         >>> flow.manual_seed(0); a = flow.rand(2)
         >>> flow.manual_seed(0); b = flow.rand(2)
@@ -36,7 +38,14 @@ seed = manual_seed
 
 
 def initial_seed() -> int | None:
-    """The last seed given to :func:`manual_seed` (``None`` if never seeded)."""
+    """The last seed given to :func:`manual_seed` (``None`` if never seeded).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(7)
+        >>> flow.initial_seed()
+        7
+    """
     return _seed
 
 
@@ -46,11 +55,31 @@ def generator() -> np.random.Generator:
 
 
 def get_rng_state() -> dict:
-    """The generator's state, to restore with :func:`set_rng_state`."""
+    """The generator's state, to restore with :func:`set_rng_state`.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> state = flow.get_rng_state()
+        >>> a = flow.rand(3)
+        >>> flow.set_rng_state(state)
+        >>> bool((flow.rand(3) == a).all())
+        True
+    """
     return _gen.bit_generator.state
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore the generator's state from ``get_rng_state()``: the same numbers follow again.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> state = flow.get_rng_state()
+        >>> first = flow.randint(0, 100, (3,))
+        >>> flow.set_rng_state(state)
+        >>> bool((flow.randint(0, 100, (3,)) == first).all())
+        True
+    """
     _gen.bit_generator.state = state
 
 

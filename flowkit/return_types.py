@@ -3,7 +3,7 @@
 ``x.max(dim)`` returns ``(values, indices)``: a tuple (it unpacks, ``v, i = x.max(1)``) whose
 fields also have names (``x.max(1).values``), printed the way PyTorch prints them.
 
-Example:
+Examples:
     >>> import flowkit as flow
     >>> flow.tensor([[1, 4], [3, 2]]).max(dim=1)
     flowkit.return_types.max(

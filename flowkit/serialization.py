@@ -210,7 +210,7 @@ def save(obj: Any, f: _PathLike | BinaryIO) -> None:
         SerializationError: ``obj`` holds something a checkpoint cannot store (a module, an
             arbitrary object, a reference cycle); nothing is written.
 
-    Example:
+    Examples:
         >>> import os, tempfile, flowkit as flow
         >>> model = flow.nn.Linear(2, 1)
         >>> opt = flow.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -448,7 +448,7 @@ def load(f: _PathLike | BinaryIO, map_location: str | _device | None = None) -> 
             tool); the message says which.
         FileNotFoundError: there is no file at ``f``.
 
-    Example:
+    Examples:
         >>> import io, flowkit as flow
         >>> buf = io.BytesIO()
         >>> flow.save({"w": flow.tensor([[1.0, 2.0]]), "steps": (1, 2)}, buf)

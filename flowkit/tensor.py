@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as ``flowkit.Size([2, 3])``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> s = flow.zeros(2, 3).shape
         >>> s, s[0], s.numel()
@@ -48,7 +48,7 @@ class Tensor:
     ``flowkit.tensor(data)`` is the usual way to make one (it infers the dtype); calling the class,
     ``flowkit.Tensor(2, 3)`` or ``flowkit.Tensor([1, 2])``, makes a float32 tensor as in PyTorch.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
         >>> y = (x * x).sum()

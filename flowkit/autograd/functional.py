@@ -70,11 +70,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     differentiated again: second derivatives, Hessian-vector products, gradient penalties.
 
     Args:
-        outputs: a tensor, or a sequence of tensors, to differentiate.
-        inputs: a tensor, or a sequence of tensors, to differentiate with respect to (leaves or
-            intermediate tensors; each must require grad).
-        grad_outputs: the gradient of each output (a tensor of its shape); ``None``, or ``None``
-            for one output, stands for ``1`` and needs a scalar output.
+        outputs (Tensor | Sequence[Tensor]): a tensor, or a sequence of tensors, to differentiate.
+        inputs (Tensor | Sequence[Tensor]): a tensor, or a sequence of tensors, to differentiate
+            with respect to (leaves or intermediate tensors; each must require grad).
+        grad_outputs (Tensor | Sequence[Tensor | None] | None): the gradient of each output (a
+            tensor of its shape); ``None``, or ``None`` for one output, stands for ``1`` and needs
+            a scalar output.
         retain_graph: keep the graph for another backward; defaults to ``create_graph``.
         create_graph: record the gradient computation, so the results can be differentiated.
         allow_unused: return ``None`` for an input the outputs do not depend on, instead of
@@ -90,7 +91,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
             gradient cannot be differentiated.
         ShapeError: a gradient in ``grad_outputs`` has the wrong shape.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.tensor([1.0, 2.0, 3.0], requires_grad=True)
         >>> y = (x ** 3).sum()
@@ -132,14 +133,14 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     building the sum: one pass over the graph they share (``torch.autograd.backward``).
 
     Args:
-        tensors: a tensor, or a sequence of tensors, to differentiate.
-        grad_tensors: the gradient of each (a tensor of its shape); ``None`` stands for ``1``
-            and needs a scalar.
+        tensors (Tensor | Sequence[Tensor]): a tensor, or a sequence of tensors, to differentiate.
+        grad_tensors (Tensor | Sequence[Tensor | None] | None): the gradient of each (a tensor of
+            its shape); ``None`` stands for ``1`` and needs a scalar.
         retain_graph: keep the graph for another backward; defaults to ``create_graph``.
         create_graph: record the gradient computation, so the ``.grad`` tensors can be
             differentiated again.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.tensor([1.0, 2.0], requires_grad=True)
         >>> flow.autograd.backward([(x * x).sum(), (3 * x).sum()])

@@ -14,7 +14,16 @@ _enabled = True
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops record the graph for backward now."""
+    """Whether ops record the graph for backward now.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.is_grad_enabled()
+        True
+        >>> with flow.no_grad():
+        ...     print(flow.is_grad_enabled())
+        False
+    """
     return _enabled
 
 
@@ -48,7 +57,7 @@ class _GradModeContext:
 class no_grad(_GradModeContext):  # noqa: N801
     """Context manager and decorator that stops recording the graph.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.ones(2, requires_grad=True)
         >>> with flow.no_grad():
@@ -61,13 +70,32 @@ class no_grad(_GradModeContext):  # noqa: N801
 
 
 class enable_grad(_GradModeContext):  # noqa: N801
-    """Context manager and decorator that records the graph, even inside ``no_grad``."""
+    """Context manager and decorator that records the graph, even inside ``no_grad``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.ones(2, requires_grad=True)
+        >>> with flow.no_grad():
+        ...     with flow.enable_grad():
+        ...         y = x * 2
+        >>> y.requires_grad
+        True
+    """
 
     _mode = True
 
 
 class set_grad_enabled(_GradModeContext):  # noqa: N801
-    """Switch recording on or off: as a call, or as a context manager for a block."""
+    """Switch recording on or off: as a call, or as a context manager for a block.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.ones(2, requires_grad=True)
+        >>> with flow.set_grad_enabled(False):
+        ...     y = x * 2
+        >>> y.requires_grad, flow.is_grad_enabled()
+        (False, True)
+    """
 
     def __init__(self, mode: bool):
         self._prev = _enabled

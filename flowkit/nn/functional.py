@@ -103,7 +103,7 @@ def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias``, one fused op with one graph node.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> F = flow.nn.functional
         >>> F.linear(flow.ones(1, 2), flow.ones(3, 2), flow.zeros(3))
@@ -116,7 +116,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dimensions ``start_dim`` to ``end_dim`` merged into one (``flowkit.flatten``).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.flatten(flow.zeros(2, 3, 4), 1).shape
         flowkit.Size([2, 12])
@@ -135,7 +135,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)`` elementwise. (``inplace`` is accepted for PyTorch code; flowkit always
     returns a new tensor.)
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.relu(flow.tensor([-1.0, 2.0]))
         tensor([0., 2.], dtype=flowkit.float32)
@@ -147,7 +147,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``input`` where positive, ``negative_slope * input`` elsewhere.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.leaky_relu(flow.tensor([-1.0, 2.0]), 0.1)
         tensor([-0.1000,  2.0000], dtype=flowkit.float32)
@@ -161,7 +161,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: ``x * Phi(x)`` with the exact normal CDF (``approximate=
     "none"``, through erf) or its tanh approximation (``approximate="tanh"``).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.gelu(flow.tensor([-1.0, 0.0, 1.0]))
         tensor([-0.1587,  0.0000,  0.8413], dtype=flowkit.float32)
@@ -174,12 +174,24 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """``1 / (1 + exp(-input))`` elementwise."""
+    """``1 / (1 + exp(-input))`` elementwise.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.sigmoid(flow.tensor([0.0, 2.0]))
+        tensor([0.5000, 0.8808], dtype=flowkit.float32)
+    """
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
-    """Hyperbolic tangent, elementwise."""
+    """Hyperbolic tangent, elementwise.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.tanh(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.7616], dtype=flowkit.float32)
+    """
     return input.tanh()
 
 
@@ -204,7 +216,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     """``exp(x) / sum(exp(x))`` along ``dim``, computed as ``exp(x - max)`` so large logits
     cannot overflow.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.softmax(flow.tensor([1.0, 1.0, 1e4]), dim=0)
         tensor([0., 0., 1.], dtype=flowkit.float32)
@@ -217,7 +229,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
                 dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: finite for any finite logits (no ``log(0)``).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.log_softmax(flow.tensor([0.0, 1e4]), dim=0)
         tensor([-10000.,      0.], dtype=flowkit.float32)
@@ -239,7 +251,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     the identity when ``training`` is False. The mask comes from flowkit's generator, so
     ``flowkit.manual_seed`` makes it reproducible on every backend.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.manual_seed(0)
         >>> y = flow.nn.functional.dropout(flow.ones(1000), p=0.5)
@@ -263,7 +275,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     """Rows of ``weight`` picked by the integer tensor ``input``: output shape
     ``input.shape + (embedding_dim,)``. The ``padding_idx`` row gets no gradient.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]])
         >>> flow.nn.functional.embedding(flow.tensor([[2, 1]]), w)
@@ -291,7 +303,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     """Normalise over the last ``len(normalized_shape)`` dimensions to mean 0 and variance 1
     (biased variance), then scale by ``weight`` and shift by ``bias``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.layer_norm(flow.tensor([[1.0, 3.0]]), (2,))
         tensor([[-1.0000,  1.0000]], dtype=flowkit.float32)
@@ -324,7 +336,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     given, updates them in place: ``running = (1 - momentum) * running + momentum * batch`` (the
     variance unbiased). ``training=False`` uses the running statistics.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.tensor([[1.0], [3.0]])
         >>> rm, rv = flow.zeros(1), flow.ones(1)
@@ -378,7 +390,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     ``(out_channels, C / groups, kh, kw)`` weight. ``padding``: an int, a pair, ``"valid"``
     (none) or ``"same"`` (output as large as the input; stride 1 only).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.ones(1, 1, 3, 3)
         >>> flow.nn.functional.conv2d(x, flow.ones(1, 1, 2, 2))
@@ -444,7 +456,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     """The maximum of each ``kernel_size`` window of ``(N, C, H, W)`` (or ``(C, H, W)``) input;
     ``stride`` defaults to ``kernel_size``. Padding counts as ``-inf``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> x = flow.arange(16, dtype=flow.float32).reshape(1, 1, 4, 4)
         >>> flow.nn.functional.max_pool2d(x, 2)
@@ -483,7 +495,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     ``input`` and ``target`` must have the same shape: broadcasting ``(N, 1)`` against ``(N,)``
     would compare every prediction with every target, so flowkit refuses it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.functional.mse_loss(flow.tensor([1.0, 2.0]), flow.tensor([1.0, 4.0]))
         tensor(2., dtype=flowkit.float32)
@@ -545,7 +557,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
     logits stay finite. PyTorch's ``weight``, ``ignore_index`` and ``label_smoothing``;
     ``"mean"`` divides by the summed weights of the counted targets.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> logits = flow.tensor([[1e4, 0.0, -1e4], [0.0, 0.0, 0.0]])
         >>> flow.nn.functional.cross_entropy(logits, flow.tensor([0, 2]))
@@ -564,7 +576,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
     """Negative log-likelihood of log-probabilities ``input`` (e.g. from ``log_softmax``) at
     the class indices ``target``: ``-input[i, target[i]]``, weighted and reduced as in PyTorch.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> logp = flow.tensor([[-0.5, -1.0], [-2.0, -0.1]])
         >>> flow.nn.functional.nll_loss(logp, flow.tensor([0, 1]))

@@ -29,7 +29,7 @@ class GraphConfig:
     """A graph's settings (OneFlow's ``nn.Graph.config``). flowkit runs every graph in one way,
     so only the mode is kept: ``training`` is true for a graph with an optimizer in train mode.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> class Forward(flow.nn.Graph):
         ...     def build(self, x):
@@ -63,7 +63,7 @@ class Graph:
     The numbers are exactly those of the same code run eagerly: a graph trains along the same
     trajectory, on every backend.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.manual_seed(0)
         >>> model = flow.nn.Linear(2, 1)
@@ -115,7 +115,7 @@ class Graph:
         (or anything else to report); the optimizers' ``step`` and ``zero_grad`` run after it.
         Inputs and outputs are tensors, or lists, tuples and dicts of them.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> class Double(flow.nn.Graph):
             ...     def build(self, x):
@@ -165,11 +165,12 @@ class Graph:
         different parameters); they step in the order they were added.
 
         Args:
-            optim: a :class:`flowkit.optim.Optimizer`.
-            lr_sch: a learning-rate scheduler of ``optim``, stepped once per call.
+            optim (Optimizer): a :class:`flowkit.optim.Optimizer`.
+            lr_sch (LRScheduler | None): a learning-rate scheduler of ``optim``, stepped once per
+                call.
             is_sparse: OneFlow's sparse updates; not supported (must be ``False``).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(1))
             >>> opt = flow.optim.SGD([w], lr=0.5)
@@ -258,7 +259,7 @@ class Graph:
         """Set training mode: the graph's (its optimizers step only in training mode) and its
         modules' (dropout, batch norm), as ``Module.train`` does.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> class G(flow.nn.Graph):
             ...     def __init__(self):
@@ -287,7 +288,7 @@ class Graph:
         """OneFlow's compile-time debug output switch. Accepted for compatibility; flowkit has no
         compile step to report on, so it prints nothing.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> class G(flow.nn.Graph):
             ...     def build(self, x):
@@ -312,7 +313,7 @@ class Graph:
         """The whole state of the graph: each module's ``state_dict()`` under its attribute name,
         then each optimizer's (``"_optimizer_0"``, ...) and scheduler's (``"_lr_scheduler_0"``).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> class G(flow.nn.Graph):
             ...     def __init__(self):
@@ -336,11 +337,11 @@ class Graph:
         """Load a :meth:`state_dict` into the graph's modules, optimizers and schedulers.
 
         Args:
-            state_dict: a dict as :meth:`state_dict` returns (e.g. from ``flow.load``).
+            state_dict (dict): a dict as :meth:`state_dict` returns (e.g. from ``flow.load``).
             strict: missing or unexpected keys are an error (for the graph's keys and, passed
                 on, for each module's).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> class G(flow.nn.Graph):
             ...     def __init__(self):

@@ -23,7 +23,13 @@ def _fill(t: Tensor, values: np.ndarray) -> Tensor:
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The recommended gain for an activation (PyTorch's table)."""
+    """The recommended gain for an activation (PyTorch's table).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.init.calculate_gain('relu'), flow.nn.init.calculate_gain('tanh')
+        (1.4142135623730951, 1.6666666666666667)
+    """
     if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid"):
         return 1.0
     if nonlinearity == "tanh":
@@ -53,7 +59,7 @@ def _fans(t: Tensor) -> tuple[int, int]:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with values drawn uniformly from ``[a, b)``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.init.uniform_(flow.zeros(3), -1.0, 1.0)
         >>> bool((w >= -1).all()), bool((w < 1).all())
@@ -63,40 +69,92 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with values drawn from N(mean, std²)."""
+    """Fill with values drawn from N(mean, std²).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> w = flow.nn.init.normal_(flow.empty(10000), mean=2.0, std=0.5)
+        >>> round(w.mean().item(), 1), round(w.std().item(), 1)
+        (2.0, 0.5)
+    """
     return _fill(tensor, _random.generator().normal(mean, std, tuple(tensor.shape)))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
+    """Fill with ``val``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.init.constant_(flow.empty(3), 0.5)
+        tensor([0.5000, 0.5000, 0.5000], dtype=flowkit.float32)
+    """
     with autograd.no_grad():
         tensor.fill_(val)
     return tensor
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with zeros.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.init.zeros_(flow.ones(2, 2))
+        tensor([[0., 0.],
+                [0., 0.]], dtype=flowkit.float32)
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill with ones.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.init.ones_(flow.empty(3))
+        tensor([1., 1., 1.], dtype=flowkit.float32)
+    """
     return constant_(tensor, 1.0)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> w = flow.nn.init.xavier_uniform_(flow.empty(3, 5))  # a = sqrt(6 / 8)
+        >>> bool((w.abs() <= (6 / 8) ** 0.5).all())
+        True
+    """
     fan_in, fan_out = _fans(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -a, a)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot normal: ``N(0, std²)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> w = flow.nn.init.xavier_normal_(flow.empty(100, 100))  # std = sqrt(2 / 200) = 0.1
+        >>> round(w.std().item(), 2)
+        0.1
+    """
     fan_in, fan_out = _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu") -> Tensor:
-    """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``."""
+    """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> w = flow.nn.init.kaiming_uniform_(flow.empty(4, 6), nonlinearity='relu')  # b = 1
+        >>> bool((w.abs() <= 1.0).all())
+        True
+    """
     fan = _fans(tensor)[0 if mode == "fan_in" else 1]
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
@@ -104,5 +162,14 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
+    """He normal: ``N(0, std²)`` with ``std = gain / sqrt(fan)``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> w = flow.nn.init.kaiming_normal_(flow.empty(100, 200), nonlinearity='relu')  # std = 0.1
+        >>> round(w.std().item(), 2)
+        0.1
+    """
     fan = _fans(tensor)[0 if mode == "fan_in" else 1]
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))

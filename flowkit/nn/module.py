@@ -45,7 +45,7 @@ class Module:
     """Base class for layers and models: subclass it, create parameters and sub-modules in
     ``__init__``, compute in ``forward``. Plain attributes (``self.lr = 0.01``) stay plain.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> class Line(flow.nn.Module):
         ...     def __init__(self):

@@ -12,7 +12,7 @@ class Parameter(Tensor):
     ``Parameter(t)`` shares memory with ``t``. Each backend's parameter type subclasses both its
     tensor type and this class, so ``isinstance(p, flowkit.nn.Parameter)`` holds everywhere.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> p = flow.nn.Parameter(flow.zeros(2))
         >>> p.requires_grad, isinstance(p, flow.Tensor)

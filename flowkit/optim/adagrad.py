@@ -18,7 +18,8 @@ class Adagrad(Optimizer):
     when it joins the optimizer, not on its first step.
 
     Args:
-        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        params (Iterable): the tensors to optimize, or parameter groups (dicts with a
+            ``"params"`` key).
         lr: learning rate.
         lr_decay: the learning rate at step ``t`` is ``lr / (1 + (t - 1) * lr_decay)``.
         weight_decay: L2 penalty added to the gradient.
@@ -26,7 +27,7 @@ class Adagrad(Optimizer):
         eps: added to the denominator for numerical stability.
         maximize: maximize the objective instead of minimizing it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.ones(2))
         >>> opt = flow.optim.Adagrad([w], lr=0.1)
@@ -66,7 +67,7 @@ class Adagrad(Optimizer):
             group: a dict with a ``"params"`` key and, optionally, settings that override the
                 optimizer's defaults.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.Adagrad([flow.nn.Parameter(flow.ones(1))])
             >>> b = flow.nn.Parameter(flow.zeros(2))
@@ -89,10 +90,10 @@ class Adagrad(Optimizer):
         """Perform one update of every parameter that has a gradient.
 
         Args:
-            closure: optional; re-evaluates the model and returns the loss.
+            closure (Callable | None): optional; re-evaluates the model and returns the loss.
 
         Returns:
-            The closure's loss, or ``None``.
+            (Tensor | None): The closure's loss, or ``None``.
         """
         loss = self._closure_loss(closure)
         state = self.state

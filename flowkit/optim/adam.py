@@ -13,7 +13,8 @@ class Adam(Optimizer):
     and defaults).
 
     Args:
-        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        params (Iterable): the tensors to optimize, or parameter groups (dicts with a
+            ``"params"`` key).
         lr: learning rate.
         betas: decay rates of the running averages of the gradient and of its square.
         eps: added to the denominator for numerical stability.
@@ -22,7 +23,7 @@ class Adam(Optimizer):
             in the denominator.
         maximize: maximize the objective instead of minimizing it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.ones(2))
         >>> opt = flow.optim.Adam([w], lr=0.1)
@@ -56,12 +57,12 @@ class Adam(Optimizer):
         """Perform one update of every parameter that has a gradient.
 
         Args:
-            closure: optional; re-evaluates the model and returns the loss.
+            closure (Callable | None): optional; re-evaluates the model and returns the loss.
 
         Returns:
-            The closure's loss, or ``None``.
+            (Tensor | None): The closure's loss, or ``None``.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(1))
             >>> opt = flow.optim.Adam([w], lr=0.1, amsgrad=True)
@@ -109,7 +110,8 @@ class AdamW(Adam):
     ``lr * weight_decay`` each step, independently of the gradient. Default decay 0.01.
 
     Args:
-        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        params (Iterable): the tensors to optimize, or parameter groups (dicts with a
+            ``"params"`` key).
         lr: learning rate.
         betas: decay rates of the running averages of the gradient and of its square.
         eps: added to the denominator for numerical stability.
@@ -117,7 +119,7 @@ class AdamW(Adam):
         amsgrad: use the running maximum of the squared-gradient average in the denominator.
         maximize: maximize the objective instead of minimizing it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.ones(2))
         >>> opt = flow.optim.AdamW([w], lr=0.1, weight_decay=0.5)

@@ -41,7 +41,7 @@ class LRScheduler:
         base_lrs: each group's ``initial_lr``.
         last_epoch: how many times :meth:`step` has run, minus one (0 after construction).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> from flowkit.optim.lr_scheduler import LRScheduler
         >>> class Halving(LRScheduler):
@@ -87,7 +87,7 @@ class LRScheduler:
     def get_lr(self) -> list[float]:
         """The learning rates for the step :meth:`step` is making (one per parameter group).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.StepLR(opt, step_size=2).get_last_lr()
@@ -98,7 +98,7 @@ class LRScheduler:
     def get_last_lr(self) -> list[float]:
         """The learning rates the last :meth:`step` set, one per parameter group.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> sched = flow.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
@@ -115,7 +115,7 @@ class LRScheduler:
             epoch: deprecated (as in PyTorch): jump to this epoch, using the closed form when
                 the schedule has one.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> sched = flow.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)
@@ -143,7 +143,7 @@ class LRScheduler:
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state: every attribute except the optimizer.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> sd = flow.optim.lr_scheduler.StepLR(opt, step_size=3).state_dict()
@@ -159,7 +159,7 @@ class LRScheduler:
         Args:
             state_dict: a dict returned by :meth:`state_dict`.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> a = flow.optim.lr_scheduler.StepLR(opt, step_size=3)
@@ -187,7 +187,7 @@ class LambdaLR(LRScheduler):
             parameter group.
         last_epoch: the index of the last epoch (``-1`` starts a new schedule).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
         >>> sched = flow.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / (epoch + 1))
@@ -216,7 +216,7 @@ class LambdaLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """``base_lr * lr_lambda(last_epoch)`` for each group.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=2.0)
             >>> flow.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.5).get_last_lr()
@@ -229,7 +229,7 @@ class LambdaLR(LRScheduler):
         """As :meth:`LRScheduler.state_dict`; a plain function in ``lr_lambdas`` is saved as
         ``None`` (it cannot be pickled), a callable object as its ``__dict__``.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0).state_dict()["lr_lambdas"]
@@ -247,7 +247,7 @@ class LambdaLR(LRScheduler):
         Args:
             state_dict: a dict returned by :meth:`state_dict`.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> a = flow.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.9 ** e)
@@ -274,7 +274,7 @@ class StepLR(LRScheduler):
         gamma: the factor applied at each decay.
         last_epoch: the index of the last epoch (``-1`` starts a new schedule).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
         >>> sched = flow.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
@@ -295,7 +295,7 @@ class StepLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """The current rates, times ``gamma`` at every multiple of ``step_size``.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.StepLR(opt, step_size=1).get_last_lr()
@@ -319,7 +319,7 @@ class MultiStepLR(LRScheduler):
         gamma: the factor applied at each milestone.
         last_epoch: the index of the last epoch (``-1`` starts a new schedule).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
         >>> sched = flow.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
@@ -340,7 +340,7 @@ class MultiStepLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """The current rates, times ``gamma`` (per occurrence) at a milestone.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.MultiStepLR(opt, [0, 0], gamma=0.5).get_last_lr()
@@ -365,7 +365,7 @@ class ExponentialLR(LRScheduler):
         gamma: the factor applied each epoch.
         last_epoch: the index of the last epoch (``-1`` starts a new schedule).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
         >>> sched = flow.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
@@ -381,7 +381,7 @@ class ExponentialLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """The current rates times ``gamma`` (unchanged at construction).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5).get_last_lr()
@@ -407,7 +407,7 @@ class CosineAnnealingLR(LRScheduler):
         eta_min: the lowest rate.
         last_epoch: the index of the last epoch (``-1`` starts a new schedule).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
         >>> sched = flow.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
@@ -428,7 +428,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """The next rates from the current ones (PyTorch's recursive form).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10).get_last_lr()
@@ -467,7 +467,7 @@ class CosineDecayLR(LRScheduler):
         alpha: the final rate, as a fraction of the initial one.
         last_epoch: the index of the last step (``-1`` starts a new schedule).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
         >>> sched = flow.optim.lr_scheduler.CosineDecayLR(opt, decay_steps=2, alpha=0.1)
@@ -490,7 +490,7 @@ class CosineDecayLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """The rates at step ``last_epoch`` (a closed form: no dependence on the current ones).
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=1.0)
             >>> flow.optim.lr_scheduler.CosineDecayLR(opt, decay_steps=5).get_last_lr()

@@ -39,7 +39,7 @@ class Optimizer:
         param_groups: the groups, each a dict of ``"params"`` and settings (``lr``...).
         state: per-parameter state (momentum buffers, moment estimates, step counts).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> a, b = flow.nn.Parameter(flow.ones(1)), flow.nn.Parameter(flow.ones(1))
         >>> opt = flow.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
@@ -94,7 +94,7 @@ class Optimizer:
             ValueError: a parameter is already in a group, or is not a leaf.
             TypeError: ``group`` is not a dict, or a parameter is not a flowkit tensor.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> opt = flow.optim.SGD([flow.nn.Parameter(flow.ones(1))], lr=0.1, momentum=0.9)
             >>> opt.add_param_group({"params": [flow.nn.Parameter(flow.ones(2))], "lr": 0.01})
@@ -134,7 +134,7 @@ class Optimizer:
         Args:
             set_to_none: set ``.grad`` to ``None`` rather than filling it with zeros.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(2))
             >>> opt = flow.optim.SGD([w], lr=0.1)
@@ -158,9 +158,9 @@ class Optimizer:
             closure: optional; re-evaluates the model and returns the loss (run with grad on).
 
         Returns:
-            The closure's loss, or ``None``.
+            (Tensor | None): The closure's loss, or ``None``.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(1))
             >>> opt = flow.optim.SGD([w], lr=0.5)
@@ -189,7 +189,7 @@ class Optimizer:
         (PyTorch's layout). The state tensors are the live ones, not copies: save the dict
         (``flow.save``) or deep-copy it before training on.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(2))
             >>> opt = flow.optim.Adam([w], lr=0.1)
@@ -221,7 +221,7 @@ class Optimizer:
         Raises:
             ValueError: the numbers of groups or of parameters in a group differ.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(2))
             >>> opt = flow.optim.SGD([w], lr=0.1, momentum=0.9)

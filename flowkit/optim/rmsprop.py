@@ -13,7 +13,8 @@ class RMSprop(Optimizer):
     (PyTorch's algorithm and defaults).
 
     Args:
-        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        params (Iterable): the tensors to optimize, or parameter groups (dicts with a
+            ``"params"`` key).
         lr: learning rate.
         alpha: smoothing constant of the running average of squared gradients.
         eps: added to the denominator for numerical stability.
@@ -23,7 +24,7 @@ class RMSprop(Optimizer):
             squared gradients minus the square of the running average of gradients).
         maximize: maximize the objective instead of minimizing it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.ones(2))
         >>> opt = flow.optim.RMSprop([w], lr=0.01)
@@ -57,10 +58,10 @@ class RMSprop(Optimizer):
         """Perform one update of every parameter that has a gradient.
 
         Args:
-            closure: optional; re-evaluates the model and returns the loss.
+            closure (Callable | None): optional; re-evaluates the model and returns the loss.
 
         Returns:
-            The closure's loss, or ``None``.
+            (Tensor | None): The closure's loss, or ``None``.
         """
         loss = self._closure_loss(closure)
         state = self.state

@@ -12,7 +12,8 @@ class SGD(Optimizer):
     algorithm and defaults). ``lr`` may be given positionally, as in the tutorial.
 
     Args:
-        params: the tensors to optimize, or parameter groups (dicts with a ``"params"`` key).
+        params (Iterable): the tensors to optimize, or parameter groups (dicts with a
+            ``"params"`` key).
         lr: learning rate (required).
         momentum: momentum factor (0 turns it off).
         dampening: dampening of the momentum's gradient term.
@@ -20,7 +21,7 @@ class SGD(Optimizer):
         nesterov: use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
         maximize: maximize the objective instead of minimizing it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.ones(2))
         >>> opt = flow.optim.SGD([w], 0.1)
@@ -53,12 +54,12 @@ class SGD(Optimizer):
         """Perform one update of every parameter that has a gradient.
 
         Args:
-            closure: optional; re-evaluates the model and returns the loss.
+            closure (Callable | None): optional; re-evaluates the model and returns the loss.
 
         Returns:
-            The closure's loss, or ``None``.
+            (Tensor | None): The closure's loss, or ``None``.
 
-        Example:
+        Examples:
             >>> import flowkit as flow
             >>> w = flow.nn.Parameter(flow.ones(1))
             >>> opt = flow.optim.SGD([w], lr=0.1, momentum=0.9)

@@ -291,6 +291,25 @@ def sybil(path: str | os.PathLike = DOCS_DIR) -> Sybil:
     return Sybil(parsers=[PageParser()], path=str(path), patterns=["*.md"], name="docs")
 
 
+def docstrings_sybil(path: str | os.PathLike = DOCS_DIR.parent / "flowkit") -> Sybil:
+    """Sybil for the ``>>>`` examples in flowkit's docstrings: doctests with ELLIPSIS and
+    NORMALIZE_WHITESPACE, and the same one rule as the pages: a ``device='cuda:N'`` in what a
+    tensor prints is dropped before comparing, so one docstring serves CPU and GPU runs."""
+    from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
+
+    from sybil.evaluators.doctest import OutputChecker
+    from sybil.parsers.rest import DocTestParser
+
+    class DeviceBlindChecker(OutputChecker):
+        def check_output(self, want: str, got: str, optionflags: int) -> bool:
+            return super().check_output(want, _CUDA_DEVICE.sub("", got), optionflags)
+
+    parser = DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)
+    parser.string_parser.evaluator.runner._checker = DeviceBlindChecker()
+    return Sybil(parsers=[parser], path=str(Path(path).resolve()), patterns=["*.py"],
+                 name="docstrings")
+
+
 def pages(root: Path = DOCS_DIR) -> list[Path]:
     """Every docs page that contains a runnable block."""
     return sorted(p for p in root.rglob("*.md") if re.search(r"^\s*```(python|py)\b",

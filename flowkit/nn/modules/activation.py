@@ -11,7 +11,7 @@ class ReLU(Module):
     """``max(x, 0)`` elementwise. (``inplace`` is kept for PyTorch code and its repr; flowkit
     always returns a new tensor.)
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.ReLU()(flow.tensor([-1.0, 2.0]))
         tensor([0., 2.], dtype=flowkit.float32)
@@ -31,7 +31,7 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """``x`` where positive, ``negative_slope * x`` elsewhere.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.LeakyReLU(0.2)
         LeakyReLU(negative_slope=0.2)
@@ -52,7 +52,7 @@ class LeakyReLU(Module):
 class GELU(Module):
     """Gaussian error linear unit, exact (``approximate='none'``) or with tanh.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.GELU(approximate="tanh")
         GELU(approximate='tanh')
@@ -74,7 +74,7 @@ class GELU(Module):
 class Sigmoid(Module):
     """``1 / (1 + exp(-x))`` elementwise.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.Sigmoid()(flow.tensor([0.0]))
         tensor([0.5000], dtype=flowkit.float32)
@@ -87,7 +87,7 @@ class Sigmoid(Module):
 class Tanh(Module):
     """Hyperbolic tangent, elementwise.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.Tanh()(flow.tensor([0.0]))
         tensor([0.], dtype=flowkit.float32)
@@ -100,7 +100,7 @@ class Tanh(Module):
 class Softmax(Module):
     """Softmax along ``dim`` (numerically stable: the max is subtracted first).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.Softmax(dim=1)(flow.tensor([[0.0, 0.0]]))
         tensor([[0.5000, 0.5000]], dtype=flowkit.float32)
@@ -120,7 +120,7 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """``log(softmax(x))`` along ``dim``, computed as ``x - logsumexp(x)``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.LogSoftmax(dim=1)
         LogSoftmax(dim=1)

@@ -57,7 +57,7 @@ class Sequential(Module):
     indexing (ints and slices), ``len``, iteration, ``append``, ``insert``, ``extend``, ``pop``
     and ``+``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> net = flow.nn.Sequential(flow.nn.Linear(2, 3), flow.nn.ReLU())
         >>> net
@@ -139,7 +139,7 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules, registered (their parameters are the owner's), indexed like a list.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> layers = flow.nn.ModuleList([flow.nn.Linear(4, 4) for _ in range(3)])
         >>> layers.append(flow.nn.ReLU())
@@ -226,7 +226,7 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """An ordered dict of modules, registered under their keys.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> heads = flow.nn.ModuleDict({"cls": flow.nn.Linear(8, 3), "act": flow.nn.Tanh()})
         >>> list(heads), heads["act"], "cls" in heads

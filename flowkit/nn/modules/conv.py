@@ -18,7 +18,7 @@ class Conv2d(Module):
     PyTorch (``kaiming_uniform_(a=sqrt(5))``, bias ``U(±1/sqrt(fan_in))``) from flowkit's
     generator. ``padding``: an int, a pair, ``"valid"`` or ``"same"``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> conv = flow.nn.Conv2d(1, 8, 3, padding=1)
         >>> conv

@@ -11,7 +11,7 @@ class Dropout(Module):
     ``1/(1-p)``; the identity after ``.eval()``. The mask is drawn from flowkit's generator, so
     a seed drops the same elements on every backend.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> drop = flow.nn.Dropout(p=0.25)
         >>> drop

@@ -9,7 +9,7 @@ from ..module import Module
 class Flatten(Module):
     """Merges dimensions ``start_dim`` to ``end_dim`` (by default all but the batch dimension).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.Flatten()(flow.zeros(4, 2, 3, 3)).shape
         flowkit.Size([4, 18])

@@ -12,7 +12,13 @@ from ..parameter import Parameter
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer); any arguments are ignored.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.Identity(54, unused=True)(flow.tensor([1.0, 2.0]))
+        tensor([1., 2.], dtype=flowkit.float32)
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -25,7 +31,7 @@ class Linear(Module):
     """``y = x @ weight.T + bias``; weight ``(out_features, in_features)``, initialised as in
     PyTorch (uniform in ``±1/sqrt(in_features)``) from flowkit's generator.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> layer = flow.nn.Linear(2, 1)
         >>> layer

@@ -43,7 +43,7 @@ class MSELoss(_Loss):
 
     ``reduction``: ``"mean"`` (default), ``"sum"`` (the tutorial's choice) or ``"none"``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> loss = flow.nn.MSELoss(reduction="sum")
         >>> loss(flow.tensor([1.0, 2.0]), flow.tensor([0.0, 0.0]))
@@ -62,7 +62,7 @@ class CrossEntropyLoss(_WeightedLoss):
     indices (int64) or class probabilities, with PyTorch's ``weight``, ``ignore_index``,
     ``reduction`` and ``label_smoothing``. Numerically stable (logsumexp) for any logits.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> loss_fn = flow.nn.CrossEntropyLoss()
         >>> loss_fn(flow.tensor([[2.0, 0.0, 0.0]]), flow.tensor([0]))
@@ -86,7 +86,7 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities (``LogSoftmax`` output) at class indices.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.NLLLoss(reduction="sum")(flow.tensor([[-0.5, -2.0]]), flow.tensor([1]))
         tensor(2., dtype=flowkit.float32)

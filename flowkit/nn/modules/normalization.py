@@ -18,7 +18,7 @@ class LayerNorm(Module):
     """Normalises over the last dimensions (``normalized_shape``) of each sample, then applies a
     learned elementwise scale (ones) and shift (zeros).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> ln = flow.nn.LayerNorm(4)
         >>> ln
@@ -144,7 +144,7 @@ class BatchNorm1d(_BatchNorm):
     and ``num_batches_tracked``; after ``.eval()`` it uses the running statistics. The buffers
     are in ``state_dict()``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> bn = flow.nn.BatchNorm1d(3)
         >>> bn
@@ -161,7 +161,7 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalization over ``(N, C, H, W)`` input, per channel ``C`` (see
     :class:`BatchNorm1d`).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.nn.BatchNorm2d(8)(flow.randn(4, 8, 5, 5)).shape
         flowkit.Size([4, 8, 5, 5])

@@ -10,7 +10,7 @@ class MaxPool2d(Module):
     """The maximum over ``kernel_size`` windows of ``(N, C, H, W)`` (or ``(C, H, W)``) input;
     ``stride`` defaults to ``kernel_size``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> pool = flow.nn.MaxPool2d(2)
         >>> pool

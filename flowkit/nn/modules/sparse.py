@@ -15,7 +15,7 @@ class Embedding(Module):
     any shape in, ``indices.shape + (embedding_dim,)`` out. Initialised from N(0, 1) as in
     PyTorch; the ``padding_idx`` row starts at zero and gets no gradient.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> emb = flow.nn.Embedding(10, 3, padding_idx=0)
         >>> emb

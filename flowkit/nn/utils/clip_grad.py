@@ -55,7 +55,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         ValueError: ``norm_type`` is not positive.
         FlowkitError: the norm is not finite and ``error_if_nonfinite`` is set.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.zeros(2))
         >>> (w * flow.tensor([3.0, 4.0])).sum().backward()
@@ -112,7 +112,7 @@ def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
     """Deprecated alias of :func:`clip_grad_norm_` (PyTorch keeps it too).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.zeros(1))
         >>> (w * 2.0).sum().backward()
@@ -130,7 +130,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``).
         clip_value: the largest allowed absolute value of a gradient element.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> w = flow.nn.Parameter(flow.zeros(3))
         >>> (w * flow.tensor([-3.0, 0.5, 2.0])).sum().backward()

@@ -5,7 +5,7 @@ A map-style :class:`Dataset` answers ``dataset[i]`` and ``len(dataset)``; an
 (shuffled by flowkit's seeded generator, so the order is the same on every backend), fetches the
 samples, optionally in worker processes, and merges each batch with ``collate_fn``.
 
-Example:
+Examples:
     >>> import flowkit as flow
     >>> from flowkit.utils.data import DataLoader, TensorDataset
     >>> ds = TensorDataset(flow.arange(6).float(), flow.arange(6))

@@ -189,7 +189,7 @@ def default_collate(batch: Sequence) -> Any:
     Returns:
         The batch, with the structure of one sample.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> from flowkit.utils.data import default_collate
         >>> default_collate([(flow.zeros(2), 1), (flow.ones(2), 0)])
@@ -205,7 +205,7 @@ def default_convert(data: Any) -> Any:
     """Turn numpy arrays inside ``data`` into tensors, leaving everything else as it is; the
     loader's ``collate_fn`` when ``batch_size=None`` (no batching).
 
-    Example:
+    Examples:
         >>> import numpy as np, flowkit as flow
         >>> flow.utils.data.default_convert({"x": np.zeros(2), "label": 3})
         {'x': tensor([0., 0.], dtype=flowkit.float64), 'label': 3}

@@ -31,7 +31,7 @@ def get_worker_info() -> _worker.WorkerInfo | None:
 
     An :class:`IterableDataset` uses it to give each worker a different part of the stream.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> class Range(flow.utils.data.IterableDataset):
         ...     def __iter__(self):
@@ -58,8 +58,8 @@ class DataLoader:
     """Iterate over a dataset in batches: sampling, shuffling, collating, worker processes.
 
     Args:
-        dataset: a map-style :class:`Dataset` (anything with ``__getitem__`` and ``__len__``) or
-            an :class:`IterableDataset`.
+        dataset (Dataset | IterableDataset): a map-style :class:`Dataset` (anything with
+            ``__getitem__`` and ``__len__``) or an :class:`IterableDataset`.
         batch_size: samples per batch; ``None`` yields samples one by one, unbatched (numpy
             arrays in them become tensors).
         shuffle: a new random order every epoch, drawn from flowkit's generator: the same order
@@ -73,10 +73,11 @@ class DataLoader:
         drop_last: drop the last batch if it is smaller than ``batch_size``.
         timeout: seconds to wait for a batch from the workers before raising (0: no limit).
         worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker after seeding.
-        multiprocessing_context: a ``multiprocessing`` context or start-method name; default fork
-            where available (Linux), spawn elsewhere (then the dataset must be picklable).
-        generator: a ``numpy.random.Generator`` for shuffling and the workers' seeds; default
-            flowkit's generator.
+        multiprocessing_context (str | BaseContext | None): a ``multiprocessing`` context or
+            start-method name; default fork where available (Linux), spawn elsewhere (then the
+            dataset must be picklable).
+        generator (numpy.random.Generator | None): a ``numpy.random.Generator`` for shuffling and
+            the workers' seeds; default flowkit's generator.
         prefetch_factor: batches in flight per worker (default 2 with workers).
         persistent_workers: accepted for PyTorch compatibility; workers are started for each
             epoch, which gives the same batches.
@@ -86,7 +87,7 @@ class DataLoader:
     ``worker_id``), with or without workers, so the main process's random stream does not
     depend on ``num_workers``.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> from flowkit.utils.data import DataLoader, TensorDataset
         >>> x = flow.arange(10).float().reshape(5, 2)

@@ -18,7 +18,7 @@ class Dataset:
 
     ``a + b`` concatenates two datasets (:class:`ConcatDataset`).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> class Squares(flow.utils.data.Dataset):
         ...     def __len__(self):
@@ -42,7 +42,7 @@ class IterableDataset(Dataset):
     With ``num_workers > 0`` every worker iterates its own copy, so a dataset that should not
     repeat samples splits the stream using :func:`~flowkit.utils.data.get_worker_info`.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> class Count(flow.utils.data.IterableDataset):
         ...     def __iter__(self):
@@ -69,7 +69,7 @@ class TensorDataset(Dataset):
     Args:
         *tensors: tensors with the same size in dimension 0.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> ds = flow.utils.data.TensorDataset(flow.ones(3, 2), flow.tensor([0, 1, 2]))
         >>> len(ds), ds[1]
@@ -102,7 +102,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> ds = flow.utils.data.TensorDataset(flow.arange(10))
         >>> sub = flow.utils.data.Subset(ds, [7, 2])
@@ -126,7 +126,7 @@ class Subset(Dataset):
 class ConcatDataset(Dataset):
     """Several map-style datasets one after the other.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> a = flow.utils.data.TensorDataset(flow.zeros(2))
         >>> b = flow.utils.data.TensorDataset(flow.ones(3))
@@ -195,13 +195,14 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator=None) -> 
         dataset: a map-style dataset.
         lengths: the sizes (ints summing to ``len(dataset)``), or fractions summing to 1 (the
             floors, then the remainder one by one to the first subsets, as in PyTorch).
-        generator: a ``numpy.random.Generator`` to draw the permutation from; ``None`` uses
-            flowkit's generator, so :func:`flowkit.manual_seed` fixes the split on every backend.
+        generator (numpy.random.Generator | None): a ``numpy.random.Generator`` to draw the
+            permutation from; ``None`` uses flowkit's generator, so
+            :func:`flowkit.manual_seed` fixes the split on every backend.
 
     Returns:
         A list of :class:`Subset`, one per length.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.manual_seed(0)
         >>> train, val = flow.utils.data.random_split(range(10), [0.8, 0.2])

@@ -29,7 +29,7 @@ def _rng(generator) -> np.random.Generator:
 class Sampler:
     """Base class of samplers: an iterable of dataset indices (or of lists of them).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> class Reverse(flow.utils.data.Sampler):
         ...     def __init__(self, n):
@@ -53,7 +53,7 @@ class Sampler:
 class SequentialSampler(Sampler):
     """Indices ``0, 1, ..., len(data_source) - 1`` in order.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> list(flow.utils.data.SequentialSampler(range(3)))
         [0, 1, 2]
@@ -77,10 +77,11 @@ class RandomSampler(Sampler):
         replacement: draw ``num_samples`` indices independently, with repeats.
         num_samples: how many indices per epoch (default ``len(data_source)``); without
             replacement, more than the length concatenates several permutations.
-        generator: a ``numpy.random.Generator``; ``None`` draws from flowkit's generator at the
-            start of each epoch, so ``flowkit.manual_seed`` fixes the order on every backend.
+        generator (numpy.random.Generator | None): a ``numpy.random.Generator``; ``None`` draws
+            from flowkit's generator at the start of each epoch, so ``flowkit.manual_seed`` fixes
+            the order on every backend.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> flow.manual_seed(0)
         >>> a = list(flow.utils.data.RandomSampler(range(5)))
@@ -122,7 +123,7 @@ class RandomSampler(Sampler):
 class SubsetRandomSampler(Sampler):
     """The given indices in a random order (a new order each epoch).
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> sorted(flow.utils.data.SubsetRandomSampler([4, 7, 9]))
         [4, 7, 9]
@@ -148,7 +149,7 @@ class BatchSampler(Sampler):
         batch_size: indices per batch.
         drop_last: drop a last, smaller batch instead of yielding it.
 
-    Example:
+    Examples:
         >>> import flowkit as flow
         >>> from flowkit.utils.data import BatchSampler, SequentialSampler
         >>> list(BatchSampler(SequentialSampler(range(5)), 2, drop_last=False))

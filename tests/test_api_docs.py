@@ -1,0 +1,210 @@
+"""The API reference is complete: every public class and function has a docstring with a runnable
+``Examples:`` section, and docs/en/api.md renders it.
+
+The public API is what users reach from the modules below: ``__all__`` where a module has one,
+else its names without a leading underscore. Submodules, dtype/device instances and other
+non-callables (``__future__`` features, constants) are not APIs here. An object exported under
+several names (``flowkit.mm`` is ``flowkit.matmul``) is one API, documented once.
+
+The examples themselves are run by the root conftest.py (every ``>>>`` in flowkit is a doctest),
+and tests/test_docs.py builds the site; this file checks that nothing is left out.
+
+The section is spelled ``Examples:``: that is the Google-style section griffe (mkdocstrings)
+renders as code. A singular ``Example:`` is read as an admonition whose body is Markdown, so the
+``>>>`` lines would show as nested block quotes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+
+import flowkit as flow
+
+pytestmark = pytest.mark.once  # static checks: the same on every backend
+
+ROOT = Path(__file__).resolve().parents[1]
+API_PAGES = {lang: ROOT / "docs" / lang / "api.md" for lang in ("en", "zh")}
+
+MODULES = [
+    "flowkit",
+    "flowkit.nn",
+    "flowkit.nn.functional",
+    "flowkit.nn.init",
+    "flowkit.nn.utils",
+    "flowkit.optim",
+    "flowkit.optim.lr_scheduler",
+    "flowkit.utils.data",
+    "flowkit.autograd",
+    "flowkit.datasets",
+]
+
+# Public names that no ``:::`` directive can reach, with the reason; the page must still name them.
+# ``flowkit.backend()`` shares its dotted path with the submodule flowkit/backend.py, and
+# mkdocstrings (griffe) resolves ``flowkit.backend`` to the module.
+UNRENDERABLE = {"flowkit.backend": "flowkit.backend()"}
+
+
+# --------------------------------------------------------------------------- the public API
+def _public_names(mod: types.ModuleType) -> list[str]:
+    names = getattr(mod, "__all__", None)
+    if names is None:
+        names = [n for n in vars(mod) if not n.startswith("_")]
+    return list(names)
+
+
+def _is_api(obj) -> bool:
+    if isinstance(obj, (types.ModuleType, flow.dtype, flow.device)):
+        return False
+    return inspect.isclass(obj) or inspect.isroutine(obj)
+
+
+def public_api() -> dict[str, object]:
+    """``{first public name: object}``, one entry per object."""
+    found: dict[int, tuple[str, object]] = {}
+    for modname in MODULES:
+        mod = importlib.import_module(modname)
+        for name in _public_names(mod):
+            obj = getattr(mod, name)
+            if _is_api(obj):
+                found.setdefault(id(obj), (f"{modname}.{name}", obj))
+    return dict(found.values())
+
+
+API = public_api()
+
+
+def test_the_api_is_found():
+    # a guard against a walk that silently finds nothing
+    assert len(API) > 150
+    for name in ("flowkit.Tensor", "flowkit.add", "flowkit.nn.Linear", "flowkit.optim.SGD",
+                 "flowkit.nn.functional.relu", "flowkit.utils.data.DataLoader"):
+        assert name in API
+    assert "flowkit.float32" not in API and "flowkit.nn.functional" not in API
+
+
+# --------------------------------------------------------------------------- docstrings
+def _example_lines(doc: str) -> list[str]:
+    """The ``>>>`` lines of the docstring's Google-style ``Examples:`` section."""
+    lines = inspect.cleandoc(doc).splitlines()
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"Examples:\s*", line):
+            body = []
+            for item in lines[i + 1:]:
+                if item.strip() and not item[0].isspace():
+                    break  # the next section
+                body.append(item.strip())
+            return [b for b in body if b.startswith(">>> ")]
+    return []
+
+
+@pytest.mark.parametrize("name", sorted(API))
+def test_docstring_has_an_example(name):
+    obj = API[name]
+    doc = obj.__doc__  # its own: inspect.getdoc would fall back to a base class's docstring
+    assert doc and doc.strip(), f"{name} has no docstring"
+    assert _example_lines(doc), (
+        f"{name}: the docstring has no 'Examples:' section with a '>>>' line; add a short "
+        "runnable one (it is run as a doctest on every backend; a singular 'Example:' is not a "
+        "section for mkdocstrings and renders as block quotes)")
+
+
+# --------------------------------------------------------------------------- the API page
+def _directives(page: Path) -> list[tuple[str, dict]]:
+    """``[(dotted path, options)]`` of the page's ``::: path`` directives."""
+    out = []
+    lines = page.read_text("utf-8").splitlines()
+    for i, line in enumerate(lines):
+        m = re.fullmatch(r":::\s+([\w.]+)\s*", line)
+        if not m:
+            continue
+        block = []
+        for item in lines[i + 1:]:
+            if item.strip() and not item[0].isspace():
+                break
+            block.append(item)
+        config = yaml.safe_load("\n".join(block)) if "".join(block).strip() else None
+        out.append((m.group(1), (config or {}).get("options", {}) or {}))
+    return out
+
+
+def _resolve(path: str):
+    """The object at ``path``, resolved as mkdocstrings (griffe) does: a submodule wins over an
+    attribute of the same name (``flowkit.backend`` is the module, not the function)."""
+    try:
+        return importlib.import_module(path)
+    except ModuleNotFoundError:
+        pass
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise LookupError(path)
+
+
+def _covered(obj, options: dict) -> list:
+    """What a directive renders at the top level: the object, and for a module its members
+    (``options.members``, else ``__all__``, else the public names defined in it)."""
+    if not isinstance(obj, types.ModuleType):
+        return [obj]
+    members = options.get("members")
+    if members is False:
+        return [obj]
+    if not isinstance(members, list):
+        members = getattr(obj, "__all__", None)
+    if members is None:
+        members = [n for n, v in vars(obj).items() if not n.startswith("_")
+                   and getattr(v, "__module__", None) == obj.__name__]
+    return [obj] + [getattr(obj, n) for n in members]
+
+
+@pytest.mark.parametrize("lang", sorted(API_PAGES))
+def test_every_directive_resolves(lang):
+    directives = _directives(API_PAGES[lang])
+    assert directives, f"{lang}/api.md has no ::: directives"
+    for path, options in directives:
+        obj = _resolve(path)
+        for member in options.get("members") or []:
+            assert hasattr(obj, member), f"{lang}/api.md: ::: {path} lists unknown member {member}"
+    paths = [p for p, _ in directives]
+    assert len(paths) == len(set(paths)), f"{lang}/api.md renders something twice"
+
+
+def test_both_languages_have_the_same_directives():
+    # zh adds `skip_local_inventory: true` to each: the objects are registered for
+    # cross-references once, on the English page (two pages registering the same identifiers
+    # make every link to them ambiguous, a warning that fails `mkdocs build --strict`)
+    en = _directives(API_PAGES["en"])
+    zh = _directives(API_PAGES["zh"])
+    assert all(not opts.get("skip_local_inventory") for _, opts in en)
+    for path, opts in zh:
+        assert opts.get("skip_local_inventory") is True, \
+            f"docs/zh/api.md: ::: {path} needs the option skip_local_inventory: true"
+    zh = [(p, {k: v for k, v in o.items() if k != "skip_local_inventory"}) for p, o in zh]
+    assert en == zh, "docs/zh/api.md must carry the same ::: directives (and options) as en"
+
+
+def test_every_api_is_in_the_reference():
+    page = API_PAGES["en"]
+    rendered = {id(o) for path, options in _directives(page)
+                for o in _covered(_resolve(path), options)}
+    text = page.read_text("utf-8")
+    missing = []
+    for name, obj in sorted(API.items()):
+        if name in UNRENDERABLE:
+            if UNRENDERABLE[name] not in text:
+                missing.append(f"{name} (not renderable: name {UNRENDERABLE[name]} in the text)")
+        elif id(obj) not in rendered:
+            missing.append(name)
+    assert not missing, "not in docs/en/api.md (add a ::: directive): " + ", ".join(missing)
