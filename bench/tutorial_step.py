@@ -20,8 +20,9 @@ Baselines:
     torch: torch.nn.Module + torch.nn.MSELoss(reduction="sum") + torch.optim.SGD; and the same
            module and loss with a hand SGD step on the raw tensors under torch.no_grad().
 
-Targets (reported, never asserted): numpy backend <= 40 us/step; torch backend <= 1.1x the plain
-torch nn.Module + torch.optim.SGD loop.
+Targets (reported, never asserted; the same as bench/suite.py's W1): numpy backend <= 4x the
+hand-written numpy loop (tutorial style; about 25 us/step); torch backend <= 1.0x the plain torch
+nn.Module + torch.optim.SGD loop.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ LR = 0.01
 REPEATS = 21
 X = [[1, 2], [2, 3], [4, 6], [3, 1]]
 Y = [[8], [13], [26], [9]]
-NUMPY_TARGET_US = 40.0
-TORCH_TARGET_RATIO = 1.1
+NUMPY_TARGET_RATIO = 4.0  # x the hand numpy loop (tutorial style): about 25 us/step
+TORCH_TARGET_RATIO = 1.0
 CHILD_TIMEOUT_S = 150
 
 
@@ -362,8 +363,9 @@ def add_verdicts(result):
     result["ratios_paired"] = paired
     # the table and the torch target use the paired ratios
     if result["backend"] == "numpy":
-        result["target"] = {"text": f"<= {NUMPY_TARGET_US:g} us/step", "value": med,
-                            "met": None if med is None else med <= NUMPY_TARGET_US}
+        r = paired.get("numpy_plain")
+        result["target"] = {"text": f"<= {NUMPY_TARGET_RATIO:g}x hand numpy loop", "value": r,
+                            "met": None if r is None else r <= NUMPY_TARGET_RATIO}
     elif result["backend"] == "torch":
         r = paired.get("torch_optim")
         result["target"] = {"text": f"<= {TORCH_TARGET_RATIO:g}x torch.optim.SGD loop",
@@ -584,7 +586,7 @@ def main(argv=None):
     if args.json:
         out = {"benchmark": "tutorial_step", "steps": args.steps, "repeats": args.repeats,
                "lr": LR, "machine": machine,
-               "targets": {"numpy_us_per_step": NUMPY_TARGET_US,
+               "targets": {"numpy_ratio_to_hand": NUMPY_TARGET_RATIO,
                            "torch_ratio_to_optim_sgd": TORCH_TARGET_RATIO},
                "notes": notes, "results": results}
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -5,6 +5,8 @@
     flowkit docs regen [PAGE]   rewrite the pages' expected outputs from a numpy-backend run
     flowkit test [PYTEST ARGS]  the whole test suite, once per usable backend, each in its own
                                 process (the README's test command and CI's)
+    flowkit bench [OPTIONS]     the benchmark suite of a source checkout (bench/suite.py; see
+                                bench/README.md): flowkit vs hand numpy and plain torch
 
 Every page and every test run happens in a fresh child process with ``FLOWKIT_BACKEND`` set:
 a process has exactly one backend.
@@ -150,6 +152,15 @@ def cmd_test(args, extra: list[str]) -> int:
     return worst
 
 
+# --------------------------------------------------------------------------- bench
+def cmd_bench(extra: list[str]) -> int:
+    """bench/suite.py of the source checkout, with the arguments as given."""
+    suite = Path(__file__).resolve().parents[1] / "bench" / "suite.py"
+    if not suite.exists():
+        raise SystemExit("flowkit bench: needs a source checkout (bench/suite.py not found)")
+    return subprocess.run([sys.executable, str(suite), *extra]).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="flowkit", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,9 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", default="numpy", help="the backend that writes the outputs")
     p = sub.add_parser("test", help="run the test suite on every usable backend")
     p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    sub.add_parser("bench", add_help=False,
+                   help="the benchmark suite: `flowkit bench [--only W1,W2] [--quick] [--docs]`")
     args, extra = parser.parse_known_args(argv)
     if args.command == "test":
         return cmd_test(args, extra)
+    if args.command == "bench":
+        return cmd_bench(extra)
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return {"backends": cmd_backends, "examples": cmd_examples, "docs": cmd_docs}[args.command](
