@@ -324,6 +324,11 @@ def randint(low: int, high: int | None = None, size=(), dtype=None, device=None)
     """
     if high is None:
         low, high = 0, low
+    elif isinstance(high, (tuple, list)) or hasattr(high, "__len__"):  # randint(high, size)
+        if size != ():
+            raise TypeError("randint: size was given twice: randint(high, size) or "
+                            "randint(low, high, size)")
+        low, high, size = 0, low, high
     d = _dtype_or(dtype, _dt.int64)
     arr = _random.generator().integers(low, high, _shape(size)).astype(d.np)
     return tensor(arr, d, device)

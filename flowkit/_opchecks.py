@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import ShapeError, shape_str
+from .errors import AutogradError, ShapeError, shape_str
 from .tensor import Tensor
 
 
@@ -247,3 +247,16 @@ def expanded_write_error(op: str) -> ShapeError:
         f"{op}: this tensor was made by expand, so several of its elements share one memory "
         "location and cannot be written separately; call .clone() first"
     )
+
+
+def view_write_error(op: str) -> AutogradError:
+    """An in-place write into a view inside a graph (flowkit does not rebase views' history)."""
+    return AutogradError(
+        f"{op}: in-place write into a view of a tensor that is part of a graph is not supported "
+        "by flowkit; clone() the view, or do the write under flowkit.no_grad()"
+    )
+
+
+def duplicate_dims_error(dims) -> ShapeError:
+    return ShapeError(f"dims {tuple(dims)} name the same dimension more than once; list each "
+                      "dimension once")

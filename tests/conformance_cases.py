@@ -812,10 +812,6 @@ def binary_builder(op: str, form: str, call: Callable):
         if op in _BITWISE and isinstance(s, (float, np.floating)):
             s = 1
         a = values(rng, shape(d), da, dom)
-        if (op in ("maximum", "minimum") and a.ndim == 0 and a.dtype.kind in "iu"
-                and a.dtype != I64 and isinstance(s, (int, np.integer))
-                and not isinstance(s, bool)):
-            a = a.reshape(1)  # pinned: finding "maximum-0d-int-number"
         if f == "ts":
             return Case(lambda x: call(x, s), [a], lambda x: ref_binary(op, x, s),
                         label=f"{op} {da}{a.shape} {s!r}")
@@ -1207,8 +1203,6 @@ def _register_reductions():
             dim, keepdim, style = _kw(d, x.ndim, tuples=False)
             if method and d.int(0, 3) == 0:
                 want = d.choice((flow.float64, flow.int64))
-                if dt.kind == "f":
-                    want = flow.float64  # pinned: finding "prod-int-dtype-of-float-with-grad"
                 c = _reduction_case(call, ref_prod, x, dim, keepdim, "kw", "prod", dtype=want)
                 c.ref = lambda v: ref_prod(v, dim, keepdim, np.dtype(want.name))
                 return c
@@ -1246,7 +1240,8 @@ def _register_reductions():
                 c = Case(lambda t: call(t, dim=dim, unbiased=ub, keepdim=keepdim), [x],
                          lambda v: ref_var(v, dim, ub, keepdim, std=std),
                          label=f"{x.dtype}{x.shape} dim={dim} unbiased={ub} keepdim={keepdim}")
-            # one element per group: std is 0 (or nan) there -- pinned: "std-grad-at-zero"
+            # one element per group: std is 0 (or nan) there, a kink finite differences cannot
+            # check (edge "zero.std_grad" pins PyTorch's 0)
             c.grad = n > 1 or not std
             return c
         return build
@@ -1847,8 +1842,6 @@ def _register_indexing():
 
             if vkind == "number":
                 s = d.choice((0.25, -3, True, 2.7))
-                if dt.kind == "b" and isinstance(s, float):
-                    s = 2.0  # pinned: finding "masked_fill-bool-fraction"
                 return Case(lambda t, mt: call(t, mt, s), [x, m],
                             lambda v, mm: np.where(mm, np.asarray(s).astype(v.dtype), v),
                             label=f"masked_fill {x.dtype}{x.shape} {mshape} {s!r}")
@@ -2537,9 +2530,11 @@ def _register_creation():
             lo = 0 if one else low
             assert ((v >= lo) & (v < high)).all()
 
-        # pinned: finding "randint-high-size-positional" (randint(high, size) positionally)
-        fn = (lambda: flow.randint(high, size=size, **kw)) if one else (
-            lambda: flow.randint(low, high, size, **kw))
+        if one:  # randint(high, size), positionally (PyTorch's form) or by keyword
+            fn = (lambda: flow.randint(high, size, **kw)) if d.bool() else (
+                lambda: flow.randint(high, size=size, **kw))
+        else:
+            fn = lambda: flow.randint(low, high, size, **kw)  # noqa: E731
         return Case(fn, [], check=check, seed=d.int(0, 1000), label=f"randint {low} {high}")
 
     spec("flowkit.randint", randint_b)
@@ -2740,8 +2735,6 @@ def _register_nn():
         dt = d.choice(FLOATS)
         shp = shape(d)
         red = d.choice(("mean", "sum", "none"))
-        if red == "mean" and 0 in shp:
-            shp = tuple(z or 1 for z in shp)  # pinned: finding "mse_loss-mean-empty"
         x, t = values(rng, shp, dt), values(rng, shp, dt)
 
         def ref(a, b):
@@ -2796,16 +2789,12 @@ def _register_nn():
             x = (values(d.rng(), shape(d), dt) * d.choice((1, 10))).astype(dt)
             n = max(x.ndim, 1)
             dim = d.int(-n, n - 1)
-            if x.ndim and x.shape[dim] == 0:  # pinned: finding "softmax-empty-dim"
-                x = values(d.rng(), x.shape[:dim % n] + (2,) + x.shape[dim % n + 1:], dt)
             kw = {}
             if dt.kind != "f" or d.int(0, 3) == 0:
                 kw = {"dtype": d.choice((flow.float32, flow.float64))}
             cast = (lambda a: a.astype(np.dtype(kw["dtype"].name))) if kw else (lambda a: a)
             if call is None:  # F.softmax(x) without dim: PyTorch's legacy choice, with a warning
                 legacy = 0 if x.ndim in (0, 1, 3) else 1
-                if x.ndim and x.shape[legacy] == 0:  # pinned: finding "softmax-empty-dim"
-                    x = values(d.rng(), x.shape[:legacy] + (2,) + x.shape[legacy + 1:], dt)
 
                 def fn(t):
                     with warnings.catch_warnings(record=True) as w:
@@ -3119,7 +3108,8 @@ def _register_nn():
             call = getattr(F, op)
             log_input = op == "nll_loss"
             if op == "cross_entropy" and d.int(0, 2) == 0:  # class probabilities
-                ii = kw["ignore_index"] = -100  # pinned: finding "cross_entropy-probs-ignore_index"
+                # PyTorch takes no ignore_index >= 0 with probabilities: see cls_invalid
+                ii = kw["ignore_index"] = -100
                 p = rng.dirichlet(np.ones(c), ts)
                 p = np.moveaxis(p, -1, 1) if p.ndim > 1 else p
                 p = p.astype(dt)
@@ -3144,11 +3134,15 @@ def _register_nn():
         call = getattr(F, op)
 
         def build(d):
-            kind = d.choice(("range", "shape", "float_target", "reduction", "weight", "smooth"))
+            kind = d.choice(("range", "shape", "float_target", "reduction", "weight", "smooth",
+                             "probs_ignore"))
             x = np.zeros((3, 4))
             if kind == "smooth" and op == "cross_entropy":
                 return Case(lambda a, t: call(a, t, label_smoothing=1.5),
                             [x, np.array([0, 1, 2])], error=ValueError)
+            if kind == "probs_ignore" and op == "cross_entropy":
+                return Case(lambda a, t: call(a, t, ignore_index=1),
+                            [x, np.full((3, 4), 0.25)], error=ValueError)
             if kind == "range":
                 return Case(call, [x, np.array([0, 4, 1])], error=IndexError)
             if kind == "shape":
@@ -3172,67 +3166,6 @@ _register_nn()
 # ============================================================================ findings
 # Each is one exact case; the property strategies above step around it (marked "pinned").
 finding(
-    "maximum-0d-int-number",
-    "torch backend: maximum/minimum of a 0-d int32 (or int8/int16/uint8) tensor and a Python int "
-    "give int64; a Python number must not widen the tensor's dtype (PyTorch's rule; the numpy "
-    "backend gives int32). _as_tensor turns the number into a 0-d int64 tensor, which then "
-    "promotes against the other 0-d tensor",
-    lambda: Case(lambda x: (x.maximum(2), flow.minimum(x, -1)), [np.array(3, np.int32)],
-                 lambda x: (np.array(3, np.int32), np.array(-1, np.int32))),
-    "forward", fails_on=("torch",))
-finding(
-    "masked_fill-bool-fraction",
-    "torch backend: masked_fill / masked_fill_ of a bool tensor with a fractional float value "
-    "(0.25) writes False: _masked_fill truncates the number with int() before casting, so 0.25 "
-    "-> 0 -> False; a cast to bool gives True (numpy backend and PyTorch)",
-    lambda: Case(lambda x, m: (x.masked_fill(m, 0.25), x.clone().masked_fill_(m, -0.5),
-                               flow.masked_fill(x, m, 2.5)),
-                 [np.array([False, False]), np.array([True, False])],
-                 lambda x, m: (np.array([True, False]),) * 3),
-    "forward", fails_on=("torch",))
-finding(
-    "randint-high-size-positional",
-    "both backends: flowkit.randint(high, size) -- PyTorch's form, which the docstring promises "
-    "('randint(high, size) as in PyTorch') -- binds size to `high` and raises ValueError "
-    "('low >= high'); only randint(high, size=size) works",
-    lambda: Case(lambda: flow.randint(5, (3,)).shape, [], lambda: (3,)),
-    "forward", fails_on=("numpy", "torch"), cross=False)
-finding(
-    "prod-int-dtype-of-float-with-grad",
-    "torch backend: x.prod(dim, dtype=flowkit.int64) of a float tensor that requires grad raises "
-    "torch's untranslated RuntimeError 'Autograd not support dtype: Long'; the numpy backend "
-    "returns the int64 product (no gradient), as sum(dtype=int64) does on both backends",
-    lambda: Case(lambda x: x.prod(0, dtype=flow.int64), [np.array([1.5, 2.0, -3.0])],
-                 lambda x: np.array(-6, I64)),
-    "forward_with_grad", fails_on=("torch",))
-finding(
-    "softmax-empty-dim",
-    "numpy backend: F.softmax / F.log_softmax (and Tensor.softmax) over a dimension of size 0 "
-    "raise numpy's untranslated ValueError ('zero-size array to reduction operation maximum "
-    "which has no identity'); the torch backend (and PyTorch) return an empty tensor",
-    lambda: Case(lambda x: (F.softmax(x, dim=1), F.log_softmax(x, 1), x.softmax(-1)),
-                 [np.zeros((2, 0), np.float32)],
-                 lambda x: (np.zeros((2, 0), np.float32),) * 3),
-    "forward", fails_on=("numpy",))
-finding(
-    "mse_loss-mean-empty",
-    "numpy backend: F.mse_loss(reduction='mean') of tensors with zero elements raises "
-    "ZeroDivisionError (backend.py: 1.0 / n with n == 0); the torch backend (and PyTorch) "
-    "return nan",
-    lambda: Case(lambda x, t: F.mse_loss(x, t), [np.zeros((0, 2), np.float32)] * 2,
-                 lambda x, t: np.array(np.nan, np.float32)),
-    "forward", fails_on=("numpy",))
-finding(
-    "cross_entropy-probs-ignore_index",
-    "F.cross_entropy with class-probability targets and ignore_index != -100: the torch "
-    "backend raises torch's untranslated RuntimeError ('ignore_index is not supported for "
-    "floating point target'), the numpy backend ignores ignore_index and returns a loss; "
-    "flowkit should pick one rule (PyTorch's: a flowkit ValueError) for both",
-    lambda: Case(lambda x, p: F.cross_entropy(x, p, ignore_index=1),
-                 [np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([[0.3, 0.7], [1.0, 0.0]])]),
-    None)
-
-finding(
     "cat-legacy-empty-grad",
     "flowkit.cat skips 1-d empty tensors (PyTorch's accumulator rule); when such a tensor "
     "requires grad, the numpy backend leaves its .grad None while the torch backend (and "
@@ -3242,66 +3175,34 @@ finding(
 
 finding(
     "inplace-view-under-grad",
-    "both backends: an in-place op through a view (v = y[0]; v.add_(10), or v[0] = 100) writes "
-    "into y under no_grad -- as docs/en/tensors.md promises ('writing to it writes to the "
-    "original') -- but not when y requires grad: the in-place op is computed out of place and "
-    "only rebinds v, so y silently keeps its old values (PyTorch writes y and rebases its "
-    "autograd history)",
+    "both backends: an in-place op through a view (v = y[0]; v.add_(10), or v[0] = 100) of a "
+    "tensor in a graph must not silently leave y unchanged (flowkit computes it out of place and "
+    "rebinds v; it does not rebase views as PyTorch does): it raises AutogradError, while under "
+    "no_grad the write goes through to y, as docs/en/tensors.md promises",
     lambda: Case(lambda x: _write_through_views(x), [np.array([[1.0, 2.0], [3.0, 4.0]])],
-                 lambda x: np.array([[11.0, 100.0], [3.0, 4.0]]) * [[2.0], [1.0]]),
-    "forward_with_grad", fails_on=("numpy", "torch"), cross=False)
-finding(
-    "transpose-0d",
-    "numpy backend: transpose(0, 0) / transpose(-1, 0) of a 0-d tensor raises numpy's "
-    "untranslated AxisError, although a 0-d tensor takes dims 0 and -1 everywhere else in "
-    "flowkit (sum, squeeze, softmax...); the torch backend (and PyTorch) return the tensor",
-    lambda: Case(lambda x: (x.transpose(0, 0), flow.transpose(x, -1, 0)), [np.array(2.5)],
-                 lambda x: (x.copy(), x.copy())),
-    "forward", fails_on=("numpy",))
-finding(
-    "reduce-empty-dim-tuple",
-    "dim=() in sum/mean/any/all/norm/var/std: the numpy backend reduces nothing (numpy's "
-    "axis=()), the torch backend reduces every dimension (torch's dim=[]); e.g. "
-    "ones(2, 3).sum(dim=()) is a (2, 3) tensor on numpy and tensor(6.) on torch",
-    lambda: Case(lambda x: (x.sum(dim=()), x.mean(()), x.any(dim=()), x.norm(dim=()),
-                            x.var(dim=())), [np.arange(6.0).reshape(2, 3)]),
-    None)
-finding(
-    "reduce-duplicate-dims",
-    "a dim tuple naming one dimension twice (sum(dim=(0, -2)) of a 2-d tensor) raises numpy's "
-    "untranslated ValueError on the numpy backend and torch's untranslated RuntimeError on the "
-    "torch backend; flowkit should raise one flowkit error (and error type) for both",
-    lambda: Case(lambda x: x.sum(dim=(0, -2)), [np.ones((2, 3))]),
-    None)
+                 lambda x: (np.array([[11.0, 100.0], [3.0, 4.0]]) * [[2.0], [1.0]],
+                            np.array([True] * 5))),
+    "forward_with_grad", cross=False)
 
 
-finding(
-    "sign-nan",
-    "numpy backend: sign(nan) is nan (numpy's rule); the torch backend (and PyTorch) give 0",
-    lambda: Case(lambda x: (x.sign(), flow.sign(x)), [np.array([np.nan, -2.0, 0.0])],
-                 lambda x: (np.array([0.0, -1.0, 0.0]),) * 2),
-    "forward", fails_on=("numpy",))
-finding(
-    "pow-grad-at-zero",
-    "numpy backend: the gradient of x ** y with respect to x at x = 0, y = 0 is nan "
-    "(y * x ** (y - 1) = 0 * inf); PyTorch's rule (torch backend) is 0",
-    lambda: Case(lambda x, y: x ** y, [np.array([0.0, 0.0, 2.0]), np.array([0.0, 2.0, 0.0])],
-                 lambda x, y: (np.array([0.0, 0.0, 0.0]), np.array([0.0, 0.0, np.log(2.0)]))),
-    "gradient_values", fails_on=("numpy",))
-finding(
-    "std-grad-at-zero",
-    "numpy backend: the gradient of std() where the standard deviation is 0 (a constant input) "
-    "is nan; PyTorch (torch backend) masks it to 0",
-    lambda: Case(lambda x: x.std(), [np.array([2.0, 2.0, 2.0])], lambda x: (np.zeros(3),)),
-    "gradient_values", fails_on=("numpy",))
 
 
 def _write_through_views(x):
     y = x * 1
     v = y[0]
-    v.add_(10)  # an in-place op on a view
-    v[1] = 100.0  # item assignment into a view
-    return y * flow.tensor([[2.0], [1.0]], dtype=y.dtype)
+    with flow.no_grad():  # written through to y
+        v.add_(10)  # an in-place op on a view
+        v[1] = 100.0  # item assignment into a view
+    raised = []
+    for write in (lambda: v.add_(1.0), lambda: v.__setitem__(1, 0.0),
+                  lambda: v.clamp_(0.0, 1.0), lambda: y.reshape(4).mul_(2.0),
+                  lambda: y.transpose(0, 1).masked_fill_(y > 0, 0.0)):
+        try:
+            write()
+            raised.append(False)
+        except flow.AutogradError:
+            raised.append(True)
+    return y * flow.tensor([[2.0], [1.0]], dtype=y.dtype), flow.tensor(raised)
 
 
 # kinks, ties and special values: PyTorch's subgradients cannot be checked by finite
@@ -3344,7 +3245,11 @@ edge("nan.max", lambda x: (x.max(), x.max(0), x.argmax(), x.sum()), np.array([1.
 edge("nan.maximum", lambda x, y: (x.maximum(y), x.minimum(y)), np.array([1.0, np.nan]),
      np.array([np.nan, 0.0]))
 edge("nan.clamp", lambda x: x.clamp(0.0, 0.5), np.array([1.0, np.nan, -1.0]))
-edge("nan.compare", lambda x: (x == x, x < 1, x.isnan()), np.array([np.nan, 1.0]))  # sign: finding
+edge("nan.compare", lambda x: (x == x, x < 1, x.isnan()), np.array([np.nan, 1.0]))
+edge("nan.sign", lambda x: (x.sign(), flow.sign(x)), np.array([np.nan, -2.0, 0.0]))
+edge("zero.std_grad", lambda x: (x.std(), x.std(0, keepdim=True)), np.array([2.0, 2.0, 2.0]))
+edge("zero.pow_grad", lambda x, y: x ** y, np.array([0.0, 0.0, 2.0]),
+     np.array([0.0, 2.0, 0.0]))
 edge("round.half_even", lambda x: (x.round(), x.round(1)),
      np.array([0.5, 1.5, 2.5, -0.5, -1.5, 0.25, 0.35]))
 edge("remainder.exact", lambda x: (x % 1.5, x % -1.5, flow.remainder(x, -1.0)),
@@ -3361,9 +3266,19 @@ edge("getitem.neg_step_2d", lambda x: (x[::-1, ::2], x[1:, ::-2], x[..., ::-1]),
      np.arange(12.0).reshape(3, 4))
 edge("setitem.neg_step", lambda x: _setitem_neg_step(x), np.arange(6.0))
 edge("setitem.bool_fraction", lambda x: _setitem_value(x, 0.25), np.array([False, False]))
+edge("masked_fill.bool_fraction", lambda x, m: (x.masked_fill(m, 0.25),
+                                                x.clone().masked_fill_(m, -0.5)),
+     np.array([False, False]), np.array([True, False]))
+edge("maximum.0d_int_number", lambda x: (x.maximum(2), flow.minimum(x, -1)),
+     np.array(3, np.int32))
 edge("fill.bool_fraction", lambda x: x.clone().fill_(0.25), np.array([False, False]))
 edge("full.bool_fraction", lambda: flow.full((2,), 0.25, dtype=flow.bool))
 edge("expand.write", lambda x: x.expand(2, 3).add_(1.0), np.array([[1.0], [2.0]]))
+edge("reduce.empty_dim_tuple", lambda x: (x.sum(dim=()), x.mean(()), x.any(dim=()),
+                                          x.norm(dim=()), x.var(dim=()), x.sum((), True)),
+     np.arange(6.0).reshape(2, 3))
+edge("reduce.duplicate_dims", lambda x: x.sum(dim=(0, -2)), np.ones((2, 3)))
+edge("transpose.0d", lambda x: (x.transpose(0, 0), flow.transpose(x, -1, 0)), np.array(2.5))
 edge("split.empty", lambda x: (x.split(0), x.chunk(2), x.split([0, 0])), np.zeros((0, 2)))
 edge("inplace.int_float_alpha", lambda x, y: x.clone().add_(y, alpha=0.5), np.array([1, 2]),
      np.array([1, 1]))

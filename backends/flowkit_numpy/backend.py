@@ -130,7 +130,10 @@ class NumpyBackend(NumpyNNOps, Backend):
             out, scale = sq.sum(), 1
         else:  # "mean"
             n = sq.size
-            out, scale = sq.sum() / n, 1.0 / n
+            if n:
+                out, scale = sq.sum() / n, 1.0 / n
+            else:  # no elements: nan, as in PyTorch
+                out, scale = np.array(np.nan, sq.dtype), 0.0
         if _t._grad_enabled and (input._rg or target._rg):
             need = (input if input._rg else None, target if target._rg else None)
             return _make(out, Node("mse_loss", _VJP_MSE, (diff, scale), need))

@@ -159,7 +159,12 @@ def _dropout_vjp(g, ctx, need):
 
 def _softmax_parts(a: np.ndarray, dim: int):
     """``(a - max, log(sum(exp(a - max))))``: subtracting the max keeps exp from overflowing."""
-    m = a.max(axis=dim, keepdims=True)
+    try:
+        m = a.max(axis=dim, keepdims=True)
+    except ValueError:  # a dimension of size 0: an empty result, as in PyTorch
+        if a.shape[dim] != 0:
+            raise
+        m = np.zeros(a.shape[:dim % a.ndim] + (1,) + a.shape[dim % a.ndim + 1:], a.dtype)
     if m.dtype.kind == "f":
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: as torch, NaN/inf, no warning
     s = a - m

@@ -312,6 +312,11 @@ def _plain_unary(name: str, fwd):
     return method
 
 
+def _sign(a: np.ndarray):
+    r = np.sign(a)  # sign(nan) is 0, as in PyTorch (numpy's is nan)
+    return np.nan_to_num(r, copy=False, nan=0.0) if r.ndim else np.nan_to_num(r, nan=0.0)
+
+
 def _rounding(name: str, fwd):
     """sign/floor/ceil/round: integer tensors come back unchanged in dtype (numpy's floor of an
     int array would be float64); the gradient is zero, as in PyTorch, but still recorded."""
@@ -343,8 +348,11 @@ def _need_float(op: str, t) -> np.ndarray:
 
 
 def _reduce_dims(dim, a: np.ndarray):
-    # 0-d tensors accept dim 0 and -1 (their one implicit dimension) and reduce over nothing
-    return _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None
+    # 0-d tensors accept dim 0 and -1 (their one implicit dimension) and reduce over nothing;
+    # dim=() reduces over every dimension, as PyTorch's sum/mean (and the torch backend)
+    if dim is None:
+        return None
+    return (_rdims(dim, a.ndim) or None) if a.ndim else _rdims(dim, 0) and None
 
 
 def _keep_all(out: np.ndarray, ndim: int, keepdim: bool) -> np.ndarray:
@@ -379,6 +387,14 @@ def _dims(dim, ndim: int):
     return tuple(out)
 
 
+def _rdims(dim, ndim: int):
+    """``_dims`` for a reduction, where naming one dimension twice is an error."""
+    out = _dims(dim, ndim)
+    if out is not None and len(out) > 1 and len(set(out)) < len(out):
+        raise _chk.duplicate_dims_error(dim)
+    return out
+
+
 def _index(key):
     """Tensors inside an index become numpy arrays (ints, bool masks)."""
     if isinstance(key, NumpyTensor):
@@ -401,6 +417,25 @@ def _in_place_check(t: NumpyTensor, op: str) -> None:
             f"{op}: a leaf tensor that requires grad cannot be changed in place, because its "
             "gradient would be wrong. Wrap the update in `with flowkit.no_grad():`"
         )
+
+
+_VIEW_OPS = frozenset(("getitem", "reshape", "expand", "split", "transpose", "permute"))
+
+
+def _view_check(t: NumpyTensor, op: str) -> None:
+    """Off the hot path (in-place ops inside a graph only): an in-place op there is computed out
+    of place and rebinds ``t``, which would leave the base of a view unchanged -- refuse."""
+    node = t._node
+    if node is None:
+        if t._data.base is None:
+            return
+    else:
+        if node.name not in _VIEW_OPS:
+            return
+        src = node.inputs[0]
+        if src is None or not np.may_share_memory(t._data, src._data):
+            return
+    raise _chk.view_write_error(op)
 
 
 class NumpyTensor(Tensor):
@@ -630,7 +665,7 @@ class NumpyTensor(Tensor):
     __ge__ = ge = _compare("ge", np.greater_equal)
 
     # ------------------------------------------------------------------ more elementwise
-    sign = _rounding("sign", np.sign)
+    sign = _rounding("sign", _sign)
     floor = _rounding("floor", np.floor)
     ceil = _rounding("ceil", np.ceil)
     _round = _rounding("round", np.round)
@@ -719,6 +754,7 @@ class NumpyTensor(Tensor):
             raise DTypeError(f"{op}: cannot write a {r.dtype} result into this {self.dtype!r} "
                              "tensor in place; convert one of them with .to(dtype)")
         if res._node is not None:
+            _view_check(self, op)
             if r.dtype != a.dtype:
                 res = res.to(self.dtype)
             self._data, self._node, self._rg = res._data, res._node, res._rg
@@ -735,6 +771,7 @@ class NumpyTensor(Tensor):
         if _grad_enabled and (self._rg or (isinstance(other, NumpyTensor) and other._rg)):
             # inside a graph: compute out of place and move this tensor onto the new node, so
             # arrays saved by earlier nodes are never overwritten
+            _view_check(self, op)
             res = result_fn(self, other)
             a, r = self._data, res._data
             if r.shape != a.shape:  # as below: an in-place result cannot grow this tensor
@@ -806,7 +843,7 @@ class NumpyTensor(Tensor):
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim: bool = False, dtype=None) -> NumpyTensor:
         a = self._data
-        dims = _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None  # 0-d: dim 0 is itself
+        dims = _reduce_dims(dim, a)  # 0-d: dim 0 is itself; dim=(): all
         if a.dtype.kind in "bu" or a.dtype.kind == "i" and a.dtype != np.int64:
             a = a.astype(np.int64)  # integer sums accumulate in int64, as in PyTorch
         out = np.add.reduce(a, axis=dims, keepdims=keepdim)  # np.sum's Python wrapper costs ~1 µs
@@ -823,7 +860,7 @@ class NumpyTensor(Tensor):
                 f"mean() needs a floating-point tensor, this one is {self.dtype!r}; call "
                 ".float() first"
             )
-        dims = _dims(dim, a.ndim) if a.ndim else _dims(dim, 0) and None  # 0-d: dim 0 is itself
+        dims = _reduce_dims(dim, a)  # 0-d: dim 0 is itself; dim=(): all
         out = np.mean(a, axis=dims, keepdims=keepdim)
         if _grad_enabled and self._rg:
             n = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
@@ -1015,6 +1052,8 @@ class NumpyTensor(Tensor):
     def transpose(self, dim0: int, dim1: int) -> NumpyTensor:
         a = self._data
         d0, d1 = _dims((dim0, dim1), a.ndim)
+        if not a.ndim:  # a 0-d tensor takes dims 0 and -1, as everywhere else
+            return self.reshape(())
         out = np.swapaxes(a, d0, d1)
         if _grad_enabled and self._rg:
             return _make(out, Node("transpose", _VJP_TRANSPOSE, (d0, d1), (self,)))
@@ -1054,6 +1093,7 @@ class NumpyTensor(Tensor):
                 raise _setitem_error(self._data, key, idx, v, exc) from None
             return
         _in_place_check(self, "item assignment")
+        _view_check(self, "item assignment")
         old = _make(self._data, self._node) if self._rg else None  # the value before writing
         old_rg = self._rg
         data = self._data.copy()  # saved arrays of earlier nodes must not change under them

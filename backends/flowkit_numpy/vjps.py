@@ -80,7 +80,14 @@ def _pow(g, ctx, need):
     ga = gb = None
     if need[0] is not None:
         # b * a**(b-1), written so that a == 0 with b >= 1 stays finite
-        ga = g * b * np.power(a, b - 1)
+        ga = b * np.power(a, b - 1)
+        # 0 where b == 0, as PyTorch (else 0 * 0 ** -1 = nan at a == 0)
+        # (the double-backward graph, over tensors, keeps the plain formula)
+        if isinstance(b, np.ndarray):
+            ga = np.where(b == 0, 0, ga)
+        elif isinstance(b, (int, float)) and b == 0:
+            ga = ga * 0
+        ga = g * ga
     if need[1] is not None:
         if isinstance(a, (int, float)):  # `2 ** x`: a Python number as the base
             loga = math.log(a) if a > 0 else 0.0
@@ -359,7 +366,9 @@ def _var_std(g, ctx, need):
     with np.errstate(divide="ignore", invalid="ignore"):
         if std is None:  # var: 2 (x - mean) / (n - correction)
             return (ge * diff * (2.0 / denom if denom else np.inf),)
-        return (ge * diff / (_expand_reduced(std, diff.shape, dims, keepdim) * denom),)
+        se = _expand_reduced(std, diff.shape, dims, keepdim)
+        # where std is 0 (constant values) the gradient is 0, as PyTorch masks it
+        return (np.where(se == 0, 0, ge * diff / (se * denom)),)
 
 
 VJP["var"] = VJP["std"] = _var_std

@@ -312,6 +312,14 @@ def _dims(dim, ndim: int):
     return tuple(out)
 
 
+def _rdims(dim, ndim: int):
+    """``_dims`` for a reduction, where naming one dimension twice is an error."""
+    out = _dims(dim, ndim)
+    if out is not None and len(out) > 1 and len(set(out)) < len(out):
+        raise _chk.duplicate_dims_error(dim)
+    return out
+
+
 def _index(key):
     """Tensors inside an index become torch tensors (ints, bool masks); a list is one index
     array, as in numpy (torch would read a list of lists as a tuple)."""
@@ -408,6 +416,20 @@ def _operand_np_dtype(other) -> str:
 def _as_tensor(o, t: torch.Tensor):
     """A number as a 0-d tensor on ``t``'s device (0-d tensors promote like numbers do)."""
     return o if isinstance(o, torch.Tensor) else torch.tensor(o, device=t.device)
+
+
+def _weak_tensor(o, t: torch.Tensor):
+    """A number as a tensor that does not widen ``t``'s dtype (PyTorch's rule for numbers, which
+    a 0-d int64 tensor would break against a 0-d ``t``)."""
+    if isinstance(o, torch.Tensor) or t.dim():
+        return _as_tensor(o, t)
+    if isinstance(o, bool) or isinstance(o, int) and t.dtype is not torch.bool or isinstance(
+            o, float) and t.is_floating_point():
+        try:
+            return torch.tensor(o, dtype=t.dtype, device=t.device)
+        except RuntimeError:  # out of the dtype's range: as before
+            pass
+    return _as_tensor(o, t)
 
 
 def _int_division(name: str, fn, t: torch.Tensor, o, reflected: bool = False):
@@ -753,9 +775,9 @@ class TorchTensor(Tensor):
     log10 = _unary("log10", torch.log10)
 
     maximum = _named("maximum", _binary(
-        "maximum", lambda t, o: torch.maximum(t, _as_tensor(o, t))))
+        "maximum", lambda t, o: torch.maximum(t, _weak_tensor(o, t))))
     minimum = _named("minimum", _binary(
-        "minimum", lambda t, o: torch.minimum(t, _as_tensor(o, t))))
+        "minimum", lambda t, o: torch.minimum(t, _weak_tensor(o, t))))
     __mod__ = _binary("remainder", lambda t, o: _int_division(
         "remainder", torch.remainder, t, o))
     remainder = _named("remainder", __mod__)
@@ -846,6 +868,8 @@ class TorchTensor(Tensor):
                              f"into this {self.dtype!r} tensor in place; convert one of them "
                              "with .to(dtype)")
         if r.requires_grad and torch.is_grad_enabled():
+            if t._base is not None:  # rebinding would leave the view's base unchanged
+                raise _chk.view_write_error(op)
             self._t, self._op = r.to(t.dtype), name
             return self
         try:
@@ -869,6 +893,8 @@ class TorchTensor(Tensor):
         if (t.requires_grad or o_rg) and torch.is_grad_enabled():
             if t.requires_grad and t.is_leaf:
                 raise _leaf_error(op)
+            if t._base is not None:  # rebinding would leave the view's base unchanged
+                raise _chk.view_write_error(op)
             # inside a graph: compute out of place and move this tensor onto the result, as the
             # numpy backend does, so values saved by earlier ops are never overwritten (torch
             # would fail the backward with a version-counter error instead)
@@ -943,8 +969,8 @@ class TorchTensor(Tensor):
                 out = t.sum(tuple(range(t.dim())), True) if keepdim and t.dim() else t.sum()
             else:
                 out = t.sum(dim, keepdim)
-        except IndexError:
-            _dims(dim, t.dim())  # raises the numpy backend's message
+        except (IndexError, RuntimeError):
+            _rdims(dim, t.dim())  # raises the numpy backend's message
             raise
         if dtype is not None:
             out = out.to(to_torch_dtype(dtype))  # cast after summing, as the numpy backend does
@@ -963,7 +989,7 @@ class TorchTensor(Tensor):
                     f"mean() needs a floating-point tensor, this one is {self.dtype!r}; call "
                     ".float() first"
                 ) from None
-            _dims(dim, t.dim())
+            _rdims(dim, t.dim())
             raise
         return _wrap(out, "mean")
 
@@ -984,6 +1010,8 @@ class TorchTensor(Tensor):
     def prod(self, dim=None, keepdim: bool = False, dtype=None) -> TorchTensor:
         t = self._t
         td = None if dtype is None else to_torch_dtype(dtype)
+        if td is not None and t.requires_grad and not (td.is_floating_point or td.is_complex):
+            t = t.detach()  # an integer product has no gradient (torch's autograd refuses it)
         if dim is None:
             out = t.prod(dtype=td)
             if keepdim:
@@ -1009,7 +1037,7 @@ class TorchTensor(Tensor):
             raise DTypeError(f"norm() needs a floating-point tensor, this one is "
                              f"{self.dtype!r}; call .float() first")
         pv = _norm_order(p)
-        dims = _dims(dim, t.dim()) if t.dim() else _dims(dim, 0) and None
+        dims = (_rdims(dim, t.dim()) or None) if t.dim() else _dims(dim, 0) and None
         out = torch.linalg.vector_norm(t, pv, dims, keepdim)
         if dims is None and keepdim and out.dim() != t.dim():
             out = out.reshape((1,) * t.dim())
@@ -1172,6 +1200,8 @@ class TorchTensor(Tensor):
             return
         if t.requires_grad and t.is_leaf:
             raise _leaf_error("item assignment")
+        if t._base is not None:  # rebinding would leave the view's base unchanged
+            raise _chk.view_write_error("item assignment")
         # as on numpy: write into a copy, so values saved by earlier ops stay as they were
         t = t.clone()
         _assign(t, key, idx, v)
@@ -1337,7 +1367,7 @@ def _var(x: TorchTensor, op: str, dim, unbiased, keepdim: bool, correction) -> T
     if not t.is_floating_point():
         raise DTypeError(f"{op}() needs a floating-point tensor, this one is {x.dtype!r}; call "
                          ".float() first")
-    dims = _dims(dim, t.dim()) if t.dim() else _dims(dim, 0) and None
+    dims = (_rdims(dim, t.dim()) or None) if t.dim() else _dims(dim, 0) and None
     ddof = (1 if unbiased else 0) if correction is None else correction
     with warnings.catch_warnings():  # n <= correction: nan or inf, quietly as on numpy
         warnings.simplefilter("ignore")
@@ -1361,8 +1391,13 @@ def _any_all(t: torch.Tensor, fn, dim, keepdim: bool) -> torch.Tensor:
         if keepdim:
             r = r.reshape((1,) * t.dim())
     else:
-        dims = _dims(dim, t.dim()) if t.dim() else _dims(dim, 0) and ()
-        r = fn(t, dims, keepdim) if dims else fn(t)
+        dims = _rdims(dim, t.dim()) if t.dim() else _dims(dim, 0) and ()
+        if dims:
+            r = fn(t, dims, keepdim)
+        else:  # dim=() (or a 0-d tensor): every dimension, as sum/mean do
+            r = fn(t)
+            if keepdim:
+                r = r.reshape((1,) * t.dim())
     return r if r.dtype is torch.bool else r.bool()  # uint8 in gives uint8 in torch
 
 
@@ -1445,7 +1480,8 @@ def _masked_fill(x: TorchTensor, mask, value) -> torch.Tensor:
     else:
         v = _operand(value, "masked_fill")
         if isinstance(v, float) and not t.is_floating_point():
-            v = int(v)  # the tensor keeps its dtype: the value truncates, as numpy's cast does
+            # the tensor keeps its dtype: the value casts as numpy's cast does (0.25 -> True)
+            v = bool(v) if t.dtype is torch.bool else int(v)
     try:
         return t.masked_fill(m, v)
     except RuntimeError as exc:

@@ -563,10 +563,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
         >>> flow.nn.functional.cross_entropy(logits, flow.tensor([0, 2]))
         tensor(0.5493, dtype=flowkit.float32)
     """
-    _classification_args("cross_entropy", input, target, weight, reduction, True)
+    probs = _classification_args("cross_entropy", input, target, weight, reduction, True)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
+    if probs and ignore_index >= 0:  # PyTorch's rule: no class to ignore in probabilities
+        raise ValueError(f"cross_entropy: ignore_index={ignore_index} is not supported with "
+                         "class-probability (floating-point) targets; leave ignore_index at its "
+                         "default, or zero the probabilities of the class to ignore")
     return _plugins.get().cross_entropy(input, target, weight, int(ignore_index), reduction,
                                         float(label_smoothing))
 
