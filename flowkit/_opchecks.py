@@ -260,3 +260,25 @@ def view_write_error(op: str) -> AutogradError:
 def duplicate_dims_error(dims) -> ShapeError:
     return ShapeError(f"dims {tuple(dims)} name the same dimension more than once; list each "
                       "dimension once")
+
+
+def normalize_dims(dim, ndim: int):
+    """``dim`` (an int, a sequence or None) as a tuple of non-negative dims; a clear error for one
+    out of range. A 0-d tensor accepts dim 0 and -1, as in PyTorch."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dimension {d} is out of range for a {ndim}-d tensor")
+        out.append(d % max(ndim, 1))
+    return tuple(out)
+
+
+def reduction_dims(dim, ndim: int):
+    """:func:`normalize_dims` for a reduction, where naming one dimension twice is an error."""
+    out = normalize_dims(dim, ndim)
+    if out is not None and len(out) > 1 and len(set(out)) < len(out):
+        raise duplicate_dims_error(dim)
+    return out

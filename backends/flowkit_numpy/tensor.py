@@ -375,24 +375,8 @@ def _named(name: str, method):
     return named
 
 
-def _dims(dim, ndim: int):
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a {ndim}-d tensor")
-        out.append(d % max(ndim, 1))
-    return tuple(out)
-
-
-def _rdims(dim, ndim: int):
-    """``_dims`` for a reduction, where naming one dimension twice is an error."""
-    out = _dims(dim, ndim)
-    if out is not None and len(out) > 1 and len(set(out)) < len(out):
-        raise _chk.duplicate_dims_error(dim)
-    return out
+_dims = _chk.normalize_dims
+_rdims = _chk.reduction_dims
 
 
 def _index(key):
