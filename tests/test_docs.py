@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -169,8 +168,8 @@ def test_unexpected_exception_fails_with_the_page_line(tmp_path):
 @pytest.mark.once
 def test_flowkit_examples_cli_runs_a_page_on_each_backend(tmp_path):
     page = _page(tmp_path, "```text\n3.0\n```")
-    exe = shutil.which("flowkit") or ""
-    cmd = [exe] if exe else [sys.executable, "-m", "flowkit"]
-    proc = subprocess.run([*cmd, "examples", str(page)], capture_output=True, text=True)
+    # this interpreter's flowkit, not whatever `flowkit` comes first on PATH
+    proc = subprocess.run([sys.executable, "-m", "flowkit", "examples", str(page)],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "numpy" in proc.stdout and "1.5" in proc.stdout and "ok" in proc.stdout
