@@ -29,9 +29,25 @@ def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_deca
             else:
                 b = buf._data
                 b *= momentum
-                b += (1 - dampening) * g
+                if dampening == 0:
+                    b += g  # (1 - 0) * g is g exactly: skip the full-size temporary
+                else:
+                    b += (1 - dampening) * g
             g = g + momentum * buf._data if nesterov else buf._data
         w -= lr * g  # one temporary; in place so the Parameter keeps its array
+
+
+_SCRATCH: dict = {}
+
+
+def _scratch(like: np.ndarray, k: int) -> np.ndarray:
+    """Scratch buffer ``k`` of ``like``'s shape and dtype, reused across steps and parameters
+    (an update reads it only within one parameter's turn)."""
+    key = (like.shape, like.dtype, k)
+    buf = _SCRATCH.get(key)
+    if buf is None:
+        buf = _SCRATCH[key] = np.empty(like.shape, like.dtype)
+    return buf
 
 
 def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, weight_decay,
@@ -47,19 +63,26 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, 
             else:
                 g = g + weight_decay * w
         m, v, step = exp_avgs[i]._data, exp_avg_sqs[i]._data, steps[i]
+        t, u = _scratch(w, 0), _scratch(w, 1)  # reused buffers: no full-size temporaries
         m *= beta1
-        m += (1 - beta1) * g
+        np.multiply(g, 1 - beta1, out=t)
+        m += t
         v *= beta2
-        v += (1 - beta2) * (g * g)
+        np.multiply(g, g, out=t)  # (g * g) * (1 - beta2): the reference's order
+        t *= 1 - beta2
+        v += t
         bias1 = 1 - beta1 ** step
         bias2 = 1 - beta2 ** step
         if amsgrad:
             vmax = max_exp_avg_sqs[i]._data
             np.maximum(vmax, v, out=vmax)
             v = vmax
-        denom = np.sqrt(v) / math.sqrt(bias2)
-        denom += eps
-        w -= (lr / bias1) * m / denom
+        np.sqrt(v, out=t)  # t = denom = sqrt(v) / sqrt(bias2) + eps
+        t /= math.sqrt(bias2)
+        t += eps
+        np.multiply(m, lr / bias1, out=u)  # ((lr / bias1) * m) / denom
+        u /= t
+        w -= u
 
 
 def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alpha, eps,
