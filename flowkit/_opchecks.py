@@ -282,3 +282,18 @@ def reduction_dims(dim, ndim: int):
     if out is not None and len(out) > 1 and len(set(out)) < len(out):
         raise duplicate_dims_error(dim)
     return out
+
+
+def named_operator(name: str, method):
+    """A named method (``x.maximum(y)``) over an operator's implementation: an operand the
+    operator leaves to Python (``NotImplemented``) is a TypeError here."""
+
+    def named(self, other):
+        out = method(self, other)
+        if out is NotImplemented:
+            raise TypeError(f"{name}: expected a flowkit tensor or a number, got "
+                            f"{type(other).__name__}")
+        return out
+
+    named.__name__ = name
+    return named

@@ -131,6 +131,74 @@ class Tensor:
             return self.transpose(0, 1)
         return self.permute(*reversed(range(nd)))
 
+    # shape-only ops: written once, over ``shape`` and the backend's ``reshape``
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Dimensions ``start_dim`` .. ``end_dim`` merged into one.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.zeros(2, 3, 4).flatten(1).shape
+            flowkit.Size([2, 12])
+        """
+        from ._opchecks import normalize_dims
+
+        shape = tuple(self.shape)
+        if not shape:
+            normalize_dims((start_dim, end_dim), 0)
+            return self.reshape(1)
+        s, e = normalize_dims((start_dim, end_dim), len(shape))
+        if s > e:
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"in a {len(shape)}-d tensor")
+        n = 1
+        for d in shape[s:e + 1]:
+            n *= d
+        return self.reshape(shape[:s] + (n,) + shape[e + 1:])
+
+    def squeeze(self, dim=None) -> Tensor:
+        """Size-1 dimensions removed (all of them, or those in ``dim``).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.zeros(2, 1, 3).squeeze().shape
+            flowkit.Size([2, 3])
+        """
+        from ._opchecks import normalize_dims
+
+        shape = tuple(self.shape)
+        if dim is None:
+            new = tuple(s for s in shape if s != 1)
+        else:
+            ds = normalize_dims(dim, len(shape)) if shape else (normalize_dims(dim, 0) and ())
+            new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
+        return self.reshape(new)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new size-1 dimension at ``dim``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.zeros(2, 3).unsqueeze(1).shape
+            flowkit.Size([2, 1, 3])
+        """
+        shape = tuple(self.shape)
+        nd = len(shape)
+        if not -nd - 1 <= dim <= nd:
+            raise IndexError(f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
+                             f"(a new dimension goes at {-nd - 1} .. {nd})")
+        d = dim % (nd + 1)
+        return self.reshape(shape[:d] + (1,) + shape[d:])
+
+    def square(self) -> Tensor:
+        """``self * self``, elementwise.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([2.0, 3.0]).square()
+            tensor([4., 9.], dtype=flowkit.float32)
+        """
+        return self * self
+
     def view(self, *shape) -> Tensor:
         return self.reshape(*shape)
 

@@ -360,19 +360,7 @@ def _keep_all(out: np.ndarray, ndim: int, keepdim: bool) -> np.ndarray:
     return out.reshape((1,) * ndim) if keepdim else out
 
 
-def _named(name: str, method):
-    """A named method (``x.maximum(y)``) over an operator's implementation: an operand the
-    operator leaves to Python (``NotImplemented``) is a TypeError here."""
-
-    def named(self, other):
-        out = method(self, other)
-        if out is NotImplemented:
-            raise TypeError(f"{name}: expected a flowkit tensor or a number, got "
-                            f"{type(other).__name__}")
-        return out
-
-    named.__name__ = name
-    return named
+_named = _chk.named_operator
 
 
 _dims = _chk.normalize_dims
@@ -637,9 +625,6 @@ class NumpyTensor(Tensor):
     tanh = _unary("tanh", np.tanh, save_out=True)
     sigmoid = _unary("sigmoid", lambda a: 1 / (1 + np.exp(-a)), save_out=True)
     relu = _unary("relu", lambda a: np.maximum(a, 0), save_out=True, float_only=False)
-
-    def square(self):
-        return self * self
 
     __eq__ = eq = _compare("eq", np.equal)
     __ne__ = ne = _compare("ne", np.not_equal)
@@ -942,38 +927,6 @@ class NumpyTensor(Tensor):
         if _grad_enabled and self._rg:
             return _make(out, Node("reshape", _VJP_RESHAPE, (a.shape,), (self,)))
         return _make(out)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> NumpyTensor:
-        shape = self._data.shape
-        if not shape:
-            _dims((start_dim, end_dim), 0)
-            return self.reshape(1)
-        s, e = _dims((start_dim, end_dim), len(shape))
-        if s > e:
-            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
-                             f"in a {len(shape)}-d tensor")
-        n = 1
-        for d in shape[s:e + 1]:
-            n *= d
-        return self.reshape(shape[:s] + (n,) + shape[e + 1:])
-
-    def squeeze(self, dim=None) -> NumpyTensor:
-        shape = self._data.shape
-        if dim is None:
-            new = tuple(s for s in shape if s != 1)
-        else:
-            ds = _dims(dim, len(shape)) if shape else (_dims(dim, 0) and ())
-            new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
-        return self.reshape(new)
-
-    def unsqueeze(self, dim: int) -> NumpyTensor:
-        shape = self._data.shape
-        nd = len(shape)
-        if not -nd - 1 <= dim <= nd:
-            raise IndexError(f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
-                             f"(a new dimension goes at {-nd - 1} .. {nd})")
-        d = dim % (nd + 1)
-        return self.reshape(shape[:d] + (1,) + shape[d:])
 
     def expand(self, *sizes) -> NumpyTensor:
         """A view with size-1 dimensions repeated (no copy); -1 keeps a size, and new

@@ -284,19 +284,7 @@ def _compare(name: str, fn):
     return method
 
 
-def _named(name: str, method):
-    """A named method (``x.maximum(y)``) over an operator's implementation: an operand the
-    operator leaves to Python (``NotImplemented``) is a TypeError here."""
-
-    def named(self, other):
-        out = method(self, other)
-        if out is NotImplemented:
-            raise TypeError(f"{name}: expected a flowkit tensor or a number, got "
-                            f"{type(other).__name__}")
-        return out
-
-    named.__name__ = name
-    return named
+_named = _chk.named_operator
 
 
 _dims = _chk.normalize_dims
@@ -726,9 +714,6 @@ class TorchTensor(Tensor):
     sigmoid = _unary("sigmoid", torch.sigmoid)
     relu = _unary("relu", torch.relu)
 
-    def square(self):
-        return self * self
-
     __eq__ = eq = _compare("eq", torch.eq)
     __ne__ = ne = _compare("ne", torch.ne)
     __lt__ = lt = _compare("lt", torch.lt)
@@ -1045,38 +1030,6 @@ class TorchTensor(Tensor):
                 f"elements) as shape {tuple(shape)}"
             ) from None
         return _wrap(out, "reshape")
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> TorchTensor:
-        shape = tuple(self._t.shape)
-        if not shape:
-            _dims((start_dim, end_dim), 0)
-            return self.reshape(1)
-        s, e = _dims((start_dim, end_dim), len(shape))
-        if s > e:
-            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
-                             f"in a {len(shape)}-d tensor")
-        n = 1
-        for d in shape[s:e + 1]:
-            n *= d
-        return self.reshape(shape[:s] + (n,) + shape[e + 1:])
-
-    def squeeze(self, dim=None) -> TorchTensor:
-        shape = tuple(self._t.shape)
-        if dim is None:
-            new = tuple(s for s in shape if s != 1)
-        else:
-            ds = _dims(dim, len(shape)) if shape else (_dims(dim, 0) and ())
-            new = tuple(s for i, s in enumerate(shape) if not (i in ds and s == 1))
-        return self.reshape(new)
-
-    def unsqueeze(self, dim: int) -> TorchTensor:
-        shape = tuple(self._t.shape)
-        nd = len(shape)
-        if not -nd - 1 <= dim <= nd:
-            raise IndexError(f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
-                             f"(a new dimension goes at {-nd - 1} .. {nd})")
-        d = dim % (nd + 1)
-        return self.reshape(shape[:d] + (1,) + shape[d:])
 
     def expand(self, *sizes) -> TorchTensor:
         """A view with size-1 dimensions repeated (no copy); -1 keeps a size, and new
