@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _creation
-from ..autograd import no_grad
 from . import _functional
 from .optimizer import Optimizer
 
@@ -85,7 +84,6 @@ class Adagrad(Optimizer):
             s["step"] = 0
             s["sum"] = _creation.full_like(p, group["initial_accumulator_value"])
 
-    @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
 

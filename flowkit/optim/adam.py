@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .. import _creation
-from ..autograd import no_grad
 from . import _functional
 from .optimizer import Optimizer
 
@@ -52,7 +51,6 @@ class Adam(Optimizer):
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
 
-    @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
 

@@ -12,7 +12,21 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import _plugins
+from ..autograd import no_grad
 from ..tensor import Tensor
+
+
+def _without_graph(update: Callable) -> Callable:
+    """The reference update, run under ``no_grad``: it updates leaves in place with tensor ops.
+    (A backend's kernel works on raw arrays, or under its own no-grad, so ``step()`` pays for
+    the grad-mode switch only on this path.)"""
+
+    def reference(*args, **kwargs):
+        with no_grad():
+            return update(*args, **kwargs)
+
+    reference.__wrapped__ = update
+    return reference
 
 
 class _Required:
@@ -77,7 +91,7 @@ class Optimizer:
             backend=backend, optimizer=self.algorithm,
             hyperparams={k: v for k, v in self.param_groups[0].items() if k != "params"},
         )
-        return kernel or self._reference
+        return kernel or _without_graph(self._reference)
 
     _reference: Callable  # set by each optimizer class: its function in _functional
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .. import _creation
-from ..autograd import no_grad
 from . import _functional
 from .optimizer import Optimizer
 
@@ -53,7 +52,6 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
 

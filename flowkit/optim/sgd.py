@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..autograd import no_grad
 from . import _functional
 from .optimizer import Optimizer, required
 
@@ -49,7 +48,6 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
 
-    @no_grad()  # the update is not part of any graph (a closure re-enables grad)
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
 
