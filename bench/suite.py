@@ -1018,7 +1018,6 @@ def print_table(result, out=sys.stdout):
 
 def run_profile(workload, backend, steps):
     import cProfile
-    import pstats
 
     if workload != "W2":
         raise SystemExit("--profile: only W2 (for W1 see bench/tutorial_step.py --profile)")
@@ -1093,20 +1092,7 @@ def run_profile(workload, backend, steps):
         prof.disable()
         print(f"\ncProfile, flowkit {opt}, {steps} steps (times inflated by the profiler; call "
               "counts per step are exact):")
-        stats = pstats.Stats(prof)
-        rows = []
-        for (file, line, fn), (_cc, nc, tt, ct, _) in stats.stats.items():
-            where = f"{os.path.basename(os.path.dirname(file))}/{os.path.basename(file)}:{line}"
-            if file == "~":
-                where = "(builtin)"
-            rows.append((tt, ct, nc, f"{fn}  [{where}]"))
-        rows.sort(reverse=True)
-        total = sum(r[0] for r in rows)
-        print(f"  {'calls/step':>10s} {'tottime us':>11s} {'share':>6s} {'cumtime us':>11s}  "
-              "function")
-        for tt, ct, nc, name in rows[:25]:
-            print(f"  {nc / steps:10.1f} {tt / steps * 1e6:11.1f} {100 * tt / total:5.1f}% "
-                  f"{ct / steps * 1e6:11.1f}  {name}")
+        tutorial_step.print_cprofile(prof, steps, top=25)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -378,7 +378,6 @@ def add_verdicts(result):
 
 def run_profile(backend, steps):
     import cProfile
-    import pstats
 
     os.environ["FLOWKIT_BACKEND"] = backend
     import flowkit as flow
@@ -435,17 +434,7 @@ def run_profile(backend, steps):
     prof.disable()
     print(f"\ncProfile, {steps} steps (times inflated by the profiler; the call counts per step "
           "are exact):")
-    stats = pstats.Stats(prof)
-    rows = []
-    for (file, line, fn), (_cc, nc, tt, ct, _) in stats.stats.items():
-        where = f"{os.path.basename(os.path.dirname(file))}/{os.path.basename(file)}:{line}"
-        if file == "~":
-            where = "(builtin)"
-        rows.append((tt, ct, nc, f"{fn}  [{where}]"))
-    rows.sort(reverse=True)
-    print(f"  {'calls/step':>10s} {'tottime us/step':>15s} {'cumtime us/step':>15s}  function")
-    for tt, ct, nc, name in rows[:30]:
-        print(f"  {nc / steps:10.1f} {tt / steps * 1e6:15.2f} {ct / steps * 1e6:15.2f}  {name}")
+    print_cprofile(prof, steps, top=30)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -595,6 +584,25 @@ def main(argv=None):
         print(f"wrote {args.json}")
     return 1 if any(r.get("error") for r in results) else 0
 
+
+
+def print_cprofile(prof, steps: int, top: int = 25) -> None:
+    """The hottest functions of a cProfile run, per step: calls, own time, share, cumulative."""
+    import pstats
+
+    stats = pstats.Stats(prof)
+    rows = []
+    for (file, line, fn), (_cc, nc, tt, ct, _) in stats.stats.items():
+        where = f"{os.path.basename(os.path.dirname(file))}/{os.path.basename(file)}:{line}"
+        if file == "~":
+            where = "(builtin)"
+        rows.append((tt, ct, nc, f"{fn}  [{where}]"))
+    rows.sort(reverse=True)
+    total = sum(r[0] for r in rows) or 1.0
+    print(f"  {'calls/step':>10s} {'tottime us':>11s} {'share':>6s} {'cumtime us':>11s}  function")
+    for tt, ct, nc, name in rows[:top]:
+        print(f"  {nc / steps:10.1f} {tt / steps * 1e6:11.1f} {100 * tt / total:5.1f}% "
+              f"{ct / steps * 1e6:11.1f}  {name}")
 
 if __name__ == "__main__":
     sys.exit(main())
