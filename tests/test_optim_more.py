@@ -1,7 +1,8 @@
 """RMSprop, Adagrad, AMSGrad, learning-rate schedulers and gradient clipping, on the selected
 backend.
 
-* every fast kernel against its reference function in float64, parameters and state, bit for bit;
+* every fast kernel against its reference function in float64, parameters and state, bit for bit
+  (torch's Adam/AdamW kernel to an ulp or two: it uses torch.optim.Adam's fused ops);
 * every optimizer against ``torch.optim`` as an oracle (float64, several steps, two parameter
   groups with different learning rates), with the selected kernel and with the reference;
 * every scheduler's learning-rate sequence against ``torch.optim.lr_scheduler`` (CosineDecayLR,
@@ -45,6 +46,18 @@ def _grads(seed: int, step: int) -> list[np.ndarray]:
 def _assert_same(a: flow.Tensor, b: flow.Tensor) -> None:
     assert a.dtype == flow.float64 and b.dtype == flow.float64
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def _assert_adam_matches(a: flow.Tensor, b: flow.Tensor) -> None:
+    """Adam/AdamW kernel vs reference: bit for bit, except on torch, whose kernel uses
+    torch.optim.Adam's fused ops (lerp, addcmul, addcdiv) for speed; they round differently
+    from the reference's sequence, so there the two agree to an ulp or two. A wrong formula
+    would be off by far more than rtol; atol covers m = 0.9 m + 0.1 g where the terms cancel."""
+    if flow.backend().name != "torch":
+        _assert_same(a, b)
+        return
+    assert a.dtype == flow.float64 and b.dtype == flow.float64
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def _set_grads(params, grads) -> None:
@@ -143,7 +156,7 @@ def test_amsgrad_kernel_matches_the_reference(settings):
             _functional.adam(ps_r, [flow.tensor(g) for g in grads], state_r[0], state_r[1],
                              steps, max_exp_avg_sqs=state_r[2], **hp)
         for k, r in zip(ps_k + sum(state_k, []), ps_r + sum(state_r, []), strict=True):
-            _assert_same(k, r)
+            _assert_adam_matches(k, r)
     vmax, v = state_r[2][0].numpy(), state_r[1][0].numpy()
     assert (vmax >= v).all() and (vmax > v).any()  # the maximum did differ from the average
 
