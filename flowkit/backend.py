@@ -115,10 +115,11 @@ class Backend:
     def compile_graph(self, graph: Any) -> Any:
         """Offer a compiled runner for ``graph`` (a :class:`flowkit.nn.Graph`), or ``None``.
 
-        Called on the graph's first call, and again after ``train()``/``eval()``. A runner is
-        called like the graph (``runner(*args, **kwargs)``) and must give exactly what
-        ``graph._run`` gives (outputs, parameter updates), e.g. by recording one eager step and
-        replaying it. ``None``, the default, runs ``graph._run`` eagerly on every call.
+        Called on the graph's first call, and again after ``train()``/``eval()`` or a new
+        optimizer. A runner is called like the graph (``runner(*args, **kwargs)``) and must give
+        exactly what ``graph._run`` gives (outputs, parameter updates): the numpy backend records
+        one eager step (``graph._build``, then ``graph._update_steps()``) and replays it.
+        ``None``, the default, runs ``graph._run`` eagerly on every call.
         """
         return None
 

@@ -165,6 +165,24 @@ def test_unexpected_exception_fails_with_the_page_line(tmp_path):
     assert "NameError" in r["failures"][0] and "line 5" in r["failures"][0]
 
 
+def test_a_block_for_one_backend_runs_only_there(tmp_path):
+    """``requires=<backend>``: the block runs (and its output is checked) on that backend only;
+    elsewhere it is skipped, with the reason."""
+    import flowkit as flow
+
+    here = flow.backend().name
+    other = "torch" if here == "numpy" else "numpy"
+    p = tmp_path / "p.md"
+    p.write_text(f"<!-- run: requires={here} -->\n```python\nprint('here')\n```\n\n"
+                 "```text\nhere\n```\n\n"
+                 f"<!-- run: requires={other} -->\n```python\nprint('there')\n```\n\n"
+                 "```text\nthere\n```\n", "utf-8")
+    r = docs.run_page(p)
+    assert r["failures"] == [] and r["skipped"] == 1 and r["blocks_run"] == 1
+    p.write_text(p.read_text("utf-8").replace("```text\nhere", "```text\nelsewhere"), "utf-8")
+    assert len(docs.run_page(p)["failures"]) == 1  # the block that runs is checked
+
+
 @pytest.mark.once
 def test_flowkit_examples_cli_runs_a_page_on_each_backend(tmp_path):
     page = _page(tmp_path, "```text\n3.0\n```")

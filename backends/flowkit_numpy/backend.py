@@ -9,6 +9,7 @@ from flowkit.device import as_device
 from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
 from flowkit.nn.parameter import Parameter
 
+from . import replay
 from . import tensor as _t
 from .engine import Node, run_general
 from .nn_ops import NumpyNNOps
@@ -56,6 +57,31 @@ def _seed(out, grad, create_graph: bool):
     return grad._data.astype(out._data.dtype, copy=False)
 
 
+def _mse_kernel(a: np.ndarray, b: np.ndarray, reduction: str):
+    """mse_loss on arrays: (loss, the VJP's ctx)."""
+    diff = a - b
+    sq = diff * diff
+    if reduction == "none":
+        return sq, (diff, 1)
+    if reduction == "sum":  # add.reduce is what sq.sum() calls, without its Python wrapper
+        return _t._fresh(np.add.reduce(sq, None)), (diff, 1)
+    n = sq.size  # "mean"
+    if n:
+        return _t._fresh(np.add.reduce(sq, None) / n), (diff, 1.0 / n)
+    return np.array(np.nan, sq.dtype), (diff, 0.0)  # no elements: nan, as in PyTorch
+
+
+_MSE_KERNELS = {r: (lambda a, b, r=r: _mse_kernel(a, b, r)) for r in ("none", "sum", "mean")}
+
+
+def _linear_kernel(a: np.ndarray, w: np.ndarray, b):
+    """linear on arrays: ``a @ w.T + b``, and the VJP's ctx."""
+    out = a @ w.T
+    if b is not None:
+        out += b  # in place on a fresh array: no extra allocation
+    return out, (a, w)
+
+
 class NumpyBackend(NumpyNNOps, Backend):
     name = "numpy"
     Tensor = NumpyTensor
@@ -96,12 +122,14 @@ class NumpyBackend(NumpyNNOps, Backend):
 
     # -- autograd (flowkit.autograd.grad / backward; arguments checked by the core)
     def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
+        _t._no_replay("flowkit.autograd.grad inside build()")
         seeds = [_seed(o, g, create_graph) for o, g in zip(outputs, grad_outputs)]
         res = run_general(outputs, seeds, inputs, retain_graph, create_graph, _make,
                           seeds_owned=False)
         return [r if r is None or create_graph else _make(r) for r in res]
 
     def autograd_backward(self, tensors, grad_tensors, retain_graph, create_graph):
+        _t._no_replay("flowkit.autograd.backward inside build()")
         seeds = [_seed(o, g, create_graph) for o, g in zip(tensors, grad_tensors)]
         run_general(tensors, seeds, None, retain_graph, create_graph, _make, seeds_owned=False)
 
@@ -122,22 +150,15 @@ class NumpyBackend(NumpyNNOps, Backend):
                 "compare every prediction with every target). Reshape one of them"
             )
         _same_float_dtype("mse_loss", input, target)
-        diff = a - b
-        sq = diff * diff
-        if reduction == "none":
-            out, scale = sq, 1
-        elif reduction == "sum":
-            out, scale = sq.sum(), 1
-        else:  # "mean"
-            n = sq.size
-            if n:
-                out, scale = sq.sum() / n, 1.0 / n
-            else:  # no elements: nan, as in PyTorch
-                out, scale = np.array(np.nan, sq.dtype), 0.0
+        out, ctx = _mse_kernel(a, b, reduction)
         if _t._grad_enabled and (input._rg or target._rg):
             need = (input if input._rg else None, target if target._rg else None)
-            return _make(out, Node("mse_loss", _VJP_MSE, (diff, scale), need))
-        return _make(out)
+            res = _make(out, Node("mse_loss", _VJP_MSE, ctx, need))
+        else:
+            res = _make(out)
+        if _t._tracer is not None:
+            _t._tracer.record(res, _MSE_KERNELS[reduction], (input, target), "mse_loss")
+        return res
 
     def linear(self, x, weight, bias):
         a, w = x._data, weight._data
@@ -150,12 +171,18 @@ class NumpyBackend(NumpyNNOps, Backend):
                 f"{shape_str(w.shape)}: the input's last dimension must be in_features="
                 f"{w.shape[1]}"
             )
-        out = a @ w.T
-        if bias is not None:
-            out += bias._data  # in place on a fresh array: no extra allocation
+        out, ctx = _linear_kernel(a, w, None if bias is None else bias._data)
         rg = x._rg or weight._rg or (bias is not None and bias._rg)
         if _t._grad_enabled and rg:
             need = (x if x._rg else None, weight if weight._rg else None,
                     bias if bias is not None and bias._rg else None)
-            return _make(out, Node("linear", _VJP_LINEAR, (a, w), need))
-        return _make(out)
+            res = _make(out, Node("linear", _VJP_LINEAR, ctx, need))
+        else:
+            res = _make(out)
+        if _t._tracer is not None:
+            _t._tracer.record(res, _linear_kernel, (x, weight, bias), "linear")
+        return res
+
+    # -- nn.Graph: record the first call, replay it (see replay.py)
+    def compile_graph(self, graph):
+        return replay.GraphRunner(graph)

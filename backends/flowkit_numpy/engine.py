@@ -95,6 +95,29 @@ def _topological_order(root: Node) -> list[Node]:
     return order
 
 
+def store_grad(leaf, g: np.ndarray, shared: set, wrap) -> None:
+    """Accumulate ``g`` into ``leaf.grad`` (a new ``.grad`` tensor the first time).
+
+    ``shared`` holds the ids of arrays this backward already handed out (the caller's seed, and
+    every array stored uncopied): they are copied rather than stored twice, and a ``.grad`` made
+    of one is never written into, since a VJP still to run may read that very array.
+    """
+    if g.__class__ is not np.ndarray:  # 0-d results of numpy ops are numpy scalars
+        g = np.array(g, dtype=leaf._data.dtype)
+    elif g.dtype != leaf._data.dtype:
+        g = g.astype(leaf._data.dtype)
+    elif not g.flags.owndata or id(g) in shared or not g.flags.writeable:
+        g = g.copy()  # never let two .grad tensors (or a view of another array) alias
+    cur = leaf._grad
+    if cur is None:
+        leaf._grad = wrap(g)
+    elif id(cur._data) in shared:
+        cur._data = cur._data + g
+    else:
+        np.add(cur._data, g, out=cur._data)  # accumulate, as PyTorch does
+    shared.add(id(g))
+
+
 def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, wrap) -> None:
     """Propagate ``seed`` (d out / d root) from ``root`` to every leaf's ``.grad``.
 
@@ -102,27 +125,9 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
     engine may store ``seed`` itself as a gradient (False for a gradient the caller passed in).
     """
     shared: set[int] = set() if seed_owned else {id(seed)}
-
-    def store(leaf, g):
-        if g.__class__ is not np.ndarray:  # 0-d results of numpy ops are numpy scalars
-            g = np.array(g, dtype=leaf._data.dtype)
-        elif g.dtype != leaf._data.dtype:
-            g = g.astype(leaf._data.dtype)
-        elif not g.flags.owndata or id(g) in shared or not g.flags.writeable:
-            g = g.copy()  # never let two .grad tensors (or a view of another array) alias
-        cur = leaf._grad
-        if cur is None:
-            leaf._grad = wrap(g)
-        elif id(cur._data) in shared:
-            # stored uncopied by this backward: a VJP still to run may read that very array
-            cur._data = cur._data + g
-        else:
-            np.add(cur._data, g, out=cur._data)  # accumulate, as PyTorch does
-        shared.add(id(g))
-
     node = root._node
     if node is None:  # backward on a leaf: its gradient is the seed
-        store(root, seed)
+        store_grad(root, seed, shared, wrap)
         return
     grads = {node: seed}
     for n in _topological_order(node):
@@ -154,7 +159,7 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             if ig.dtype != data.dtype:  # a tensor's gradient has its dtype (cast, promotion)
                 ig = ig.astype(data.dtype)
             if child is None:
-                store(t, ig)
+                store_grad(t, ig, shared, wrap)
             else:
                 prev = grads.get(child)
                 grads[child] = ig if prev is None else prev + ig

@@ -101,6 +101,11 @@ def _pow(g, ctx, need):
 @vjp("matmul", saves=("in0", "in1"))
 def _matmul(g, ctx, need):
     a, b = ctx
+    if a.__class__ is np.ndarray and g.__class__ is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        # plain 2-D arrays (not a create_graph pass): np.dot on transposed views is ~2x faster
+        # than np.matmul + np.swapaxes on small matrices, with the same BLAS call and result
+        return (np.dot(g, b.T) if need[0] is not None else None,
+                np.dot(a.T, g) if need[1] is not None else None)
     # 1-d operands are promoted to matrices (as matmul does) and squeezed back afterwards
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b

@@ -7,10 +7,10 @@ runs every optimizer's ``step()`` and ``zero_grad()`` and every scheduler's ``st
 is one whole training step, and gives exactly the numbers the same code gives eagerly.
 
 How a call runs is a seam for backends: the first call asks the selected backend
-(:meth:`flowkit.backend.Backend.compile_graph`) for a compiled runner; a backend that has none
-(today, every one) leaves the graph running :meth:`Graph._run`, the eager step, on every call.
-A backend that records the step once and replays it only has to return a runner that gives what
-``_run`` gives.
+(:meth:`flowkit.backend.Backend.compile_graph`) for a compiled runner, which must give what
+:meth:`Graph._run` (the eager step) gives. The numpy backend records the first call of each
+argument signature and replays it as generated code (``flowkit_numpy/replay.py``); the torch
+backend offers none, so its graphs run ``_run`` on every call.
 """
 
 from __future__ import annotations
@@ -204,10 +204,10 @@ class Graph:
     def __call__(self, *args, **kwargs):
         """Run one step: ``build(*args, **kwargs)`` (and the optimizer updates) and return the
         outputs of ``build``."""
-        if "_modules" not in self.__dict__:
-            raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__()")
-        runner = self._runner
+        runner = self.__dict__.get("_runner")
         if runner is None:
+            if "_modules" not in self.__dict__:
+                raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__()")
             runner = self.__dict__["_runner"] = self._compile(*args, **kwargs)
         return runner(*args, **kwargs)
 
@@ -230,29 +230,42 @@ class Graph:
     def _run(self, *args, **kwargs):
         """The eager step: ``build``, then (training) the optimizer updates; the detached
         outputs. A compiled runner must give exactly this."""
+        outputs = self._build(*args, **kwargs)
         if self.config.training:
-            outputs = self.build(*args, **kwargs)
             self._update()
-        else:
-            try:
-                with no_grad():  # a graph without a training step records no autograd graph
-                    outputs = self.build(*args, **kwargs)
-            except AutogradError as exc:
-                fix = ("is in eval mode: call .train() to train with it" if self._optimizers else
-                       "has no optimizer: add one with self.add_optimizer(...) to train with it")
-                raise AutogradError(f"{exc} ({type(self).__name__} {fix}; until then build() "
-                                    "runs without autograd)") from exc
+        return _detach(outputs)
+
+    def _build(self, *args, **kwargs):
+        """``build`` as a step runs it: with autograd in training mode, without it otherwise.
+        (A backend that records a step wraps this call.)"""
+        if self.config.training:
+            return self.build(*args, **kwargs)
+        try:
+            with no_grad():  # a graph without a training step records no autograd graph
+                return self.build(*args, **kwargs)
+        except AutogradError as exc:
+            fix = ("is in eval mode: call .train() to train with it" if self._optimizers else
+                   "has no optimizer: add one with self.add_optimizer(...) to train with it")
+            raise AutogradError(f"{exc} ({type(self).__name__} {fix}; until then build() "
+                                "runs without autograd)") from exc
+
+    @staticmethod
+    def _detach_outputs(outputs):
         return _detach(outputs)
 
     def _update(self) -> None:
-        """What follows ``build`` in a training step, in OneFlow's order."""
-        for optim, _ in self._optimizers:
-            optim.step()
-        for optim, _ in self._optimizers:
-            optim.zero_grad()
-        for _, sch in self._optimizers:
-            if sch is not None:
-                sch.step()
+        """What follows ``build`` in a training step."""
+        for update in self._update_steps():
+            update()
+
+    def _update_steps(self) -> list:
+        """The calls that follow ``build`` in a training step, in OneFlow's order: every
+        optimizer's ``step``, then every ``zero_grad``, then every scheduler's ``step``. (A
+        compiled runner may keep this list: adding an optimizer makes a new runner.)"""
+        steps = [optim.step for optim, _ in self._optimizers]
+        steps += [optim.zero_grad for optim, _ in self._optimizers]
+        steps += [sch.step for _, sch in self._optimizers if sch is not None]
+        return steps
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Graph:
@@ -285,15 +298,17 @@ class Graph:
 
     def debug(self, v_level: int = 0, *, ranks=None, max_py_stack_depth: int = 2,
               only_user_py_stack: bool = True, op_repr_with_py_stack: bool = False) -> None:
-        """OneFlow's compile-time debug output switch. Accepted for compatibility; flowkit has no
-        compile step to report on, so it prints nothing.
+        """OneFlow's compile-time debug output switch. With ``v_level >= 1`` the backend reports
+        how it runs the graph when it compiles a call: the numpy backend prints the code it
+        replays, or why it runs ``build`` eagerly; a backend without a compiler (torch) prints
+        nothing. The other arguments are accepted for compatibility with OneFlow.
 
         Examples:
             >>> import flowkit as flow
             >>> class G(flow.nn.Graph):
             ...     def build(self, x):
             ...         return x
-            >>> G().debug(1)
+            >>> G().debug(0)
         """
         self.__dict__["_debug_level"] = int(v_level)
 

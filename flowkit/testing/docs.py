@@ -11,7 +11,8 @@ A page is markdown (mkdocs-material). Its conventions:
 * Invisible HTML comments give rules:
   ``<!-- run: raises=ShapeError -->`` before a code block: it must raise that error; the message
   (``ShapeError: ...``) is its output. ``<!-- run: requires=cuda -->``: skipped, with the reason,
-  where CUDA is unavailable.
+  where CUDA is unavailable; ``requires=numpy`` (a backend's name): run on that backend only,
+  for a block that shows one backend's own workings (its output is that backend's).
   ``<!-- output: rtol=1e-4 atol=0 below=1e-9 ignore="[0-9.]+ s" head=5 tail=2 -->`` before an
   output block: numbers compare within ``atol + rtol*|expected|``; numbers whose expected and
   actual magnitudes are both under ``below`` match; text matching the ``ignore`` regex is not
@@ -228,6 +229,12 @@ def _cuda_available() -> bool:
     return flowkit.cuda.is_available()
 
 
+def _backend_name() -> str:
+    import flowkit
+
+    return flowkit.backend().name
+
+
 def run_step(step: Step, namespace: dict, path: str) -> None:
     """Run one code block in the page's namespace and check its output; raises on failure."""
     __tracebackhide__ = True
@@ -236,6 +243,10 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
     if step.requires == "cuda" and not _cuda_available():
         stats.skipped += 1
         raise unittest.SkipTest("needs CUDA (run with FLOWKIT_BACKEND=torch on a GPU machine)")
+    if step.requires not in (None, "cuda") and step.requires != _backend_name():
+        stats.skipped += 1
+        raise unittest.SkipTest(f"shows the {step.requires} backend's workings "
+                                f"(run with FLOWKIT_BACKEND={step.requires})")
     code = compile("\n" * (step.line - 1) + step.source, path, "exec")
     buf = io.StringIO()
     error = None
