@@ -2,7 +2,8 @@
 
     python bench/suite.py                     # the full suite (~3-4 min on 2 cores)
     python bench/suite.py --quick             # fewer repeats, 1,000 memory steps (~1-1.5 min)
-    python bench/suite.py --only W1,W2        # some workloads (W1 W2 W3 startup memory conv)
+    python bench/suite.py --only W1,W2        # some workloads (W1 W1G W2 W2G W3 startup memory
+                                              #     conv)
     python bench/suite.py --docs              # ... and rewrite docs/assets/performance.svg and
                                               #     the results tables of docs/*/performance.md
     python bench/suite.py --profile W2 --backend numpy   # where a W2 step's time goes
@@ -11,7 +12,10 @@
 Workloads (see bench/README.md for what each number means):
 
     W1       the tutorial's training step (bench/tutorial_step.py's workload, reused as is)
+    W1G      W1 written as an nn.Graph (build: loss, loss.backward(); add_optimizer), against the
+             same baselines, with flowkit's eager step alongside
     W2       a 784-256-128-10 ReLU MLP, cross-entropy, batch 128, SGD momentum 0.9 and Adam
+    W2G      W2 written as an nn.Graph, SGD and Adam, against W2's baselines and the eager step
     W3       op overhead: ``(a * b + c).sum()`` on 2x2 tensors, with backward
     startup  wall time and peak RSS of a fresh ``python -c`` (import + one tensor), and of the
              whole tutorial program, per backend
@@ -52,7 +56,7 @@ if HERE not in sys.path:  # the sibling scripts, however this one was started (n
 import tutorial_step  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ("W1", "W2", "W3", "startup", "memory", "conv")
+WORKLOADS = ("W1", "W1G", "W2", "W2G", "W3", "startup", "memory", "conv")
 BACKENDS = ("numpy", "torch")
 CHILD_TIMEOUT_S = 480
 DEFAULT_JSON = os.path.join(HERE, "results", "suite.json")
@@ -60,7 +64,9 @@ DEFAULT_JSON = os.path.join(HERE, "results", "suite.json")
 # repeats etc.: (full, quick)
 SETTINGS = {
     "W1": {"steps": (500, 500), "repeats": (21, 9)},
+    "W1G": {"steps": (500, 500), "repeats": (21, 9), "warmup": (100, 100)},
     "W2": {"steps": (25, 10), "repeats": (21, 9), "warmup": (5, 3)},
+    "W2G": {"steps": (25, 10), "repeats": (21, 9), "warmup": (10, 10)},
     "W3": {"iters": (500, 500), "repeats": (21, 9)},
     "startup": {"repeats": (7, 3)},
     "memory": {"steps": (10_000, 1_000), "warmup": (200, 100)},
@@ -80,6 +86,15 @@ TARGETS = {
                                  "text": "<= 4x hand numpy (~25 us)"},
     ("W1", "torch", "flowkit"): {"kind": "ratio", "vs": "torch_optim", "limit": 1.0,
                                  "text": "<= 1.0x plain torch"},
+    ("W1G", "numpy", "flowkit_graph"): {"kind": "ratio", "vs": "numpy_plain", "limit": 2.0,
+                                        "text": "<= 2x hand numpy"},
+    ("W1G", "torch", "flowkit_graph"): {"kind": "ratio", "vs": "torch_optim", "limit": 0.8,
+                                        "text": "<= 0.8x plain torch"},
+    # W2 in nn.Graph: no target in the issue; the ratio to W2's baselines is reported
+    ("W2G", "numpy", "graph_sgd"): {"kind": None, "vs": "hand_sgd", "text": "(reported)"},
+    ("W2G", "numpy", "graph_adam"): {"kind": None, "vs": "hand_adam", "text": "(reported)"},
+    ("W2G", "torch", "graph_sgd"): {"kind": None, "vs": "torch_sgd", "text": "(reported)"},
+    ("W2G", "torch", "graph_adam"): {"kind": None, "vs": "torch_adam", "text": "(reported)"},
     ("W2", "numpy", "flowkit_sgd"): {"kind": "ratio", "vs": "hand_sgd", "limit": 1.15,
                                      "text": "<= 1.15x hand numpy"},
     ("W2", "numpy", "flowkit_adam"): {"kind": "ratio", "vs": "hand_adam", "limit": 1.2,
@@ -107,7 +122,8 @@ TARGETS = {
     ("conv", "torch", "flowkit"): {"kind": None, "vs": "torch", "text": "(reported)"},
 }
 
-TITLES = {"W1": "W1 tutorial step", "W2": "W2 MLP step", "W3": "W3 op overhead",
+TITLES = {"W1": "W1 tutorial step", "W1G": "W1 in nn.Graph", "W2": "W2 MLP step",
+          "W2G": "W2 in nn.Graph", "W3": "W3 op overhead",
           "startup": "start-up", "memory": "memory (W2)", "conv": "conv net epoch"}
 
 
@@ -152,15 +168,21 @@ def _peak_rss_mb(ru_maxrss):
 
 class Impl:
     """One implementation of a workload: ``setup() -> state`` (untimed, once), ``run(state, n)``
-    (timed; n units of work), ``read(state, out) -> dict`` (untimed, after the last repeat)."""
+    (timed; n units of work), ``read(state, out) -> dict`` (untimed, after the last repeat).
 
-    def __init__(self, key, label, role, setup=None, run=None, read=None):
+    With ``trace`` (``out -> float``, the loss a ``run`` returned), the warm-up runs one step at a
+    time from the initial weights and keeps every step's loss in ``losses`` (the trajectory the
+    nn.Graph workloads compare), and times the first step alone (``info["first_call_ms"]``:
+    where an nn.Graph records or compiles its step)."""
+
+    def __init__(self, key, label, role, setup=None, run=None, read=None, trace=None):
         self.key, self.label, self.role = key, label, role
-        self.setup, self.run, self.read = setup, run, read
+        self.setup, self.run, self.read, self.trace = setup, run, read, trace
         self.samples: list[float] = []
         self.error = None
         self.info: dict = {}
         self.state = self.out = None
+        self.losses: list[float] = []
 
     def row(self, workload, backend, unit):
         s = self.samples if self.error is None else []
@@ -175,22 +197,36 @@ def interleave(impls, n, repeats, warmup_n, scale=1e-3, sync=None):
     """Run every implementation ``repeats`` times, alternating (forward order on even rounds,
     reversed on odd ones), after one untimed warm-up of ``warmup_n`` units. A sample is the
     repeat's time divided by ``n``, times ``scale`` (from ns: 1e-3 gives us)."""
+    clock = time.perf_counter_ns
     for i in impls:
         if i.error is None:
             try:
                 i.state = i.setup()
-                if warmup_n:
+                if warmup_n and i.trace is not None:  # step by step, keeping the losses
+                    if sync:
+                        sync()
+                    t0 = clock()
+                    i.out = i.run(i.state, 1)
+                    if sync:
+                        sync()
+                    i.info["first_call_ms"] = (clock() - t0) / 1e6
+                    i.losses.append(i.trace(i.out))
+                    for _ in range(warmup_n - 1):
+                        i.out = i.run(i.state, 1)
+                        i.losses.append(i.trace(i.out))
+                elif warmup_n:
                     i.out = i.run(i.state, warmup_n)
                     if sync:
                         sync()
             except Exception as exc:  # noqa: BLE001 - reported as the row's error
                 i.error = _oneline(exc)
-    clock = time.perf_counter_ns
     for r in range(repeats):
         for i in impls if r % 2 == 0 else impls[::-1]:
             if i.error is not None:
                 continue
             try:
+                if sync:
+                    sync()
                 t0 = clock()
                 i.out = i.run(i.state, n)
                 if sync:
@@ -229,6 +265,16 @@ def _torch_sync(torch, device):
     return torch.cuda.synchronize if str(device).startswith("cuda") else None
 
 
+def _backend_sync(backend, flow):
+    """What brackets a timed run: torch.cuda.synchronize for the torch backend on CUDA, else
+    None."""
+    if backend != "torch":
+        return None
+    import torch
+
+    return _torch_sync(torch, _torch_device(flow))
+
+
 # ---------------------------------------------------------------------------------------------
 # W1: the tutorial step (bench/tutorial_step.py's workload and loops)
 
@@ -250,17 +296,143 @@ def child_w1(backend, quick):
 
 
 # ---------------------------------------------------------------------------------------------
+# nn.Graph: the same training steps written as graphs (W1G, W2G), public nn.Graph API only
+
+
+def train_graph_class(flow):
+    """The training step as an ``nn.Graph``: ``build`` computes the loss and calls
+    ``loss.backward()``; the graph then runs the optimizer's ``step()`` and ``zero_grad()``
+    (``add_optimizer``). The eager loops' step, minus the two calls the graph makes itself."""
+
+    class TrainStep(flow.nn.Graph):
+        def __init__(self, model, loss_fn, optimizer):
+            super().__init__()
+            self.model = model
+            self.loss_fn = loss_fn
+            self.add_optimizer(optimizer)
+
+        def build(self, x, y):
+            loss = self.loss_fn(self.model(x), y)
+            loss.backward()
+            return loss
+
+    return TrainStep
+
+
+def graph_steps(graph, x, y, n):
+    """n calls of a training graph (each one whole step); the last loss."""
+    for _ in range(n):
+        loss = graph(x, y)
+    return loss
+
+
+def _loss_value(out):
+    return float(out.item() if hasattr(out, "item") else out)
+
+
+def read_loss(state, out):
+    """An Impl's ``read``: the last loss."""
+    return {"final_loss": _loss_value(out)}
+
+
+def _paired_ratio(a, b):
+    if a.error is None and b.error is None and a.samples and len(a.samples) == len(b.samples):
+        return statistics.median(x / y for x, y in zip(a.samples, b.samples))
+    return None
+
+
+def graph_checks(impls, triples):
+    """The loss trajectories of the warm-up, which every implementation ran one step at a time
+    from the same initial weights: the graph's against flowkit's eager step (the contract of
+    nn.Graph: the same numbers) and against the baseline (float32 rounding apart). Also puts the
+    graph's paired ratio to the eager step in its row (``info["vs_eager"]``)."""
+    by = {i.key: i for i in impls}
+    out = []
+    for gk, ek, bk in triples:
+        g, e, b = by[gk], by[ek], by[bk]
+        c = {"graph": gk, "eager": ek, "baseline": bk, "graph_label": g.label,
+             "baseline_label": b.label}
+        if g.error is None and e.error is None:
+            r = _paired_ratio(g, e)
+            if r is not None:
+                g.info["vs_eager"] = r
+        if g.error or e.error or not g.losses or len(g.losses) != len(e.losses):
+            c["error"] = g.error or e.error or "no loss trajectory"
+            out.append(c)
+            continue
+        diffs = [abs(p - q) for p, q in zip(g.losses, e.losses)]
+        c.update(steps=len(g.losses), identical=g.losses == e.losses,
+                 max_abs_diff=max(diffs),
+                 max_rel_diff=max(d / max(abs(q), 1e-30) for d, q in zip(diffs, e.losses)),
+                 first_loss=g.losses[0], last_loss=g.losses[-1])
+        if b.error is None and len(b.losses) == len(g.losses):
+            scale = max(max(abs(q) for q in b.losses), 1e-30)
+            c["baseline_max_diff_scaled"] = max(abs(p - q) for p, q in zip(g.losses, b.losses)) \
+                / scale
+        out.append(c)
+    return out
+
+
+def w1g_impls(backend, flow, flow_error):
+    """W1G's implementations, all traced (the warm-up keeps every loss) and built from the same
+    initial w: flowkit's step as an nn.Graph (key ``flowkit_graph``), flowkit's eager step
+    (``flowkit_eager``) and W1's baselines for the backend (bench/tutorial_step.py's:
+    ``torch_optim``, ``torch_raw``; ``numpy_plain``, ``numpy_prealloc``). Each is built once and
+    trains on across the repeats (the graph records or compiles its step on its first call, in the
+    warm-up; rebuilding it per repeat would time that again)."""
+    w0, lr = tutorial_step.initial_w(), tutorial_step.LR
+    graph = Impl("flowkit_graph", f"flowkit nn.Graph ({backend} backend)", "flowkit",
+                 read=read_loss, trace=_loss_value)
+    eager = Impl("flowkit_eager", f"flowkit eager ({backend} backend; shown)", "baseline",
+                 read=read_loss, trace=_loss_value)
+    if flow is None:
+        graph.error = eager.error = flow_error
+    else:
+        fk = tutorial_step.flowkit_impl(flow, backend, w0, lr)  # build(): model, loss, optimizer
+        TrainStep = train_graph_class(flow)
+        x = flow.tensor(tutorial_step.X, dtype=flow.float32)
+        y = flow.tensor(tutorial_step.Y, dtype=flow.float32)
+        graph.setup = lambda: TrainStep(*fk.build())
+        graph.run = lambda g, n: graph_steps(g, x, y, n)
+        eager.setup, eager.run = fk.build, fk.loop
+    if backend == "torch":
+        import torch
+
+        src = tutorial_step.torch_impls(torch, _torch_device(flow), w0, lr)
+    else:
+        src = tutorial_step.numpy_impls(w0, lr)
+    return [graph, eager] + [Impl(b.key, b.label, "baseline", setup=b.build, run=b.loop,
+                                  read=read_loss, trace=_loss_value) for b in src]
+
+
+def child_w1g(backend, quick):
+    """W1 as an nn.Graph, with flowkit's eager step and W1's baselines in the same child."""
+    st = SETTINGS["W1G"]
+    steps, repeats, warmup = st["steps"][quick], st["repeats"][quick], st["warmup"][quick]
+    flow, err = _flowkit(backend)
+    impls = w1g_impls(backend, flow, err)
+    interleave(impls, steps, repeats, warmup, sync=_backend_sync(backend, flow))
+    check = graph_checks(impls, [("flowkit_graph", "flowkit_eager", impls[2].key)])
+    return {"rows": [i.row("W1G", backend, "us") for i in impls],
+            "settings": {"steps": steps, "repeats": repeats, "warmup": warmup,
+                         "lr": tutorial_step.LR},
+            "trajectory_check": check, "torch_imported": "torch" in sys.modules}
+
+
+# ---------------------------------------------------------------------------------------------
 # W2: the MLP step
 
 
-def w2_data():
+def w2_data(sizes=W2_SIZES, batch=W2_BATCH):
     """Fixed random data and initial weights (PyTorch's Linear init ranges), float32; weights in
-    the (out, in) layout of flowkit's and torch's Linear."""
+    the (out, in) layout of flowkit's and torch's Linear: ``(x, y, [(w, b), ...])``. W2's by
+    default; other ``sizes`` (input, hidden, hidden, classes) and ``batch`` for a larger MLP (the
+    GPU bench's)."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((W2_BATCH, W2_SIZES[0])).astype(np.float32)
-    y = rng.integers(0, W2_SIZES[-1], W2_BATCH).astype(np.int64)
+    x = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    y = rng.integers(0, sizes[-1], batch).astype(np.int64)
     params = []
-    for fan_in, fan_out in zip(W2_SIZES[:-1], W2_SIZES[1:]):
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         bound = 1 / math.sqrt(fan_in)
         w = rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32)
         b = rng.uniform(-bound, bound, fan_out).astype(np.float32)
@@ -268,16 +440,18 @@ def w2_data():
     return x, y, params
 
 
-def mlp_class(lib):
-    """The W2 model, from ``flowkit`` or ``torch`` (the same code: the APIs match)."""
+def mlp_class(lib, sizes=W2_SIZES):
+    """The W2 model, from ``flowkit`` or ``torch`` (the same code: the APIs match); other
+    ``sizes`` (input, hidden, hidden, classes) give the same three-layer MLP, wider."""
     F = lib.nn.functional
+    n_in, h1, h2, n_out = sizes
 
     class MLP(lib.nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc1 = lib.nn.Linear(784, 256)
-            self.fc2 = lib.nn.Linear(256, 128)
-            self.fc3 = lib.nn.Linear(128, 10)
+            self.fc1 = lib.nn.Linear(n_in, h1)
+            self.fc2 = lib.nn.Linear(h1, h2)
+            self.fc3 = lib.nn.Linear(h2, n_out)
 
         def forward(self, x):
             x = F.relu(self.fc1(x))
@@ -299,7 +473,8 @@ def train_steps(model, optimizer, cross_entropy, x, y, n):
 
 
 def _lib_mlp(lib, params, make_tensor):
-    model = mlp_class(lib)()
+    """The MLP of ``params`` (w2_data's initial weights; their shapes give the sizes)."""
+    model = mlp_class(lib, (params[0][0].shape[1],) + tuple(w.shape[0] for w, _ in params))()
     sd = {}
     for k, (w, b) in enumerate(params, 1):
         sd[f"fc{k}.weight"] = make_tensor(w)
@@ -313,6 +488,35 @@ def _make_optimizer(lib, model, which):
         return lib.optim.SGD(model.parameters(), lr=W2_SGD["lr"], momentum=W2_SGD["momentum"])
     return lib.optim.Adam(model.parameters(), lr=W2_ADAM["lr"], betas=W2_ADAM["betas"],
                           eps=W2_ADAM["eps"])
+
+
+def mlp_train_state(lib, data, opt, device=None):
+    """An MLP training step's state, built untimed from ``data`` (w2_data's x, y and initial
+    weights): ``(model, optimizer, cross_entropy, x, y)``, the arguments of ``train_steps``.
+    ``lib`` is flowkit (its tensors go where its backend puts them), or torch with ``device``."""
+    X, Y, params = data
+    if device is None:
+        make, model = lib.tensor, _lib_mlp(lib, params, lib.tensor)
+    else:
+        make = lambda a: lib.from_numpy(a).to(device)  # noqa: E731
+        model = _lib_mlp(lib, params, lib.from_numpy).to(device)
+    return (model, _make_optimizer(lib, model, opt), lib.nn.functional.cross_entropy, make(X),
+            make(Y))
+
+
+def mlp_impl(key, label, role, lib, data, opt, device=None, graph=False, trace=None):
+    """An Impl of the MLP training step (``mlp_train_state``; SGD momentum or Adam): the eager
+    loop ``train_steps``, or with ``graph`` (flowkit only) the step as a ``train_graph_class``
+    nn.Graph, one call per step."""
+    def setup():
+        state = mlp_train_state(lib, data, opt, device)
+        if not graph:
+            return state
+        model, optimizer, loss_fn, x, y = state
+        return train_graph_class(lib)(model, loss_fn, optimizer), x, y
+
+    run = (lambda st, n: graph_steps(*st, n)) if graph else (lambda st, n: train_steps(*st, n))
+    return Impl(key, label, role, setup=setup, run=run, read=read_loss, trace=trace)
 
 
 class HandMLP:
@@ -471,26 +675,16 @@ def _lib_grads(lib_model, lib, x, y, to_numpy):
 
 
 def w2_impls(backend, flow, flow_error):
-    X, Y, params = w2_data()
+    data = X, Y, params = w2_data()
     impls, notes = [], []
-    loss_read = lambda st, out: {"final_loss": float(out.item() if hasattr(out, "item")  # noqa
-                                                      else out)}
     # flowkit
     for opt in ("sgd", "adam"):
         name = "SGD momentum" if opt == "sgd" else "Adam"
-        impl = Impl(f"flowkit_{opt}", f"flowkit ({name})", "flowkit")
         if flow is None:
+            impl = Impl(f"flowkit_{opt}", f"flowkit ({name})", "flowkit")
             impl.error = flow_error
         else:
-            def setup(opt=opt):
-                x, y = flow.tensor(X), flow.tensor(Y)
-                model = _lib_mlp(flow, params, flow.tensor)
-                return model, _make_optimizer(flow, model, opt), x, y
-
-            impl.setup = setup
-            impl.run = lambda st, n: train_steps(st[0], st[1], flow.nn.functional.cross_entropy,
-                                                 st[2], st[3], n)
-            impl.read = loss_read
+            impl = mlp_impl(f"flowkit_{opt}", f"flowkit ({name})", "flowkit", flow, data, opt)
         impls.append(impl)
     if backend == "numpy" or backend not in BACKENDS:
         base = []
@@ -499,7 +693,7 @@ def w2_impls(backend, flow, flow_error):
             impl = Impl(f"hand_{opt}", f"hand numpy, preallocated ({name})", "baseline")
             impl.setup = lambda opt=opt: HandMLP(params, X, Y, opt)
             impl.run = lambda st, n: st.train(n)
-            impl.read = loss_read
+            impl.read = read_loss
             base.append(impl)
         # the hand gradients against flowkit's, one forward/backward at the initial weights
         hand = HandMLP(params, X, Y, "sgd")
@@ -519,23 +713,9 @@ def w2_impls(backend, flow, flow_error):
         import torch
 
         device = _torch_device(flow)
-        F = torch.nn.functional
-        base = []
-        for opt in ("sgd", "adam"):
-            name = "SGD momentum" if opt == "sgd" else "Adam"
-            impl = Impl(f"torch_{opt}", "plain torch: nn.Module + torch.optim."
-                        + ("SGD" if opt == "sgd" else "Adam"), "baseline")
-
-            def setup(opt=opt):
-                x = torch.from_numpy(X).to(device)
-                y = torch.from_numpy(Y).to(device)
-                model = _lib_mlp(torch, params, torch.from_numpy).to(device)
-                return model, _make_optimizer(torch, model, opt), x, y
-
-            impl.setup = setup
-            impl.run = lambda st, n: train_steps(st[0], st[1], F.cross_entropy, st[2], st[3], n)
-            impl.read = loss_read
-            base.append(impl)
+        base = [mlp_impl(f"torch_{opt}", "plain torch: nn.Module + torch.optim."
+                         + ("SGD" if opt == "sgd" else "Adam"), "baseline", torch, data, opt,
+                         device=device) for opt in ("sgd", "adam")]
         check = {}
         try:
             tm = _lib_mlp(torch, params, torch.from_numpy).to(device)
@@ -555,21 +735,51 @@ def w2_impls(backend, flow, flow_error):
     return [impls[0], base[0], impls[1], base[1]], dict(notes)
 
 
-def child_w2(backend, quick):
-    st = SETTINGS["W2"]
+def _time_w2(workload, backend, flow, impls, quick):
+    """Run W2's or W2G's implementations alternately (``SETTINGS[workload]``) and return the
+    child's result: the rows, the settings and whether torch was imported."""
+    st = SETTINGS[workload]
     steps, repeats, warmup = st["steps"][quick], st["repeats"][quick], st["warmup"][quick]
-    flow, err = _flowkit(backend)
-    impls, extra = w2_impls(backend, flow, err)
-    sync = None
-    if backend == "torch":
-        import torch
-
-        sync = _torch_sync(torch, _torch_device(flow))
-    interleave(impls, steps, repeats, warmup, sync=sync)
-    return {"rows": [i.row("W2", backend, "us") for i in impls],
+    interleave(impls, steps, repeats, warmup, sync=_backend_sync(backend, flow))
+    return {"rows": [i.row(workload, backend, "us") for i in impls],
             "settings": {"steps": steps, "repeats": repeats, "warmup": warmup,
                          "sizes": W2_SIZES, "batch": W2_BATCH, "sgd": W2_SGD, "adam": W2_ADAM},
-            "grad_check": extra.get("grad_check"), "torch_imported": "torch" in sys.modules}
+            "torch_imported": "torch" in sys.modules}
+
+
+def child_w2(backend, quick):
+    flow, err = _flowkit(backend)
+    impls, extra = w2_impls(backend, flow, err)
+    res = _time_w2("W2", backend, flow, impls, quick)
+    res["grad_check"] = extra.get("grad_check")
+    return res
+
+
+def child_w2g(backend, quick):
+    """W2 as an nn.Graph (SGD momentum and Adam), next to flowkit's eager step and W2's
+    baselines, built once like W2's (state persists across the repeats)."""
+    flow, err = _flowkit(backend)
+    w2, _ = w2_impls(backend, flow, err)  # flowkit SGD, baseline SGD, flowkit Adam, baseline Adam
+    data = w2_data()
+    impls, triples = [], []
+    for k, opt in enumerate(("sgd", "adam")):
+        name = "SGD momentum" if opt == "sgd" else "Adam"
+        key, label = f"graph_{opt}", f"flowkit nn.Graph ({name})"
+        if flow is None:
+            graph = Impl(key, label, "flowkit")
+            graph.error = err
+        else:
+            graph = mlp_impl(key, label, "flowkit", flow, data, opt, graph=True)
+        eager, base = w2[2 * k], w2[2 * k + 1]
+        eager.key, eager.label, eager.role = (f"eager_{opt}", f"flowkit eager ({name}; shown)",
+                                              "baseline")
+        for i in (graph, eager, base):
+            i.trace = _loss_value
+        impls += [graph, eager, base]
+        triples.append((graph.key, eager.key, base.key))
+    res = _time_w2("W2G", backend, flow, impls, quick)
+    res["trajectory_check"] = graph_checks(impls, triples)
+    return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -657,13 +867,9 @@ def child_memory(backend, quick):
     if flow is None:
         return {"rows": [row]}
     try:
-        X, Y, params = w2_data()
-        x, y = flow.tensor(X), flow.tensor(Y)
-        model = _lib_mlp(flow, params, flow.tensor)
-        opt = _make_optimizer(flow, model, "adam")
-        ce = flow.nn.functional.cross_entropy
+        state = mlp_train_state(flow, w2_data(), "adam")
         rss0 = _rss_mb()
-        train_steps(model, opt, ce, x, y, warmup)
+        train_steps(*state, warmup)
         gc.collect()
         rss_warm = _rss_mb()
         chunk = max(steps // 20, 1)
@@ -672,7 +878,7 @@ def child_memory(backend, quick):
         done = 0
         while done < steps:
             k = min(chunk, steps - done)
-            loss = train_steps(model, opt, ce, x, y, k)
+            loss = train_steps(*state, k)
             done += k
             trace.append((done, _rss_mb()))
         secs = time.perf_counter() - t0
@@ -755,8 +961,8 @@ def child_conv(backend, quick):
     return {"rows": rows, "settings": {"epochs": epochs, "batch": 32, "images": len(y)}}
 
 
-CHILDREN = {"W1": child_w1, "W2": child_w2, "W3": child_w3, "memory": child_memory,
-            "conv": child_conv}
+CHILDREN = {"W1": child_w1, "W1G": child_w1g, "W2": child_w2, "W2G": child_w2g, "W3": child_w3,
+            "memory": child_memory, "conv": child_conv}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -961,6 +1167,11 @@ def row_notes(r):
         out.append(f"s {i['s']:.4g}, a.grad[0] {i['grad_a'][0]:.4g}")
     elif "final_loss" in i and i["final_loss"] is not None:
         out.append(f"loss {i['final_loss']:.3g}")
+    if w in ("W1G", "W2G") and r["role"] == "flowkit":
+        if i.get("vs_eager") is not None:
+            out.append(f"{i['vs_eager']:.2f}x eager")
+        if i.get("first_call_ms") is not None:
+            out.append(f"first call {i['first_call_ms']:.1f} ms")
     return "; ".join(out)
 
 
@@ -969,6 +1180,27 @@ def verdict_text(r):
     if not t or t["kind"] is None:
         return ""
     return {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+
+
+def trajectory_text(c):
+    """One line of a graph-vs-eager trajectory check."""
+    if c.get("error"):
+        return f"loss trajectory check of {c['graph']} failed: {c['error']}"
+    same = ("identical" if c["identical"] else
+            f"max |diff| {c['max_abs_diff']:.2e}, max relative {c['max_rel_diff']:.2e}")
+    text = (f"{c['graph_label']}: loss trajectory vs the eager step, {c['steps']} warm-up "
+            f"steps from the same weights ({c['first_loss']:.4g} -> {c['last_loss']:.4g}): {same}")
+    if c.get("baseline_max_diff_scaled") is not None:
+        text += (f"; vs {c['baseline_label']}: max |diff| / max |loss| = "
+                 f"{c['baseline_max_diff_scaled']:.1e}")
+    return text
+
+
+def print_head(p, head):
+    """A table's head line after a blank line, ruled off (``p``: the table's print)."""
+    p("")
+    p(head)
+    p("-" * len(head))
 
 
 def print_table(result, out=sys.stdout):
@@ -984,9 +1216,7 @@ def print_table(result, out=sys.stdout):
       f"OPENBLAS={m.get('OPENBLAS_NUM_THREADS') or '(unset)'}")
     head = (f"{'workload':16s} {'backend':7s} {'implementation':44s} {'median':>10s} "
             f"{'min':>10s}  {'ratio':>6s} {'target':30s} {'verdict':8s} notes")
-    p("")
-    p(head)
-    p("-" * len(head))
+    print_head(p, head)
     last = None
     for r in result["rows"]:
         group = (r["workload"], r["backend"])
@@ -1009,7 +1239,9 @@ def print_table(result, out=sys.stdout):
         p(f"note: {n}")
     p("median: over the repeats (W1-W3 per step/iteration; start-up per process; conv per "
       "epoch; memory: RSS growth after warm-up). ratio: flowkit / baseline taken round by round, "
-      "median over rounds (lower is better).")
+      "median over rounds (lower is better). nn.Graph rows: 'x eager' is the same paired ratio "
+      "to flowkit's eager step; 'first call' (untimed otherwise) is where a graph records its "
+      "step.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1193,6 +1425,8 @@ def run_suite(args):
                              f"weights, max |diff| / max |grad| = {gc_['max_rel_diff']:.1e}")
             elif gc_.get("error"):
                 notes.append(f"{label}: gradient check failed: {gc_['error']}")
+        for c in d.get("trajectory_check") or []:
+            notes.append(f"{label}: {trajectory_text(c)}")
         if d.get("torch_imported") and label.endswith("numpy") and not label.startswith("conv"):
             notes.append(f"{label}: torch was imported in the numpy child")
     result = {"benchmark": "flowkit suite", "quick": bool(args.quick),
