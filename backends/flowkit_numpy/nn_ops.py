@@ -307,6 +307,8 @@ _op("nll_loss")
 def _cross_entropy_vjp(g, ctx, need):
     # loss_i = -sum_c Q_ic logp_ic, so d/dx_ic = softmax_ic sum_c' Q_ic' - Q_ic (Q: the target
     # weights, already scaled by the mean's denominator)
+    if len(ctx) == 3:  # the common case's context (see _cross_entropy_fast)
+        return _cross_entropy_fast_vjp(g, ctx)
     logp, q, qsum, tgt_coef, xshape, moved = ctx
     gi = g.reshape(-1, 1) if g.ndim else g
     gx = gt = None
@@ -315,6 +317,18 @@ def _cross_entropy_vjp(g, ctx, need):
     if need[1] is not None:  # probability targets: d/dtarget = -logp * weight * (1 - smoothing)
         gt = _unflatten_classes(-gi * logp * tgt_coef, xshape, moved)
     return gx, gt
+
+
+def _cross_entropy_fast_vjp(g, ctx):
+    """The gradient of :func:`_cross_entropy_fast`'s loss: ``(softmax - onehot) * g * scale``,
+    from the saved softmax (no second ``exp``, no dense target matrix). ``g`` is 0-d."""
+    p, flat, scale = ctx
+    k = g * scale
+    # a new array (the saved softmax stays as it is: retain_graph), in C order whatever the
+    # logits' layout, so the flat view below is a view and the flat indices mean (row, class)
+    gx = np.multiply(p, k, order="C")
+    gx.reshape(-1)[flat] -= k  # the true classes (one per row: no repeats)
+    return gx, None
 
 
 @vjp("nll_loss", saves=("const", None, None))
@@ -359,229 +373,316 @@ def _target_weights(t2, c, weight, ignore_index, smoothing, dtype, input_shape):
     return q, wy, tc, valid
 
 
+_CE_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _cross_entropy_fast(a: np.ndarray, t: np.ndarray, ignore_index: int, reduction: str,
+                        grad: bool):
+    """``cross_entropy`` for the common case, or None to take the general path: logits
+    ``(N, C)`` (float32/float64, every row's max finite), class indices ``(N,)`` all in
+    ``[0, C)`` and none equal to ``ignore_index``, reduction ``"mean"`` or ``"sum"`` (the caller
+    checks: no class weights, no label smoothing). Returns ``(loss, ctx)``, ``ctx`` being
+    ``(softmax, flat indices of the true classes, scale)`` for :func:`_cross_entropy_fast_vjp`
+    (None unless ``grad``).
+
+    The loss is bit-identical to the general path's (``log(sum(exp(s))) - s[i, t_i]`` per row,
+    the same sums, the same division); only the gradient rounds differently: the softmax is
+    ``exp(s) / sum`` (the exp the loss already took) where the general VJP takes
+    ``exp(logp)``."""
+    tk = t.dtype.kind
+    if a.ndim != 2 or t.ndim != 1 or a.dtype not in _CE_FAST_DTYPES or not (
+            tk == "i" or (tk == "u" and t.dtype.itemsize < 8)):  # uint64 + int64 is float64
+        return None
+    n, c = a.shape
+    if n == 0 or c == 0 or t.shape[0] != n:
+        return None
+    # 0 <= t < C in one reduction: read as unsigned, a negative index is huge
+    tu = t.view(f"u{t.dtype.itemsize}") if tk == "i" else t
+    if tu.max() >= c or (0 <= ignore_index < c and (t == ignore_index).any()):
+        return None  # out of range or ignored: the general path (it also raises the error)
+    if c <= 32:  # a few classes: numpy reduces each short row in a call of its own; the
+        # columns of a transposed copy reduce in C vectorised passes instead (max is exact)
+        m = np.ascontiguousarray(a.T).max(axis=0)
+    else:
+        m = a.max(axis=1)
+    if not np.isfinite(m).all():  # a row of -inf, inf or NaN: the general path's rules
+        return None
+    s = a - m[:, None]  # the general path's layout, so its sums below add up in the same order
+    flat = np.arange(0, n * c, c) + t  # C-order flat indices of (i, t_i); a copy of t, too
+    picked = s.reshape(-1)[flat]
+    e = np.exp(s, out=s)
+    se = e.sum(axis=1)
+    per = np.log(se)
+    per -= picked  # -logp[i, t_i], exactly as the general path rounds it
+    out = per.sum()  # then _reduce's arithmetic, without its errstate (n > 0 here)
+    if reduction == "sum":
+        scale = 1
+    else:
+        denom = a.dtype.type(n)
+        out, scale = out / denom, 1 / denom
+    if not grad:
+        return out, None
+    e /= se[:, None]  # the softmax, for the VJP
+    return out, (e, flat, scale)
+
+
+def _apply(name: str, kernel, tensors, node_inputs, *attrs):
+    """Run ``kernel(*arrays, *attrs, grad) -> (out, ctx)`` on the arrays of ``tensors`` (``None``
+    passes through) and make the result: with a graph node over ``node_inputs`` when autograd
+    needs one (``grad``; ``ctx`` may be ``None`` otherwise), and noted for an ``nn.Graph`` being
+    recorded, which replays the same kernel with the same arguments."""
+    grad = _needs(*node_inputs)
+    out, ctx = kernel(*[None if t is None else t._data for t in tensors], *attrs, grad)
+    res = _make(out, _node(name, ctx, *node_inputs) if grad else None)
+    if _t._tracer is not None:
+        _t._tracer.record(res, _bound(kernel, attrs, grad), tensors, name)
+    return res
+
+
+def _bound(kernel, attrs, grad):
+    def replayed(*arrays):
+        out, ctx = kernel(*arrays, *attrs, grad)
+        return _t._fresh(out), ctx
+
+    return replayed
+
+
+# ---------------------------------------------------------------------------- the kernels
+# kernel(arrays..., attributes..., grad) -> (out, ctx): what each op computes, on arrays. ctx is
+# what its VJP needs (it may be skipped when not grad).
+
+
+def _leaky_relu(a, negative_slope, grad):
+    pos = a > 0
+    return np.where(pos, a, a * np.asarray(negative_slope, a.dtype)), (pos, negative_slope)
+
+
+def _gelu(a, approximate, grad):
+    if approximate == "tanh":
+        aux = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
+        out = 0.5 * a * (1 + aux)
+    else:
+        # erf in float64 then rounded: float32 inputs get correctly rounded Phi(x)
+        aux = (0.5 * (1.0 + erf(a * _SQRT_HALF))).astype(a.dtype, copy=False)
+        out = a * aux
+    return out, (a, approximate, aux)
+
+
+def _softmax(a, dim, grad):
+    s, lse = _softmax_parts(a.reshape(1) if a.ndim == 0 else a, dim)
+    out = np.exp(s - lse)
+    return out.reshape(a.shape), (out, dim)
+
+
+def _log_softmax(a, dim, grad):
+    s, lse = _softmax_parts(a.reshape(1) if a.ndim == 0 else a, dim)
+    out = s - lse
+    return out.reshape(a.shape), (out, dim)
+
+
+def _dropout(a, m, grad):
+    return a * m, (m,)
+
+
+def _embedding(idx, w, padding_idx, grad):
+    if idx.size:
+        lo, hi = idx.min(), idx.max()
+        if lo < 0 or hi >= w.shape[0]:
+            raise _embedding_index_error(int(lo if lo < 0 else hi), w.shape[0])
+    return w[idx], (idx, w.shape, padding_idx)
+
+
+def _layer_norm(a, w, b, normalized_shape, eps, grad):
+    k = len(normalized_shape)
+    axes = tuple(range(a.ndim - k, a.ndim))
+    mean = a.mean(axis=axes, keepdims=True)
+    xc = a - mean
+    var = (xc * xc).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
+    rstd = 1.0 / np.sqrt(var + np.asarray(eps, a.dtype))
+    xhat = xc * rstd
+    out = xhat if w is None else xhat * w
+    if b is not None:
+        out = out + b
+    return out, (xhat, rstd, w, axes, tuple(range(a.ndim - k)))
+
+
+def _batch_norm(a, rm, rv, w, b, training, momentum, eps, grad):
+    c = a.shape[1]
+    axes = (0,) + tuple(range(2, a.ndim))
+    bshape = (1, c) + (1,) * (a.ndim - 2)  # per-channel values broadcast over N and space
+    if training:
+        mean = a.mean(axis=axes)
+        xc = a - mean.reshape(bshape)
+        var = (xc * xc).mean(axis=axes)
+        n = a.size // c
+        # the running statistics are updated in place, in a replayed nn.Graph step too
+        if rm is not None:
+            rm[...] = (1 - momentum) * rm + momentum * mean
+        if rv is not None:
+            # the running variance is the unbiased estimate, as in PyTorch
+            rv[...] = (1 - momentum) * rv + momentum * (var * (n / (n - 1)))
+    else:
+        mean = rm.astype(a.dtype, copy=False)
+        var = rv.astype(a.dtype, copy=False)
+        xc = a - mean.reshape(bshape)
+    rstd = (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype,
+                                                                                 copy=False)
+    xhat = xc * rstd
+    w = None if w is None else w.reshape(bshape)
+    out = xhat if w is None else xhat * w
+    if b is not None:
+        out = out + b.reshape(bshape)
+    return out, (xhat, rstd, w, axes, training)
+
+
+def _conv2d(a, w, b, stride, padding, dilation, groups, grad):
+    n, c = a.shape[:2]
+    o, cg, kh, kw = w.shape
+    xp = _pad(a, padding, 0)
+    out_hw = ((xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
+              (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1)
+    win = _windows(xp, out_hw, (kh, kw), stride, dilation)
+    # im2col: rows are output pixels (N, Ho, Wo), columns input taps (C, kh, kw)
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
+    w2 = w.reshape(o, cg * kh * kw)
+    if groups == 1:
+        out = cols @ w2.T
+    else:
+        og, k = o // groups, cg * kh * kw
+        out = np.concatenate([cols[:, i * k:(i + 1) * k] @ w2[i * og:(i + 1) * og].T
+                              for i in range(groups)], axis=1)
+    if b is not None:
+        out += b
+    # back to NCHW, contiguous: the next op (relu, pooling) streams through it
+    out = np.ascontiguousarray(out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
+    return out, (cols, w2, w.shape, a.shape, padding, out_hw, stride, dilation, groups)
+
+
+def _max_pool2d(a, kernel, stride, padding, dilation, ceil_mode, grad):
+    h, w = a.shape[2:]
+    out_hw = tuple(_pool_out(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
+                   zip((h, w), kernel, stride, padding, dilation))
+    # pad with -inf to every position a window reads (ceil_mode windows run past the end)
+    need_h = (out_hw[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
+    need_w = (out_hw[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
+    pads = (padding[0], max(0, need_h - h - padding[0]),
+            padding[1], max(0, need_w - w - padding[1]))
+    xp = _pad(a, pads, -np.inf)
+    out = arg = None
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            s = xp[_window_slice(i, j, out_hw, stride, dilation)]
+            if out is None:
+                out = s.copy()
+                arg = np.zeros(out.shape, np.int32)
+                continue
+            # strictly greater (or NaN): ties keep the first tap, NaN propagates (as torch)
+            win = (s > out) | np.isnan(s)
+            np.copyto(out, s, where=win)
+            arg[win] = i * kernel[1] + j
+    return out, (arg, xp.shape, a.shape, (pads[0], pads[2]), kernel, stride, dilation)
+
+
+def _cross_entropy(a, t, w, ignore_index, reduction, eps, grad):
+    if w is None and not eps and reduction != "none":
+        fast = _cross_entropy_fast(a, t, ignore_index, reduction, grad)
+        if fast is not None:
+            return fast
+    x2, moved = _flatten_classes(a)
+    c = x2.shape[1]
+    s, lse = _softmax_parts(x2, 1)
+    logp = s - lse
+    if t.dtype.kind == "f":  # class probabilities, the input's shape
+        t2, _ = _flatten_classes(t)
+        tgt_coef = (1 - eps) * (np.ones((1, c), a.dtype) if w is None else w[None, :])
+        q = t2 * (1 - eps) + eps / c if eps else t2
+        if w is not None:
+            q = q * w[None, :]
+        per = -(q * logp).sum(axis=1)
+        denom = x2.shape[0]
+    else:
+        t2 = t.reshape(-1)
+        q, wy, tc, valid = _target_weights(t2, c, w, ignore_index, eps, a.dtype, a.shape)
+        rows = np.arange(t2.shape[0])
+        # the true-class term by gathering, so a -inf logit elsewhere gives no 0 * -inf
+        per = -(1 - eps) * wy * logp[rows, tc]
+        if eps:
+            wc = np.ones(c, a.dtype) if w is None else w
+            per = per - (eps / c) * valid.astype(a.dtype) * (logp * wc[None, :]).sum(axis=1)
+        denom = wy.sum()
+        tgt_coef = None
+    # reduction="none" gives one loss per sample: the input's shape without the class dim
+    out, scale = _reduce(per, reduction, denom, a.shape[:1] + a.shape[2:] if a.ndim > 1 else ())
+    if not grad:
+        return out, None
+    qs = q * scale
+    if tgt_coef is not None:
+        tgt_coef = tgt_coef * scale
+    return out, (logp, qs, qs.sum(axis=1, keepdims=True), tgt_coef, a.shape, moved)
+
+
+def _nll_loss(a, t, w, ignore_index, reduction, grad):
+    x2, moved = _flatten_classes(a)
+    c = x2.shape[1]
+    t2 = t.reshape(-1)
+    q, wy, tc, _ = _target_weights(t2, c, w, ignore_index, 0.0, a.dtype, a.shape)
+    per = -wy * x2[np.arange(t2.shape[0]), tc]
+    out, scale = _reduce(per, reduction, wy.sum(), t.shape)
+    return out, (q * scale, a.shape, moved)
+
+
 class NumpyNNOps:
-    """The fused ``nn`` ops of :class:`~flowkit_numpy.backend.NumpyBackend` (a mixin)."""
+    """The fused ``nn`` ops of :class:`~flowkit_numpy.backend.NumpyBackend` (a mixin): each runs
+    its kernel above through :func:`_apply`."""
 
     # -- activations
     def leaky_relu(self, x, negative_slope):
-        a = x._data
-        pos = a > 0
-        out = np.where(pos, a, a * np.asarray(negative_slope, a.dtype))
-        if _needs(x):
-            return _make(out, _node("leaky_relu", (pos, negative_slope), x))
-        return _make(out)
+        return _apply("leaky_relu", _leaky_relu, (x,), (x,), negative_slope)
 
     def gelu(self, x, approximate):
-        a = x._data
-        if approximate == "tanh":
-            aux = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
-            out = 0.5 * a * (1 + aux)
-        else:
-            # erf in float64 then rounded: float32 inputs get correctly rounded Phi(x)
-            aux = (0.5 * (1.0 + erf(a * _SQRT_HALF))).astype(a.dtype, copy=False)
-            out = a * aux
-        if _needs(x):
-            return _make(out, _node("gelu", (a, approximate, aux), x))
-        return _make(out)
+        return _apply("gelu", _gelu, (x,), (x,), approximate)
 
     def softmax(self, x, dim):
-        a = x._data
-        a1 = a.reshape(1) if a.ndim == 0 else a
-        s, lse = _softmax_parts(a1, dim)
-        out = np.exp(s - lse)
-        if _needs(x):
-            return _make(out.reshape(a.shape), _node("softmax", (out, dim), x))
-        return _make(out.reshape(a.shape))
+        return _apply("softmax", _softmax, (x,), (x,), dim)
 
     def log_softmax(self, x, dim):
-        a = x._data
-        a1 = a.reshape(1) if a.ndim == 0 else a
-        s, lse = _softmax_parts(a1, dim)
-        out = s - lse
-        if _needs(x):
-            return _make(out.reshape(a.shape), _node("log_softmax", (out, dim), x))
-        return _make(out.reshape(a.shape))
+        return _apply("log_softmax", _log_softmax, (x,), (x,), dim)
 
     def dropout(self, x, mask):
-        m = mask._data
-        out = x._data * m
-        if _needs(x):
-            return _make(out, _node("dropout", (m,), x))
-        return _make(out)
+        # not replayed by an nn.Graph: the mask is drawn anew at every call (the recording
+        # would keep one), so the mask tensor, made inside build, makes the graph run eagerly
+        return _apply("dropout", _dropout, (x, mask), (x,))
 
     # -- embedding and normalization
     def embedding(self, indices, weight, padding_idx):
-        idx = indices._data
-        w = weight._data
-        if idx.size:
-            lo, hi = idx.min(), idx.max()
-            if lo < 0 or hi >= w.shape[0]:
-                raise _embedding_index_error(int(lo if lo < 0 else hi), w.shape[0])
-        out = w[idx]
-        if _needs(weight):
-            return _make(out, _node("embedding", (idx, w.shape, padding_idx), weight))
-        return _make(out)
+        return _apply("embedding", _embedding, (indices, weight), (weight,), padding_idx)
 
     def layer_norm(self, x, normalized_shape, weight, bias, eps):
-        a = x._data
-        k = len(normalized_shape)
-        axes = tuple(range(a.ndim - k, a.ndim))
-        mean = a.mean(axis=axes, keepdims=True)
-        xc = a - mean
-        var = (xc * xc).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
-        rstd = 1.0 / np.sqrt(var + np.asarray(eps, a.dtype))
-        xhat = xc * rstd
-        w = None if weight is None else weight._data
-        out = xhat if w is None else xhat * w
-        if bias is not None:
-            out = out + bias._data
-        if _needs(x, weight, bias):
-            ctx = (xhat, rstd, w, axes, tuple(range(a.ndim - k)))
-            return _make(out, _node("layer_norm", ctx, x, weight, bias))
-        return _make(out)
+        return _apply("layer_norm", _layer_norm, (x, weight, bias), (x, weight, bias),
+                      normalized_shape, eps)
 
     def batch_norm(self, x, running_mean, running_var, weight, bias, training, momentum, eps):
-        a = x._data
-        c = a.shape[1]
-        axes = (0,) + tuple(range(2, a.ndim))
-        bshape = (1, c) + (1,) * (a.ndim - 2)  # per-channel values broadcast over N and space
-        if training:
-            mean = a.mean(axis=axes)
-            xc = a - mean.reshape(bshape)
-            var = (xc * xc).mean(axis=axes)
-            n = a.size // c
-            if running_mean is not None:
-                rm = running_mean._data
-                rm[...] = (1 - momentum) * rm + momentum * mean
-            if running_var is not None:
-                rv = running_var._data
-                # the running variance is the unbiased estimate, as in PyTorch
-                rv[...] = (1 - momentum) * rv + momentum * (var * (n / (n - 1)))
-        else:
-            mean = running_mean._data.astype(a.dtype, copy=False)
-            var = running_var._data.astype(a.dtype, copy=False)
-            xc = a - mean.reshape(bshape)
-        rstd = (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype,
-                                                                                     copy=False)
-        xhat = xc * rstd
-        w = None if weight is None else weight._data.reshape(bshape)
-        out = xhat if w is None else xhat * w
-        if bias is not None:
-            out = out + bias._data.reshape(bshape)
-        if _needs(x, weight, bias):
-            ctx = (xhat, rstd, w, axes, training)
-            return _make(out, _node("batch_norm", ctx, x, weight, bias))
-        return _make(out)
+        return _apply("batch_norm", _batch_norm, (x, running_mean, running_var, weight, bias),
+                      (x, weight, bias), training, momentum, eps)
 
     # -- convolution and pooling
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
-        a, w = x._data, weight._data
-        n, c = a.shape[:2]
-        o, cg, kh, kw = w.shape
-        xp = _pad(a, padding, 0)
-        out_hw = ((xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
-                  (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1)
-        win = _windows(xp, out_hw, (kh, kw), stride, dilation)
-        # im2col: rows are output pixels (N, Ho, Wo), columns input taps (C, kh, kw)
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
-        w2 = w.reshape(o, cg * kh * kw)
-        if groups == 1:
-            out = cols @ w2.T
-        else:
-            og, k = o // groups, cg * kh * kw
-            out = np.concatenate([cols[:, i * k:(i + 1) * k] @ w2[i * og:(i + 1) * og].T
-                                  for i in range(groups)], axis=1)
-        if bias is not None:
-            out += bias._data
-        # back to NCHW, contiguous: the next op (relu, pooling) streams through it
-        out = np.ascontiguousarray(out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
-        if _needs(x, weight, bias):
-            ctx = (cols, w2, w.shape, a.shape, padding, out_hw, stride, dilation, groups)
-            return _make(out, _node("conv2d", ctx, x, weight, bias))
-        return _make(out)
+        return _apply("conv2d", _conv2d, (x, weight, bias), (x, weight, bias), stride, padding,
+                      dilation, groups)
 
     def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
-        a = x._data
-        h, w = a.shape[2:]
-        out_hw = tuple(_pool_out(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
-                       zip((h, w), kernel, stride, padding, dilation))
-        # pad with -inf to every position a window reads (ceil_mode windows run past the end)
-        need_h = (out_hw[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
-        need_w = (out_hw[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
-        pads = (padding[0], max(0, need_h - h - padding[0]),
-                padding[1], max(0, need_w - w - padding[1]))
-        xp = _pad(a, pads, -np.inf)
-        out = arg = None
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                s = xp[_window_slice(i, j, out_hw, stride, dilation)]
-                if out is None:
-                    out = s.copy()
-                    arg = np.zeros(out.shape, np.int32)
-                    continue
-                # strictly greater (or NaN): ties keep the first tap, NaN propagates (as torch)
-                win = (s > out) | np.isnan(s)
-                np.copyto(out, s, where=win)
-                arg[win] = i * kernel[1] + j
-        if _needs(x):
-            ctx = (arg, xp.shape, a.shape, (pads[0], pads[2]), kernel, stride, dilation)
-            return _make(out, _node("max_pool2d", ctx, x))
-        return _make(out)
+        return _apply("max_pool2d", _max_pool2d, (x,), (x,), kernel, stride, padding, dilation,
+                      ceil_mode)
 
     # -- losses
     def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
-        a = x._data
-        x2, moved = _flatten_classes(a)
-        c = x2.shape[1]
-        s, lse = _softmax_parts(x2, 1)
-        logp = s - lse
-        w = None if weight is None else weight._data
-        t = target._data
-        eps = label_smoothing
-        if t.dtype.kind == "f":  # class probabilities, the input's shape
-            t2, _ = _flatten_classes(t)
-            tgt_coef = (1 - eps) * (np.ones((1, c), a.dtype) if w is None else w[None, :])
-            q = t2 * (1 - eps) + eps / c if eps else t2
-            if w is not None:
-                q = q * w[None, :]
-            per = -(q * logp).sum(axis=1)
-            denom = x2.shape[0]
-        else:
-            t2 = t.reshape(-1)
-            q, wy, tc, valid = _target_weights(t2, c, w, ignore_index, eps, a.dtype, a.shape)
-            rows = np.arange(t2.shape[0])
-            # the true-class term by gathering, so a -inf logit elsewhere gives no 0 * -inf
-            per = -(1 - eps) * wy * logp[rows, tc]
-            if eps:
-                wc = np.ones(c, a.dtype) if w is None else w
-                per = per - (eps / c) * valid.astype(a.dtype) * (logp * wc[None, :]).sum(axis=1)
-            denom = wy.sum()
-            tgt_coef = None
-        # reduction="none" gives one loss per sample: the input's shape without the class dim
-        out, scale = _reduce(per, reduction, denom, a.shape[:1] + a.shape[2:] if a.ndim > 1
-                             else ())
-        if _needs(x, target if t.dtype.kind == "f" else None):
-            qs = q * scale
-            if tgt_coef is not None:
-                tgt_coef = tgt_coef * scale
-            ctx = (logp, qs, qs.sum(axis=1, keepdims=True), tgt_coef, a.shape, moved)
-            return _make(out, _node("cross_entropy", ctx, x,
-                                    target if t.dtype.kind == "f" else None))
-        return _make(out)
+        # probabilities as targets get a gradient too; class indices never do
+        soft = target if target._data.dtype.kind == "f" else None
+        return _apply("cross_entropy", _cross_entropy, (x, target, weight), (x, soft),
+                      ignore_index, reduction, label_smoothing)
 
     def nll_loss(self, x, target, weight, ignore_index, reduction):
-        a = x._data
-        x2, moved = _flatten_classes(a)
-        c = x2.shape[1]
-        t = target._data
-        t2 = t.reshape(-1)
-        w = None if weight is None else weight._data
-        q, wy, tc, _ = _target_weights(t2, c, w, ignore_index, 0.0, a.dtype, a.shape)
-        per = -wy * x2[np.arange(t2.shape[0]), tc]
-        out, scale = _reduce(per, reduction, wy.sum(), t.shape)
-        if _needs(x):
-            return _make(out, _node("nll_loss", (q * scale, a.shape, moved), x))
-        return _make(out)
+        return _apply("nll_loss", _nll_loss, (x, target, weight), (x,), ignore_index, reduction)
 
 
 def _reduce(per: np.ndarray, reduction: str, denom, none_shape):

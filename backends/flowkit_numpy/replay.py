@@ -59,9 +59,11 @@ class Tracer:
         self.keep.append(t)
         self.made[id(t)] = t._node.name if t._node is not None else "an unrecorded op"
 
-    def record(self, out, kernel, inputs, name: str) -> None:
+    def record(self, out, kernel, inputs, name: str, write: bool = False) -> None:
         """``out`` was made by ``kernel(*arrays)`` -> ``(array, ctx)``, from ``inputs`` (tensors,
-        whose arrays are passed, and constants, passed as they are)."""
+        whose arrays are passed, and constants, passed as they are). ``write``: the kernel wrote
+        into ``out``'s own array instead (no autograd involved); the replay makes the same
+        write, and later readers of ``out`` read that array."""
         if self.problem is not None:
             return
         args = []
@@ -73,7 +75,7 @@ class Tracer:
         k = len(self.instrs)
         self.instrs.append((kernel, tuple(args), name))
         self.ref[id(out)] = ("v", k)
-        if out._node is not None:
+        if out._node is not None and not write:  # (a written tensor keeps its earlier node)
             self.node_instr[id(out._node)] = k
 
     def _ref(self, v, user: str):

@@ -246,8 +246,14 @@ def _unary(name: str, fwd, save_out: bool, float_only: bool = True):
 def _compare(name: str, fwd):
     _op(name, differentiable=False)
 
+    def kernel(a, b):
+        if b.__class__ is not np.ndarray:
+            a, b = _scalar_operand(b, a, name)
+        return _fresh(fwd(a, b)), None
+
     def method(self, other):
         a = self._data
+        given = other
         if isinstance(other, NumpyTensor):
             b = other._data
         else:
@@ -255,9 +261,12 @@ def _compare(name: str, fwd):
             if a is None:
                 return NotImplemented
         try:
-            return _make(fwd(a, b))
+            res = _make(fwd(a, b))
         except ValueError:
             raise _broadcast_error(name, a, np.asarray(b)) from None
+        if _tracer is not None:
+            _tracer.record(res, kernel, (self, given), name)
+        return res
 
     return method
 
@@ -266,8 +275,19 @@ def _plain_binary(name: str, fwd, int_check: bool = False):
     """A broadcasting binary op without a gradient (``//``), with PyTorch's type promotion."""
     _op(name, differentiable=False)
 
+    def kernel(a, b):
+        if b.__class__ is np.ndarray:
+            if a.dtype is not b.dtype:
+                a, b = _promote(a, b)
+        else:
+            a, b = _scalar_operand(b, a, name)
+        if int_check:
+            _check_int_division(name, a, b)  # data-dependent: checked at every replay too
+        return _fresh(fwd(a, b)), None
+
     def method(self, other):
         a = self._data
+        given = other
         if isinstance(other, NumpyTensor):
             b = other._data
             if a.dtype is not b.dtype:
@@ -279,9 +299,12 @@ def _plain_binary(name: str, fwd, int_check: bool = False):
         if int_check:
             _check_int_division(name, a, b)
         try:
-            return _make(fwd(a, b))
+            res = _make(fwd(a, b))
         except ValueError:
             raise _broadcast_error(name, a, np.asarray(b)) from None
+        if _tracer is not None:
+            _tracer.record(res, kernel, (self, given), name)
+        return res
 
     return method
 
@@ -353,8 +376,14 @@ def _bitwise_error(name, sym, x, other) -> DTypeError:
 def _plain_unary(name: str, fwd):
     _op(name, differentiable=False)
 
+    def kernel(a):
+        return _fresh(fwd(a)), None
+
     def method(self):
-        return _make(fwd(self._data))
+        res = _make(fwd(self._data))
+        if _tracer is not None:
+            _tracer.record(res, kernel, (self,), name)
+        return res
 
     return method
 
@@ -370,17 +399,21 @@ def _rounding(name: str, fwd):
     _op(name)
     vjp = VJP[name]
 
-    def method(self):
-        a = self._data
+    def kernel(a):
         if a.dtype.kind == "f":
             out = fwd(a)
         elif name == "sign" and a.dtype.kind != "b":
             out = np.sign(a)
         else:
             out = a.copy()
-        if _grad_enabled and self._rg:
-            return _make(out, Node(name, vjp, None, (self,)))
-        return _make(out)
+        return _fresh(out), None
+
+    def method(self):
+        out, _ = kernel(self._data)
+        res = _make(out, Node(name, vjp, None, (self,)) if _grad_enabled and self._rg else None)
+        if _tracer is not None:
+            _tracer.record(res, kernel, (self,), name)
+        return res
 
     return method
 
@@ -430,8 +463,8 @@ def _write_error(op: str, a: np.ndarray, exc: Exception) -> Exception:
     return _chk.expanded_write_error(op) if not a.flags.writeable else exc
 
 
-def _in_place_check(t: NumpyTensor, op: str) -> None:
-    if _tracer is not None:
+def _in_place_check(t: NumpyTensor, op: str, replayable: bool = False) -> None:
+    if _tracer is not None and not replayable:
         _tracer.fail(f"an in-place op ({op}) inside build()")
     if _grad_enabled and t._rg and t._node is None:
         raise AutogradError(
@@ -808,10 +841,11 @@ class NumpyTensor(Tensor):
 
     # ------------------------------------------------------------------ in place
     def _inplace(self, op: str, result_fn, other):
-        _in_place_check(self, op)
+        _in_place_check(self, op, replayable=True)
         if _grad_enabled and (self._rg or (isinstance(other, NumpyTensor) and other._rg)):
             # inside a graph: compute out of place and move this tensor onto the new node, so
             # arrays saved by earlier nodes are never overwritten
+            _no_replay(f"an in-place op ({op}) on a tensor autograd tracks, inside build()")
             _view_check(self, op)
             res = result_fn(self, other)
             a, r = self._data, res._data
@@ -827,6 +861,8 @@ class NumpyTensor(Tensor):
             self._data, self._node, self._rg = res._data, res._node, res._rg
             return self
         b = other._data if isinstance(other, NumpyTensor) else other
+        if _tracer is not None:  # replayed as the same write (e.g. batch norm's batch counter)
+            _tracer.record(self, _in_place_kernel(_INPLACE[op]), (self, other), op, write=True)
         try:
             _INPLACE[op](self._data, b, out=self._data, casting="same_kind")
         except ValueError:
@@ -1025,8 +1061,13 @@ class NumpyTensor(Tensor):
         out = np.broadcast_to(a, shape) if grown else a.reshape(shape)
         if _grad_enabled and self._rg:
             # the VJP is the identity: the engine sums the broadcast dimensions away
-            return _make(out, Node("expand", _VJP_EXPAND, None, (self,)))
-        return _make(out)
+            res = _make(out, Node("expand", _VJP_EXPAND, None, (self,)))
+        else:
+            res = _make(out)
+        if _tracer is not None:
+            _tracer.record(res, lambda a: (np.broadcast_to(a, shape) if grown else
+                                           a.reshape(shape), None), (self,), "expand")
+        return res
 
     def expand_as(self, other) -> NumpyTensor:
         return self.expand(other.shape)
@@ -1253,6 +1294,14 @@ def _has_tensor(key) -> bool:
     return isinstance(key, (NumpyTensor, list, np.ndarray))  # lists may hold tensors too
 
 
+def _in_place_kernel(ufunc):
+    def kernel(a, b):
+        ufunc(a, b, out=a, casting="same_kind")
+        return a, None
+
+    return kernel
+
+
 def _matmul_arrays(a: np.ndarray, b: np.ndarray):
     # np.dot for 2-D operands: the same BLAS product as np.matmul without the ufunc machinery
     # (~0.35 µs less on small matrices); np.matmul for the batched and 1-d cases
@@ -1335,7 +1384,11 @@ def _argminmax(x: NumpyTensor, dim, keepdim: bool, op: str, arg) -> NumpyTensor:
     if a.shape[d] == 0:
         raise ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(a.shape)} is "
                          "empty, so it has no value")
-    return _make(arg(a, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+    res = _make(arg(a, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+    if _tracer is not None:  # (along a dim: the common `logits.argmax(1) == y`)
+        _tracer.record(res, lambda a: (arg(a, axis=d, keepdims=keepdim).astype(
+            np.int64, copy=False), None), (x,), op)
+    return res
 
 
 def _var(x: NumpyTensor, op: str, dim, unbiased, keepdim: bool, correction) -> NumpyTensor:
@@ -1392,20 +1445,36 @@ def where(condition, x, y) -> NumpyTensor:
                          "make one with a comparison (x > 0) or .bool()")
     xa, xt = _operand(x, "where")
     ya, yt = _operand(y, "where")
-    r = _common_dtype((xa, ya))
     try:
-        out = np.where(c, np.asarray(xa, r), np.asarray(ya, r))
+        out, ctx = _where_kernel(c, xa, ya)
     except ValueError:
         raise ShapeError(
             f"where: condition of shape {shape_str(c.shape)}, input of shape "
             f"{shape_str(np.shape(xa))} and other of shape {shape_str(np.shape(ya))} cannot be "
             "broadcast together"
         ) from None
+    node = None
     if _grad_enabled and (xt is not None and xt._rg or yt is not None and yt._rg):
-        need = (xt if xt is not None and xt._rg else None, yt if yt is not None and yt._rg
-                else None)
-        return _make(out, Node("where", _VJP_WHERE, (c,), need))
-    return _make(out)
+        node = Node("where", _VJP_WHERE, ctx, (_if_rg(xt), _if_rg(yt)))
+    return _recorded(_make(out, node), _where_kernel,
+                     (condition, xa if xt is None else xt, ya if yt is None else yt), "where")
+
+
+def _if_rg(t):
+    """``t`` when it needs a gradient, else None (a node's input slot)."""
+    return t if t is not None and t._rg else None
+
+
+def _recorded(res, kernel, inputs, name: str):
+    """``res`` (made by ``kernel`` from ``inputs``), noted for an nn.Graph being recorded."""
+    if _tracer is not None:
+        _tracer.record(res, kernel, inputs, name)
+    return res
+
+
+def _where_kernel(c, xa, ya):  # (tensors' arrays or numbers)
+    r = _common_dtype((xa, ya))
+    return np.where(c, np.asarray(xa, r), np.asarray(ya, r)), (c,)
 
 
 def _clamp(x: NumpyTensor, lo, hi) -> NumpyTensor:
@@ -1416,27 +1485,32 @@ def _clamp(x: NumpyTensor, lo, hi) -> NumpyTensor:
         raise DTypeError("clamp: not defined for bool tensors; convert with .int() or .float()")
     la, lt = (None, None) if lo is None else _operand(lo, "clamp")
     ha, ht = (None, None) if hi is None else _operand(hi, "clamp")
+    try:
+        out, ctx = _clamp_kernel(a, la, ha)
+    except ValueError:
+        raise ShapeError(f"clamp: the bounds of shapes {shape_str(np.shape(la))} and "
+                         f"{shape_str(np.shape(ha))} cannot be broadcast with the input of "
+                         f"shape {shape_str(a.shape)}") from None
+    node = None
+    if _grad_enabled and (x._rg or lt is not None and lt._rg or ht is not None and ht._rg):
+        node = Node("clamp", _VJP_CLAMP, ctx, (_if_rg(x), _if_rg(lt), _if_rg(ht)))
+    return _recorded(_make(out, node), _clamp_kernel,
+                     (x, la if lt is None else lt, ha if ht is None else ht), "clamp")
+
+
+def _clamp_kernel(a, la, ha):  # (the bounds: tensors' arrays, numbers or None)
     r = _common_dtype([a] + [v for v in (la, ha) if v is not None])
     a = a if a.dtype == r else a.astype(r)
     la = None if la is None else np.asarray(la, r)
     ha = None if ha is None else np.asarray(ha, r)
     out = a
-    try:
-        if la is not None:
-            out = np.maximum(out, la)  # NaN propagates, as in PyTorch
-        if ha is not None:
-            out = np.minimum(out, ha)
-    except ValueError:
-        raise ShapeError(f"clamp: the bounds of shapes {shape_str(np.shape(la))} and "
-                         f"{shape_str(np.shape(ha))} cannot be broadcast with the input of "
-                         f"shape {shape_str(a.shape)}") from None
+    if la is not None:
+        out = np.maximum(out, la)  # NaN propagates, as in PyTorch
+    if ha is not None:
+        out = np.minimum(out, ha)
     if out is a:
         out = a.copy()
-    if _grad_enabled and (x._rg or lt is not None and lt._rg or ht is not None and ht._rg):
-        need = (x if x._rg else None, lt if lt is not None and lt._rg else None,
-                ht if ht is not None and ht._rg else None)
-        return _make(out, Node("clamp", _VJP_CLAMP, (a, la, ha), need))
-    return _make(out)
+    return out, (a, la, ha)
 
 
 def _masked_fill(x: NumpyTensor, mask, value) -> NumpyTensor:
@@ -1494,11 +1568,18 @@ def cat(tensors, dim: int = 0) -> NumpyTensor:
         if err is None:
             raise
         raise err from None
+    d = dim % out.ndim
+    ctx = (d, [b.shape[d] for b in arrays])
     if _grad_enabled and any(t._rg for t in ts):
-        d = dim % out.ndim
-        return _make(out, Node("cat", VJP["cat"], (d, [b.shape[d] for b in arrays]),
-                               tuple(t if t._rg else None for t in ts)))
-    return _make(out)
+        res = _make(out, Node("cat", VJP["cat"], ctx, tuple(t if t._rg else None for t in ts)))
+    else:
+        res = _make(out)
+    if _tracer is not None:
+        dtype = out.dtype  # the common dtype, fixed for the recorded dtypes
+        _tracer.record(res, lambda *arrays: (np.concatenate(
+            [b if b.dtype == dtype else b.astype(dtype) for b in arrays], axis=dim), ctx),
+            ts, "cat")
+    return res
 
 
 def stack(tensors, dim: int = 0) -> NumpyTensor:
@@ -1508,10 +1589,17 @@ def stack(tensors, dim: int = 0) -> NumpyTensor:
     if err is not None:
         raise err
     out = np.stack(arrays, axis=dim)
+    ctx = (dim % out.ndim,)
     if _grad_enabled and any(t._rg for t in ts):
-        return _make(out, Node("stack", VJP["stack"], (dim % out.ndim,),
-                               tuple(t if t._rg else None for t in ts)))
-    return _make(out)
+        res = _make(out, Node("stack", VJP["stack"], ctx, tuple(t if t._rg else None for t in ts)))
+    else:
+        res = _make(out)
+    if _tracer is not None:
+        dtype = out.dtype
+        _tracer.record(res, lambda *arrays: (np.stack(
+            [b if b.dtype == dtype else b.astype(dtype) for b in arrays], axis=dim), ctx),
+            ts, "stack")
+    return res
 
 
 from . import numpy_api as _numpy_api  # noqa: E402 - it builds on NumpyTensor

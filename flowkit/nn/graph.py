@@ -26,8 +26,9 @@ from .module import Module, _addindent
 
 
 class GraphConfig:
-    """A graph's settings (OneFlow's ``nn.Graph.config``). flowkit runs every graph in one way,
-    so only the mode is kept: ``training`` is true for a graph with an optimizer in train mode.
+    """A graph's settings (OneFlow's ``nn.Graph.config``). The backend decides how a graph runs
+    (see :meth:`Graph.debug`), so only the mode is kept: ``training`` is true for a graph with an
+    optimizer in train mode.
 
     Examples:
         >>> import flowkit as flow
