@@ -266,6 +266,7 @@ class Program:
         self.fn = ns["replay"]
         # outputs in the template point at positions of the returned tuple
         self.template = _renumber(out_template, iter(range(len(refs))))
+        self.single = self.template == ("T", 0)  # build returned one tensor (the usual loss)
         self.n_ops = len(tracer.instrs)
 
 
@@ -313,32 +314,34 @@ class GraphRunner:
         self.reported = set()
 
     def __call__(self, *args, **kwargs):
-        # the signature: for each tensor argument its shape, dtype and requires_grad; other
-        # arguments by value. Inlined for the usual all-tensor positional call (it runs per step)
-        tensors, key = [], [_t._grad_enabled]
-        for a in args:
-            if isinstance(a, _t.NumpyTensor):
-                d = a._data
-                tensors.append(a)
-                key.append((d.shape, d.dtype, a._rg))
-            elif not _flatten_args(a, tensors, key):
+        # the signature: grad mode, then each tensor argument's shape, dtype and requires_grad
+        # and other arguments' values. The usual call (tensors only, positional) in one line:
+        # this runs at every step
+        key = None
+        if not kwargs:
+            try:
+                key = (_t._grad_enabled, *[(a._data.shape, a._data.dtype, a._rg) for a in args])
+                tensors = args
+            except AttributeError:  # not all tensors
+                pass
+        if key is None:
+            tensors, parts = [], [_t._grad_enabled, "any"]
+            if not _flatten_args((args, kwargs), tensors, parts):
                 return self.graph._run(*args, **kwargs)
-        if kwargs and not _flatten_args(kwargs, tensors, key):
-            return self.graph._run(*args, **kwargs)
-        prog = self.programs.get(tuple(key), _MISSING)
+            key = tuple(parts)
+        prog = self.programs.get(key, _MISSING)
         if prog.__class__ is Program:
-            out = _rebuild(prog.template, prog.fn(tensors))
+            vals = prog.fn(tensors)
+            out = _t._make(vals[0]) if prog.single else _rebuild(prog.template, vals)
             for update in self.updates:
                 update()
             return out
         if prog is _MISSING and _t._tracer is None:
-            return self._record(tuple(key), args, kwargs)
+            return self._record(key, tensors, args, kwargs)
         return self.graph._run(*args, **kwargs)  # not replayable (or inside another recording)
 
-    def _record(self, key, args, kwargs):
+    def _record(self, key, tensors, args, kwargs):
         graph = self.graph
-        tensors = []
-        _flatten_args((args, kwargs), tensors, [])
         tracer = Tracer(tensors)
         _t._tracer = tracer
         try:

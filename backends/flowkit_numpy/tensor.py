@@ -552,7 +552,8 @@ class NumpyTensor(Tensor):
 
     @grad.setter
     def grad(self, value) -> None:
-        _no_replay("assigning .grad inside build()")
+        if _tracer is not None:  # (inlined: these run in every training loop)
+            _tracer.fail("assigning .grad inside build()")
         if value is not None:
             if not isinstance(value, NumpyTensor):
                 raise TypeError(
@@ -578,11 +579,15 @@ class NumpyTensor(Tensor):
 
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
-        _no_replay("reading values back to Python (numpy(), tolist(), printing) inside build()")
+        if _tracer is not None:  # (inlined: these run in every training loop)
+            _tracer.fail("reading values back to Python (numpy(), tolist(), printing) inside "
+                         "build()")
         return self._data
 
     def item(self):
-        _no_replay("reading a value back to Python (item(), float(), if tensor:) inside build()")
+        if _tracer is not None:  # (inlined: these run in every training loop)
+            _tracer.fail("reading a value back to Python (item(), float(), if tensor:) inside "
+                         "build()")
         if self._data.size != 1:
             raise ShapeError(
                 f"item() needs a tensor with one element, got shape {shape_str(self._data.shape)}; "

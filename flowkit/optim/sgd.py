@@ -68,7 +68,7 @@ class SGD(Optimizer):
             >>> round(w.item(), 4)
             0.42
         """
-        loss = self._closure_loss(closure)
+        loss = None if closure is None else self._closure_loss(closure)
         state = self.state
         for group in self.param_groups:
             params, grads, bufs = [], [], []
