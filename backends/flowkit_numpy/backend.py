@@ -104,6 +104,8 @@ class NumpyBackend(NumpyNNOps, Backend):
         t = _make(np.full(shape, value, dtype.np))
         if requires_grad:
             t.requires_grad = True
+        elif _t._tracer is not None:  # zeros/ones/full inside build: made anew at every replay
+            _t._tracer.record(t, lambda: (np.full(shape, value, dtype.np), None), (), "full")
         return t
 
     def make_parameter(self, data, requires_grad):

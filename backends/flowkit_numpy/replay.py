@@ -11,13 +11,15 @@ objects and no graph search: what is left is the numpy work and one call per op.
 Replay gives exactly the eager result: the kernels are the ones the eager ops run, on the same
 arrays, and the backward sums gradients in the engine's order with the engine's store rules.
 
-What a recording cannot capture makes the graph run eagerly instead (always correct), with the
-reason kept for ``graph.debug(1)``: an op that does not record itself yet, reading values back to
-Python inside ``build`` (``item()``, ``numpy()``, printing: the next call could branch
-differently), in-place writes, random numbers drawn inside ``build`` (dropout), a second
-``backward``, ``create_graph``/``autograd.grad``, ``retain_grad``. Like OneFlow's ``nn.Graph``,
-the Python code of ``build`` runs once per signature: its side effects (prints, attribute
-assignments) happen on the recording call only.
+What a recording cannot stand for makes the graph run eagerly instead (always correct), with the
+reason kept for ``graph.debug(1)``: values read back into Python inside ``build`` (``item()``,
+``numpy()``, printing: the next call could branch differently), tensors made inside ``build``
+from Python values or random numbers (``flow.tensor``, dropout's mask), in-place writes other
+than in-place arithmetic outside autograd (which is replayed: batch norm's counter), a second
+``backward``, ``create_graph``/``autograd.grad``, ``retain_grad``. Every other public op records
+itself (tests/test_graph_replay.py runs each in a graph). Like OneFlow's ``nn.Graph``, the Python
+code of ``build`` runs once per signature: its side effects (prints, attribute assignments)
+happen on the recording call only.
 """
 
 from __future__ import annotations

@@ -313,13 +313,16 @@ def _plain_reflected(name: str, fwd, int_check: bool = False):
     """``5 // x``, ``5 % x``: no gradient (PyTorch has none for the divisor side either)."""
     _op(name, differentiable=False)
 
-    def method(self, other):
-        a, s = _scalar_operand(other, self._data, name)
-        if a is None:
-            return NotImplemented
+    def kernel(a, s):
+        a, s = _scalar_operand(s, a, name)
         if int_check:
             _check_int_division(name.removeprefix("r"), np.asarray(s), a)
-        return _make(fwd(s, a))
+        return _fresh(fwd(s, a)), None
+
+    def method(self, other):
+        if _scalar_operand(other, self._data, name)[0] is None:
+            return NotImplemented
+        return _recorded(_make(kernel(self._data, other)[0]), kernel, (self, other), name)
 
     return method
 
@@ -358,9 +361,16 @@ def _bitwise(name: str, sym: str, fwd):
         if a.dtype.kind not in "biu" or bk not in "biu":
             raise _bitwise_error(name, sym, self, other)
         try:
-            return _make(fwd(a, b))
+            res = _make(fwd(a, b))
         except ValueError:
             raise _broadcast_error(name, a, np.asarray(b)) from None
+        return _recorded(res, kernel, (self, other if isinstance(other, NumpyTensor) else b),
+                         name)
+
+    def kernel(a, b):  # (the checks above hold for the recorded dtypes)
+        if b.__class__ is np.ndarray and a.dtype is not b.dtype:
+            a, b = _promote(a, b)
+        return _fresh(fwd(a, b)), None
 
     return method
 
@@ -757,9 +767,9 @@ class NumpyTensor(Tensor):
             raise DTypeError(f"round(decimals={decimals}) needs a floating-point tensor, this "
                              f"one is {self.dtype!r}; call .float() first")
         out = np.round(a, decimals)
-        if _grad_enabled and self._rg:
-            return _make(out, Node("round", VJP["round"], None, (self,)))
-        return _make(out)
+        node = Node("round", VJP["round"], None, (self,)) if _grad_enabled and self._rg else None
+        return _recorded(_make(out, node), lambda a: (np.round(a, decimals), None), (self,),
+                         "round")
 
     reciprocal = _unary("reciprocal", np.reciprocal, save_out=True)
     rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), save_out=True)
@@ -789,7 +799,8 @@ class NumpyTensor(Tensor):
         if a.dtype.kind not in "biu":
             raise DTypeError(f"bitwise_not (~) needs a bool or integer tensor, got "
                              f"{self.dtype!r}; use logical_not for truth values of other dtypes")
-        return _make(np.invert(a))
+        return _recorded(_make(np.invert(a)), lambda a: (np.invert(a), None), (self,),
+                         "bitwise_not")
 
     bitwise_not = __invert__
     logical_and = _named("logical_and", _compare("logical_and", np.logical_and))
@@ -973,19 +984,24 @@ class NumpyTensor(Tensor):
         return _argminmax(self, dim, keepdim, "argmin", np.argmin)
 
     def prod(self, dim=None, keepdim: bool = False, dtype=None) -> NumpyTensor:
-        a = self._data
-        d = None if dim is None else _chk.one_dim("prod", dim, a.ndim)
-        if a.dtype.kind in "bu" or a.dtype.kind == "i" and a.dtype != np.int64:
-            a = a.astype(np.int64)  # integer products accumulate in int64, as in PyTorch
-        if dtype is not None:
-            a = a.astype(_dt.to_dtype(dtype).np)
-        d = None if a.ndim == 0 else d
-        out = np.prod(a, axis=d, keepdims=keepdim)
-        if d is None:
-            out = _keep_all(out, a.ndim, keepdim)
-        if _grad_enabled and self._rg and a.dtype.kind == "f":
-            return _make(out, Node("prod", _VJP_PROD, (a, d, keepdim), (self,)))
-        return _make(out)
+        d0 = None if dim is None else _chk.one_dim("prod", dim, self._data.ndim)
+
+        def kernel(a):
+            if a.dtype.kind in "bu" or a.dtype.kind == "i" and a.dtype != np.int64:
+                a = a.astype(np.int64)  # integer products accumulate in int64, as in PyTorch
+            if dtype is not None:
+                a = a.astype(_dt.to_dtype(dtype).np)
+            d = None if a.ndim == 0 else d0
+            out = np.prod(a, axis=d, keepdims=keepdim)
+            if d is None:
+                out = _keep_all(out, a.ndim, keepdim)
+            return _fresh(out), (a, d, keepdim)
+
+        out, ctx = kernel(self._data)
+        node = None
+        if _grad_enabled and self._rg and out.dtype.kind == "f":
+            node = Node("prod", _VJP_PROD, ctx, (self,))
+        return _recorded(_make(out, node), kernel, (self,), "prod")
 
     def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
             correction=None) -> NumpyTensor:
@@ -999,40 +1015,46 @@ class NumpyTensor(Tensor):
 
     def norm(self, p="fro", dim=None, keepdim: bool = False) -> NumpyTensor:
         """The vector ``p``-norm of all elements (or along ``dim``); ``p`` is 2 by default."""
-        a = _need_float("norm", self)
         pv = _norm_order(p)
-        dims = _reduce_dims(dim, a)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if pv == 2:
-                out = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
-            elif pv == 1:
-                out = np.sum(np.abs(a), axis=dims, keepdims=keepdim)
-            elif pv == np.inf:
-                out = np.max(np.abs(a), axis=dims, keepdims=keepdim, initial=0)
-            elif pv == -np.inf:
-                out = np.min(np.abs(a), axis=dims, keepdims=keepdim)
-            elif pv == 0:
-                out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
-            else:
-                out = np.sum(np.abs(a) ** pv, axis=dims, keepdims=keepdim) ** (1 / pv)
-        out = np.asarray(out, a.dtype)
-        if dims is None:
-            out = _keep_all(out, a.ndim, keepdim)
-        if _grad_enabled and self._rg:
-            return _make(out, Node("norm", _VJP_NORM, (a, out, pv, dims, keepdim), (self,)))
-        return _make(out)
+        dims = _reduce_dims(dim, _need_float("norm", self))
+
+        def kernel(a):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if pv == 2:
+                    out = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+                elif pv == 1:
+                    out = np.sum(np.abs(a), axis=dims, keepdims=keepdim)
+                elif pv == np.inf:
+                    out = np.max(np.abs(a), axis=dims, keepdims=keepdim, initial=0)
+                elif pv == -np.inf:
+                    out = np.min(np.abs(a), axis=dims, keepdims=keepdim)
+                elif pv == 0:
+                    out = np.sum(a != 0, axis=dims, keepdims=keepdim).astype(a.dtype)
+                else:
+                    out = np.sum(np.abs(a) ** pv, axis=dims, keepdims=keepdim) ** (1 / pv)
+            out = np.asarray(out, a.dtype)
+            if dims is None:
+                out = _keep_all(out, a.ndim, keepdim)
+            return out, (a, out, pv, dims, keepdim)
+
+        out, ctx = kernel(self._data)
+        node = Node("norm", _VJP_NORM, ctx, (self,)) if _grad_enabled and self._rg else None
+        return _recorded(_make(out, node), kernel, (self,), "norm")
 
     def any(self, dim=None, keepdim: bool = False) -> NumpyTensor:
-        a = self._data
-        dims = _reduce_dims(dim, a)
-        out = np.any(a, axis=dims, keepdims=keepdim)
-        return _make(_keep_all(out, a.ndim, keepdim) if dims is None else out)
+        return self._truth("any", np.any, dim, keepdim)
 
     def all(self, dim=None, keepdim: bool = False) -> NumpyTensor:
-        a = self._data
-        dims = _reduce_dims(dim, a)
-        out = np.all(a, axis=dims, keepdims=keepdim)
-        return _make(_keep_all(out, a.ndim, keepdim) if dims is None else out)
+        return self._truth("all", np.all, dim, keepdim)
+
+    def _truth(self, op: str, reduce, dim, keepdim: bool) -> NumpyTensor:
+        dims = _reduce_dims(dim, self._data)
+
+        def kernel(a):
+            out = reduce(a, axis=dims, keepdims=keepdim)
+            return _fresh(_keep_all(out, a.ndim, keepdim) if dims is None else out), None
+
+        return _recorded(_make(kernel(self._data)[0]), kernel, (self,), op)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape) -> NumpyTensor:
@@ -1102,21 +1124,24 @@ class NumpyTensor(Tensor):
         for n in sizes:
             idx = lead + (slice(start, start + n),)
             start += n
-            piece = a[idx]
-            out.append(_make(piece, Node("split", _VJP_SPLIT, (a.shape, a.dtype, idx), (self,)))
-                       if track else _make(piece))
+            ctx = (a.shape, a.dtype, idx)
+            piece = _make(a[idx], Node("split", _VJP_SPLIT, ctx, (self,)) if track else None)
+            out.append(_recorded(piece, lambda a, idx=idx, ctx=ctx: (a[idx], ctx), (self,),
+                                 "split"))
         return tuple(out)
 
     def flip(self, *dims) -> NumpyTensor:
         """The values in reverse order along ``dims``."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
-        a = self._data
-        ds = _reduce_dims(dims, a) or ()
-        out = np.flip(a, ds) if ds else a.copy()
-        if _grad_enabled and self._rg:
-            return _make(out, Node("flip", _VJP_FLIP, (ds,), (self,)))
-        return _make(out)
+        ds = _reduce_dims(dims, self._data) or ()
+
+        def kernel(a):
+            return (np.flip(a, ds) if ds else a.copy()), (ds,)
+
+        out, ctx = kernel(self._data)
+        node = Node("flip", _VJP_FLIP, ctx, (self,)) if _grad_enabled and self._rg else None
+        return _recorded(_make(out, node), kernel, (self,), "flip")
 
     def transpose(self, dim0: int, dim1: int) -> NumpyTensor:
         a = self._data
@@ -1352,26 +1377,39 @@ def _minmax(x: NumpyTensor, dim, keepdim: bool, op: str, reduce, arg):
         if a.size == 0:
             raise ShapeError(f"{op}() of an empty tensor (shape {shape_str(a.shape)}) has no "
                              "value; pass dim= to reduce a dimension of non-zero size")
-        out = _keep_all(np.asarray(reduce(a)), a.ndim, keepdim)
-        if track:  # ties share the gradient evenly, as in PyTorch
-            return _make(out, Node(op, _VJP_MINMAX, (a, out, None), (x,)))
-        return _make(out)
+
+        def kernel(a):  # ties share the gradient evenly, as in PyTorch
+            out = _keep_all(np.asarray(reduce(a)), a.ndim, keepdim)
+            return out, (a, out, None)
+
+        out, ctx = kernel(a)
+        return _recorded(_make(out, Node(op, _VJP_MINMAX, ctx, (x,)) if track else None),
+                         kernel, (x,), op)
     d = _chk.one_dim(op, dim, a.ndim)
-    if a.ndim == 0:
-        vals, idx = a.copy(), np.zeros((), np.int64)
-    else:
-        if a.shape[d] == 0:
-            raise ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(a.shape)} is "
-                             "empty, so it has no value")
+    if a.ndim and a.shape[d] == 0:
+        raise ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(a.shape)} is "
+                         "empty, so it has no value")
+
+    def along(a):  # (values, indices, the selected positions for the VJP)
+        if a.ndim == 0:
+            return a.copy(), np.zeros((), np.int64), np.zeros((), np.int64)
         idx = arg(a, axis=d, keepdims=True)
         vals = np.take_along_axis(a, idx, axis=d)
         if not keepdim:
-            idx, vals = idx.squeeze(d), vals.squeeze(d)
-    indices = _make(idx.astype(np.int64, copy=False))
-    if track:  # the gradient goes to the selected element only
-        values = _make(vals, Node(op, _VJP_MINMAX, (a.shape, a.dtype, (d, keepdim, idx)), (x,)))
-    else:
-        values = _make(vals)
+            return vals.squeeze(d), idx.squeeze(d).astype(np.int64, copy=False), idx.squeeze(d)
+        return vals, idx.astype(np.int64, copy=False), idx
+
+    def values_kernel(a):  # the gradient goes to the selected element only
+        vals, _, idx = along(a)
+        return vals, (a.shape, a.dtype, (d, keepdim, idx))
+
+    def indices_kernel(a):
+        return along(a)[1], None
+
+    vals, ctx = values_kernel(a)
+    values = _recorded(_make(vals, Node(op, _VJP_MINMAX, ctx, (x,)) if track else None),
+                       values_kernel, (x,), op)
+    indices = _recorded(_make(indices_kernel(a)[0]), indices_kernel, (x,), "arg" + op)
     return (_rt.max if op == "max" else _rt.min)(values, indices)
 
 
@@ -1383,8 +1421,12 @@ def _argminmax(x: NumpyTensor, dim, keepdim: bool, op: str, arg) -> NumpyTensor:
     if dim is None or a.ndim == 0:
         if dim is not None:
             _chk.one_dim(op, dim, 0)
-        out = arg(a.reshape(-1))
-        return _make(np.asarray(out, np.int64).reshape((1,) * a.ndim if keepdim else ()))
+        shape = (1,) * a.ndim if keepdim else ()
+
+        def kernel(a):
+            return np.asarray(arg(a.reshape(-1)), np.int64).reshape(shape), None
+
+        return _recorded(_make(kernel(a)[0]), kernel, (x,), op)
     d = _chk.one_dim(op, dim, a.ndim)
     if a.shape[d] == 0:
         raise ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(a.shape)} is "
@@ -1404,18 +1446,21 @@ def _var(x: NumpyTensor, op: str, dim, unbiased, keepdim: bool, correction) -> N
     n = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
     ddof = (1 if unbiased else 0) if correction is None else correction
     denom = max(n - ddof, 0)  # n <= ddof gives inf or nan, as in PyTorch
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = a - a.mean(axis=dims, keepdims=True)
-        out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / a.dtype.type(denom)
-        if op == "std":
-            out = np.sqrt(out)
-    out = np.asarray(out, a.dtype)
-    if dims is None:
-        out = _keep_all(out, a.ndim, keepdim)
-    if _grad_enabled and x._rg:
-        return _make(out, Node(op, _VJP_VAR, (diff, denom, out if op == "std" else None, dims,
-                                             keepdim), (x,)))
-    return _make(out)
+
+    def kernel(a):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            diff = a - a.mean(axis=dims, keepdims=True)
+            out = np.sum(diff * diff, axis=dims, keepdims=keepdim) / a.dtype.type(denom)
+            if op == "std":
+                out = np.sqrt(out)
+        out = np.asarray(out, a.dtype)
+        if dims is None:
+            out = _keep_all(out, a.ndim, keepdim)
+        return out, (diff, denom, out if op == "std" else None, dims, keepdim)
+
+    out, ctx = kernel(a)
+    node = Node(op, _VJP_VAR, ctx, (x,)) if _grad_enabled and x._rg else None
+    return _recorded(_make(out, node), kernel, (x,), op)
 
 
 def _norm_order(p) -> float:
@@ -1538,10 +1583,15 @@ def _masked_fill(x: NumpyTensor, mask, value) -> NumpyTensor:
     except ValueError:
         raise ShapeError(f"masked_fill: a mask of shape {shape_str(m.shape)} cannot be "
                          f"broadcast with the tensor of shape {shape_str(a.shape)}") from None
+    node = None
     if _grad_enabled and (x._rg or vt is not None and vt._rg):
-        need = (x if x._rg else None, vt if vt is not None and vt._rg else None)
-        return _make(out, Node("masked_fill", _VJP_MASKED_FILL, (m,), need))
-    return _make(out)
+        node = Node("masked_fill", _VJP_MASKED_FILL, (m,), (_if_rg(x), _if_rg(vt)))
+    return _recorded(_make(out, node), _masked_fill_kernel, (x, mask, v if vt is None else vt),
+                     "masked_fill")
+
+
+def _masked_fill_kernel(a, m, v):  # (v: the value's array, cast to the tensor's dtype)
+    return np.where(m, v.astype(a.dtype), a), (m,)
 
 
 # ---------------------------------------------------------------------------------- joining
