@@ -9,6 +9,7 @@ case must take the general path, with its values, errors and first-order-only ru
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -72,7 +73,8 @@ def _reference(a, t, reduction):
 @pytest.mark.parametrize("shape,scale", [((128, 10), 3.0), ((7, 3), 1.0), ((1, 1), 1.0),
                                          ((300, 37), 20.0), ((5, 1000), 0.1), ((2, 2), 1e4)])
 def test_fast_path_matches_the_general_path(general, dtype, reduction, shape, scale):
-    rng = np.random.default_rng(hash((shape, reduction)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr((shape, reduction)).encode()))  # (not hash():
+    # string hashes change from process to process)
     a = (rng.standard_normal(shape) * scale).astype(dtype)
     t = rng.integers(0, shape[1], shape[0])
     (lf, gf, cf), (lg, gg, cg) = _both(general, a, t, reduction=reduction)
@@ -83,7 +85,10 @@ def test_fast_path_matches_the_general_path(general, dtype, reduction, shape, sc
     ref_loss, ref_grad = _reference(a, t, reduction)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(lf, ref_loss, rtol=tol, atol=tol)
-    np.testing.assert_allclose(gf, ref_grad, rtol=tol, atol=tol * np.abs(ref_grad).max())
+    # the gradient's natural scale is 1/N (mean) or 1 (sum): with a dominant logit every entry
+    # can be ~1e-150 in float64, which float32 rounds to 0
+    np.testing.assert_allclose(gf, ref_grad, rtol=tol,
+                               atol=tol * (1 / shape[0] if reduction == "mean" else 1))
 
 
 @pytest.mark.parametrize("tdtype", [np.int64, np.int32, np.int16, np.int8, np.uint8])
