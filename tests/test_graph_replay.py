@@ -604,3 +604,16 @@ def test_every_differentiable_op_gives_the_eager_gradients_in_a_graph(name):
     if NUMPY:
         for line in explain(g):
             assert line.startswith("replayed") or any(r in line for r in EAGER_BY_DESIGN), line
+
+
+def test_one_tensor_passed_as_two_arguments_runs_eagerly():
+    class Pair(flow.nn.Graph):
+        def build(self, a, b):
+            return a * 2 + b
+
+    g = Pair()
+    x, y = flow.tensor([1.0, 2.0]), flow.tensor([10.0, 20.0])
+    same(g(x, x), x * 3)
+    same(g(x, y), x * 2 + y)  # a recording of (x, x) must not stand for (x, y)
+    if NUMPY:
+        assert any("two arguments" in line for line in explain(g)), explain(g)

@@ -48,6 +48,8 @@ class Tracer:
         self.backward = None  # (root op, seed, steps) once build called backward()
         self.observed: dict[int, list] = {}  # op -> what its VJP returned in the eager backward
         for i, t in enumerate(inputs):
+            if id(t) in self.ref:  # the next call may pass two different tensors there
+                self.fail("the same tensor is passed as two arguments")
             self.ref[id(t)] = ("x", i)
             self.keep.append(t)
 
@@ -59,7 +61,8 @@ class Tracer:
     def made_tensor(self, t) -> None:
         """Every new tensor passes here (``_make``); recorded ops then claim theirs."""
         self.keep.append(t)
-        self.made[id(t)] = t._node.name if t._node is not None else "an unrecorded op"
+        self.made[id(t)] = (f"the op {t._node.name!r}" if t._node is not None else
+                            "flow.tensor, a random draw or another creation from values")
 
     def record(self, out, kernel, inputs, name: str, write: bool = False) -> None:
         """``out`` was made by ``kernel(*arrays)`` -> ``(array, ctx)``, from ``inputs`` (tensors,
@@ -88,8 +91,8 @@ class Tracer:
         if r is not None:
             return r
         if id(v) in self.made:
-            self.fail(f"{user} uses a tensor made inside build() by {self.made[id(v)]!r}, "
-                      "which the numpy backend cannot replay yet")
+            self.fail(f"{user} uses a tensor made inside build() by {self.made[id(v)]}: the "
+                      "recording would freeze its values (make it outside build and pass it in)")
             return None
         # made before the call: a parameter, a buffer or a constant build captured. The replay
         # reads its array afresh each time (the optimizer updates it; load_state_dict may swap it)
