@@ -9,7 +9,6 @@ from flowkit.device import as_device
 from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
 from flowkit.nn.parameter import Parameter
 
-from . import replay
 from . import tensor as _t
 from .engine import Node, run_general
 from .nn_ops import NumpyNNOps
@@ -187,4 +186,6 @@ class NumpyBackend(NumpyNNOps, Backend):
 
     # -- nn.Graph: record the first call, replay it (see replay.py)
     def compile_graph(self, graph):
-        return replay.GraphRunner(graph)
+        from .replay import GraphRunner  # loaded with the first graph: start-up stays lean
+
+        return GraphRunner(graph)
