@@ -1,4 +1,5 @@
-"""Argument rules and error messages for shape ops, shared by every backend.
+"""Argument rules and error messages for shape ops (and a few dtype rules), shared by every
+backend.
 
 A backend runs its kernel first and calls these only when the kernel fails (or, for the few ops
 whose sizes must be known first, ``split``/``chunk``/``expand`` on numpy), so the success path
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import AutogradError, ShapeError, shape_str
+from . import dtypes as _dt
+from .errors import AutogradError, DTypeError, ShapeError, shape_str
 from .tensor import Tensor
 
 
@@ -282,6 +284,54 @@ def reduction_dims(dim, ndim: int):
     if out is not None and len(out) > 1 and len(set(out)) < len(out):
         raise duplicate_dims_error(dim)
     return out
+
+
+# ------------------------------------------------------------------------------------ dtypes
+# PyTorch refuses these (a backend checks only where the dtype is unusual: bool or integer
+# operands, or inside the except of a failed kernel), and the message is the same on every backend
+
+def operand_name(v) -> str:
+    """An operand as an error message names it: a dtype, a tensor's dtype or a Python number."""
+    if isinstance(v, _dt.dtype):
+        return repr(v)
+    if isinstance(v, Tensor):
+        return repr(v.dtype)
+    return f"a Python {type(v).__name__}"
+
+
+def is_bool_operand(v) -> bool:
+    """A bool tensor, True or False (numpy's bool too)."""
+    return (v.dtype is _dt.bool if isinstance(v, Tensor) else
+            isinstance(v, (bool, np.bool_)))
+
+
+def bool_unary_error(op: str) -> DTypeError:
+    """floor/ceil/round/relu/neg of a bool tensor (PyTorch has no kernel for it)."""
+    if op == "neg":
+        return DTypeError("neg (-x): not defined for bool tensors; to invert a mask use ~x or "
+                          "x.logical_not(), otherwise convert with .int() or .float() first")
+    return DTypeError(f"{op}: not defined for bool tensors; convert with .int() or .float() "
+                      "first")
+
+
+def bool_sub_error(op: str, a, b) -> DTypeError:
+    """Subtraction with a bool operand (a bool tensor, True or False), as in PyTorch. ``a`` and
+    ``b``: the operands in the user's order (tensors, dtypes or numbers)."""
+    na, nb = operand_name(a), operand_name(b)
+    both = all(n in ("flowkit.bool", "a Python bool") for n in (na, nb))
+    fix = ("for two masks use ^ (logical_xor)" if both else
+           "to invert a mask use ~x or x.logical_not()")
+    sym = "-=" if op.endswith("_") else "-"
+    return DTypeError(f"{op} ({sym}) does not take bool operands, got {na} and {nb}; {fix}, "
+                      "otherwise convert with .int() or .float() first")
+
+
+def negative_power_error(dtype, exponent) -> DTypeError:
+    """An integer (or bool) tensor to a negative Python int power, as in PyTorch (a tensor of
+    exponents is fine: 1 -> 1, -1 -> +-1, others -> 0)."""
+    return DTypeError(f"pow (**): integers to negative integer powers are not allowed, got a "
+                      f"{operand_name(dtype)} tensor to the power {exponent}; use a float "
+                      f"exponent ({float(exponent)!r}) or convert with .float() first")
 
 
 def named_operator(name: str, method):

@@ -736,8 +736,22 @@ def ref_binary(op: str, a, b):
     if rt.kind == "f" and op not in _EXACT:
         with np.errstate(all="ignore"):
             return np.asarray(_NP2[op](f64(a), f64(b))).astype(rt)
+    if op == "pow":
+        return np.asarray(_torch_int_pow(as_dt(a, rt), as_dt(b, rt))).astype(rt)
     with np.errstate(all="ignore"):
         return np.asarray(_NP2[op](as_dt(a, rt), as_dt(b, rt))).astype(rt)
+
+
+def _int_pow1(x, y):
+    # PyTorch's integer power, in Python ints: a negative exponent gives 1 for base 1, +-1 for
+    # base -1 (by parity), 0 otherwise (numpy refuses negative integer powers)
+    x, y = int(x), int(y)
+    if y >= 0:
+        return x ** y
+    return 1 if x == 1 else (-1 if y % 2 else 1) if x == -1 else 0
+
+
+_torch_int_pow = np.vectorize(_int_pow1, otypes=[object])
 
 
 # per op: tensor dtypes, scalars for the number operand, whether it has a gradient
@@ -771,8 +785,10 @@ def _doms(op: str, da, db, b_is_float_exponent: bool):
     if op in _DIVISOR:
         return "any", "nonzero"
     if op == "pow":
-        base = "pos" if b_is_float_exponent else ("any" if np.dtype(da).kind == "f" else "any")
-        return base, ("nonneg" if np.dtype(db).kind != "f" else "any")
+        base = "pos" if b_is_float_exponent else "any"
+        # integer ** integer tensors take negative exponents (PyTorch: 1, +-1 or 0)
+        return base, ("nonneg" if np.dtype(db).kind != "f" and np.dtype(da).kind == "f"
+                      else "any")
     return "any", "any"
 
 
@@ -798,11 +814,11 @@ def binary_builder(op: str, form: str, call: Callable):
         if op == "pow" and f == "ts":
             exp_float = isinstance(s, float)
             if np.dtype(da).kind != "f" and not exp_float and s < 0:
-                s = 2
+                s = 2  # integer tensor ** negative int: an error (binary_invalid's "dtype")
             dom = "pos" if exp_float else "any"
-        elif op == "pow":  # number ** tensor: a positive base; integer tensors non-negative
+        elif op == "pow":  # number ** tensor: a positive base, exponents of either sign
             s = abs(s) or 2
-            dom = "any" if np.dtype(da).kind == "f" else "nonneg"
+            dom = "any"
         elif op in _DIVISOR:
             dom = "any" if f == "ts" else "nonzero"
             if f == "ts" and s == 0:
@@ -824,7 +840,13 @@ def binary_builder(op: str, form: str, call: Callable):
 def binary_invalid(op: str, call: Callable, form: str = "tt"):
     def build(d: Draw) -> Case:
         rng = d.rng()
-        kind = d.choice(("shape", "dtype") if op in _BITWISE else ("shape",))
+        kind = d.choice(("shape", "dtype") if op in _BITWISE + ("sub", "pow") else ("shape",))
+        if op == "sub" and (form == "st" or kind == "dtype"):
+            return _sub_bool_invalid(d, call, form)
+        if op == "pow" and kind == "dtype":  # an integer tensor to a negative int power
+            x = values(rng, shape(d), d.choice(INTS + (BOOL, U8)))
+            k = d.choice((-1, -2, np.int64(-3)))
+            return Case(lambda t: call(t, k), [x], error=flow.DTypeError)
         if form == "st" or kind == "dtype":
             dt = d.choice(FLOATS)
             a = values(rng, shape(d, zero=False), dt)
@@ -838,6 +860,31 @@ def binary_invalid(op: str, call: Callable, form: str = "tt"):
                     error=flow.ShapeError)
 
     return build
+
+
+def _sub_bool_invalid(d: Draw, call: Callable, form: str = "tt") -> Case:
+    """A subtraction with a bool operand (a bool tensor, True or False): PyTorch refuses it."""
+    rng = d.rng()
+    other = d.choice(ALL)
+    x = values(rng, shape(d), other)
+    if form == "st":  # number - tensor: True - any tensor, or any number - a bool tensor
+        if d.bool():
+            s = d.choice((True, False))
+            return Case(lambda t: call(s, t), [x], error=flow.DTypeError)
+        s = d.choice((1, 2.5, True))
+        return Case(lambda t: call(s, t), [values(rng, shape(d), BOOL)], error=flow.DTypeError)
+    kind = d.choice(("bool_left", "bool_right", "number"))
+    if kind == "number":  # any tensor - True, or a bool tensor - any number
+        if d.bool():
+            return Case(lambda t: call(t, True), [x], error=flow.DTypeError)
+        s = d.choice((1, -2.5, False))
+        return Case(lambda t: call(t, s), [values(rng, shape(d), BOOL)], error=flow.DTypeError)
+    sa, sb = bcast_pair(d)
+    b = values(rng, sb, BOOL)
+    a = values(rng, sa, other)
+    if kind == "bool_left":
+        a, b = b, a
+    return Case(lambda u, v: call(u, v), [a, b], error=flow.DTypeError)
 
 
 _DUNDER = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow",
@@ -869,12 +916,12 @@ def _register_binary():
             pyop = _PYOP[op]
             spec(f"Tensor.__r{_DUNDER[op]}__", binary_builder(op, "st", pyop),
                  op in _REFLECTED_GRAD,
-                 binary_invalid(op, pyop, "st") if op in _BITWISE else None)
+                 binary_invalid(op, pyop, "st") if op in _BITWISE + ("sub",) else None)
     # a number on the left of the function forms that are operators underneath
     for op in ("add", "sub", "mul", "div", "pow", "remainder", "floor_divide"):
         fn = getattr(flow, op)
         spec(f"flowkit.{op}[number_first]", binary_builder(op, "st", fn),
-             op in _REFLECTED_GRAD)
+             op in _REFLECTED_GRAD, binary_invalid(op, fn, "st") if op == "sub" else None)
 
 
 _register_binary()
@@ -936,6 +983,13 @@ def unary_keep_builder(op: str, call):
     return build
 
 
+_UKEEP_NO_BOOL = ("neg", "relu", "floor", "ceil", "round")  # PyTorch: no bool kernel
+
+
+def unary_bool_invalid(call):
+    return lambda d: Case(call, [values(d.rng(), shape(d), BOOL)], error=flow.DTypeError)
+
+
 def _register_unary():
     for op in _UFLOAT:
         b = unary_float_builder(op, getattr(flow, op))
@@ -943,10 +997,13 @@ def _register_unary():
         spec(f"Tensor.{op}", unary_float_builder(op, method(op)),
              True)
     for op in _UKEEP:
-        spec(f"flowkit.{op}", unary_keep_builder(op, getattr(flow, op)), True)
+        bad = op in _UKEEP_NO_BOOL
+        spec(f"flowkit.{op}", unary_keep_builder(op, getattr(flow, op)), True,
+             unary_bool_invalid(getattr(flow, op)) if bad else None)
         spec(f"Tensor.{op}", unary_keep_builder(op, method(op)),
-             True)
-    spec("Tensor.__neg__", unary_keep_builder("neg", operator.neg), True)
+             True, unary_bool_invalid(method(op)) if bad else None)
+    spec("Tensor.__neg__", unary_keep_builder("neg", operator.neg), True,
+         unary_bool_invalid(operator.neg))
     spec("Tensor.__abs__", unary_keep_builder("abs", abs), True)
     for name in ("sigmoid", "tanh"):
         spec(f"F.{name}", unary_float_builder(name, getattr(F, name)), True)
@@ -957,7 +1014,7 @@ def _register_unary():
             c.fn = lambda x: F.relu(x, inplace=False)
         return c
 
-    spec("F.relu", relu_f, True)
+    spec("F.relu", relu_f, True, unary_bool_invalid(F.relu))
 
     def round_decimals(call):
         def build(d):
@@ -1021,6 +1078,10 @@ edge("bool.div", lambda x, y: x / y, np.array([True, False]), np.array([True, Tr
 edge("bool.floor_divide", lambda x, y: x // y, np.array([True, False]), np.array([True, True]))
 edge("bool.remainder", lambda x, y: x % y, np.array([True, False]), np.array([True, True]))
 edge("bool.pow", lambda x: x ** 2, np.array([True, False]))
+edge("bool.pow_bool", lambda x, y: (x ** y, x ** y[0]), np.array([True, False]),
+     np.array([True, True]))
+edge("bool.pow_bool_number", lambda x: x ** True, np.array([True, False]))
+edge("bool.rpow_bool", lambda x: True ** x, np.array([True, False]))
 edge("bool.clamp", lambda x: x.clamp(0, 1), np.array([True, False]))
 edge("int.div_zero", lambda x, y: x / y, np.array([1, 0, -1]), np.array([0, 0, 0]))
 edge("int.floor_divide_zero", lambda x, y: x // y, np.array([1, 2]), np.array([0, 1]))
@@ -1629,10 +1690,8 @@ def _register_shape_ops():
                 kept = [v for v in vs if v.shape != (0,)] or list(vs)
                 return np.concatenate([v.astype(rt) for v in kept], axis=dim)
 
-            # the skipped empty tensor's own gradient is pinned: finding "cat-legacy-empty-grad"
-            diff = None if at is None else tuple(i for i in range(len(arrays)) if i != at)
-            return Case(fn, arrays, ref, diff=diff,
-                        label=f"cat {[a.shape for a in arrays]} dim={dim}")
+            # a skipped empty tensor still gets its (empty, zero) gradient, as in PyTorch
+            return Case(fn, arrays, ref, label=f"cat {[a.shape for a in arrays]} dim={dim}")
         return build
 
     def cat_invalid(call):
@@ -2098,7 +2157,7 @@ def _register_inplace():
             if form == "number":
                 s = d.choice((2, -1, 0.5)) if dx.kind == "f" else d.choice((2, -1, True))
                 if op == "sub" and s is True:
-                    s = 1  # a bool number subtracted: see the edge cases "int.sub_bool_number"
+                    s = 1  # a bool number subtracted is an error: see invalid below
                 x = values(rng, sx, dx)
                 return Case(lambda t: call(t, s), [x], lambda v: _inplace_ref(op, v, s, alpha),
                             label=f"{name} {dx}{sx} {s!r} alpha={alpha}")
@@ -2115,6 +2174,12 @@ def _register_inplace():
             def call(t, o):
                 y = t.clone()
                 return _IOP[name](y, o) if name in _IOP else getattr(y, name)(o)
+            if op == "sub" and d.int(0, 2) == 0:  # a bool operand, as in PyTorch
+                if d.bool():
+                    return Case(lambda t: call(t, True), [values(d.rng(), (3,), d.choice(ALL))],
+                                error=flow.DTypeError)
+                bad = [values(d.rng(), (3,), d.choice(ALL)), values(d.rng(), (3,), BOOL)]
+                return Case(call, bad[::-1] if d.bool() else bad, error=flow.DTypeError)
             if d.bool():  # the result cannot grow the tensor
                 return Case(call, [np.zeros((3,), np.float32), np.zeros((2, 3), np.float32)],
                             error=flow.ShapeError)
@@ -3166,14 +3231,6 @@ _register_nn()
 # ============================================================================ findings
 # Each is one exact case; the property strategies above step around it (marked "pinned").
 finding(
-    "cat-legacy-empty-grad",
-    "flowkit.cat skips 1-d empty tensors (PyTorch's accumulator rule); when such a tensor "
-    "requires grad, the numpy backend leaves its .grad None while the torch backend (and "
-    "PyTorch) give it an empty zero gradient",
-    lambda: Case(lambda e, x: flow.cat([e, x]), [np.zeros(0), np.array([[1.0, 2.0]])]),
-    None)
-
-finding(
     "inplace-view-under-grad",
     "both backends: an in-place op through a view (v = y[0]; v.add_(10), or v[0] = 100) of a "
     "tensor in a graph must not silently leave y unchanged (flowkit computes it out of place and "
@@ -3302,33 +3359,17 @@ def _setitem_value(x, v):
     return y
 
 
-# dtype edges where the backends disagree (cross-backend only: EDGE cases have no reference)
-CROSS_EDGES = {
-    "bool.floor": "floor/ceil/round of a bool tensor: the numpy backend returns the bool "
-                  "tensor, the torch backend raises torch's untranslated NotImplementedError "
-                  "('floor_vml_cpu not implemented for Bool')",
-    "bool.ceil": "see bool.floor",
-    "bool.round": "see bool.floor",
-    "bool.relu": "relu of a bool tensor: the numpy backend returns an int64 tensor, the torch "
-                 "backend raises torch's untranslated RuntimeError",
-    "bool.neg": "-x of a bool tensor: numpy's untranslated TypeError vs torch's untranslated "
-                "RuntimeError (flowkit should raise one DTypeError on both)",
-    "bool.sub": "bool - bool: numpy's TypeError vs torch's RuntimeError, both untranslated",
-    "bool.rsub": "True - bool tensor: numpy's TypeError vs torch's RuntimeError, untranslated",
-    "float.sub_bool_tensor": "float tensor - bool tensor: a result on numpy, torch's untranslated "
-                             "RuntimeError ('Subtraction ... with a bool tensor is not supported')",
-    "int.sub_bool_number": "int tensor - True: a result on numpy, torch's untranslated "
-                           "RuntimeError",
-    "int.rsub_bool_number": "True - int tensor: a result on numpy, torch's RuntimeError",
-    "int.isub_bool_number": "int tensor .sub_(True): a result on numpy, torch's RuntimeError",
-    "int.pow.negative_number": "int tensor ** -1: the numpy backend raises ShapeError with a "
-                               "wrong message ('shapes ... cannot be broadcast'), the torch "
-                               "backend torch's RuntimeError ('Integers to negative integer "
-                               "powers are not allowed')",
-    "int.pow.negative_tensor": "int tensor ** int tensor with a negative exponent: ShapeError "
-                               "(wrong message) on numpy, a result on torch",
-    "int.rpow.negative": "2 ** int tensor with a negative element: numpy's untranslated "
-                         "ValueError on numpy, a result on torch",
+# dtype edges where the backends disagree (cross-backend only: EDGE cases have no reference),
+# each with the reason (the bool subtraction/rounding/relu/neg and negative-power edges above raise
+# PyTorch's errors, or compute its values, on every backend: see the invalid cases of sub, pow
+# and the dtype-keeping unary ops)
+CROSS_EDGES: dict[str, str] = {
+    "bool.pow_bool": "bool tensor ** bool tensor (also 0-d): an int8 result on numpy, torch's "
+                     "untranslated NotImplementedError ('\"pow\" not implemented for Bool'), "
+                     "as PyTorch raises",
+    "bool.pow_bool_number": "bool tensor ** True: int8 on numpy, bool on torch (PyTorch: bool)",
+    "bool.rpow_bool": "True ** bool tensor: int8 on numpy, torch's untranslated "
+                      "NotImplementedError (PyTorch raises)",
 }
 for _name in CROSS_EDGES:
     assert _name in EDGE, _name

@@ -120,16 +120,29 @@ def _common_dtype(values) -> np.dtype:
     return res.np
 
 
+_NO_BOOL = frozenset(("sub", "rsub"))  # ops that refuse bool operands, as in PyTorch
+
+
 def _scalar_operand(value, a: np.ndarray, op: str):
     """A Python (or numpy) number next to array ``a``: returns (a, value) with the int array
-    promoted to float32 when the number is a float, as PyTorch does."""
+    promoted to float32 when the number is a float, as PyTorch does. PyTorch's refusals are
+    checked off the float path: a bool operand of a subtraction, an integer tensor to a
+    negative integer power."""
     if isinstance(value, np.generic):
         value = value.item()  # numpy scalars are weak like Python numbers, as in PyTorch
-    if isinstance(value, bool) or isinstance(value, numbers.Number) and not isinstance(
-        value, complex
-    ):
-        if a.dtype.kind in "biu" and isinstance(value, float):
-            a = a.astype(np.float32)
+    if isinstance(value, bool):
+        if op in _NO_BOOL:
+            raise _sub_bool_error(op, a, value)
+        return a, value
+    if isinstance(value, numbers.Number) and not isinstance(value, complex):
+        kind = a.dtype.kind
+        if kind in "biu":
+            if kind == "b" and op in _NO_BOOL:
+                raise _sub_bool_error(op, a, value)
+            if isinstance(value, float):
+                a = a.astype(np.float32)
+            elif op == "pow" and value < 0 and isinstance(value, int):
+                raise _chk.negative_power_error(_dt.from_numpy_dtype(a.dtype), value)
         return a, value
     if isinstance(value, np.ndarray):
         raise TypeError(
@@ -139,6 +152,56 @@ def _scalar_operand(value, a: np.ndarray, op: str):
     return None, None
 
 
+def _sub_bool_error(op: str, a, b):
+    """``a - b`` (``b - a`` for ``rsub``) with a bool operand; arrays or numbers."""
+    names = [_dt.from_numpy_dtype(v.dtype) if isinstance(v, np.ndarray) else
+             v.item() if isinstance(v, np.generic) else v for v in (a, b)]
+    if op == "rsub":
+        names.reverse()
+    return _chk.bool_sub_error(op.removeprefix("r"), *names)
+
+
+def _int_power(a, b):
+    """PyTorch's integer power where an exponent is negative (numpy refuses): 1 -> 1, -1 -> 1 or
+    -1 by the exponent's parity, any other base -> 0. None when that is not why numpy failed.
+    Data-dependent, so the replay kernels call it too."""
+    if np.result_type(a, b).kind not in "biu" or not np.any(np.less(b, 0)):
+        return None
+    neg = np.less(b, 0)
+    out = np.power(a, np.where(neg, 0, b))
+    r = np.where(np.equal(a, 1), 1, np.where(np.equal(a, -1), 1 - 2 * np.remainder(b, 2), 0))
+    return np.where(neg, r, out).astype(out.dtype, copy=False)
+
+
+def _retry(retry, a, b):
+    """``retry(a, b)`` after the kernel raised ValueError: its result, or None (it does not apply,
+    or it fails as well, e.g. shapes that do not broadcast)."""
+    if retry is None:
+        return None
+    try:
+        return retry(a, b)
+    except ValueError:
+        return None
+
+
+def _with_retry(fwd, retry):
+    """``fwd(a, b)``, or ``retry(a, b)`` where ``fwd`` raised ValueError for the values (decided
+    at every call: in a replayed step too); the ValueError stands when neither applies."""
+    if retry is None:
+        return fwd
+
+    def compute(a, b):
+        try:
+            return fwd(a, b)
+        except ValueError:
+            out = _retry(retry, a, b)
+            if out is None:
+                raise
+            return out
+
+    return compute
+
+
 def _broadcast_error(op: str, a, b) -> ShapeError:
     return ShapeError(
         f"{op}: shapes {shape_str(a.shape)} and {shape_str(b.shape)} cannot be broadcast "
@@ -146,18 +209,24 @@ def _broadcast_error(op: str, a, b) -> ShapeError:
     )
 
 
-def _binary(name: str, fwd, save):
-    """Build the method for a broadcasting binary op. ``save(a, b, out)`` gives the VJP's ctx."""
+def _binary(name: str, fwd, save, retry=None):
+    """Build the method for a broadcasting binary op. ``save(a, b, out)`` gives the VJP's ctx.
+    ``retry(a, b)``: the result where ``fwd`` raised ValueError for the values (not the shapes),
+    or None."""
     _op(name)
     vjp = VJP[name]
+    no_bool = name in _NO_BOOL
+    compute = _with_retry(fwd, retry)
 
     def kernel(a, b):  # the same steps on arrays, for a replayed nn.Graph step
         if b.__class__ is np.ndarray:
             if a.dtype is not b.dtype:
+                if no_bool and (a.dtype.kind == "b" or b.dtype.kind == "b"):
+                    raise _sub_bool_error(name, a, b)
                 a, b = _promote(a, b)
         else:
             a, b = _scalar_operand(b, a, name)
-        out = fwd(a, b)
+        out = compute(a, b)
         return _fresh(out), save(a, b, out)
 
     def method(self, other):
@@ -166,6 +235,8 @@ def _binary(name: str, fwd, save):
         if isinstance(other, NumpyTensor):
             b = other._data
             if a.dtype is not b.dtype:
+                if no_bool and (a.dtype.kind == "b" or b.dtype.kind == "b"):
+                    raise _sub_bool_error(name, a, b)
                 a, b = _promote(a, b)
         else:
             a, b = _scalar_operand(other, a, name)
@@ -173,9 +244,13 @@ def _binary(name: str, fwd, save):
                 return NotImplemented
             other = None
         try:
-            out = fwd(a, b)
+            out = compute(a, b)
         except ValueError:
             raise _broadcast_error(name, a, np.asarray(b)) from None
+        except TypeError:
+            if no_bool:  # bool - bool: numpy's own TypeError
+                raise _sub_bool_error(name, a, b) from None
+            raise
         if _grad_enabled and (self._rg or (other is not None and other._rg)):
             need = (self if self._rg else None,
                     other if other is not None and other._rg else None)
@@ -189,21 +264,23 @@ def _binary(name: str, fwd, save):
     return method
 
 
-def _reflected(name: str, fwd, save):
-    """``2 - x``: the same op with the scalar first."""
+def _reflected(name: str, fwd, save, retry=None):
+    """``2 - x``: the same op with the scalar first (``retry``: as for :func:`_binary`)."""
     _op(name)
     vjp = VJP[name]
 
+    compute = _with_retry(fwd, retry)
+
     def kernel(a, s):
         a, s = _scalar_operand(s, a, name)
-        out = fwd(s, a)
+        out = compute(s, a)
         return _fresh(out), save(s, a, out)
 
     def method(self, other):
         a, s = _scalar_operand(other, self._data, name)
         if a is None:
             return NotImplemented
-        out = fwd(s, a)
+        out = compute(s, a)
         if _grad_enabled and self._rg:
             # recorded as the forward op with a constant first input: ctx is saved in
             # (scalar, tensor) order, so the forward op's VJP applies unchanged
@@ -217,21 +294,35 @@ def _reflected(name: str, fwd, save):
     return method
 
 
-def _unary(name: str, fwd, save_out: bool, float_only: bool = True):
+def _unary(name: str, fwd, save_out: bool, float_only: bool = True, no_bool: bool = False):
+    """``no_bool``: a bool tensor is an error, as in PyTorch (relu; neg's numpy kernel raises
+    for bool by itself)."""
     _op(name)
     vjp = VJP[name]
+    check = float_only or no_bool  # whether non-float dtypes need a look
 
     def kernel(a):
-        if float_only and a.dtype.kind != "f":
-            a = a.astype(np.float32)
+        if check and a.dtype.kind != "f":
+            if float_only:
+                a = a.astype(np.float32)
+            elif a.dtype.kind == "b":
+                raise _chk.bool_unary_error(name)
         out = fwd(a)
         return _fresh(out), (out if save_out else a,)
 
     def method(self):
         a = self._data
-        if float_only and a.dtype.kind != "f":
-            a = a.astype(np.float32)  # exp/log/... of integers give float32, as in PyTorch
-        out = fwd(a)
+        if check and a.dtype.kind != "f":
+            if float_only:
+                a = a.astype(np.float32)  # exp/log/... of integers give float32, as in PyTorch
+            elif a.dtype.kind == "b":
+                raise _chk.bool_unary_error(name)
+        try:
+            out = fwd(a)
+        except TypeError:  # numpy has no kernel for this dtype (neg of bool)
+            if a.dtype.kind == "b":
+                raise _chk.bool_unary_error(name) from None
+            raise
         if _grad_enabled and self._rg:
             res = _make(out, Node(name, vjp, (out if save_out else a,), (self,)))
         else:
@@ -405,17 +496,20 @@ def _sign(a: np.ndarray):
 
 def _rounding(name: str, fwd):
     """sign/floor/ceil/round: integer tensors come back unchanged in dtype (numpy's floor of an
-    int array would be float64); the gradient is zero, as in PyTorch, but still recorded."""
+    int array would be float64), bool ones are an error except for sign (as in PyTorch); the
+    gradient is zero, as in PyTorch, but still recorded."""
     _op(name)
     vjp = VJP[name]
 
     def kernel(a):
         if a.dtype.kind == "f":
             out = fwd(a)
-        elif name == "sign" and a.dtype.kind != "b":
-            out = np.sign(a)
-        else:
+        elif a.dtype.kind != "b":
+            out = np.sign(a) if name == "sign" else a.copy()
+        elif name == "sign":
             out = a.copy()
+        else:  # floor/ceil/round of bool: PyTorch has no kernel for it
+            raise _chk.bool_unary_error(name)
         return _fresh(out), None
 
     def method(self):
@@ -713,11 +807,11 @@ class NumpyTensor(Tensor):
     __add__ = add = _binary("add", np.add, lambda a, b, o: None)
     __sub__ = sub = _binary("sub", np.subtract, lambda a, b, o: None)
     __mul__ = mul = _binary("mul", np.multiply, lambda a, b, o: (a, b))
-    __pow__ = pow = _binary("pow", np.power, lambda a, b, o: (a, b, o))
+    __pow__ = pow = _binary("pow", np.power, lambda a, b, o: (a, b, o), _int_power)
     __radd__ = __add__
     __rmul__ = __mul__
     __rsub__ = _reflected("rsub", np.subtract, lambda s, a, o: None)
-    __rpow__ = _reflected("rpow", np.power, lambda s, a, o: (s, a, o))
+    __rpow__ = _reflected("rpow", np.power, lambda s, a, o: (s, a, o), _int_power)
 
     def __truediv__(self, other):
         return _div(_as_float(self), other)
@@ -735,7 +829,7 @@ class NumpyTensor(Tensor):
     def __rmatmul__(self, other):
         return NotImplemented
 
-    __neg__ = neg = _unary("neg", np.negative, save_out=False, float_only=False)
+    __neg__ = neg = _unary("neg", np.negative, save_out=False, float_only=False)  # bool: raises
     exp = _unary("exp", np.exp, save_out=True)
     log = _unary("log", np.log, save_out=False)
     sqrt = _unary("sqrt", np.sqrt, save_out=True)
@@ -744,7 +838,8 @@ class NumpyTensor(Tensor):
     cos = _unary("cos", np.cos, save_out=False)
     tanh = _unary("tanh", np.tanh, save_out=True)
     sigmoid = _unary("sigmoid", lambda a: 1 / (1 + np.exp(-a)), save_out=True)
-    relu = _unary("relu", lambda a: np.maximum(a, 0), save_out=True, float_only=False)
+    relu = _unary("relu", lambda a: np.maximum(a, 0), save_out=True, float_only=False,
+                  no_bool=True)
 
     __eq__ = eq = _compare("eq", np.equal)
     __ne__ = ne = _compare("ne", np.not_equal)
@@ -879,18 +974,35 @@ class NumpyTensor(Tensor):
         b = other._data if isinstance(other, NumpyTensor) else other
         if _tracer is not None:  # replayed as the same write (e.g. batch norm's batch counter)
             _tracer.record(self, _in_place_kernel(_INPLACE[op]), (self, other), op, write=True)
-        try:
-            _INPLACE[op](self._data, b, out=self._data, casting="same_kind")
+        try:  # one dtype (Python numbers are weak): the usual case, with no casting at all
+            _INPLACE[op](self._data, b, out=self._data, casting="no")
         except ValueError:
             if not self._data.flags.writeable:
                 raise _chk.expanded_write_error(op) from None
             raise _broadcast_error(op, self._data, np.asarray(b)) from None
+        except TypeError:  # mixed dtypes, or numpy has no kernel (bool - bool)
+            self._inplace_cast(op, b)
+        return self
+
+    def _inplace_cast(self, op: str, b) -> None:
+        """The no-grad in-place write where the dtypes differ: PyTorch's refusal (a bool
+        operand of sub_), then numpy's same_kind rule (an int tensor cannot take a float
+        result)."""
+        a = self._data
+        if op == "sub_" and (a.dtype.kind == "b" or isinstance(b, (bool, np.bool_)) or
+                             b.__class__ is np.ndarray and b.dtype.kind == "b"):
+            raise _sub_bool_error(op, a, b)
+        try:
+            _INPLACE[op](a, b, out=a, casting="same_kind")
+        except ValueError:
+            if not a.flags.writeable:
+                raise _chk.expanded_write_error(op) from None
+            raise _broadcast_error(op, a, np.asarray(b)) from None
         except TypeError:
             raise DTypeError(
                 f"{op}: cannot write a {np.asarray(b).dtype} result into this "
                 f"{self.dtype!r} tensor in place; convert one of them with .to(dtype)"
             ) from None
-        return self
 
     def add_(self, other, alpha=None):
         if alpha is not None:
@@ -899,6 +1011,8 @@ class NumpyTensor(Tensor):
 
     def sub_(self, other, alpha=None):
         if alpha is not None:
+            if _chk.is_bool_operand(other):  # (other * alpha would hide it)
+                raise _chk.bool_sub_error("sub_", self, other)
             other = other * alpha
         return self._inplace("sub_", NumpyTensor.__sub__, other)
 
@@ -1614,25 +1728,32 @@ def cat(tensors, dim: int = 0) -> NumpyTensor:
     ts, arrays = _joined("cat", tensors)
     shapes = [b.shape for b in arrays]
     keep = _chk.cat_kept(shapes)  # 1-d empty tensors are skipped, as in PyTorch
-    if len(keep) != len(ts):
-        ts, arrays = [ts[i] for i in keep], [arrays[i] for i in keep]
+    joined = arrays if len(keep) == len(ts) else [arrays[i] for i in keep]
     try:
-        out = np.concatenate(arrays, axis=dim)
+        out = np.concatenate(joined, axis=dim)
     except (ValueError, IndexError, TypeError):
         err = _chk.cat_error(shapes, dim)
         if err is None:
             raise
         raise err from None
     d = dim % out.ndim
-    ctx = (d, [b.shape[d] for b in arrays])
+    if joined is arrays:
+        ctx = (d, [b.shape[d] for b in arrays])
+    else:  # a skipped tensor's size is None: its gradient is empty (zeros), as in PyTorch
+        sizes = [None] * len(ts)
+        for i in keep:
+            sizes[i] = arrays[i].shape[d]
+        ctx = (d, sizes)
     if _grad_enabled and any(t._rg for t in ts):
         res = _make(out, Node("cat", VJP["cat"], ctx, tuple(t if t._rg else None for t in ts)))
     else:
         res = _make(out)
     if _tracer is not None:
         dtype = out.dtype  # the common dtype, fixed for the recorded dtypes
+        kept = None if joined is arrays else keep  # fixed for the recorded shapes
         _tracer.record(res, lambda *arrays: (np.concatenate(
-            [b if b.dtype == dtype else b.astype(dtype) for b in arrays], axis=dim), ctx),
+            [b if b.dtype == dtype else b.astype(dtype) for b in (
+                arrays if kept is None else [arrays[i] for i in kept])], axis=dim), ctx),
             ts, "cat")
     return res
 

@@ -422,6 +422,9 @@ VJP["min"] = _minmax
 @vjp("cat", saves=(None, None))
 def _cat(g, ctx, need):
     d, sizes = ctx
+    if None in sizes:  # 1-d empty tensors cat skipped: an empty gradient each, as in PyTorch
+        parts = np.split(g, np.cumsum([s or 0 for s in sizes])[:-1], axis=d)
+        return tuple(p if s is not None else p.reshape((0,)) for p, s in zip(parts, sizes))
     return tuple(np.split(g, np.cumsum(sizes)[:-1], axis=d))
 
 

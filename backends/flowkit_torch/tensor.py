@@ -216,6 +216,28 @@ def _binary_error(op: str, a: torch.Tensor, b, exc: Exception, out_shape=None) -
         return _broadcast_error(op, a.shape, b_shape)
     if out_shape is not None and shape != out_shape:
         return _broadcast_error(op, a.shape, b_shape)
+    return _dtype_error(op, a, b, exc)
+
+
+def _dtype_error(op: str, a: torch.Tensor, b, exc: Exception) -> Exception:
+    """torch's dtype refusals under the numpy backend's messages (``exc`` itself otherwise)."""
+    if op in ("sub", "sub_", "rsub"):
+        b_bool = b.dtype is torch.bool if isinstance(b, torch.Tensor) else isinstance(b, bool)
+        if a.dtype is torch.bool or b_bool:
+            names = [from_torch_dtype(a.dtype),
+                     from_torch_dtype(b.dtype) if isinstance(b, torch.Tensor) else b]
+            if op == "rsub":  # the number came first
+                names.reverse()
+            return _chk.bool_sub_error(op.removeprefix("r"), *names)
+    elif op == "pow" and not isinstance(b, torch.Tensor) and "negative integer powers" in str(exc):
+        return _chk.negative_power_error(from_torch_dtype(a.dtype), b)
+    return exc
+
+
+def _unary_error(op: str, t: torch.Tensor, exc: Exception) -> Exception:
+    """torch has no bool kernel for floor/ceil/round/relu/neg: the numpy backend's message."""
+    if t.dtype is torch.bool:
+        return _chk.bool_unary_error(op)
     return exc
 
 
@@ -253,7 +275,10 @@ def _reflected(name: str, fn):
         o = _scalar(other, name)
         if o is None:
             return NotImplemented
-        return _wrap(fn(o, self._t), name)
+        try:
+            return _wrap(fn(o, self._t), name)
+        except RuntimeError as exc:
+            raise _dtype_error(name, self._t, o, exc) from None
 
     method.__name__ = "__" + name + "__"
     return method
@@ -261,7 +286,10 @@ def _reflected(name: str, fn):
 
 def _unary(name: str, fn):
     def method(self):
-        return _wrap(fn(self._t), name)
+        try:
+            return _wrap(fn(self._t), name)
+        except RuntimeError as exc:  # (NotImplementedError too: "floor_vml_cpu" for bool)
+            raise _unary_error(name, self._t, exc) from None
 
     method.__name__ = name
     return method
@@ -729,7 +757,10 @@ class TorchTensor(Tensor):
     def round(self, decimals: int = 0) -> TorchTensor:  # noqa: A003 - PyTorch's name
         t = self._t
         if decimals == 0:
-            return _wrap(torch.round(t), "round")
+            try:
+                return _wrap(torch.round(t), "round")
+            except RuntimeError as exc:
+                raise _unary_error("round", t, exc) from None
         if not t.is_floating_point():
             raise DTypeError(f"round(decimals={decimals}) needs a floating-point tensor, this "
                              f"one is {self.dtype!r}; call .float() first")
@@ -882,6 +913,8 @@ class TorchTensor(Tensor):
 
     def sub_(self, other, alpha=None):
         if alpha is not None:
+            if _chk.is_bool_operand(other):  # (other * alpha would hide it)
+                raise _chk.bool_sub_error("sub_", self, other)
             other = other * alpha
         return self._inplace("sub_", torch.Tensor.sub_, TorchTensor.__sub__, other)
 
