@@ -218,7 +218,9 @@ def _binary(name: str, fwd, save, retry=None):
     no_bool = name in _NO_BOOL
     compute = _with_retry(fwd, retry)
 
-    def kernel(a, b):  # the same steps on arrays, for a replayed nn.Graph step
+    def kernel(a, b):
+        # the method's steps on arrays, for a replayed nn.Graph step (the method keeps its own
+        # copy of the operand steps inline: it is the eager hot path, one call less per op)
         if b.__class__ is np.ndarray:
             if a.dtype is not b.dtype:
                 if no_bool and (a.dtype.kind == "b" or b.dtype.kind == "b"):
