@@ -337,40 +337,19 @@ def _unary(name: str, fwd, save_out: bool, float_only: bool = True, no_bool: boo
 
 
 def _compare(name: str, fwd):
-    _op(name, differentiable=False)
-
-    def kernel(a, b):
-        if b.__class__ is not np.ndarray:
-            a, b = _scalar_operand(b, a, name)
-        return _fresh(fwd(a, b)), None
-
-    def method(self, other):
-        a = self._data
-        given = other
-        if isinstance(other, NumpyTensor):
-            b = other._data
-        else:
-            a, b = _scalar_operand(other, a, name)
-            if a is None:
-                return NotImplemented
-        try:
-            res = _make(fwd(a, b))
-        except ValueError:
-            raise _broadcast_error(name, a, np.asarray(b)) from None
-        if _tracer is not None:
-            _tracer.record(res, kernel, (self, given), name)
-        return res
-
-    return method
+    """``<``, ``==``, ``logical_and``, ...: no promotion (numpy compares mixed dtypes exactly)."""
+    return _plain_binary(name, fwd, promote=False)
 
 
-def _plain_binary(name: str, fwd, int_check: bool = False):
-    """A broadcasting binary op without a gradient (``//``), with PyTorch's type promotion."""
+def _plain_binary(name: str, fwd, int_check: bool = False, promote: bool = True):
+    """A broadcasting binary op without a gradient (``//``, comparisons), with PyTorch's type
+    promotion unless ``promote`` is off. Off the hot path, so the method runs the replay's
+    kernel itself."""
     _op(name, differentiable=False)
 
     def kernel(a, b):
         if b.__class__ is np.ndarray:
-            if a.dtype is not b.dtype:
+            if promote and a.dtype is not b.dtype:
                 a, b = _promote(a, b)
         else:
             a, b = _scalar_operand(b, a, name)
@@ -380,24 +359,17 @@ def _plain_binary(name: str, fwd, int_check: bool = False):
 
     def method(self, other):
         a = self._data
-        given = other
         if isinstance(other, NumpyTensor):
             b = other._data
-            if a.dtype is not b.dtype:
-                a, b = _promote(a, b)
+        elif _scalar_operand(other, a, name)[0] is None:
+            return NotImplemented
         else:
-            a, b = _scalar_operand(other, a, name)
-            if a is None:
-                return NotImplemented
-        if int_check:
-            _check_int_division(name, a, b)
+            b = other
         try:
-            res = _make(fwd(a, b))
+            out, _ = kernel(a, b)
         except ValueError:
             raise _broadcast_error(name, a, np.asarray(b)) from None
-        if _tracer is not None:
-            _tracer.record(res, kernel, (self, given), name)
-        return res
+        return _recorded(_make(out), kernel, (self, other), name)
 
     return method
 
