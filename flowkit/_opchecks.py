@@ -181,6 +181,14 @@ def _as_index_array(k):
     return None
 
 
+def freed_graph_error() -> AutogradError:
+    """A backward through a graph whose saved values the first backward freed (every backend)."""
+    return AutogradError(
+        "backward through the graph a second time: its saved values were freed after the first "
+        "backward. Pass retain_graph=True to the first backward() if you need to call it again"
+    )
+
+
 def index_error(key, shape) -> IndexError:
     """The error for ``t[key]`` on a tensor of ``shape``, naming the part of ``key`` at fault."""
     shape = tuple(shape)

@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from flowkit import dtypes as _dt
+from flowkit._opchecks import freed_graph_error
 from flowkit.errors import AutogradError, ShapeError
 
 from .vjps import SAVES, VJP
@@ -74,25 +75,7 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
 
 def _topological_order(root: Node) -> list[Node]:
     """Nodes reachable from ``root``, each after every node that consumes its output."""
-    order: list[Node] = []
-    visited = set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        # marked when expanded, not when pushed: a node pushed early (by a near consumer) must
-        # still finish after a far consumer reached through another path (h + f(h))
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for child in node.edges:
-            if child is not None and id(child) not in visited:
-                stack.append((child, False))
-    order.reverse()  # post-order reversed: consumers first
-    return order
+    return _topological_order_many((root,))
 
 
 def store_grad(leaf, g: np.ndarray, shared: set, wrap) -> None:
@@ -136,11 +119,7 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             continue
         vjp = n.vjp
         if vjp is None:
-            raise AutogradError(
-                "backward through the graph a second time: its saved values were freed after "
-                "the first backward. Pass retain_graph=True to the first backward() if you "
-                "need to call it again"
-            )
+            raise freed_graph_error()
         if n.retained is not None:
             t = n.retained()
             if t is not None:
@@ -189,14 +168,16 @@ def _topological_order_many(roots) -> list[Node]:
         if expanded:
             order.append(node)
             continue
-        if id(node) in visited:  # marked when expanded, as in _topological_order
+        # marked when expanded, not when pushed: a node pushed early (by a near consumer) must
+        # still finish after a far consumer reached through another path (h + f(h))
+        if id(node) in visited:
             continue
         visited.add(id(node))
         stack.append((node, True))
         for child in node.edges:
             if child is not None and id(child) not in visited:
                 stack.append((child, False))
-    order.reverse()
+    order.reverse()  # post-order reversed: consumers first
     return order
 
 
@@ -210,14 +191,6 @@ def _needed(order, node_slots, leaf_slots) -> set[int]:
         ):
             needed.add(id(n))
     return needed
-
-
-def _freed_error() -> AutogradError:
-    return AutogradError(
-        "backward through the graph a second time: its saved values were freed after "
-        "the first backward. Pass retain_graph=True to the first backward() if you "
-        "need to call it again"
-    )
 
 
 def _fit_array(g, data):
@@ -390,7 +363,7 @@ def run_general(roots, seeds, targets, retain_graph: bool, create_graph: bool, w
                     continue
             vjp = n.vjp
             if vjp is None:
-                raise _freed_error()
+                raise freed_graph_error()
             if not capture and n.retained is not None:
                 t = n.retained()
                 if t is not None:

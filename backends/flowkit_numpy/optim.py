@@ -13,15 +13,21 @@ import numpy as np
 from .tensor import _make
 
 
+def _grad(g: np.ndarray, w: np.ndarray, maximize: bool, weight_decay: float) -> np.ndarray:
+    """The gradient an update follows: negated to maximize, plus the L2 penalty (a new array
+    when either applies; ``g`` itself, never written into, otherwise)."""
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        g = g + weight_decay * w
+    return g
+
+
 def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov,
         maximize):
     for i, p in enumerate(params):
         w = p._data
-        g = grads[i]._data
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * w
+        g = _grad(grads[i]._data, w, maximize, weight_decay)
         if momentum != 0:
             buf = momentum_buffers[i]
             if buf is None:
@@ -89,11 +95,7 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alph
             weight_decay, momentum, centered, maximize):
     for i, p in enumerate(params):
         w = p._data
-        g = grads[i]._data
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * w
+        g = _grad(grads[i]._data, w, maximize, weight_decay)
         sq = square_avgs[i]._data
         sq *= alpha
         t = (1 - alpha) * g  # ((1 - alpha) * g) * g: the reference's (addcmul's) order
@@ -124,11 +126,7 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alph
 def adagrad(params, grads, state_sums, steps, *, lr, lr_decay, weight_decay, eps, maximize):
     for i, p in enumerate(params):
         w = p._data
-        g = grads[i]._data
-        if maximize:
-            g = -g
-        if weight_decay != 0:
-            g = g + weight_decay * w
+        g = _grad(grads[i]._data, w, maximize, weight_decay)
         clr = lr / (1 + (steps[i] - 1) * lr_decay)
         s = state_sums[i]._data
         s += g * g

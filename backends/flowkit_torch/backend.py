@@ -7,9 +7,10 @@ import warnings
 import numpy as np
 import torch
 
+from flowkit import _opchecks as _chk
 from flowkit.backend import Backend
 from flowkit.device import as_device
-from flowkit.errors import AutogradError, DeviceError, DTypeError, ShapeError, shape_str
+from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
 from flowkit.nn.parameter import Parameter
 
 from . import tensor as _tt
@@ -210,13 +211,7 @@ def _seeds(outs, grads):
 
 
 def _autograd_error(exc: RuntimeError) -> Exception:
-    if "second time" in str(exc):
-        return AutogradError(
-            "backward through the graph a second time: its saved values were freed after "
-            "the first backward. Pass retain_graph=True to the first backward() if you "
-            "need to call it again"
-        )
-    return exc
+    return _chk.freed_graph_error() if "second time" in str(exc) else exc
 
 
 def _linear_error(x, weight, bias, exc: Exception) -> Exception:

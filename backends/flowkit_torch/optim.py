@@ -31,6 +31,16 @@ _set_grad_enabled = torch._C._set_grad_enabled
 _is_grad_enabled = torch.is_grad_enabled
 
 
+def _grads(gs, ps, maximize: bool, weight_decay: float):
+    """The gradients an update follows: negated to maximize, plus the L2 penalty (new tensors
+    when either applies; the gradients themselves, never written into, otherwise)."""
+    if maximize:
+        gs = torch._foreach_neg(gs)
+    if weight_decay != 0:
+        gs = torch._foreach_add(gs, torch._foreach_mul(ps, weight_decay))
+    return gs
+
+
 def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov,
         maximize):
     prev = _is_grad_enabled()
@@ -46,10 +56,7 @@ def _sgd(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay,
          maximize):
     ps = [p._t for p in params]
     gs = [g._t for g in grads]
-    if maximize:
-        gs = torch._foreach_neg(gs)
-    if weight_decay != 0:
-        gs = torch._foreach_add(gs, torch._foreach_mul(ps, weight_decay))
+    gs = _grads(gs, ps, maximize, weight_decay)
     if momentum != 0:
         old = [i for i, b in enumerate(momentum_buffers) if b is not None]
         if old:
@@ -135,10 +142,7 @@ def _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha,
     ps = [p._t for p in params]
     gs = [g._t for g in grads]
     sqs = [s._t for s in square_avgs]
-    if maximize:
-        gs = torch._foreach_neg(gs)
-    if weight_decay != 0:
-        gs = torch._foreach_add(gs, torch._foreach_mul(ps, weight_decay))
+    gs = _grads(gs, ps, maximize, weight_decay)
     torch._foreach_mul_(sqs, alpha)
     t = torch._foreach_mul(gs, 1 - alpha)  # ((1 - alpha) * g) * g: the reference's order
     torch._foreach_mul_(t, gs)
@@ -177,10 +181,7 @@ def _adagrad(params, grads, state_sums, steps, lr, lr_decay, weight_decay, eps, 
     ps = [p._t for p in params]
     gs = [g._t for g in grads]
     sums = [s._t for s in state_sums]
-    if maximize:
-        gs = torch._foreach_neg(gs)
-    if weight_decay != 0:
-        gs = torch._foreach_add(gs, torch._foreach_mul(ps, weight_decay))
+    gs = _grads(gs, ps, maximize, weight_decay)
     torch._foreach_add_(sums, torch._foreach_mul(gs, gs))
     std = torch._foreach_sqrt(sums)
     torch._foreach_add_(std, eps)

@@ -295,21 +295,8 @@ def _unary(name: str, fn):
     return method
 
 
-def _compare(name: str, fn):
-    def method(self, other):
-        if isinstance(other, TorchTensor):
-            o = other._t
-        else:
-            o = _scalar(other, name)
-            if o is None:
-                return NotImplemented
-        try:
-            return _wrap(fn(self._t, o), name)
-        except RuntimeError as exc:
-            raise _binary_error(name, self._t, o, exc) from None
-
-    method.__name__ = name
-    return method
+# comparisons take their operands (and translate their errors) as the arithmetic ops do
+_compare = _binary
 
 
 _named = _chk.named_operator
@@ -1241,11 +1228,7 @@ def _backward_error(t: torch.Tensor, gradient, exc: RuntimeError) -> Exception:
             "gradient=<tensor of the same shape>"
         )
     if "second time" in str(exc):
-        return AutogradError(
-            "backward through the graph a second time: its saved values were freed after "
-            "the first backward. Pass retain_graph=True to the first backward() if you "
-            "need to call it again"
-        )
+        return _chk.freed_graph_error()
     return exc
 
 
