@@ -303,28 +303,25 @@ def _unary(name: str, fwd, save_out: bool, float_only: bool = True, no_bool: boo
     vjp = VJP[name]
     check = float_only or no_bool  # whether non-float dtypes need a look
 
-    def kernel(a):
-        if check and a.dtype.kind != "f":
-            if float_only:
-                a = a.astype(np.float32)
-            elif a.dtype.kind == "b":
-                raise _chk.bool_unary_error(name)
-        out = fwd(a)
-        return _fresh(out), (out if save_out else a,)
-
-    def method(self):
-        a = self._data
+    def compute(a):  # (the result, the array fwd ran on), for the method and the replay
         if check and a.dtype.kind != "f":
             if float_only:
                 a = a.astype(np.float32)  # exp/log/... of integers give float32, as in PyTorch
             elif a.dtype.kind == "b":
                 raise _chk.bool_unary_error(name)
         try:
-            out = fwd(a)
+            return fwd(a), a
         except TypeError:  # numpy has no kernel for this dtype (neg of bool)
             if a.dtype.kind == "b":
                 raise _chk.bool_unary_error(name) from None
             raise
+
+    def kernel(a):
+        out, a = compute(a)
+        return _fresh(out), (out if save_out else a,)
+
+    def method(self):
+        out, a = compute(self._data)
         if _grad_enabled and self._rg:
             res = _make(out, Node(name, vjp, (out if save_out else a,), (self,)))
         else:
