@@ -4,6 +4,7 @@ values and prints the same training trajectory for the tutorial program."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -46,6 +47,18 @@ def _run(backend: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def residuals_agree(a: float, b: float) -> bool:
+    """Two float32 runs' sum-of-squares losses agree to float32 rounding.
+
+    Backends round differently where one kernel fuses a multiply-add (an FMA) and another does
+    not: x @ w differs in the last bit from the first step on some CPUs. A loss is the squared
+    norm of the residual, so compare the residuals' norms: they differ by a few float32 ulps
+    (1.2e-7) of the targets' scale (26), i.e. under 1e-5, however small the loss has become.
+    The relative difference of the losses themselves grows without bound as they shrink.
+    """
+    return abs(math.sqrt(a) - math.sqrt(b)) <= 1e-5
+
+
 @pytest.mark.once
 def test_every_backend_gives_the_same_numbers():
     names = [b.name for b in flow.backends() if b.usable]
@@ -59,9 +72,7 @@ def test_every_backend_gives_the_same_numbers():
     for name, r in runs.items():
         assert r["draws"] == ref["draws"], f"{name} draws different random numbers"
         for i, (a, b) in enumerate(zip(r["losses"], ref["losses"])):
-            if a < 1e-9 and b < 1e-9:
-                continue  # the float32 rounding floor: its exact size depends on summation order
-            assert a == pytest.approx(b, rel=1e-3), f"{name} step {i}: {a} vs numpy {b}"
+            assert residuals_agree(a, b), f"{name} step {i}: {a} vs numpy {b}"
         assert r["w"] == ref["w"]
     if len(runs) < 2:
         pytest.skip("only one backend is usable here; the comparison needs torch too")
