@@ -32,92 +32,10 @@ from ._creation import (
     zeros,
     zeros_like,
 )
-from ._functions import (
-    abs,
-    add,
-    all,
-    allclose,
-    any,
-    argmax,
-    argmin,
-    bitwise_and,
-    bitwise_not,
-    bitwise_or,
-    bitwise_xor,
-    cat,
-    ceil,
-    chunk,
-    clamp,
-    clip,
-    concat,
-    concatenate,
-    cos,
-    div,
-    eq,
-    exp,
-    expm1,
-    flatten,
-    flip,
-    floor,
-    floor_divide,
-    ge,
-    gt,
-    is_tensor,
-    isfinite,
-    isinf,
-    isnan,
-    le,
-    log,
-    log1p,
-    log2,
-    log10,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    lt,
-    masked_fill,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    mm,
-    mul,
-    ne,
-    neg,
-    norm,
-    numel,
-    permute,
-    pow,
-    prod,
-    reciprocal,
-    relu,
-    remainder,
-    reshape,
-    round,
-    rsqrt,
-    sigmoid,
-    sign,
-    sin,
-    split,
-    sqrt,
-    square,
-    squeeze,
-    stack,
-    std,
-    sub,
-    sum,
-    tanh,
-    transpose,
-    unsqueeze,
-    var,
-    where,
-)
 from ._plugins import backends
 from ._plugins import register as register_plugin
 from ._plugins import unregister as unregister_plugin
+from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
 from .dtypes import (
@@ -140,6 +58,7 @@ from .dtypes import (
 from .errors import (
     AutogradError,
     BackendError,
+    BackendNotImplementedError,
     DeviceError,
     DTypeError,
     FlowkitError,
@@ -147,11 +66,15 @@ from .errors import (
     ShapeError,
     StateDictError,
 )
+from .ops.arithmetic import *  # noqa: F403 - the function forms, listed in each __all__
+from .ops.comparison import *  # noqa: F403
+from .ops.indexing import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.reduction import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
-from .tensor import Size, Tensor
-
-__version__ = "0.1.0"
+from .tensor import Size, Tensor, is_tensor, numel
 
 
 def backend():

@@ -9,14 +9,16 @@ op table is the backend object itself, so dispatch costs one attribute lookup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from .ops._contract import backend_method
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .device import device
-    from .dtypes import dtype
-    from .tensor import Tensor
+    import flowkit
+    from .device import device as Device  # (flowkit.device names the module to a type checker)
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,8 @@ class BackendSpec:
     """A backend a plugin declares: its name and a one-line summary.
 
     Attributes:
-        name: what ``FLOWKIT_BACKEND`` selects it by, e.g. ``"numpy"``.
+        name: what ``FLOWKIT_BACKEND`` selects it by, e.g. ``"numpy"``; the same as the
+            plugin's entry-point name (a plugin cannot declare another backend's name).
         summary: one line for ``flowkit backends``.
         requires: the distributions it needs, for error messages (``["torch>=2.4"]``).
     """
@@ -53,7 +56,26 @@ class BackendProbe:
 
 @dataclass(frozen=True)
 class BackendInfo:
-    """One row of ``flowkit.backends()``: a backend found, or a plugin that failed to load."""
+    """One row of ``flowkit.backends()``: a backend found, or a plugin that is broken, clashes
+    with another, was switched off or did not answer. Names are unique across rows.
+
+    Attributes:
+        name: the backend's name (the plugin's entry-point name).
+        plugin: the plugin's name (the same, for entry points and built-ins).
+        version: what its probe reported, or ``None``.
+        usable: whether ``FLOWKIT_BACKEND=name`` can select it here.
+        devices: the devices its probe reported.
+        summary: its one-line description.
+        error: when not usable, why (a broken plugin's starts with ``"Error:"``).
+        selected: whether this process uses it.
+        distribution: the distribution that installed the plugin (``"flowkit"`` for the
+            built-ins, ``None`` for a plugin registered by hand; several, comma-separated, for a
+            name two plugins claim).
+        status: ``"ok"``, ``"unusable"`` (it says why), ``"broken"`` (a hook raised or answered
+            with the wrong type), ``"timed out"``, ``"clash"``, or ``"disabled"``
+            (``FLOWKIT_DISABLE_PLUGINS``).
+        problems: one line per problem of the plugin(s) behind this name, each with its fix.
+    """
 
     name: str
     plugin: str
@@ -63,53 +85,84 @@ class BackendInfo:
     summary: str = ""
     error: str | None = None
     selected: bool = False
+    distribution: str | None = None
+    status: str = "ok"
+    problems: list[str] = field(default_factory=list)
 
 
 class Backend:
-    """The interface a backend implements; flowkit's core calls nothing else.
+    """The interface a backend implements: every op flowkit's core calls that is not a tensor
+    method. flowkit's core calls nothing else.
 
-    Subclasses set :attr:`name`, :attr:`Tensor`, :attr:`Parameter` and :attr:`device`, and
-    implement the methods below. Tensor methods (arithmetic, reductions, ``backward``...) live on
+    A backend subclasses this and sets :attr:`name`, :attr:`Tensor`, :attr:`Parameter` and
+    :attr:`device`; the methods marked as declarations below are its to implement (one left out
+    raises :class:`~flowkit.errors.BackendNotImplementedError` when called). The rest have
+    defaults a backend may override. The op table is the backend object itself, so dispatch
+    costs one attribute lookup. Tensor methods (arithmetic, reductions, ``backward``...) live on
     the backend's :class:`flowkit.Tensor` subclass.
+
+    flowkit's core checks and normalises the arguments before it calls an op (dims are
+    non-negative, sizes are tuples, the nn ops' inputs have the right number of dimensions), so
+    a backend checks only what needs the data: class indices and embedding rows in range.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> b = flow.backend()
+        >>> from flowkit.backend import Backend
+        >>> isinstance(b, Backend), issubclass(b.Tensor, flow.Tensor)
+        (True, True)
     """
 
     name: str = "?"
+    #: the backend's :class:`flowkit.Tensor` subclass
     Tensor: type
+    #: its parameter type: a subclass of both ``Tensor`` and :class:`flowkit.nn.Parameter`
     Parameter: type
-    device: device  # the default device of this process
+    #: the default device of this process
+    device: Device
 
     # -- creation: flowkit's core builds data (and random numbers) in numpy, backends take it --
-    def from_numpy(self, array: np.ndarray, device: device | None, requires_grad: bool,
-                   share: bool = False) -> Tensor:
-        """A tensor holding ``array`` (shared memory where ``share`` and the device allow)."""
-        raise NotImplementedError
+    @backend_method
+    def from_numpy(self, array: np.ndarray, device: Device | None, requires_grad: bool,
+                   share: bool = False) -> flowkit.Tensor:
+        """A tensor holding ``array`` (on ``device``, or the backend's default for ``None``).
 
-    def full(self, shape: tuple[int, ...], value: Any, dtype: dtype, device: device | None,
-             requires_grad: bool = False) -> Tensor:
+        With ``share``, the tensor may keep ``array`` itself rather than a copy (the caller
+        hands it over: ``flowkit.from_numpy``, the DataLoader's batches).
+        """
+
+    @backend_method
+    def full(self, shape: tuple[int, ...], value: Any, dtype: flowkit.dtype, device: Device | None,
+             requires_grad: bool = False) -> flowkit.Tensor:
         """A tensor of ``shape`` filled with ``value`` (made on the device, no host copy)."""
-        raise NotImplementedError
 
-    def empty(self, shape: tuple[int, ...], dtype: dtype, device: device | None) -> Tensor:
-        """An uninitialised tensor (``flowkit.Tensor(2, 3)``)."""
+    def empty(self, shape: tuple[int, ...], dtype: flowkit.dtype, device: Device | None) -> flowkit.Tensor:
+        """An uninitialised tensor (``flowkit.Tensor(2, 3)``); zeros by default."""
         return self.full(shape, 0, dtype, device)
 
-    # -- autograd mode --
+    @backend_method
+    def make_parameter(self, data: flowkit.Tensor, requires_grad: bool) -> flowkit.Tensor:
+        """A leaf of type :attr:`Parameter` that shares ``data``'s memory (``data`` is already
+        detached), as ``flowkit.nn.Parameter(data)`` promises."""
+
+    # -- autograd --
+    @backend_method
     def set_grad_enabled(self, mode: bool) -> None:
         """Switch gradient recording for this process (``no_grad`` calls it)."""
-        raise NotImplementedError
 
-    # -- autograd beyond Tensor.backward (arguments already checked by flowkit.autograd) --
-    def grad(self, outputs: list[Tensor], inputs: list[Tensor], grad_outputs: list[Tensor | None],
-             retain_graph: bool, create_graph: bool) -> list[Tensor | None]:
-        """The gradients of ``outputs`` (seeded by ``grad_outputs``, ``None`` meaning ones) with
-        respect to each of ``inputs``, ``None`` for an input they do not depend on. No ``.grad``
-        changes. With ``create_graph`` the results are differentiable again."""
-        raise NotImplementedError
+    @backend_method
+    def grad(self, outputs: list[flowkit.Tensor], inputs: list[flowkit.Tensor], grad_outputs: list[flowkit.Tensor | None],
+             retain_graph: bool, create_graph: bool) -> list[flowkit.Tensor | None]:
+        """``flowkit.autograd.grad``: the gradients of ``outputs`` (seeded by ``grad_outputs``,
+        ``None`` meaning ones) with respect to each of ``inputs``, ``None`` for an input they do
+        not depend on. No ``.grad`` changes. With ``create_graph`` the results are
+        differentiable again. (Arguments are checked by :mod:`flowkit.autograd`.)"""
 
-    def autograd_backward(self, tensors: list[Tensor], grad_tensors: list[Tensor | None],
+    @backend_method
+    def autograd_backward(self, tensors: list[flowkit.Tensor], grad_tensors: list[flowkit.Tensor | None],
                           retain_graph: bool, create_graph: bool) -> None:
-        """``backward`` from several outputs at once, accumulating into the leaves' ``.grad``."""
-        raise NotImplementedError
+        """``flowkit.autograd.backward``: ``backward`` from several outputs at once,
+        accumulating into the leaves' ``.grad``."""
 
     # -- static graphs (flowkit.nn.Graph) --
     def compile_graph(self, graph: Any) -> Any:
@@ -123,80 +176,111 @@ class Backend:
         """
         return None
 
-    # -- ops that are not tensor methods --
-    def matmul(self, a: Tensor, b: Tensor) -> Tensor:
-        raise NotImplementedError
+    # -- ops that are not tensor methods (flowkit.matmul, cat, stack, where) --
+    @backend_method
+    def matmul(self, a: flowkit.Tensor, b: flowkit.Tensor) -> flowkit.Tensor:
+        """``flowkit.matmul(a, b)`` (``a`` is a tensor of this backend; ``b`` is unchecked)."""
 
-    def mse_loss(self, input: Tensor, target: Tensor, reduction: str) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def cat(self, tensors: Sequence[flowkit.Tensor], dim: int) -> flowkit.Tensor:
+        """``flowkit.cat``: join along an existing dimension, dtypes promoted as in PyTorch
+        (see :func:`flowkit.ops.shape.cat_error` for the rules and messages)."""
 
-    def linear(self, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def stack(self, tensors: Sequence[flowkit.Tensor], dim: int) -> flowkit.Tensor:
+        """``flowkit.stack``: join tensors of one shape along a new dimension."""
 
-    # -- fused nn ops: flowkit.nn.functional checks and normalises the arguments (dims are
-    #    non-negative, sizes are tuples, conv2d/max_pool2d inputs are 4-d), then calls these. A
-    #    backend checks only what needs the data: class indices and embedding rows in range.
-    def leaky_relu(self, x: Tensor, negative_slope: float) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def where(self, condition: flowkit.Tensor, x: Any, y: Any) -> flowkit.Tensor:
+        """``flowkit.where(condition, x, y)``: ``x`` and ``y`` are tensors or numbers."""
 
-    def gelu(self, x: Tensor, approximate: str) -> Tensor:
+    # -- nn ops: flowkit.nn.functional checks and normalises the arguments, then calls these --
+    @backend_method
+    def linear(self, x: flowkit.Tensor, weight: flowkit.Tensor, bias: flowkit.Tensor | None) -> flowkit.Tensor:
+        """``x @ weight.T + bias`` (``weight``: ``(out_features, in_features)``)."""
+
+    @backend_method
+    def mse_loss(self, input: flowkit.Tensor, target: flowkit.Tensor, reduction: str) -> flowkit.Tensor:
+        """Squared error, ``reduction`` ``"mean"``, ``"sum"`` or ``"none"``; the shapes must be
+        equal (broadcasting them would compare every prediction with every target)."""
+
+    @backend_method
+    def leaky_relu(self, x: flowkit.Tensor, negative_slope: float) -> flowkit.Tensor:
+        """``x`` where positive, ``x * negative_slope`` elsewhere."""
+
+    @backend_method
+    def gelu(self, x: flowkit.Tensor, approximate: str) -> flowkit.Tensor:
         """``approximate``: ``"none"`` (exact, through erf) or ``"tanh"``."""
-        raise NotImplementedError
 
-    def softmax(self, x: Tensor, dim: int) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def softmax(self, x: flowkit.Tensor, dim: int) -> flowkit.Tensor:
+        """Softmax along ``dim`` (non-negative), computed stably (max subtracted)."""
 
-    def log_softmax(self, x: Tensor, dim: int) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def log_softmax(self, x: flowkit.Tensor, dim: int) -> flowkit.Tensor:
+        """Log-softmax along ``dim`` (non-negative), computed stably."""
 
-    def dropout(self, x: Tensor, mask: Tensor) -> Tensor:
+    @backend_method
+    def dropout(self, x: flowkit.Tensor, mask: flowkit.Tensor) -> flowkit.Tensor:
         """``x * mask``; ``mask`` (x's dtype and device) is already scaled by ``1/(1-p)``."""
-        raise NotImplementedError
 
-    def embedding(self, indices: Tensor, weight: Tensor, padding_idx: int | None) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def embedding(self, indices: flowkit.Tensor, weight: flowkit.Tensor, padding_idx: int | None) -> flowkit.Tensor:
+        """Rows of ``weight`` picked by integer ``indices``; no gradient reaches the
+        ``padding_idx`` row. Raises IndexError for an index out of range."""
 
-    def layer_norm(self, x: Tensor, normalized_shape: tuple[int, ...], weight: Tensor | None,
-                   bias: Tensor | None, eps: float) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def layer_norm(self, x: flowkit.Tensor, normalized_shape: tuple[int, ...], weight: flowkit.Tensor | None,
+                   bias: flowkit.Tensor | None, eps: float) -> flowkit.Tensor:
+        """Normalise over the trailing ``normalized_shape`` dimensions (biased variance)."""
 
-    def batch_norm(self, x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-                   weight: Tensor | None, bias: Tensor | None, training: bool, momentum: float,
-                   eps: float) -> Tensor:
-        """Updates ``running_mean``/``running_var`` in place when training and given."""
-        raise NotImplementedError
+    @backend_method
+    def batch_norm(self, x: flowkit.Tensor, running_mean: flowkit.Tensor | None, running_var: flowkit.Tensor | None,
+                   weight: flowkit.Tensor | None, bias: flowkit.Tensor | None, training: bool, momentum: float,
+                   eps: float) -> flowkit.Tensor:
+        """Normalise over every dimension but 1 (channels): batch statistics when training
+        (updating ``running_mean``/``running_var`` in place when given, the variance unbiased),
+        the running ones otherwise."""
 
-    def conv2d(self, x: Tensor, weight: Tensor, bias: Tensor | None, stride: tuple[int, int],
+    @backend_method
+    def conv2d(self, x: flowkit.Tensor, weight: flowkit.Tensor, bias: flowkit.Tensor | None, stride: tuple[int, int],
                padding: tuple[int, int, int, int], dilation: tuple[int, int],
-               groups: int) -> Tensor:
-        """``padding``: (top, bottom, left, right), zeros."""
-        raise NotImplementedError
+               groups: int) -> flowkit.Tensor:
+        """2-d cross-correlation of a 4-d ``x`` (N, C, H, W); ``padding``: (top, bottom, left,
+        right), zeros."""
 
-    def max_pool2d(self, x: Tensor, kernel: tuple[int, int], stride: tuple[int, int],
+    @backend_method
+    def max_pool2d(self, x: flowkit.Tensor, kernel: tuple[int, int], stride: tuple[int, int],
                    padding: tuple[int, int], dilation: tuple[int, int],
-                   ceil_mode: bool) -> Tensor:
-        raise NotImplementedError
+                   ceil_mode: bool) -> flowkit.Tensor:
+        """2-d max pooling of a 4-d ``x``; padding counts as ``-inf``; ties send the gradient
+        to the first maximum."""
 
-    def cross_entropy(self, x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-                      reduction: str, label_smoothing: float) -> Tensor:
-        """``target``: integer class indices, or float class probabilities of ``x``'s shape."""
-        raise NotImplementedError
+    @backend_method
+    def cross_entropy(self, x: flowkit.Tensor, target: flowkit.Tensor, weight: flowkit.Tensor | None, ignore_index: int,
+                      reduction: str, label_smoothing: float) -> flowkit.Tensor:
+        """Log-softmax over dimension 1 and the negative log-likelihood. ``target``: integer
+        class indices, or float class probabilities of ``x``'s shape."""
 
-    def nll_loss(self, x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
-                 reduction: str) -> Tensor:
-        raise NotImplementedError
+    @backend_method
+    def nll_loss(self, x: flowkit.Tensor, target: flowkit.Tensor, weight: flowkit.Tensor | None, ignore_index: int,
+                 reduction: str) -> flowkit.Tensor:
+        """The negative log-likelihood of log-probabilities ``x`` (classes in dimension 1)."""
 
     # -- devices --
     def cuda_is_available(self) -> bool:
+        """Whether this backend can use a CUDA device here (``flowkit.cuda.is_available()``)."""
         return False
 
     def cuda_device_count(self) -> int:
+        """How many CUDA devices this backend sees."""
         return 0
 
     def synchronize(self) -> None:
         """Wait for queued device work (a no-op on synchronous backends)."""
 
     def devices(self) -> list[str]:
+        """The devices this backend can use here (``["cpu", "cuda:0"]``)."""
         return ["cpu"]
 
     def __repr__(self) -> str:

@@ -20,6 +20,8 @@ class device:  # noqa: N801 - named like torch.device / oneflow.device
     """
 
     __slots__ = ("type", "index")
+    type: str  # declared for mypy: the slots are the only storage
+    index: int
 
     def __init__(self, type: str | device, index: int | None = None):  # noqa: A002
         if isinstance(type, device):
@@ -67,3 +69,18 @@ def as_device(value) -> device:
     if isinstance(value, int):
         return device("cuda", value)
     return device(value)
+
+
+def mismatch_error(op: str, a: str, b: str):
+    """Two operands of ``op`` on different devices (``a`` and ``b``: their names).
+
+    Examples:
+        >>> from flowkit.device import mismatch_error
+        >>> print(mismatch_error("add", "cuda:0", "cpu:0"))
+        add: the tensors are on different devices, cuda:0 and cpu:0; move one of them with
+        .to(device), e.g. other.to('cuda:0')
+    """
+    from .errors import DeviceError
+
+    return DeviceError(f"{op}: the tensors are on different devices, {a} and {b}; move one of "
+                       f"them with .to(device), e.g. other.to('{a}')")

@@ -115,6 +115,29 @@ def test_docstring_has_an_example(name):
         "section for mkdocstrings and renders as block quotes)")
 
 
+# --------------------------------------------------------------------------- Tensor's methods
+_OPERATORS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"}  # (object has them too)
+_PLUMBING = (set(dir(object)) - _OPERATORS) | {
+    "__weakref__", "__slots__", "__module__", "__annotations__", "__dict__",
+    "__static_attributes__", "__firstlineno__", "__array_priority__"}
+
+
+def tensor_members() -> list[str]:
+    """Every public method and property of flowkit.Tensor, operators included: what the API
+    reference must list, each once."""
+    return sorted(n for n in dir(flow.Tensor)
+                  if (not n.startswith("_") or n.startswith("__")) and n not in _PLUMBING)
+
+
+@pytest.mark.parametrize("name", tensor_members())
+def test_every_tensor_method_has_an_example(name):
+    attr = inspect.getattr_static(flow.Tensor, name)
+    doc = (attr.fget if isinstance(attr, property) else attr).__doc__
+    assert doc and _example_lines(doc), (
+        f"Tensor.{name}: its declaration (flowkit/ops/<family>.py or flowkit/tensor.py) needs a "
+        "docstring with an 'Examples:' section; the API reference shows it")
+
+
 # --------------------------------------------------------------------------- the API page
 def _directives(page: Path) -> list[tuple[str, dict]]:
     """``[(dotted path, options)]`` of the page's ``::: path`` directives."""

@@ -287,13 +287,15 @@ def test_second_derivatives_of_an_mlp_against_torch():
 
 # ----------------------------------------------------------------- the numpy engine, op by op
 if NUMPY:
-    from flowkit_numpy import numpy_api, vjps
+    from flowkit_numpy import arithmetic as np_arithmetic
+    from flowkit_numpy import define as np_define
+    from flowkit_numpy import numpy_api
     from flowkit_numpy import tensor as np_tensor
     from test_autograd_numpy import CASES, FLOW, _torch_lib
 
-    DIFF_OPS = sorted(name for name, d in np_tensor.FORWARD_OPS.items() if d)
-    SECOND_ORDER = [op for op in DIFF_OPS if op in vjps.SAVES]
-    FIRST_ORDER_ONLY = [op for op in DIFF_OPS if op not in vjps.SAVES]
+    DIFF_OPS = sorted(name for name, d in np_define.FORWARD_OPS.items() if d)
+    SECOND_ORDER = [op for op in DIFF_OPS if op in np_define.SAVES]
+    FIRST_ORDER_ONLY = [op for op in DIFF_OPS if op not in np_define.SAVES]
 else:
     DIFF_OPS = SECOND_ORDER = FIRST_ORDER_ONLY = []
 
@@ -425,7 +427,7 @@ def test_every_op_is_second_order_or_says_why_not():
             "sum", "mean", "reshape", "permute", "transpose", "getitem", "setitem", "mse_loss",
             "linear", "add_at"}
     assert core <= set(SECOND_ORDER), sorted(core - set(SECOND_ORDER))
-    for op, roles in vjps.SAVES.items():
+    for op, roles in np_define.SAVES.items():
         assert all(r in (None, "out", "in0-in1", "const", "in0", "in1", "in2") for r in roles), op
 
 
@@ -442,7 +444,7 @@ def test_first_order_only_ops_say_so_under_create_graph(op, data):
 
 @numpy_only
 def test_an_op_without_saved_roles_raises_a_clear_error(monkeypatch):
-    monkeypatch.delitem(vjps.SAVES, "exp")
+    monkeypatch.delitem(np_define.SAVES, "exp")
     x = t64([1.0, 2.0], requires_grad=True)
     y = x.exp().sum()
     (g,) = grad(y, x)  # first order still works
@@ -457,8 +459,8 @@ def test_a_vjp_using_numpy_without_a_counterpart_raises_naming_the_op(monkeypatc
         (out,) = ctx
         return (np.maximum(g, 0) * out,)
 
-    monkeypatch.setitem(vjps.VJP, "exp", vjp_with_maximum)
-    monkeypatch.setattr(np_tensor.NumpyTensor, "exp", np_tensor._unary("exp", np.exp, True))
+    monkeypatch.setitem(np_define.VJP, "exp", vjp_with_maximum)
+    monkeypatch.setattr(np_tensor.NumpyTensor, "exp", np_arithmetic._unary("exp", np.exp, True))
     x = t64([1.0, 2.0], requires_grad=True)
     with pytest.raises(flow.AutogradError, match=r"'exp'.*np\.maximum has no differentiable"):
         grad(x.exp().sum(), x, create_graph=True)
@@ -531,8 +533,8 @@ def test_a_vjp_that_drops_a_tensor_into_a_numpy_array_raises(monkeypatch):
         buf[...] = g  # would silently cut g out of the graph
         return (buf * out,)
 
-    monkeypatch.setitem(vjps.VJP, "exp", leaky)
-    monkeypatch.setattr(np_tensor.NumpyTensor, "exp", np_tensor._unary("exp", np.exp, True))
+    monkeypatch.setitem(np_define.VJP, "exp", leaky)
+    monkeypatch.setattr(np_tensor.NumpyTensor, "exp", np_arithmetic._unary("exp", np.exp, True))
     x = t64([1.0, 2.0], requires_grad=True)
     (x.exp() * x).sum()  # first order is fine
     with pytest.raises(flow.AutogradError, match=r"'exp'.*drop it from the graph"):

@@ -1,7 +1,7 @@
 """The numpy backend's autograd: the VJP table, every VJP by finite differences and against torch,
 and the engine's behaviour (accumulation, freeing, errors, deep graphs, grad modes, aliasing).
 
-Every differentiable op of ``flowkit_numpy.tensor.FORWARD_OPS`` has a case in :data:`CASES`; the
+Every differentiable op of ``flowkit_numpy.define.FORWARD_OPS`` has a case in :data:`CASES`; the
 finite-difference and torch tests are parametrized over the forward table itself, so a new op
 without a case fails here rather than going unchecked.
 """
@@ -26,13 +26,12 @@ import flowkit as flow
 if flow.backend().name != "numpy":
     pytest.skip("tests the numpy backend's own autograd engine", allow_module_level=True)
 
-from flowkit_numpy import tensor as np_tensor  # noqa: E402
-from flowkit_numpy import vjps  # noqa: E402
+from flowkit_numpy import define as np_define  # noqa: E402
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=False,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
-DIFF_OPS = sorted(name for name, diff in np_tensor.FORWARD_OPS.items() if diff)
+DIFF_OPS = sorted(name for name, diff in np_define.FORWARD_OPS.items() if diff)
 
 
 # ------------------------------------------------------------------------------------------ libs
@@ -816,13 +815,13 @@ CASES.update({
 
 # ------------------------------------------------------------------------------------------ table
 def test_vjp_table_is_complete():
-    differentiable = {name for name, d in np_tensor.FORWARD_OPS.items() if d}
+    differentiable = {name for name, d in np_define.FORWARD_OPS.items() if d}
     assert differentiable, "the forward table is empty"
-    missing = differentiable - set(vjps.VJP)
-    extra = set(vjps.VJP) - differentiable
+    missing = differentiable - set(np_define.VJP)
+    extra = set(np_define.VJP) - differentiable
     assert not missing, f"differentiable ops without a VJP: {sorted(missing)}"
     assert not extra, f"VJPs for ops the forward table does not record: {sorted(extra)}"
-    assert all(callable(f) for f in vjps.VJP.values())
+    assert all(callable(f) for f in np_define.VJP.values())
 
 
 def test_every_differentiable_op_has_a_gradient_case():
@@ -831,7 +830,7 @@ def test_every_differentiable_op_has_a_gradient_case():
 
 def test_comparisons_are_not_differentiable():
     for op in ("eq", "ne", "lt", "le", "gt", "ge"):
-        assert np_tensor.FORWARD_OPS[op] is False
+        assert np_define.FORWARD_OPS[op] is False
     x = flow.tensor([1.0, 2.0], requires_grad=True)
     assert (x > 1.5).requires_grad is False
 

@@ -18,6 +18,7 @@ from flowkit import hookspecs
 from flowkit.testing import docs
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # any pytest import mode
 DOCS = ROOT / "docs"
 
 
@@ -29,6 +30,16 @@ def test_mkdocs_build_strict(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "site" / "en" / "backprop_and_optimizer" / "index.html").exists()
     assert (tmp_path / "site" / "zh" / "backprop_and_optimizer" / "index.html").exists()
+    # the API reference lists every Tensor method exactly once, in both languages
+    from test_api_docs import tensor_members
+
+    for lang in ("en", "zh"):
+        html = (tmp_path / "site" / lang / "api" / "index.html").read_text("utf-8")
+        ids = re.findall(r'id="flowkit\.Tensor\.([^"]+)"', html)
+        assert sorted(ids) == tensor_members(), (
+            f"{lang}/api: missing {sorted(set(tensor_members()) - set(ids))}, more than once "
+            f"{sorted({i for i in ids if ids.count(i) > 1})}, unexpected "
+            f"{sorted(set(ids) - set(tensor_members()))}")
 
 
 def _hooks():

@@ -213,8 +213,7 @@ def test_functional_finite_differences(name):
 @numpy_only
 def test_every_nn_op_is_a_fused_graph_node_with_a_vjp():
     from flowkit_numpy import nn_ops  # noqa: F401 - registers the ops
-    from flowkit_numpy.tensor import FORWARD_OPS
-    from flowkit_numpy.vjps import VJP
+    from flowkit_numpy.define import FORWARD_OPS, VJP
 
     ops = {"leaky_relu", "gelu", "softmax", "log_softmax", "dropout", "embedding", "layer_norm",
            "batch_norm", "conv2d", "max_pool2d", "cross_entropy", "nll_loss"}

@@ -29,8 +29,9 @@ if flow.backend().name != "torch":
 import flowkit_torch  # noqa: E402
 import torch  # noqa: E402
 from flowkit_torch import optim as kernels  # noqa: E402
-from flowkit_torch.backend import _linear_error  # noqa: E402
-from flowkit_torch.tensor import _matmul_error, _wrap  # noqa: E402
+from flowkit_torch.define import _wrap  # noqa: E402
+from flowkit_torch.linalg import _matmul_error  # noqa: E402
+from flowkit_torch.nn_ops import _linear_error  # noqa: E402
 
 from flowkit.errors import (  # noqa: E402
     AutogradError,
@@ -255,14 +256,14 @@ def test_grad_wrapper_is_cached_and_assignable():
     assert pickle.loads(pickle.dumps(p.grad)).tolist() == p.grad.tolist()
     del g, mine
     gc.collect()
-    before = len(flowkit_torch.tensor._grad_wrappers)
+    before = len(flowkit_torch.define._grad_wrappers)
     for _ in range(20):
         p.grad = None
         (p * p).sum().backward()
         assert p.grad is p.grad
     p.grad = None
     gc.collect()
-    assert len(flowkit_torch.tensor._grad_wrappers) <= before
+    assert len(flowkit_torch.define._grad_wrappers) <= before
 
 
 def test_in_place_inside_a_graph_keeps_saved_values():

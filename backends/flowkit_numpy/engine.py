@@ -1,7 +1,7 @@
 """The numpy backend's reverse-mode autograd engine.
 
 Each op on tensors that need gradients records one :class:`Node`: its VJP (from the table in
-:mod:`.vjps`), the arrays it saved, and its inputs. ``backward`` orders the nodes reachable from
+:data:`VJP`, filled by the op families), the arrays it saved, and its inputs. ``backward`` orders the nodes reachable from
 the output with an iterative depth-first search (no recursion limit on deep graphs; HIPS autograd
 made the same move from a tape in 2016), walks them in reverse topological order, sums broadcast
 dimensions away once per input, and frees each node's saved arrays as soon as it has run unless
@@ -21,10 +21,42 @@ import weakref
 import numpy as np
 
 from flowkit import dtypes as _dt
-from flowkit._opchecks import freed_graph_error
 from flowkit.errors import AutogradError, ShapeError
+from flowkit.ops.autograd import backward_name, freed_graph_error
 
-from .vjps import SAVES, VJP
+# The one VJP table: op name -> vjp(g, ctx, need), one gradient per input. The op families
+# (arithmetic.py, reduction.py, ...) register each VJP beside its kernel (define.py's `op`).
+VJP: dict[str, object] = {}
+# op -> the role of each ctx entry, for create_graph (see numpy_api.py); absent: first order only
+SAVES: dict[str, tuple] = {}
+
+
+def vjp(name: str, saves=None):
+    """Register the decorated function as ``name``'s VJP.
+
+    A VJP gets the gradient ``g`` of the op's output, the values the forward pass saved
+    (``ctx``) and the op's inputs (``None`` where an input needs no gradient, so its product is
+    skipped) and returns one gradient per input, in the *broadcast* shape: the engine sums
+    broadcast dimensions away once, for every op (MyGrad/tinygrad's rule). VJPs never write
+    into ``g`` or ``ctx``: one gradient array may be read by several of them.
+
+    ``saves`` declares what each ``ctx`` entry is, one role per entry: ``"in0"``/``"in1"``/
+    ``"in2"`` (the value of that input), ``"out"`` (the op's output), ``"in0-in1"`` (their
+    difference), ``"const"`` (an array no gradient flows through, e.g. a mask) or ``None``
+    (not a tensor value: shapes, dims, indices, numbers). With it the same VJP runs on tensors
+    under ``create_graph`` (second derivatives: see numpy_api.py), so it must use only numpy
+    calls numpy_api maps (arithmetic, ``np.matmul``, ``np.where``, ``np.add.reduce`` rather than
+    ``.sum(axis=...)``, ...). Without it the op works to first order only and raises a clear
+    error under ``create_graph``.
+    """
+
+    def register(fn):
+        VJP[name] = fn
+        if saves is not None:
+            SAVES[name] = tuple(saves)
+        return fn
+
+    return register
 
 
 class Node:
@@ -51,11 +83,6 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{backward_name(self.name)} object>"
-
-
-def backward_name(op: str) -> str:
-    """``"mse_loss"`` -> ``"MseLossBackward"``: the grad_fn name every backend prints."""
-    return "".join(p[:1].upper() + p[1:] for p in op.split("_")) + "Backward"
 
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
@@ -285,7 +312,7 @@ def run_general(roots, seeds, targets, retain_graph: bool, create_graph: bool, w
     graph of their own, differentiable again. Otherwise seeds and gradients are arrays.
     """
     capture = targets is not None
-    results = [None] * len(targets) if capture else None
+    results: list = [None] * len(targets) if capture else []
     node_slots: dict = {}
     leaf_slots: dict = {}
     if capture:
@@ -341,14 +368,14 @@ def run_general(roots, seeds, targets, retain_graph: bool, create_graph: bool, w
         grads[n] = s if prev is None else prev + s
         starts.append(n)
     order = _topological_order_many(starts)
-    needed = _needed(order, node_slots, leaf_slots) if capture else None
+    needed = _needed(order, node_slots, leaf_slots) if capture else set()
 
     if create_graph:
-        from . import tensor as _t
+        from . import define
         from .numpy_api import differentiable
 
-        prev_mode = _t._grad_enabled
-        _t.set_grad_enabled(True)  # the gradient computation is recorded
+        prev_mode = define.grad_enabled
+        define.set_grad_enabled(True)  # the gradient computation is recorded
         scope = differentiable()
         scope.__enter__()
     try:
@@ -395,7 +422,7 @@ def run_general(roots, seeds, targets, retain_graph: bool, create_graph: bool, w
     finally:
         if create_graph:
             scope.__exit__(None, None, None)
-            _t.set_grad_enabled(prev_mode)
+            define.set_grad_enabled(prev_mode)
     if capture:
         results = [None if r is None else own(r) for r in results]
     return results

@@ -1,9 +1,10 @@
 """The numpy backend's fused ``nn`` kernels: activations, softmax, normalization, convolution,
 pooling, embedding and the classification losses.
 
-Each op is one forward kernel that records one graph node, and one VJP in the backend's table
-(:mod:`.vjps`), registered here with its ``vjp`` decorator; ``NumpyNNOps`` is the mixin whose
-methods :class:`~flowkit_numpy.backend.NumpyBackend` inherits. Arguments arrive checked and
+Each op is a :func:`~.define.op`: one forward kernel that records one graph node, with its VJP
+registered right after it; ``NumpyNNOps`` is the mixin whose methods
+:class:`~flowkit_numpy.backend.NumpyBackend` inherits. ``linear`` and ``mse_loss`` are on every
+training step's path and are written out inline. Arguments arrive checked and
 normalised by :mod:`flowkit.nn.functional` (shapes, dtypes, tuples), so the kernels check only
 what needs the data (class indices, embedding rows).
 
@@ -20,12 +21,21 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from flowkit.nn.functional import _class_index_error, _embedding_index_error, _pool_out
+from flowkit.ops.nn import (
+    class_index_error,
+    embedding_index_error,
+    linear_error,
+    loss_dtype_error,
+    loss_shape_error,
+    pool_out_size,
+)
 
-from . import tensor as _t
-from .engine import Node
-from .tensor import _make, _op
-from .vjps import VJP, vjp
+from . import define
+from .define import forward_op, fresh, make, op, vjp
+from .engine import VJP, Node
+
+# ---------------------------------------------------------------------------------------------- erf
+
 
 # ---------------------------------------------------------------------------------------- erf
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
@@ -33,18 +43,30 @@ from .vjps import VJP, vjp
 # accurate to about 1e-16 in float64. numpy has no erf and flowkit does not depend on scipy.
 _A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
       3.20937758913846947e03, 1.85777706184603153e-1)
+
+
 _B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
       2.84423683343917062e03)
+
+
 _C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
       2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
       2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+
+
 _D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
       1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
       3.43936767414372164e03, 1.23033935480374942e03)
+
+
 _P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
       1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+
+
 _Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
       6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
 _SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
 
 
@@ -95,38 +117,98 @@ def erf(x) -> np.ndarray:
     return out
 
 
-# ---------------------------------------------------------------------------------- helpers
-def _needs(*inputs) -> bool:
-    if not _t._grad_enabled:
-        return False
-    return any(i is not None and i._rg for i in inputs)
+# ------------------------------------------------------------------------------ linear and mse_loss
 
 
-def _node(name: str, ctx, *inputs) -> Node:
-    return Node(name, VJP[name], ctx, tuple(i if i is not None and i._rg else None
-                                            for i in inputs))
+def _mse_kernel(a: np.ndarray, b: np.ndarray, reduction: str):
+    """mse_loss on arrays: (loss, the VJP's ctx)."""
+    diff = a - b
+    sq = diff * diff
+    if reduction == "none":
+        return sq, (diff, 1)
+    if reduction == "sum":  # add.reduce is what sq.sum() calls, without its Python wrapper
+        return fresh(np.add.reduce(sq, None)), (diff, 1)
+    n = sq.size  # "mean"
+    if n:
+        return fresh(np.add.reduce(sq, None) / n), (diff, 1.0 / n)
+    return np.array(np.nan, sq.dtype), (diff, 0.0)  # no elements: nan, as in PyTorch
 
 
-# ------------------------------------------------------------------------------- activations
-_op("leaky_relu")
-_op("gelu")
-_op("softmax")
-_op("log_softmax")
-_op("dropout")
+_MSE_KERNELS = {r: (lambda a, b, r=r: _mse_kernel(a, b, r)) for r in ("none", "sum", "mean")}
 
 
-@vjp("leaky_relu", saves=(None, None))
+# -------------------------------------------------------------------------- fused nn ops
+@vjp("mse_loss", saves=("in0-in1", None))
+def _mse_loss_vjp(g, ctx, need):
+    diff, scale = ctx  # loss = scale * sum(diff**2) (or elementwise for reduction="none")
+    gi = (2 * scale) * g * diff
+    return (gi if need[0] is not None else None), (-gi if need[1] is not None else None)
+
+
+def _linear_kernel(a: np.ndarray, w: np.ndarray, b):
+    """linear on arrays: ``a @ w.T + b``, and the VJP's ctx."""
+    out = a @ w.T
+    if b is not None:
+        out += b  # in place on a fresh array: no extra allocation
+    return out, (a, w)
+
+
+@vjp("linear", saves=("in0", "in1"))
+def _linear_vjp(g, ctx, need):
+    x, w = ctx
+    gx = g @ w if need[0] is not None else None
+    gw = gb = None
+    if need[1] is not None or need[2] is not None:
+        g2 = g.reshape(-1, g.shape[-1])
+        if need[1] is not None:
+            gw = g2.T @ x.reshape(-1, x.shape[-1])
+        if need[2] is not None:
+            gb = np.add.reduce(g2, axis=0)
+    return gx, gw, gb
+
+
+_VJP_MSE, _VJP_LINEAR = VJP["mse_loss"], VJP["linear"]
+forward_op("mse_loss")
+forward_op("linear")
+
+
+# -------------------------------------------------------------------------------------- activations
+
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+_TANH_K = math.sqrt(2.0 / math.pi)
+
+
+@op("leaky_relu")
+def _leaky_relu(a, negative_slope, grad):
+    pos = a > 0
+    return np.where(pos, a, a * np.asarray(negative_slope, a.dtype)), (pos, negative_slope)
+
+
+@_leaky_relu.defvjp(saves=(None, None))
 def _leaky_relu_vjp(g, ctx, need):
     pos, slope = ctx
     return (np.where(pos, g, g * slope),)
 
 
-_SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_TANH_K = math.sqrt(2.0 / math.pi)
+@op("gelu")
+def _gelu(a, approximate, grad):
+    if approximate == "tanh":
+        aux = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
+        out = 0.5 * a * (1 + aux)
+    else:
+        # erf in float64 then rounded: float32 inputs get correctly rounded Phi(x)
+        aux = (0.5 * (1.0 + erf(a * _SQRT_HALF))).astype(a.dtype, copy=False)
+        out = a * aux
+    return out, (a, approximate, aux)
 
 
-@vjp("gelu")
+@_gelu.defvjp
 def _gelu_vjp(g, ctx, need):
     a, approximate, aux = ctx
     if approximate == "tanh":
@@ -137,24 +219,6 @@ def _gelu_vjp(g, ctx, need):
         cdf = aux  # Phi(a); d/da a*Phi(a) = Phi(a) + a*phi(a)
         d = cdf + a * (_INV_SQRT_2PI * np.exp(-0.5 * a * a))
     return (g * d.astype(g.dtype, copy=False),)
-
-
-@vjp("softmax", saves=("out", None))
-def _softmax_vjp(g, ctx, need):
-    out, dim = ctx  # np.add.reduce rather than .sum(axis=): it also runs on tensors (create_graph)
-    return (out * (g - np.add.reduce(g * out, axis=dim, keepdims=True)),)
-
-
-@vjp("log_softmax", saves=("out", None))
-def _log_softmax_vjp(g, ctx, need):
-    out, dim = ctx
-    return (g - np.exp(out) * np.add.reduce(g, axis=dim, keepdims=True),)
-
-
-@vjp("dropout", saves=("const",))
-def _dropout_vjp(g, ctx, need):
-    (mask,) = ctx
-    return (g * mask,)
 
 
 def _softmax_parts(a: np.ndarray, dim: int):
@@ -173,10 +237,63 @@ def _softmax_parts(a: np.ndarray, dim: int):
     return s, lse
 
 
-# ----------------------------------------------------------------------------- normalization
-_op("layer_norm")
-_op("batch_norm")
-_op("embedding")
+@op("softmax")
+def _softmax(a, dim, grad):
+    s, lse = _softmax_parts(a.reshape(1) if a.ndim == 0 else a, dim)
+    out = np.exp(s - lse)
+    return out.reshape(a.shape), (out, dim)
+
+
+@_softmax.defvjp(saves=("out", None))
+def _softmax_vjp(g, ctx, need):
+    out, dim = ctx  # np.add.reduce rather than .sum(axis=): it also runs on tensors (create_graph)
+    return (out * (g - np.add.reduce(g * out, axis=dim, keepdims=True)),)
+
+
+@op("log_softmax")
+def _log_softmax(a, dim, grad):
+    s, lse = _softmax_parts(a.reshape(1) if a.ndim == 0 else a, dim)
+    out = s - lse
+    return out.reshape(a.shape), (out, dim)
+
+
+@_log_softmax.defvjp(saves=("out", None))
+def _log_softmax_vjp(g, ctx, need):
+    out, dim = ctx
+    return (g - np.exp(out) * np.add.reduce(g, axis=dim, keepdims=True),)
+
+
+@op("dropout")
+def _dropout(a, m, grad):
+    return a * m, (m,)
+
+
+@_dropout.defvjp(saves=("const",))
+def _dropout_vjp(g, ctx, need):
+    (mask,) = ctx
+    return (g * mask,)
+
+
+# ---------------------------------------------------------------------- embedding and normalization
+
+
+@op("embedding")
+def _embedding(idx, w, padding_idx, grad):
+    if idx.size:
+        lo, hi = idx.min(), idx.max()
+        if lo < 0 or hi >= w.shape[0]:
+            raise embedding_index_error(int(lo if lo < 0 else hi), w.shape[0])
+    return w[idx], (idx, w.shape, padding_idx)
+
+
+@_embedding.defvjp
+def _embedding_vjp(g, ctx, need):
+    idx, shape, padding_idx = ctx
+    gw = np.zeros(shape, g.dtype)
+    np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))  # repeated rows accumulate
+    if padding_idx is not None:
+        gw[padding_idx] = 0  # the padding row is never trained, as in PyTorch
+    return (gw,)
 
 
 def _norm_backward(g, xhat, rstd, w, axes, training: bool):
@@ -190,7 +307,22 @@ def _norm_backward(g, xhat, rstd, w, axes, training: bool):
     return gx * rstd
 
 
-@vjp("layer_norm")
+@op("layer_norm")
+def _layer_norm(a, w, b, normalized_shape, eps, grad):
+    k = len(normalized_shape)
+    axes = tuple(range(a.ndim - k, a.ndim))
+    mean = a.mean(axis=axes, keepdims=True)
+    xc = a - mean
+    var = (xc * xc).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
+    rstd = 1.0 / np.sqrt(var + np.asarray(eps, a.dtype))
+    xhat = xc * rstd
+    out = xhat if w is None else xhat * w
+    if b is not None:
+        out = out + b
+    return out, (xhat, rstd, w, axes, tuple(range(a.ndim - k)))
+
+
+@_layer_norm.defvjp
 def _layer_norm_vjp(g, ctx, need):
     xhat, rstd, w, axes, lead = ctx
     gx = _norm_backward(g, xhat, rstd, w, axes, True) if need[0] is not None else None
@@ -199,7 +331,37 @@ def _layer_norm_vjp(g, ctx, need):
     return gx, gw, gb
 
 
-@vjp("batch_norm")
+@op("batch_norm")
+def _batch_norm(a, rm, rv, w, b, training, momentum, eps, grad):
+    c = a.shape[1]
+    axes = (0,) + tuple(range(2, a.ndim))
+    bshape = (1, c) + (1,) * (a.ndim - 2)  # per-channel values broadcast over N and space
+    if training:
+        mean = a.mean(axis=axes)
+        xc = a - mean.reshape(bshape)
+        var = (xc * xc).mean(axis=axes)
+        n = a.size // c
+        # the running statistics are updated in place, in a replayed nn.Graph step too
+        if rm is not None:
+            rm[...] = (1 - momentum) * rm + momentum * mean
+        if rv is not None:
+            # the running variance is the unbiased estimate, as in PyTorch
+            rv[...] = (1 - momentum) * rv + momentum * (var * (n / (n - 1)))
+    else:
+        mean = rm.astype(a.dtype, copy=False)
+        var = rv.astype(a.dtype, copy=False)
+        xc = a - mean.reshape(bshape)
+    rstd = (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype,
+                                                                                 copy=False)
+    xhat = xc * rstd
+    w = None if w is None else w.reshape(bshape)
+    out = xhat if w is None else xhat * w
+    if b is not None:
+        out = out + b.reshape(bshape)
+    return out, (xhat, rstd, w, axes, training)
+
+
+@_batch_norm.defvjp
 def _batch_norm_vjp(g, ctx, need):
     xhat, rstd, w, axes, training = ctx
     gx = _norm_backward(g, xhat, rstd, w, axes, training) if need[0] is not None else None
@@ -208,19 +370,7 @@ def _batch_norm_vjp(g, ctx, need):
     return gx, gw, gb
 
 
-@vjp("embedding")
-def _embedding_vjp(g, ctx, need):
-    idx, shape, padding_idx = ctx
-    gw = np.zeros(shape, g.dtype)
-    np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))  # repeated rows accumulate
-    if padding_idx is not None:
-        gw[padding_idx] = 0  # the padding row is never trained, as in PyTorch
-    return (gw,)
-
-
-# ------------------------------------------------------------------------- convolution, pooling
-_op("conv2d")
-_op("max_pool2d")
+# -------------------------------------------------------------------------- convolution and pooling
 
 
 def _windows(xp: np.ndarray, out_hw, kernel, stride, dilation) -> np.ndarray:
@@ -249,7 +399,31 @@ def _pad(a: np.ndarray, pads, value) -> np.ndarray:
     return out
 
 
-@vjp("conv2d")
+@op("conv2d")
+def _conv2d(a, w, b, stride, padding, dilation, groups, grad):
+    n, c = a.shape[:2]
+    o, cg, kh, kw = w.shape
+    xp = _pad(a, padding, 0)
+    out_hw = ((xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
+              (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1)
+    win = _windows(xp, out_hw, (kh, kw), stride, dilation)
+    # im2col: rows are output pixels (N, Ho, Wo), columns input taps (C, kh, kw)
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
+    w2 = w.reshape(o, cg * kh * kw)
+    if groups == 1:
+        out = cols @ w2.T
+    else:
+        og, k = o // groups, cg * kh * kw
+        out = np.concatenate([cols[:, i * k:(i + 1) * k] @ w2[i * og:(i + 1) * og].T
+                              for i in range(groups)], axis=1)
+    if b is not None:
+        out += b
+    # back to NCHW, contiguous: the next op (relu, pooling) streams through it
+    out = np.ascontiguousarray(out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
+    return out, (cols, w2, w.shape, a.shape, padding, out_hw, stride, dilation, groups)
+
+
+@_conv2d.defvjp
 def _conv2d_vjp(g, ctx, need):
     cols, w2, wshape, xshape, pads, out_hw, stride, dilation, groups = ctx
     n, c, h, w = xshape
@@ -284,7 +458,33 @@ def _conv2d_vjp(g, ctx, need):
     return gx, gw, gb
 
 
-@vjp("max_pool2d")
+@op("max_pool2d")
+def _max_pool2d(a, kernel, stride, padding, dilation, ceil_mode, grad):
+    h, w = a.shape[2:]
+    out_hw = tuple(pool_out_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
+                   zip((h, w), kernel, stride, padding, dilation))
+    # pad with -inf to every position a window reads (ceil_mode windows run past the end)
+    need_h = (out_hw[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
+    need_w = (out_hw[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
+    pads = (padding[0], max(0, need_h - h - padding[0]),
+            padding[1], max(0, need_w - w - padding[1]))
+    xp = _pad(a, pads, -np.inf)
+    out = arg = None
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            s = xp[_window_slice(i, j, out_hw, stride, dilation)]
+            if out is None:
+                out = s.copy()
+                arg = np.zeros(out.shape, np.int32)
+                continue
+            # strictly greater (or NaN): ties keep the first tap, NaN propagates (as torch)
+            win = (s > out) | np.isnan(s)
+            np.copyto(out, s, where=win)
+            arg[win] = i * kernel[1] + j
+    return out, (arg, xp.shape, a.shape, (pads[0], pads[2]), kernel, stride, dilation)
+
+
+@_max_pool2d.defvjp
 def _max_pool2d_vjp(g, ctx, need):
     arg, padded_shape, xshape, pads, kernel, stride, dilation = ctx
     out_hw = g.shape[2:]
@@ -298,44 +498,7 @@ def _max_pool2d_vjp(g, ctx, need):
     return (gxp[:, :, top:top + xshape[2], left:left + xshape[3]],)
 
 
-# ----------------------------------------------------------------------------------- losses
-_op("cross_entropy")
-_op("nll_loss")
-
-
-@vjp("cross_entropy")
-def _cross_entropy_vjp(g, ctx, need):
-    # loss_i = -sum_c Q_ic logp_ic, so d/dx_ic = softmax_ic sum_c' Q_ic' - Q_ic (Q: the target
-    # weights, already scaled by the mean's denominator)
-    if len(ctx) == 3:  # the common case's context (see _cross_entropy_fast)
-        return _cross_entropy_fast_vjp(g, ctx)
-    logp, q, qsum, tgt_coef, xshape, moved = ctx
-    gi = g.reshape(-1, 1) if g.ndim else g
-    gx = gt = None
-    if need[0] is not None:
-        gx = _unflatten_classes(gi * (np.exp(logp) * qsum - q), xshape, moved)
-    if need[1] is not None:  # probability targets: d/dtarget = -logp * weight * (1 - smoothing)
-        gt = _unflatten_classes(-gi * logp * tgt_coef, xshape, moved)
-    return gx, gt
-
-
-def _cross_entropy_fast_vjp(g, ctx):
-    """The gradient of :func:`_cross_entropy_fast`'s loss: ``(softmax - onehot) * g * scale``,
-    from the saved softmax (no second ``exp``, no dense target matrix). ``g`` is 0-d."""
-    p, flat, scale = ctx
-    k = g * scale
-    # a new array (the saved softmax stays as it is: retain_graph), in C order whatever the
-    # logits' layout, so the flat view below is a view and the flat indices mean (row, class)
-    gx = np.multiply(p, k, order="C")
-    gx.reshape(-1)[flat] -= k  # the true classes (one per row: no repeats)
-    return gx, None
-
-
-@vjp("nll_loss", saves=("const", None, None))
-def _nll_loss_vjp(g, ctx, need):
-    q, xshape, moved = ctx
-    gi = g.reshape(-1, 1) if g.ndim else g
-    return (_unflatten_classes(-gi * q, xshape, moved),)
+# ------------------------------------------------------------------------------------------- losses
 
 
 def _flatten_classes(a: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -360,7 +523,7 @@ def _target_weights(t2, c, weight, ignore_index, smoothing, dtype, input_shape):
     valid = t2 != ignore_index
     bad = valid & ((t2 < 0) | (t2 >= c))
     if bad.any():
-        raise _class_index_error(int(t2[bad][0]), c, input_shape, ignore_index)
+        raise class_index_error(int(t2[bad][0]), c, input_shape, ignore_index)
     tc = np.where(valid, t2, 0)
     rows = np.arange(t2.shape[0])
     wy = (weight[tc] * valid).astype(dtype) if weight is not None else valid.astype(dtype)
@@ -371,6 +534,19 @@ def _target_weights(t2, c, weight, ignore_index, smoothing, dtype, input_shape):
         per_class = np.ones(c, dtype) if weight is None else weight.astype(dtype, copy=False)
         q += (smoothing / c) * valid[:, None].astype(dtype) * per_class[None, :]
     return q, wy, tc, valid
+
+
+def _reduce(per: np.ndarray, reduction: str, denom, none_shape):
+    """The loss for ``reduction`` and the factor each sample's gradient carries."""
+    if reduction == "none":
+        return per.reshape(none_shape), 1
+    total = per.sum()
+    if reduction == "sum":
+        return total, 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = total / denom  # every target ignored: 0/0 = NaN, as in PyTorch
+    # ... whose gradient PyTorch leaves at zero (no sample contributes)
+    return out, (1 / denom if denom else 0)
 
 
 _CE_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -426,163 +602,19 @@ def _cross_entropy_fast(a: np.ndarray, t: np.ndarray, ignore_index: int, reducti
     return out, (e, flat, scale)
 
 
-def _apply(name: str, kernel, tensors, node_inputs, *attrs):
-    """Run ``kernel(*arrays, *attrs, grad) -> (out, ctx)`` on the arrays of ``tensors`` (``None``
-    passes through) and make the result: with a graph node over ``node_inputs`` when autograd
-    needs one (``grad``; ``ctx`` may be ``None`` otherwise), and noted for an ``nn.Graph`` being
-    recorded, which replays the same kernel with the same arguments."""
-    grad = _needs(*node_inputs)
-    out, ctx = kernel(*[None if t is None else t._data for t in tensors], *attrs, grad)
-    res = _make(out, _node(name, ctx, *node_inputs) if grad else None)
-    if _t._tracer is not None:
-        _t._tracer.record(res, _bound(kernel, attrs, grad), tensors, name)
-    return res
+def _cross_entropy_fast_vjp(g, ctx):
+    """The gradient of :func:`_cross_entropy_fast`'s loss: ``(softmax - onehot) * g * scale``,
+    from the saved softmax (no second ``exp``, no dense target matrix). ``g`` is 0-d."""
+    p, flat, scale = ctx
+    k = g * scale
+    # a new array (the saved softmax stays as it is: retain_graph), in C order whatever the
+    # logits' layout, so the flat view below is a view and the flat indices mean (row, class)
+    gx = np.multiply(p, k, order="C")
+    gx.reshape(-1)[flat] -= k  # the true classes (one per row: no repeats)
+    return gx, None
 
 
-def _bound(kernel, attrs, grad):
-    def replayed(*arrays):
-        out, ctx = kernel(*arrays, *attrs, grad)
-        return _t._fresh(out), ctx
-
-    return replayed
-
-
-# ---------------------------------------------------------------------------- the kernels
-# kernel(arrays..., attributes..., grad) -> (out, ctx): what each op computes, on arrays. ctx is
-# what its VJP needs (it may be skipped when not grad).
-
-
-def _leaky_relu(a, negative_slope, grad):
-    pos = a > 0
-    return np.where(pos, a, a * np.asarray(negative_slope, a.dtype)), (pos, negative_slope)
-
-
-def _gelu(a, approximate, grad):
-    if approximate == "tanh":
-        aux = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
-        out = 0.5 * a * (1 + aux)
-    else:
-        # erf in float64 then rounded: float32 inputs get correctly rounded Phi(x)
-        aux = (0.5 * (1.0 + erf(a * _SQRT_HALF))).astype(a.dtype, copy=False)
-        out = a * aux
-    return out, (a, approximate, aux)
-
-
-def _softmax(a, dim, grad):
-    s, lse = _softmax_parts(a.reshape(1) if a.ndim == 0 else a, dim)
-    out = np.exp(s - lse)
-    return out.reshape(a.shape), (out, dim)
-
-
-def _log_softmax(a, dim, grad):
-    s, lse = _softmax_parts(a.reshape(1) if a.ndim == 0 else a, dim)
-    out = s - lse
-    return out.reshape(a.shape), (out, dim)
-
-
-def _dropout(a, m, grad):
-    return a * m, (m,)
-
-
-def _embedding(idx, w, padding_idx, grad):
-    if idx.size:
-        lo, hi = idx.min(), idx.max()
-        if lo < 0 or hi >= w.shape[0]:
-            raise _embedding_index_error(int(lo if lo < 0 else hi), w.shape[0])
-    return w[idx], (idx, w.shape, padding_idx)
-
-
-def _layer_norm(a, w, b, normalized_shape, eps, grad):
-    k = len(normalized_shape)
-    axes = tuple(range(a.ndim - k, a.ndim))
-    mean = a.mean(axis=axes, keepdims=True)
-    xc = a - mean
-    var = (xc * xc).mean(axis=axes, keepdims=True)  # biased, as PyTorch normalises
-    rstd = 1.0 / np.sqrt(var + np.asarray(eps, a.dtype))
-    xhat = xc * rstd
-    out = xhat if w is None else xhat * w
-    if b is not None:
-        out = out + b
-    return out, (xhat, rstd, w, axes, tuple(range(a.ndim - k)))
-
-
-def _batch_norm(a, rm, rv, w, b, training, momentum, eps, grad):
-    c = a.shape[1]
-    axes = (0,) + tuple(range(2, a.ndim))
-    bshape = (1, c) + (1,) * (a.ndim - 2)  # per-channel values broadcast over N and space
-    if training:
-        mean = a.mean(axis=axes)
-        xc = a - mean.reshape(bshape)
-        var = (xc * xc).mean(axis=axes)
-        n = a.size // c
-        # the running statistics are updated in place, in a replayed nn.Graph step too
-        if rm is not None:
-            rm[...] = (1 - momentum) * rm + momentum * mean
-        if rv is not None:
-            # the running variance is the unbiased estimate, as in PyTorch
-            rv[...] = (1 - momentum) * rv + momentum * (var * (n / (n - 1)))
-    else:
-        mean = rm.astype(a.dtype, copy=False)
-        var = rv.astype(a.dtype, copy=False)
-        xc = a - mean.reshape(bshape)
-    rstd = (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype,
-                                                                                 copy=False)
-    xhat = xc * rstd
-    w = None if w is None else w.reshape(bshape)
-    out = xhat if w is None else xhat * w
-    if b is not None:
-        out = out + b.reshape(bshape)
-    return out, (xhat, rstd, w, axes, training)
-
-
-def _conv2d(a, w, b, stride, padding, dilation, groups, grad):
-    n, c = a.shape[:2]
-    o, cg, kh, kw = w.shape
-    xp = _pad(a, padding, 0)
-    out_hw = ((xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
-              (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1)
-    win = _windows(xp, out_hw, (kh, kw), stride, dilation)
-    # im2col: rows are output pixels (N, Ho, Wo), columns input taps (C, kh, kw)
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
-    w2 = w.reshape(o, cg * kh * kw)
-    if groups == 1:
-        out = cols @ w2.T
-    else:
-        og, k = o // groups, cg * kh * kw
-        out = np.concatenate([cols[:, i * k:(i + 1) * k] @ w2[i * og:(i + 1) * og].T
-                              for i in range(groups)], axis=1)
-    if b is not None:
-        out += b
-    # back to NCHW, contiguous: the next op (relu, pooling) streams through it
-    out = np.ascontiguousarray(out.reshape(n, out_hw[0], out_hw[1], o).transpose(0, 3, 1, 2))
-    return out, (cols, w2, w.shape, a.shape, padding, out_hw, stride, dilation, groups)
-
-
-def _max_pool2d(a, kernel, stride, padding, dilation, ceil_mode, grad):
-    h, w = a.shape[2:]
-    out_hw = tuple(_pool_out(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
-                   zip((h, w), kernel, stride, padding, dilation))
-    # pad with -inf to every position a window reads (ceil_mode windows run past the end)
-    need_h = (out_hw[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
-    need_w = (out_hw[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
-    pads = (padding[0], max(0, need_h - h - padding[0]),
-            padding[1], max(0, need_w - w - padding[1]))
-    xp = _pad(a, pads, -np.inf)
-    out = arg = None
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            s = xp[_window_slice(i, j, out_hw, stride, dilation)]
-            if out is None:
-                out = s.copy()
-                arg = np.zeros(out.shape, np.int32)
-                continue
-            # strictly greater (or NaN): ties keep the first tap, NaN propagates (as torch)
-            win = (s > out) | np.isnan(s)
-            np.copyto(out, s, where=win)
-            arg[win] = i * kernel[1] + j
-    return out, (arg, xp.shape, a.shape, (pads[0], pads[2]), kernel, stride, dilation)
-
-
+@op("cross_entropy")
 def _cross_entropy(a, t, w, ignore_index, reduction, eps, grad):
     if w is None and not eps and reduction != "none":
         fast = _cross_entropy_fast(a, t, ignore_index, reduction, grad)
@@ -621,6 +653,23 @@ def _cross_entropy(a, t, w, ignore_index, reduction, eps, grad):
     return out, (logp, qs, qs.sum(axis=1, keepdims=True), tgt_coef, a.shape, moved)
 
 
+@_cross_entropy.defvjp
+def _cross_entropy_vjp(g, ctx, need):
+    # loss_i = -sum_c Q_ic logp_ic, so d/dx_ic = softmax_ic sum_c' Q_ic' - Q_ic (Q: the target
+    # weights, already scaled by the mean's denominator)
+    if len(ctx) == 3:  # the common case's context (see _cross_entropy_fast)
+        return _cross_entropy_fast_vjp(g, ctx)
+    logp, q, qsum, tgt_coef, xshape, moved = ctx
+    gi = g.reshape(-1, 1) if g.ndim else g
+    gx = gt = None
+    if need[0] is not None:
+        gx = _unflatten_classes(gi * (np.exp(logp) * qsum - q), xshape, moved)
+    if need[1] is not None:  # probability targets: d/dtarget = -logp * weight * (1 - smoothing)
+        gt = _unflatten_classes(-gi * logp * tgt_coef, xshape, moved)
+    return gx, gt
+
+
+@op("nll_loss")
 def _nll_loss(a, t, w, ignore_index, reduction, grad):
     x2, moved = _flatten_classes(a)
     c = x2.shape[1]
@@ -631,69 +680,95 @@ def _nll_loss(a, t, w, ignore_index, reduction, grad):
     return out, (q * scale, a.shape, moved)
 
 
+@_nll_loss.defvjp(saves=("const", None, None))
+def _nll_loss_vjp(g, ctx, need):
+    q, xshape, moved = ctx
+    gi = g.reshape(-1, 1) if g.ndim else g
+    return (_unflatten_classes(-gi * q, xshape, moved),)
+
+
 class NumpyNNOps:
-    """The fused ``nn`` ops of :class:`~flowkit_numpy.backend.NumpyBackend` (a mixin): each runs
-    its kernel above through :func:`_apply`."""
+    """The fused ``nn`` ops of :class:`~flowkit_numpy.backend.NumpyBackend` (a mixin)."""
+
+    # -- linear and mse_loss: inline, on every training step's path
+    def linear(self, x, weight, bias):
+        a, w = x._data, weight._data
+        if a.dtype is not w.dtype or not a.ndim or a.shape[-1] != w.shape[1]:
+            err = linear_error(a.shape, x.dtype, w.shape, weight.dtype)
+            if err is not None:
+                raise err
+        out, ctx = _linear_kernel(a, w, None if bias is None else bias._data)
+        rg = x._rg or weight._rg or (bias is not None and bias._rg)
+        if define.grad_enabled and rg:
+            need = (x if x._rg else None, weight if weight._rg else None,
+                    bias if bias is not None and bias._rg else None)
+            res = make(out, Node("linear", _VJP_LINEAR, ctx, need))
+        else:
+            res = make(out)
+        if define.tracer is not None:
+            define.tracer.record(res, _linear_kernel, (x, weight, bias), "linear")
+        return res
+
+    def mse_loss(self, input, target, reduction):
+        a, b = input._data, target._data
+        if a.shape != b.shape:
+            raise loss_shape_error("mse_loss", a.shape, b.shape)
+        if a.dtype is not b.dtype or a.dtype.kind != "f":
+            err = loss_dtype_error("mse_loss", input.dtype, target.dtype)
+            if err is not None:
+                raise err
+        out, ctx = _mse_kernel(a, b, reduction)
+        if define.grad_enabled and (input._rg or target._rg):
+            need = (input if input._rg else None, target if target._rg else None)
+            res = make(out, Node("mse_loss", _VJP_MSE, ctx, need))
+        else:
+            res = make(out)
+        if define.tracer is not None:
+            define.tracer.record(res, _MSE_KERNELS[reduction], (input, target), "mse_loss")
+        return res
 
     # -- activations
     def leaky_relu(self, x, negative_slope):
-        return _apply("leaky_relu", _leaky_relu, (x,), (x,), negative_slope)
+        return _leaky_relu((x,), negative_slope)
 
     def gelu(self, x, approximate):
-        return _apply("gelu", _gelu, (x,), (x,), approximate)
+        return _gelu((x,), approximate)
 
     def softmax(self, x, dim):
-        return _apply("softmax", _softmax, (x,), (x,), dim)
+        return _softmax((x,), dim)
 
     def log_softmax(self, x, dim):
-        return _apply("log_softmax", _log_softmax, (x,), (x,), dim)
+        return _log_softmax((x,), dim)
 
     def dropout(self, x, mask):
         # not replayed by an nn.Graph: the mask is drawn anew at every call (the recording
         # would keep one), so the mask tensor, made inside build, makes the graph run eagerly
-        return _apply("dropout", _dropout, (x, mask), (x,))
+        return _dropout((x, mask), inputs=(x,))
 
     # -- embedding and normalization
     def embedding(self, indices, weight, padding_idx):
-        return _apply("embedding", _embedding, (indices, weight), (weight,), padding_idx)
+        return _embedding((indices, weight), padding_idx, inputs=(weight,))
 
     def layer_norm(self, x, normalized_shape, weight, bias, eps):
-        return _apply("layer_norm", _layer_norm, (x, weight, bias), (x, weight, bias),
-                      normalized_shape, eps)
+        return _layer_norm((x, weight, bias), normalized_shape, eps)
 
     def batch_norm(self, x, running_mean, running_var, weight, bias, training, momentum, eps):
-        return _apply("batch_norm", _batch_norm, (x, running_mean, running_var, weight, bias),
-                      (x, weight, bias), training, momentum, eps)
+        return _batch_norm((x, running_mean, running_var, weight, bias), training, momentum, eps,
+                           inputs=(x, weight, bias))
 
     # -- convolution and pooling
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
-        return _apply("conv2d", _conv2d, (x, weight, bias), (x, weight, bias), stride, padding,
-                      dilation, groups)
+        return _conv2d((x, weight, bias), stride, padding, dilation, groups)
 
     def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
-        return _apply("max_pool2d", _max_pool2d, (x,), (x,), kernel, stride, padding, dilation,
-                      ceil_mode)
+        return _max_pool2d((x,), kernel, stride, padding, dilation, ceil_mode)
 
     # -- losses
     def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
         # probabilities as targets get a gradient too; class indices never do
         soft = target if target._data.dtype.kind == "f" else None
-        return _apply("cross_entropy", _cross_entropy, (x, target, weight), (x, soft),
-                      ignore_index, reduction, label_smoothing)
+        return _cross_entropy((x, target, weight), ignore_index, reduction, label_smoothing,
+                              inputs=(x, soft))
 
     def nll_loss(self, x, target, weight, ignore_index, reduction):
-        return _apply("nll_loss", _nll_loss, (x, target, weight), (x,), ignore_index, reduction)
-
-
-def _reduce(per: np.ndarray, reduction: str, denom, none_shape):
-    """The loss for ``reduction`` and the factor each sample's gradient carries."""
-    if reduction == "none":
-        return per.reshape(none_shape), 1
-    total = per.sum()
-    if reduction == "sum":
-        return total, 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = total / denom  # every target ignored: 0/0 = NaN, as in PyTorch
-    # ... whose gradient PyTorch leaves at zero (no sample contributes)
-    return out, (1 / denom if denom else 0)
-
+        return _nll_loss((x, target, weight), ignore_index, reduction, inputs=(x,))

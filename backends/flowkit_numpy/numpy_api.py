@@ -1,6 +1,6 @@
 """numpy's array protocols on :class:`~.tensor.NumpyTensor`: the one VJP table, run on tensors.
 
-The VJPs in :mod:`.vjps` are written once, against numpy. A first-order backward calls them with
+The VJPs (the engine's table, filled by the op families) are written once, against numpy. A first-order backward calls them with
 arrays. ``backward(create_graph=True)`` and ``flowkit.autograd.grad(..., create_graph=True)`` call
 the *same* functions with tensors (the incoming gradient and the values the forward pass saved),
 inside :func:`differentiable`: numpy hands each ufunc and function applied to a tensor to
@@ -27,10 +27,12 @@ import numpy as np
 from flowkit import dtypes as _dt
 from flowkit.errors import AutogradError
 
-from . import tensor as _t
-from .engine import Node
-from .tensor import NumpyTensor, _make, _op
-from .vjps import VJP
+from . import define
+from .define import forward_op as _op
+from .define import make as _make
+from .engine import VJP, Node
+from .indexing import _index
+from .tensor import NumpyTensor
 
 _active = 0  # > 0 while a create_graph backward runs VJPs on tensors
 
@@ -175,12 +177,12 @@ def _ufunc_at(ufunc, a, index, b=None):
     if a._rg and a._node is None:
         raise AutogradError("np.add.at: a leaf tensor that requires grad cannot be changed in "
                             "place")
-    idx = _t._index(index)
+    idx = _index(index)
     bt = b if isinstance(b, NumpyTensor) else None
     bv = _data(b)
     data = a._data.copy()  # arrays saved by earlier nodes must not change under them
     np.add.at(data, idx, bv)
-    if _t._grad_enabled and (a._rg or (bt is not None and bt._rg)):
+    if define.grad_enabled and (a._rg or (bt is not None and bt._rg)):
         old = _make(a._data, a._node) if a._rg else None  # the value before the write
         a._node = Node("add_at", _VJP_ADD_AT, (idx, np.shape(bv)),
                        (old, bt if bt is not None and bt._rg else None))
@@ -188,30 +190,21 @@ def _ufunc_at(ufunc, a, index, b=None):
     a._data = data
 
 
+def recording() -> bool:
+    """Whether a create_graph backward is running the VJPs on tensors right now (numpy calls on
+    tensors are then recorded ops; otherwise they are numpy's, as for any array-like)."""
+    return _active
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
-    """``NumpyTensor.__array_ufunc__``."""
-    if _active:
-        if method == "__call__":
-            return _ufunc_call(ufunc, inputs, kwargs)
-        if method == "reduce":
-            return _ufunc_reduce(ufunc, *inputs, **kwargs)
-        if method == "at":
-            return _ufunc_at(ufunc, *inputs)
-        _unsupported(f"np.{ufunc.__name__}.{method}")
-    # numpy's own behaviour: a numpy scalar or array on the left of an operator defers to the
-    # tensor's reflected operator; any other call sees the tensor as an array (via __array__)
-    if method == "__call__" and len(inputs) == 2 and not kwargs:
-        a, b = inputs
-        ops = _BINARY.get(ufunc)
-        if ops is not None and isinstance(b, NumpyTensor) and isinstance(a, (np.generic,
-                                                                              np.ndarray)):
-            if a.ndim == 0:  # numpy hands a comparison's scalar over as a 0-d array
-                a = a.item()
-            return getattr(b, ops[1])(a)
-    out = kwargs.get("out")
-    if out is not None:
-        kwargs["out"] = tuple(_data(o) for o in out)
-    return getattr(ufunc, method)(*[_data(x) for x in inputs], **kwargs)
+    """``NumpyTensor.__array_ufunc__`` while :func:`recording`."""
+    if method == "__call__":
+        return _ufunc_call(ufunc, inputs, kwargs)
+    if method == "reduce":
+        return _ufunc_reduce(ufunc, *inputs, **kwargs)
+    if method == "at":
+        return _ufunc_at(ufunc, *inputs)
+    _unsupported(f"np.{ufunc.__name__}.{method}")
 
 
 # ---------------------------------------------------------------------------------- functions
@@ -332,15 +325,8 @@ def _arrays(x):
 
 
 def array_function(func, types, args, kwargs):
-    """``NumpyTensor.__array_function__``."""
-    if _active:
-        fn = _FUNCTIONS.get(func)
-        if fn is None:
-            _unsupported(f"np.{func.__name__}")
-        return fn(*args, **kwargs)
-    # numpy's own behaviour: the implementation sees the tensor as an array-like, exactly as
-    # before tensors had this protocol
-    impl = getattr(func, "_implementation", None)
-    if impl is not None:
-        return impl(*args, **kwargs)
-    return func(*_arrays(args), **{k: _arrays(v) for k, v in kwargs.items()})
+    """``NumpyTensor.__array_function__`` while :func:`recording`."""
+    fn = _FUNCTIONS.get(func)
+    if fn is None:
+        _unsupported(f"np.{func.__name__}")
+    return fn(*args, **kwargs)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .tensor import _make
+from .define import make as _make
 
 
 def _grad(g: np.ndarray, w: np.ndarray, maximize: bool, weight_decay: float) -> np.ndarray:

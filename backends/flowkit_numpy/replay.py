@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine
-from . import tensor as _t
+from . import define, engine
+from .autograd import _ones_seed
+from .define import make
+from .tensor import NumpyTensor
 
 _MISSING = object()
 MAX_SIGNATURES = 8  # programs kept per graph (e.g. full batches and the last, smaller one)
@@ -84,7 +86,7 @@ class Tracer:
             self.node_instr[id(out._node)] = k
 
     def _ref(self, v, user: str):
-        if not isinstance(v, _t.NumpyTensor):
+        if not isinstance(v, NumpyTensor):
             self.consts.append(v)
             return ("k", len(self.consts) - 1)
         r = self.ref.get(id(v))
@@ -119,7 +121,7 @@ class Tracer:
                                  "or one the numpy backend cannot replay yet")
             if n.retained is not None:
                 return self.fail("retain_grad() inside build()")
-            targets = []
+            targets: list = []
             for t, child in zip(n.inputs, n.edges):
                 if t is None:
                     targets.append(None)
@@ -144,13 +146,13 @@ class Tracer:
         # broadcast dimensions, casts and accumulates exactly where the engine did, and nowhere else
         for n in engine._topological_order(root._node):
             n.vjp = _watched(n.vjp, self.observed.setdefault(self.node_instr[id(n)], []))
-        seed = _t._ones_seed(root._data.shape, root._data.dtype)
+        seed = _ones_seed(root._data.shape, root._data.dtype)
         self.backward = (self.ref[id(root)][1], seed, steps)
 
     # -- after build returned
     def output_refs(self, outputs):
         """The outputs as a template: tensors replaced by refs (``None`` if one can't be)."""
-        if isinstance(outputs, _t.NumpyTensor):
+        if isinstance(outputs, NumpyTensor):
             return ("T", self._ref(outputs, "an output of build()"))
         if isinstance(outputs, (list, tuple)):
             return ("L", type(outputs), [self.output_refs(o) for o in outputs])
@@ -171,7 +173,7 @@ def _watched(vjp, seen: list):
 def _rebuild(template, vals):
     kind = template[0]
     if kind == "T":
-        return _t._make(vals[template[1]])
+        return make(vals[template[1]])
     if kind == "L":
         items = [_rebuild(t, vals) for t in template[2]]
         cls = template[1]
@@ -210,7 +212,7 @@ def _generate(tracer: Tracer, out_refs) -> tuple[str, dict]:
         emit(f"    e{j} = E[{j}]._data")
     # each kernel, VJP and its need-tuple is a global of its own (F3, V3, N3): one lookup each
     ns = {"E": tracer.externals, "K": tracer.consts, "unbroadcast": engine.unbroadcast,
-          "store_grad": engine.store_grad, "wrap": _t._make}
+          "store_grad": engine.store_grad, "wrap": make}
     for k, (kernel, args, name) in enumerate(tracer.instrs):
         ns[f"F{k}"] = kernel
         emit(f"    v{k}, c{k} = F{k}({', '.join(_name(a) for a in args)})  # {name}")
@@ -230,7 +232,7 @@ def _generate_backward(tracer: Tracer, ns: dict, emit) -> None:
     emit("    # backward, in the engine's order")
     emit("    shared = set()")
     grad = {root: "SEED"}  # op -> the expression of its output's gradient so far
-    fits = {}
+    fits: dict = {}
     for k, vjp, need, targets in steps:
         seen = tracer.observed.get(k)
         if not seen:  # no gradient reached this op in the eager backward: the engine skipped it
@@ -289,7 +291,7 @@ def _renumber(template, counter):
 def _flatten_args(value, tensors, key):
     """Append ``value``'s tensors to ``tensors`` and its signature parts to ``key``; False when
     a value can't be part of a signature (then the call runs eagerly)."""
-    if isinstance(value, _t.NumpyTensor):
+    if isinstance(value, NumpyTensor):
         tensors.append(value)
         a = value._data
         key.append((a.shape, a.dtype, value._rg))
@@ -325,34 +327,34 @@ class GraphRunner:
         key = None
         if not kwargs:
             try:
-                key = (_t._grad_enabled, *[(a._data.shape, a._data.dtype, a._rg) for a in args])
+                key = (define.grad_enabled, *[(a._data.shape, a._data.dtype, a._rg) for a in args])
                 tensors = args
             except AttributeError:  # not all tensors
                 pass
         if key is None:
-            tensors, parts = [], [_t._grad_enabled, "any"]
+            tensors, parts = [], [define.grad_enabled, "any"]
             if not _flatten_args((args, kwargs), tensors, parts):
                 return self.graph._run(*args, **kwargs)
             key = tuple(parts)
         prog = self.programs.get(key, _MISSING)
         if prog.__class__ is Program:
             vals = prog.fn(tensors)
-            out = _t._make(vals[0]) if prog.single else _rebuild(prog.template, vals)
+            out = make(vals[0]) if prog.single else _rebuild(prog.template, vals)
             for update in self.updates:
                 update()
             return out
-        if prog is _MISSING and _t._tracer is None:
+        if prog is _MISSING and define.tracer is None:
             return self._record(key, tensors, args, kwargs)
         return self.graph._run(*args, **kwargs)  # not replayable (or inside another recording)
 
     def _record(self, key, tensors, args, kwargs):
         graph = self.graph
         tracer = Tracer(tensors)
-        _t._tracer = tracer
+        define.tracer = tracer
         try:
             outputs = graph._build(*args, **kwargs)
         finally:
-            _t._tracer = None
+            define.tracer = None
         template = tracer.output_refs(outputs)
         if len(self.programs) >= MAX_SIGNATURES:
             self.programs.clear()

@@ -7,39 +7,24 @@ import warnings
 import numpy as np
 import torch
 
-from flowkit import _opchecks as _chk
 from flowkit.backend import Backend
 from flowkit.device import as_device
-from flowkit.errors import DeviceError, DTypeError, ShapeError, shape_str
+from flowkit.errors import DeviceError
 from flowkit.nn.parameter import Parameter
+from flowkit.ops.autograd import freed_graph_error
 
-from . import tensor as _tt
+from .define import _TORCH_CPU, _wrap, cuda_problem, fk_device, to_torch_dtype, torch_device
+from .indexing import where
+from .linalg import _matmul
 from .nn_ops import TorchNNOps
-from .tensor import (
-    _TORCH_CPU,
-    TorchTensor,
-    _binary_error,
-    _device_error,
-    _matmul,
-    _wrap,
-    cuda_problem,
-    fk_device,
-    to_torch_dtype,
-    torch_device,
-)
+from .shape import cat, stack
+from .tensor import TorchTensor
 
 
 class TorchParameter(TorchTensor, Parameter):
     """A :class:`flowkit.nn.Parameter` on the torch backend."""
 
     __slots__ = ()
-
-
-# torch's own reduction codes (torch.nn._reduction): calling the C function with them skips
-# F.mse_loss's Python wrapper (size-warning checks, legacy-argument handling)
-_REDUCTION = {"none": 0, "mean": 1, "sum": 2}
-_mse_loss = torch._C._nn.mse_loss
-_linear = torch._C._nn.linear
 
 
 def _resolve_device(device: str | None):
@@ -56,16 +41,6 @@ def _resolve_device(device: str | None):
         if why is not None:
             raise DeviceError(f"FLOWKIT_DEVICE={device} asks for CUDA, but {why}; {fix}")
     return torch_device(d)
-
-
-def _same_float_dtype(op: str, a: TorchTensor, b: TorchTensor) -> None:
-    if a._t.dtype is not b._t.dtype:
-        raise DTypeError(
-            f"{op}: input is {a.dtype!r} but target is {b.dtype!r}; convert the target with "
-            f".to({a.dtype!r})"
-        )
-    if not a._t.is_floating_point():
-        raise DTypeError(f"{op}: needs floating-point tensors, got {a.dtype!r}; call .float()")
 
 
 class TorchBackend(TorchNNOps, Backend):
@@ -150,37 +125,12 @@ class TorchBackend(TorchNNOps, Backend):
             raise _autograd_error(exc) from None
 
     # -- ops
-    cat, stack, where = staticmethod(_tt.cat), staticmethod(_tt.stack), staticmethod(_tt.where)
+    cat, stack, where = staticmethod(cat), staticmethod(stack), staticmethod(where)
 
     def matmul(self, a, b):
         if not isinstance(a, TorchTensor):
             raise TypeError(f"matmul: expected flowkit tensors, got {type(a).__name__}")
         return _matmul(a, b)
-
-    def mse_loss(self, input, target, reduction):
-        a, b = input._t, target._t
-        # checked before the call: torch would broadcast different shapes (with only a warning)
-        # and promote different dtypes
-        if a.shape != b.shape:
-            raise ShapeError(
-                f"mse_loss: input has shape {shape_str(a.shape)} but target has shape "
-                f"{shape_str(b.shape)}; they must match (broadcasting them would silently "
-                "compare every prediction with every target). Reshape one of them"
-            )
-        _same_float_dtype("mse_loss", input, target)
-        try:
-            out = _mse_loss(a, b, _REDUCTION[reduction])
-        except RuntimeError as exc:
-            raise _binary_error("mse_loss", a, b, exc) from None
-        return _wrap(out, "mse_loss")
-
-    def linear(self, x, weight, bias):
-        a, w = x._t, weight._t
-        try:
-            out = _linear(a, w, None if bias is None else bias._t)
-        except RuntimeError as exc:
-            raise _linear_error(x, weight, bias, exc) from None
-        return _wrap(out, "linear")
 
     # -- devices
     def cuda_is_available(self):
@@ -211,25 +161,4 @@ def _seeds(outs, grads):
 
 
 def _autograd_error(exc: RuntimeError) -> Exception:
-    return _chk.freed_graph_error() if "second time" in str(exc) else exc
-
-
-def _linear_error(x, weight, bias, exc: Exception) -> Exception:
-    """torch's linear failures under the numpy backend's messages (checked in its order)."""
-    a, w = x._t, weight._t
-    if a.dtype != w.dtype:
-        return DTypeError(f"linear: input is {x.dtype!r} but the weight is {weight.dtype!r}; "
-                          f"convert the input with .to({weight.dtype!r})")
-    if a.dim() == 0 or a.shape[-1] != w.shape[1]:
-        return ShapeError(
-            f"linear: input of shape {shape_str(a.shape)} does not fit a weight of shape "
-            f"{shape_str(w.shape)}: the input's last dimension must be in_features="
-            f"{w.shape[1]}"
-        )
-    for other in (w, None if bias is None else bias._t):
-        if other is not None and other.device != a.device:
-            return _device_error("linear", a, other)
-    if bias is not None and bias._t.dtype != a.dtype:
-        return DTypeError(f"linear: the bias is {bias.dtype!r} but the input and weight are "
-                          f"{x.dtype!r}; convert the bias with .to({x.dtype!r})")
-    return exc
+    return freed_graph_error() if "second time" in str(exc) else exc

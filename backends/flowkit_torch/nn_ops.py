@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import torch
 
-from flowkit.nn.functional import _class_index_error, _embedding_index_error
+from flowkit.ops.nn import (
+    class_index_error,
+    embedding_index_error,
+    linear_error,
+    loss_dtype_error,
+    loss_shape_error,
+)
 
-from .tensor import _wrap
+from .define import _binary_error, _device_error, _wrap
 
-_REDUCTION = {"none": 0, "mean": 1, "sum": 2}  # torch.nn._reduction's codes
+# torch's own reduction codes (torch.nn._reduction): calling the C function with them skips
+# F.mse_loss's Python wrapper (size-warning checks, legacy-argument handling)
+_REDUCTION = {"none": 0, "mean": 1, "sum": 2}
 _nn = torch._C._nn
+_mse_loss = _nn.mse_loss
+_linear = _nn.linear
 
 
 def _check_class_indices(t: torch.Tensor, c: int, ignore_index: int, input_shape) -> None:
     bad = ((t < 0) | (t >= c)) & (t != ignore_index)
     if bool(bad.any()):  # one host sync; loss values are read every step anyway
-        raise _class_index_error(int(t[bad][0]), c, tuple(input_shape), ignore_index)
+        raise class_index_error(int(t[bad][0]), c, tuple(input_shape), ignore_index)
 
 
 def _long(t: torch.Tensor) -> torch.Tensor:
@@ -31,6 +41,31 @@ def _long(t: torch.Tensor) -> torch.Tensor:
 
 class TorchNNOps:
     """The fused ``nn`` ops of :class:`~flowkit_torch.backend.TorchBackend` (a mixin)."""
+
+    # -- linear and mse_loss
+    def mse_loss(self, input, target, reduction):
+        a, b = input._t, target._t
+        # checked before the call: torch would broadcast different shapes (with only a warning)
+        # and promote different dtypes
+        if a.shape != b.shape:
+            raise loss_shape_error("mse_loss", a.shape, b.shape)
+        if a.dtype is not b.dtype or not a.is_floating_point():
+            err = loss_dtype_error("mse_loss", input.dtype, target.dtype)
+            if err is not None:
+                raise err
+        try:
+            out = _mse_loss(a, b, _REDUCTION[reduction])
+        except RuntimeError as exc:
+            raise _binary_error("mse_loss", a, b, exc) from None
+        return _wrap(out, "mse_loss")
+
+    def linear(self, x, weight, bias):
+        a, w = x._t, weight._t
+        try:
+            out = _linear(a, w, None if bias is None else bias._t)
+        except RuntimeError as exc:
+            raise _linear_error(x, weight, bias, exc) from None
+        return _wrap(out, "linear")
 
     # -- activations
     def leaky_relu(self, x, negative_slope):
@@ -54,7 +89,7 @@ class TorchNNOps:
         if idx.numel():
             lo, hi = int(idx.min()), int(idx.max())
             if lo < 0 or hi >= w.shape[0]:
-                raise _embedding_index_error(lo if lo < 0 else hi, w.shape[0])
+                raise embedding_index_error(lo if lo < 0 else hi, w.shape[0])
         return _wrap(torch.embedding(w, idx, -1 if padding_idx is None else padding_idx),
                      "embedding")
 
@@ -102,3 +137,18 @@ class TorchNNOps:
         _check_class_indices(t, a.shape[0 if a.dim() == 1 else 1], ignore_index, a.shape)
         return _wrap(_nn.nll_loss_nd(a, t, None if weight is None else weight._t,
                                      _REDUCTION[reduction], ignore_index), "nll_loss")
+
+
+def _linear_error(x, weight, bias, exc: Exception) -> Exception:
+    """torch's linear failures under flowkit's messages (dtypes and shapes first, as the numpy
+    backend checks them, then devices); ``exc`` itself when none of them is at fault."""
+    a, w = x._t, weight._t
+    err = linear_error(a.shape, x.dtype, w.shape, weight.dtype)
+    if err is not None:
+        return err
+    for other in (w, None if bias is None else bias._t):
+        if other is not None and other.device != a.device:
+            return _device_error("linear", a, other)
+    if bias is not None:
+        err = linear_error(a.shape, x.dtype, w.shape, weight.dtype, bias.dtype)
+    return exc if err is None else err

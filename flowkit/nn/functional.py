@@ -16,6 +16,7 @@ import numpy as np
 from .. import _plugins
 from .. import random as _random
 from ..errors import DTypeError, ShapeError, shape_str
+from ..ops.nn import pool_out_size
 from ..tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -72,31 +73,6 @@ def _pair(op: str, name: str, value) -> tuple[int, int]:
             isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
         return int(value[0]), int(value[1])
     raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-
-
-def _class_index_error(value: int, classes: int, input_shape, ignore_index: int) -> IndexError:
-    """What both backends raise for a class index outside ``[0, classes)``."""
-    return IndexError(
-        f"class index {value} is out of range for an input of shape {shape_str(input_shape)} "
-        f"with {classes} classes: class indices must be in [0, {classes - 1}] (or equal "
-        f"ignore_index={ignore_index} to skip a sample)"
-    )
-
-
-def _embedding_index_error(value: int, rows: int) -> IndexError:
-    """What both backends raise for an embedding index outside ``[0, rows)``."""
-    return IndexError(f"embedding: index {value} is out of range for a table of {rows} rows "
-                      f"(num_embeddings={rows}); indices must be in [0, {rows - 1}]")
-
-
-def _pool_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
-    """PyTorch's pooling output length; in ceil_mode the last window must start inside the
-    input or its left padding."""
-    span = size + 2 * p - d * (k - 1) - 1
-    out = (-(-span // s) if ceil_mode else span // s) + 1
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    return out
 
 
 # ------------------------------------------------------------------------------------ linear
@@ -478,7 +454,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     if any(p > k // 2 for k, p in zip(kernel, padding)):
         raise ValueError(f"max_pool2d: padding should be at most half of the kernel size, but "
                          f"got padding={padding} and kernel_size={kernel}")
-    out_hw = tuple(_pool_out(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
+    out_hw = tuple(pool_out_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
                    zip(x.shape[2:], kernel, stride, padding, dilation))
     if min(out_hw) < 1:
         raise ShapeError(f"max_pool2d: the input of shape {shape_str(input.shape)} is too small "

@@ -1,0 +1,166 @@
+"""In-place ops on the numpy backend (the contract and the rules: :mod:`flowkit.ops.inplace`):
+``add_``/``sub_``/``mul_``/``div_`` (``+=`` ...), ``zero_``, ``fill_``, ``copy_``, ``clamp_``,
+``masked_fill_``.
+
+Outside autograd an in-place op writes into the tensor's array (views see it; numpy's
+``same_kind`` casting refuses a float result in an int tensor, as PyTorch does). On a tensor
+autograd tracks, it is computed out of place and the tensor moves onto the new node, so the
+arrays earlier nodes saved never change under them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flowkit.ops.arithmetic import bool_sub_error, broadcast_error, is_bool_operand
+from flowkit.ops.inplace import (
+    copy_shape_error,
+    expanded_write_error,
+    result_dtype_error,
+    result_shape_error,
+)
+
+from . import define
+from .arithmetic import NumpyArithmetic, _clamp, _sub_bool_error
+from .define import NumpyTensorBase, in_place_check, no_replay, view_check
+from .indexing import _masked_fill
+
+
+def _write_error(op: str, a: np.ndarray, exc: Exception) -> Exception:
+    # expand gives a read-only broadcast view: numpy's "read-only" ValueError, named
+    return expanded_write_error(op) if not a.flags.writeable else exc
+
+
+def _in_place_kernel(ufunc):
+    def kernel(a, b):
+        ufunc(a, b, out=a, casting="same_kind")
+        return a, None
+
+    return kernel
+
+
+_INPLACE = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
+
+
+class NumpyInplace(NumpyTensorBase):
+    """The in-place methods of ``NumpyTensor``."""
+
+    __slots__ = ()
+
+    def _assign_result(self, op: str, res: NumpyTensorBase) -> NumpyTensorBase:
+        """End of an in-place op computed out of place: the result written into this tensor
+        (its memory, so views see it) or, inside a graph, this tensor moved onto its node."""
+        a, r = self._data, res._data
+        if r.shape != a.shape:
+            raise result_shape_error(op, r.shape, a.shape)
+        if r.dtype != a.dtype and not np.can_cast(r.dtype, a.dtype, "same_kind"):
+            raise result_dtype_error(op, str(r.dtype), self.dtype)
+        if res._node is not None:
+            view_check(self, op)
+            if r.dtype != a.dtype:
+                res = res.to(self.dtype)  # type: ignore[assignment]
+            self._data, self._node, self._rg = res._data, res._node, res._rg
+            return self
+        try:
+            np.copyto(a, r, casting="same_kind")
+        except ValueError as exc:
+            raise _write_error(op, a, exc) from None
+        return self
+
+    def _inplace(self, op: str, result_fn, other):
+        in_place_check(self, op, replayable=True)
+        if define.grad_enabled and (self._rg or (isinstance(other, NumpyTensorBase) and other._rg)):
+            # inside a graph: compute out of place and move this tensor onto the new node, so
+            # arrays saved by earlier nodes are never overwritten
+            no_replay(f"an in-place op ({op}) on a tensor autograd tracks, inside build()")
+            view_check(self, op)
+            res = result_fn(self, other)
+            a, r = self._data, res._data
+            if r.shape != a.shape:  # as below: an in-place result cannot grow this tensor
+                raise broadcast_error(op, a.shape, np.shape(
+                    other._data if isinstance(other, NumpyTensorBase) else other))
+            if r.dtype != a.dtype:  # nor change its dtype
+                if not np.can_cast(r.dtype, a.dtype, "same_kind"):
+                    raise result_dtype_error(op, str(r.dtype), self.dtype)
+                res = res.to(self.dtype)
+            self._data, self._node, self._rg = res._data, res._node, res._rg
+            return self
+        b = other._data if isinstance(other, NumpyTensorBase) else other
+        if define.tracer is not None:  # replayed as the same write (e.g. batch norm's batch counter)
+            define.tracer.record(self, _in_place_kernel(_INPLACE[op]), (self, other), op, write=True)
+        try:  # one dtype (Python numbers are weak): the usual case, with no casting at all
+            _INPLACE[op](self._data, b, out=self._data, casting="no")
+        except ValueError:
+            if not self._data.flags.writeable:
+                raise expanded_write_error(op) from None
+            raise broadcast_error(op, self._data.shape, np.shape(b)) from None
+        except TypeError:  # mixed dtypes, or numpy has no kernel (bool - bool)
+            self._inplace_cast(op, b)
+        return self
+
+    def _inplace_cast(self, op: str, b) -> None:
+        """The no-grad in-place write where the dtypes differ: PyTorch's refusal (a bool
+        operand of sub_), then numpy's same_kind rule (an int tensor cannot take a float
+        result)."""
+        a = self._data
+        if op == "sub_" and (a.dtype.kind == "b" or isinstance(b, (bool, np.bool_)) or
+                             b.__class__ is np.ndarray and b.dtype.kind == "b"):
+            raise _sub_bool_error(op, a, b)
+        try:
+            _INPLACE[op](a, b, out=a, casting="same_kind")
+        except ValueError:
+            if not a.flags.writeable:
+                raise expanded_write_error(op) from None
+            raise broadcast_error(op, a.shape, np.shape(b)) from None
+        except TypeError:
+            raise result_dtype_error(op, str(np.asarray(b).dtype), self.dtype) from None
+
+    def add_(self, other, alpha=None):
+        if alpha is not None:
+            other = other * alpha
+        return self._inplace("add_", NumpyArithmetic.__add__, other)
+
+    def sub_(self, other, alpha=None):
+        if alpha is not None:
+            if is_bool_operand(other):  # (other * alpha would hide it)
+                raise bool_sub_error("sub_", self, other)
+            other = other * alpha
+        return self._inplace("sub_", NumpyArithmetic.__sub__, other)
+
+    def mul_(self, other):
+        return self._inplace("mul_", NumpyArithmetic.__mul__, other)
+
+    def div_(self, other):
+        return self._inplace("div_", NumpyArithmetic.__truediv__, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def zero_(self) -> NumpyTensorBase:
+        return self.fill_(0)
+
+    def fill_(self, value) -> NumpyTensorBase:
+        in_place_check(self, "fill_")
+        self._data[...] = value
+        return self
+
+    def copy_(self, src) -> NumpyTensorBase:
+        in_place_check(self, "copy_")
+        s = src._data if isinstance(src, NumpyTensorBase) else np.asarray(src)
+        try:
+            np.copyto(self._data, s, casting="unsafe")
+        except ValueError:
+            raise copy_shape_error(s.shape, self._data.shape) from None
+        return self
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        in_place_check(self, "clamp_")
+        return self._assign_result("clamp_", _clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        in_place_check(self, "masked_fill_")
+        return self._assign_result("masked_fill_", _masked_fill(self, mask, value))

@@ -1,0 +1,176 @@
+"""The autograd side of a torch-backend tensor (the contract and the rules:
+:mod:`flowkit.ops.autograd`): torch's autograd, with flowkit's grad_fn names and errors.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+
+import numpy as np
+import torch
+
+from flowkit.ops.autograd import (
+    backward_name,
+    freed_graph_error,
+    grad_value_error,
+    gradient_shape_error,
+    no_graph_error,
+    non_scalar_error,
+    requires_grad_error,
+    retain_grad_error,
+)
+
+from .define import (
+    GradFn,
+    TorchTensorBase,
+    _device_error,
+    _grad_wrappers,
+    _remember_grad_wrapper,
+    _wrap,
+)
+
+
+def _backward_error(t: torch.Tensor, gradient, exc: RuntimeError) -> Exception:
+    """torch's backward failures under the numpy backend's messages."""
+    if not t.requires_grad:
+        return no_graph_error()
+    if gradient is None and t.numel() != 1:
+        return non_scalar_error(t.shape)
+    if "second time" in str(exc):
+        return freed_graph_error()
+    return exc
+
+
+class TorchAutograd(TorchTensorBase):
+    """The autograd attributes and methods of ``TorchTensor``."""
+
+    __slots__ = ()
+
+    @property
+    def data(self):
+        return _wrap(self._t.data)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, TorchTensorBase):
+            raise TypeError(f"data must be a flowkit tensor, got {type(value).__name__}")
+        self._t.data = value._t  # torch swaps the storage, keeping this tensor's autograd identity
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._t.requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        t = self._t
+        if t.grad_fn is not None and not value or value and not t.is_floating_point():
+            raise requires_grad_error(self.dtype, t.grad_fn is None, value)
+        t.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> TorchTensorBase:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        t = self._t
+        # torch warns when .grad of a non-leaf is read; the numpy backend answers None quietly
+        if not (t.is_leaf or t.retains_grad):
+            return None
+        g = t.grad
+        if g is None:
+            return None
+        ref = _grad_wrappers.get(id(g))
+        if ref is not None:
+            w = ref()
+            if w is not None and w._t is g:
+                return w
+        w = _wrap(g)
+        _remember_grad_wrapper(g, w)
+        return w
+
+    @grad.setter
+    def grad(self, value) -> None:
+        t = self._t
+        if value is None:
+            t.grad = None
+            return
+        if not isinstance(value, TorchTensorBase) or value._t.shape != t.shape:
+            raise grad_value_error(value, t.shape)
+        g = value._t
+        if g.dtype != t.dtype:
+            g = g.to(t.dtype)  # torch refuses a grad of another dtype; the numpy backend casts
+        try:
+            t.grad = g
+        except RuntimeError:
+            if g.device != t.device:
+                raise _device_error("grad assignment", t, g) from None
+            raise
+        if g is value._t:
+            _remember_grad_wrapper(g, value)  # p.grad = v; p.grad is v, as on numpy
+
+    @property
+    def grad_fn(self):
+        node = self._t.grad_fn
+        if node is None:
+            return None
+        md = node.metadata  # kept on torch's node: the same GradFn for the same node
+        ref = md.get("flowkit")
+        gf = ref() if ref is not None else None
+        if gf is None:
+            gf = GradFn(node, self._grad_fn_name())
+            md["flowkit"] = weakref.ref(gf)
+        return gf
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._t.is_leaf
+
+    def _grad_fn_name(self):
+        node = self._t.grad_fn
+        if node is None:
+            return None
+        op = self._op
+        if op is None:  # made by torch outside flowkit's ops: torch's name without the suffix
+            return node.name().rstrip("0123456789")
+        return backward_name(op)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
+        t = self._t
+        if gradient is not None:
+            g = gradient._t if isinstance(gradient, TorchTensorBase) else torch.as_tensor(
+                np.asarray(gradient))
+            if g.shape != t.shape:
+                raise gradient_shape_error(g.shape, t.shape)
+            if g.dtype != t.dtype or g.device != t.device:
+                g = g.to(t.device, t.dtype)  # the numpy backend casts the seed to the output's
+            gradient = g
+        try:
+            if create_graph:
+                with warnings.catch_warnings():  # torch warns of the grad <-> graph cycle
+                    warnings.simplefilter("ignore", UserWarning)
+                    torch.autograd.backward(t, gradient, retain_graph=retain_graph,
+                                            create_graph=True)
+            else:
+                torch.autograd.backward(t, gradient, retain_graph=retain_graph)
+        except RuntimeError as exc:
+            raise _backward_error(t, gradient, exc) from None
+
+    def retain_grad(self) -> None:
+        t = self._t
+        if t.grad_fn is None:
+            if not t.requires_grad:
+                raise retain_grad_error()
+            return  # leaves keep their grad anyway
+        t.retain_grad()
+
+    def detach(self) -> TorchTensorBase:
+        return _wrap(self._t.detach())
+
+    def detach_(self) -> TorchTensorBase:
+        # rebinding (rather than torch's detach_) also works for views, which torch refuses
+        self._t = self._t.detach()
+        self._op = None
+        return self

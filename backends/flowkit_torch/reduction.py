@@ -1,0 +1,165 @@
+"""Reductions on the torch backend (the contract and the rules: :mod:`flowkit.ops.reduction`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+from flowkit import return_types as _rt
+from flowkit.ops.arithmetic import need_float_error
+from flowkit.ops.reduction import (
+    empty_dim_error,
+    empty_reduction_error,
+    norm_order,
+    reduction_dims,
+    variance_args,
+)
+from flowkit.ops.shape import normalize_dims, one_dim
+
+from .define import TorchTensorBase, _wrap, to_torch_dtype
+
+
+def _minmax(x: TorchTensorBase, dim, keepdim: bool, op: str, fn, result):
+    if isinstance(dim, TorchTensorBase):  # max(other): the elementwise maximum, as in PyTorch
+        return x.maximum(dim) if op == "max" else x.minimum(dim)
+    t = x._t
+    if dim is None:
+        if t.numel() == 0:
+            raise empty_reduction_error(op, t.shape)
+        out = fn(t)
+        return _wrap(out.reshape((1,) * t.dim()) if keepdim else out, op)
+    d = one_dim(op, dim, t.dim())
+    if t.dim() and t.shape[d] == 0:
+        raise empty_dim_error(op, dim, d, t.shape)
+    values, indices = fn(t, d, keepdim)
+    return result(_wrap(values, op), _wrap(indices))
+
+
+def _argminmax(x: TorchTensorBase, dim, keepdim: bool, op: str, fn) -> TorchTensorBase:
+    t = x._t
+    if t.dtype is torch.bool:
+        t = t.to(torch.uint8)  # torch refuses bool; numpy (and so flowkit) orders False < True
+    if dim is None:
+        if t.numel() == 0:
+            raise empty_reduction_error(op, t.shape)
+        return _wrap(fn(t, None, keepdim))
+    d = one_dim(op, dim, t.dim())
+    if t.dim() and t.shape[d] == 0:
+        raise empty_dim_error(op, dim, d, t.shape)
+    return _wrap(fn(t, d, keepdim))
+
+
+def _var(x: TorchTensorBase, op: str, dim, unbiased, keepdim: bool, correction) -> TorchTensorBase:
+    dim, ddof = variance_args(dim, unbiased, correction)
+    t = x._t
+    if not t.is_floating_point():
+        raise need_float_error(f"{op}()", x.dtype)
+    dims = (reduction_dims(dim, t.dim()) or None) if t.dim() else normalize_dims(dim, 0) and None
+    with warnings.catch_warnings():  # n <= correction: nan or inf, quietly as on numpy
+        warnings.simplefilter("ignore")
+        out = (torch.std if op == "std" else torch.var)(t, dims, correction=ddof,
+                                                        keepdim=keepdim)
+    return _wrap(out, op)
+
+
+def _any_all(t: torch.Tensor, fn, dim, keepdim: bool) -> torch.Tensor:
+    if dim is None:
+        r = fn(t)
+        if keepdim:
+            r = r.reshape((1,) * t.dim())
+    else:
+        dims = reduction_dims(dim, t.dim()) if t.dim() else normalize_dims(dim, 0) and ()
+        if dims:
+            r = fn(t, dims, keepdim)
+        else:  # dim=() (or a 0-d tensor): every dimension, as sum/mean do
+            r = fn(t)
+            if keepdim:
+                r = r.reshape((1,) * t.dim())
+    return r if r.dtype is torch.bool else r.bool()  # uint8 in gives uint8 in torch
+
+
+class TorchReduction(TorchTensorBase):
+    """The reduction methods of ``TorchTensor``."""
+
+    __slots__ = ()
+
+    def sum(self, dim=None, keepdim: bool = False, dtype=None) -> TorchTensorBase:
+        t = self._t
+        try:
+            if dim is None:
+                # keepdim without dim keeps every dimension as 1 (numpy's keepdims)
+                out = t.sum(tuple(range(t.dim())), True) if keepdim and t.dim() else t.sum()
+            else:
+                out = t.sum(dim, keepdim)
+        except (IndexError, RuntimeError):
+            reduction_dims(dim, t.dim())  # raises the numpy backend's message
+            raise
+        if dtype is not None:
+            out = out.to(to_torch_dtype(dtype))  # cast after summing, as the numpy backend does
+        return _wrap(out, "sum")
+
+    def mean(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
+        t = self._t
+        try:
+            if dim is None:
+                out = t.mean(tuple(range(t.dim())), True) if keepdim and t.dim() else t.mean()
+            else:
+                out = t.mean(dim, keepdim)
+        except (RuntimeError, IndexError):
+            if not t.is_floating_point():
+                raise need_float_error("mean()", self.dtype) from None
+            reduction_dims(dim, t.dim())
+            raise
+        return _wrap(out, "mean")
+
+    def max(self, dim=None, keepdim: bool = False):  # noqa: A003 - PyTorch's name
+        return _minmax(self, dim, keepdim, "max", torch.max, _rt.max)
+
+    def min(self, dim=None, keepdim: bool = False):  # noqa: A003
+        return _minmax(self, dim, keepdim, "min", torch.min, _rt.min)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
+        return _argminmax(self, dim, keepdim, "argmax", torch.argmax)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
+        return _argminmax(self, dim, keepdim, "argmin", torch.argmin)
+
+    def prod(self, dim=None, keepdim: bool = False, dtype=None) -> TorchTensorBase:
+        t = self._t
+        td = None if dtype is None else to_torch_dtype(dtype)
+        if td is not None and t.requires_grad and not (td.is_floating_point or td.is_complex):
+            t = t.detach()  # an integer product has no gradient (torch's autograd refuses it)
+        if dim is None:
+            out = t.prod(dtype=td)
+            if keepdim:
+                out = out.reshape((1,) * t.dim())
+        else:
+            out = t.prod(one_dim("prod", dim, t.dim()), keepdim, dtype=td)
+        return _wrap(out, "prod")
+
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
+            correction=None) -> TorchTensorBase:
+        return _var(self, "var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
+            correction=None) -> TorchTensorBase:
+        return _var(self, "std", dim, unbiased, keepdim, correction)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False) -> TorchTensorBase:
+        t = self._t
+        if not t.is_floating_point():
+            raise need_float_error("norm()", self.dtype)
+        pv = norm_order(p)
+        dims = (reduction_dims(dim, t.dim()) or None) if t.dim() else normalize_dims(dim, 0) and None
+        out = torch.linalg.vector_norm(t, pv, dims, keepdim)
+        if dims is None and keepdim and out.dim() != t.dim():
+            out = out.reshape((1,) * t.dim())
+        return _wrap(out, "norm")
+
+    def any(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
+        return _wrap(_any_all(self._t, torch.any, dim, keepdim))
+
+    def all(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
+        return _wrap(_any_all(self._t, torch.all, dim, keepdim))

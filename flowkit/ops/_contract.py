@@ -1,0 +1,119 @@
+"""How the core declares an op that backends implement, and the types the declarations use.
+
+A declaration is a method on :class:`flowkit.Tensor` (or :class:`flowkit.backend.Backend`) whose
+body is only its docstring, marked with :func:`backend_method`. The backend's subclass defines a
+method of the same name, which shadows the declaration, so the hot path is one ordinary method
+call: flowkit adds nothing between the user and the backend. A backend that leaves an op out
+inherits the declaration, which raises :class:`~flowkit.errors.BackendNotImplementedError` naming
+the op and the backend (``flowkit check-backend`` reports it as *not implemented*).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar, Union
+
+from ..errors import BackendNotImplementedError
+
+if TYPE_CHECKING:
+    from ..device import device
+    from ..dtypes import dtype
+    from ..tensor import Tensor
+
+F = TypeVar("F", bound=Callable)
+
+#: A Python number where an op takes a tensor or a number (``x + 1``, ``clamp(x, 0)``).
+Number = Union[int, float, bool]
+#: An operand of an elementwise op: a flowkit tensor or a Python number.
+Operand = Union["Tensor", int, float, bool]
+#: One dimension, several, or ``None`` for all of them (reductions).
+Dims = Union[int, Sequence[int], None]
+#: What ``dtype=`` accepts: a flowkit dtype, its name (``"float32"``) or a numpy dtype.
+DTypeLike = Union["dtype", str, type, None]
+#: What ``device=`` accepts: a flowkit device or its name (``"cpu"``, ``"cuda:0"``).
+DeviceLike = Union["device", str, None]
+
+DECLARED = "__flowkit_declared__"  # the attribute that marks an inherited declaration
+
+
+def backend_method(fn: F) -> F:
+    """Mark ``fn`` (a docstring-only method) as declared here and implemented by each backend.
+
+    The function left in its place keeps the declaration's name, signature and docstring (so
+    ``help()``, IDEs and the API reference show the contract) and, if it is ever called, raises
+    :class:`~flowkit.errors.BackendNotImplementedError`: the backend did not implement it.
+
+    Examples:
+        >>> from flowkit.ops._contract import backend_method, is_declaration
+        >>> class Contract:
+        ...     @backend_method
+        ...     def frobnicate(self, n: int) -> int:
+        ...         '''Frobnicate ``n`` times.'''
+        >>> class Partial(Contract):
+        ...     pass
+        >>> Partial().frobnicate(2)
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.BackendNotImplementedError: Contract.frobnicate is not implemented by ...
+        >>> is_declaration(Partial.frobnicate)
+        True
+    """
+    owner = fn.__qualname__.rsplit(".", 1)[0]
+    if owner.endswith("Methods"):  # a family mixin of flowkit.Tensor: users know it as Tensor
+        owner = "Tensor"
+
+    @functools.wraps(fn)
+    def not_implemented(self, *args, **kwargs):
+        raise BackendNotImplementedError(
+            f"{owner}.{fn.__name__} is not implemented by {_implementer(self)}; use another "
+            "backend for this program (FLOWKIT_BACKEND=numpy or torch), or implement the op "
+            "there (`flowkit check-backend NAME` lists what a backend is missing)"
+        )
+
+    setattr(not_implemented, DECLARED, True)
+    return not_implemented  # type: ignore[return-value]
+
+
+def _implementer(obj) -> str:
+    """``"the 'mini' backend (MiniTensor)"``: who should have implemented the op."""
+    from .. import _plugins
+
+    backend = _plugins.current
+    name = f"the {backend.name!r} backend" if backend is not None else "this backend"
+    return f"{name} ({type(obj).__name__})"
+
+
+def is_declaration(attr) -> bool:
+    """Whether ``attr`` (a class attribute, a property's getter included) is a bare declaration
+    that no backend method replaced.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.ops._contract import is_declaration
+        >>> is_declaration(flow.Tensor.sum), is_declaration(type(flow.zeros(1)).sum)
+        (True, False)
+    """
+    if isinstance(attr, property):
+        attr = attr.fget
+    return bool(getattr(attr, DECLARED, False))
+
+
+def need_tensor(op: str, x) -> None:
+    """A function form's check of its first argument (``flowkit.sum([1, 2])`` is an error).
+
+    Examples:
+        >>> from flowkit.ops._contract import need_tensor
+        >>> need_tensor("sum", [1, 2])
+        Traceback (most recent call last):
+            ...
+        TypeError: flowkit.sum: expected a flowkit tensor, got list; make one with ...
+    """
+    if not isinstance(x, _tensor.Tensor):
+        raise TypeError(f"flowkit.{op}: expected a flowkit tensor, got {type(x).__name__}; "
+                        "make one with flowkit.tensor(...)")
+
+
+# last, because flowkit.tensor imports this module for the names above (whichever of the two is
+# imported first, the other finds what it needs)
+from .. import tensor as _tensor  # type: ignore[no-redef]  # noqa: E402 (mypy: the cycle)

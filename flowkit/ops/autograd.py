@@ -1,0 +1,253 @@
+"""The autograd side of a tensor: ``requires_grad``, ``grad``, ``grad_fn``, ``is_leaf``,
+``backward``, ``retain_grad``, ``detach``, ``data``.
+
+The numpy backend implements these with flowkit's own engine, the torch backend with torch's
+autograd; both print the same ``grad_fn`` names (:func:`backward_name`) and raise the same
+errors. ``flowkit.autograd.grad`` and ``flowkit.autograd.backward`` (several outputs, gradients
+returned instead of accumulated) go through the :class:`~flowkit.backend.Backend`. (See
+:mod:`flowkit.ops` for how a family module is laid out.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AutogradError, DTypeError, ShapeError, shape_str
+from ._contract import backend_method
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+__all__: list[str] = []  # the function forms are flowkit.autograd.grad/backward
+
+
+# ============================================================================ rules and errors
+def backward_name(op: str) -> str:
+    """``"mse_loss"`` -> ``"MseLossBackward"``: the grad_fn name every backend prints.
+
+    Examples:
+        >>> from flowkit.ops.autograd import backward_name
+        >>> backward_name("mse_loss")
+        'MseLossBackward'
+    """
+    return "".join(p[:1].upper() + p[1:] for p in op.split("_")) + "Backward"
+
+
+def freed_graph_error() -> AutogradError:
+    """A backward through a graph whose saved values the first backward freed (every backend)."""
+    return AutogradError(
+        "backward through the graph a second time: its saved values were freed after the first "
+        "backward. Pass retain_graph=True to the first backward() if you need to call it again"
+    )
+
+
+def no_graph_error() -> AutogradError:
+    """``backward()`` on a tensor no gradient can flow from."""
+    return AutogradError(
+        "backward() on a tensor that does not require grad and has no grad_fn: no input of the "
+        "computation has requires_grad=True (or it ran under no_grad)"
+    )
+
+
+def non_scalar_error(shape) -> AutogradError:
+    """``backward()`` without a gradient on an output with several elements."""
+    return AutogradError(
+        f"backward() without a gradient works only for scalar outputs, this one has shape "
+        f"{shape_str(shape)}; call .sum() first or pass gradient=<tensor of the same shape>"
+    )
+
+
+def gradient_shape_error(gradient_shape, shape) -> ShapeError:
+    """``backward(gradient)`` with a gradient of another shape than the output."""
+    return ShapeError(
+        f"backward(gradient): gradient has shape {shape_str(gradient_shape)}, the output has "
+        f"shape {shape_str(shape)}; they must match"
+    )
+
+
+def requires_grad_error(dt, is_leaf: bool, value: bool) -> Exception:
+    """Why ``requires_grad = value`` cannot be set: switched off on a non-leaf, or on for a
+    tensor of a dtype ``dt`` that is not floating point (the caller found one of the two)."""
+    if not is_leaf and not value:
+        return AutogradError("requires_grad can only be switched off on a leaf tensor; use "
+                             ".detach() to get a tensor outside the graph")
+    return DTypeError(f"only floating-point tensors can require gradients, this one is "
+                      f"{dt!r}; convert it first with .float()")
+
+
+def grad_value_error(value, shape) -> Exception:
+    """Why ``t.grad = value`` is refused for a tensor of ``shape``: ``value`` is not a tensor
+    (nor ``None``), or has another shape (the caller found one of the two)."""
+    from ..tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        return TypeError(f"grad must be a flowkit tensor or None, got {type(value).__name__}")
+    return ShapeError(f"assigned grad has shape {shape_str(value.shape)}, but the tensor has "
+                      f"shape {shape_str(shape)}")
+
+
+def retain_grad_error() -> AutogradError:
+    return AutogradError("retain_grad() on a tensor that does not require grad")
+
+
+# ============================================================================ the methods
+class AutogradMethods:
+    """The autograd attributes and methods of :class:`flowkit.Tensor`."""
+
+    __slots__ = ()
+
+    @property
+    @backend_method
+    def requires_grad(self) -> bool:
+        """Whether autograd records ops on this tensor (set it on leaves; floating point only).
+
+        Raises:
+            DTypeError: switching it on for an integer or bool tensor.
+            AutogradError: switching it off on a tensor computed from others.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.ones(2)
+            >>> x.requires_grad = True
+            >>> x.requires_grad, (x * 2).requires_grad
+            (True, True)
+        """
+
+    @requires_grad.setter
+    @backend_method
+    def requires_grad(self, value: bool) -> None:
+        """Switch gradient recording on or off (see the getter)."""
+
+    @backend_method
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set :attr:`requires_grad` in place and return the tensor.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.zeros(3).requires_grad_()
+            tensor([0., 0., 0.], dtype=flowkit.float32, requires_grad=True)
+        """
+
+    @property
+    @backend_method
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by :meth:`backward` (``None`` until then, and for non-leaves
+        unless :meth:`retain_grad` was called). Assign a tensor of the same shape, or ``None``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, 2.0], requires_grad=True)
+            >>> (x * x).sum().backward()
+            >>> x.grad
+            tensor([2., 4.], dtype=flowkit.float32)
+        """
+
+    @grad.setter
+    @backend_method
+    def grad(self, value: Tensor | None) -> None:
+        """Replace (or clear, with ``None``) the accumulated gradient."""
+
+    @property
+    @backend_method
+    def grad_fn(self) -> Any:
+        """The backward node of the op that made this tensor (``None`` for leaves), printed with
+        the same name on every backend.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.ones(2, requires_grad=True)
+            >>> (x @ x).grad_fn, x.grad_fn
+            (<MatmulBackward object>, None)
+        """
+
+    @property
+    @backend_method
+    def is_leaf(self) -> bool:
+        """Whether this tensor was made directly rather than computed by a recorded op.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.ones(2, requires_grad=True)
+            >>> x.is_leaf, (x + 1).is_leaf
+            (True, False)
+        """
+
+    @property
+    @backend_method
+    def data(self) -> Tensor:
+        """The values as a new tensor outside the graph (sharing memory); assigning replaces
+        the values without autograd seeing it.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> w = flow.ones(2, requires_grad=True)
+            >>> w.data.requires_grad
+            False
+        """
+
+    @data.setter
+    @backend_method
+    def data(self, value: Tensor) -> None:
+        """Replace the values (and shape) without autograd seeing it."""
+
+    @backend_method
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf that requires
+        grad, walking the graph backwards.
+
+        Args:
+            gradient: d(something)/d(this tensor), of this tensor's shape; may be left out for a
+                one-element tensor (it is then 1).
+            retain_graph: keep the graph's saved values for another backward (by default they
+                are freed as backward proceeds, and a second backward is an error).
+            create_graph: record the backward pass itself, so gradients can be differentiated
+                again (second derivatives).
+
+        Raises:
+            AutogradError: nothing requires grad, the output has several elements and no
+                ``gradient`` was given, or the graph was freed by an earlier backward.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            >>> (x ** 2).sum().backward()
+            >>> x.grad
+            tensor([2., 4., 6.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in its ``.grad`` at the next backward.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, 2.0], requires_grad=True)
+            >>> y = x * 3
+            >>> y.retain_grad()
+            >>> y.sum().backward()
+            >>> y.grad
+            tensor([1., 1.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def detach(self) -> Tensor:
+        """The same values as a new tensor outside the graph (memory is shared).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> y = flow.ones(2, requires_grad=True) * 2
+            >>> y.detach()
+            tensor([2., 2.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def detach_(self) -> Tensor:
+        """Cut this tensor out of the graph in place: it becomes a leaf that needs no grad.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> y = flow.ones(2, requires_grad=True) * 2
+            >>> y.detach_().is_leaf, y.requires_grad
+            (True, False)
+        """

@@ -1,0 +1,235 @@
+"""In-place ops: ``add_``/``sub_``/``mul_``/``div_`` (and ``+=`` ...), ``zero_``, ``fill_``,
+``copy_``, ``clamp_``, ``masked_fill_``.
+
+An in-place op writes into the tensor's memory, so views see the change. A leaf that requires
+grad cannot be written in place while grad mode is on (its gradient would be wrong): optimizers
+write under ``flowkit.no_grad()``. An in-place op cannot change the tensor's shape, and a result
+of a wider kind (float into an int tensor) is refused, as in PyTorch. (See :mod:`flowkit.ops`
+for how a family module is laid out.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import AutogradError, DTypeError, ShapeError, shape_str
+from ._contract import Number, Operand, backend_method
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+__all__: list[str] = []  # no function forms: in-place ops are methods only
+
+
+# ============================================================================ rules and errors
+def leaf_error(op: str) -> AutogradError:
+    """An in-place write into a leaf that requires grad, with grad mode on."""
+    return AutogradError(
+        f"{op}: a leaf tensor that requires grad cannot be changed in place, because its "
+        "gradient would be wrong. Wrap the update in `with flowkit.no_grad():`"
+    )
+
+
+def expanded_write_error(op: str) -> ShapeError:
+    """A write into a tensor made by ``expand`` (its elements share memory)."""
+    return ShapeError(
+        f"{op}: this tensor was made by expand, so several of its elements share one memory "
+        "location and cannot be written separately; call .clone() first"
+    )
+
+
+def view_write_error(op: str) -> AutogradError:
+    """An in-place write into a view inside a graph (flowkit does not rebase views' history)."""
+    return AutogradError(
+        f"{op}: in-place write into a view of a tensor that is part of a graph is not supported "
+        "by flowkit; clone() the view, or do the write under flowkit.no_grad()"
+    )
+
+
+def result_shape_error(op: str, result_shape, shape) -> ShapeError:
+    """An in-place op whose result would have another shape (it cannot grow the tensor)."""
+    return ShapeError(f"{op}: the result has shape {shape_str(result_shape)} but this tensor "
+                      f"has shape {shape_str(shape)}; an in-place op cannot change it")
+
+
+def result_dtype_error(op: str, result_dtype_name: str, dt) -> DTypeError:
+    """An in-place op whose result dtype cannot be written into this tensor's (float into int).
+
+    ``result_dtype_name``: numpy's name of the result's dtype (``"float32"``)."""
+    return DTypeError(f"{op}: cannot write a {result_dtype_name} result into this {dt!r} tensor "
+                      "in place; convert one of them with .to(dtype)")
+
+
+def copy_shape_error(src_shape, shape) -> ShapeError:
+    return ShapeError(f"copy_: source of shape {shape_str(src_shape)} does not fit into a tensor "
+                      f"of shape {shape_str(shape)}")
+
+
+# ============================================================================ the methods
+class InplaceMethods:
+    """In-place methods of :class:`flowkit.Tensor`; each returns the tensor itself."""
+
+    __slots__ = ()
+
+    @backend_method
+    def add_(self, other: Operand, alpha: Number | None = None) -> Tensor:
+        """``self += alpha * other`` in place (``alpha`` defaults to 1).
+
+        Raises:
+            AutogradError: a leaf that requires grad, outside ``no_grad``.
+            ShapeError: the result would need another shape.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.ones(2)
+            >>> x.add_(flow.tensor([1.0, 2.0]), alpha=10)
+            tensor([11., 21.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def __iadd__(self, other: Operand) -> Tensor:
+        """``self += other``: see :meth:`add_`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.zeros(2)
+            >>> x += 1
+            >>> x
+            tensor([1., 1.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def sub_(self, other: Operand, alpha: Number | None = None) -> Tensor:
+        """``self -= alpha * other`` in place: the update step of gradient descent.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> w = flow.tensor([1.0, 2.0], requires_grad=True)
+            >>> (w * w).sum().backward()
+            >>> with flow.no_grad():
+            ...     _ = w.sub_(w.grad, alpha=0.1)
+            >>> w
+            tensor([0.8000, 1.6000], dtype=flowkit.float32, requires_grad=True)
+        """
+
+    @backend_method
+    def __isub__(self, other: Operand) -> Tensor:
+        """``self -= other``: see :meth:`sub_`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.ones(2)
+            >>> x -= flow.tensor([0.5, 1.0])
+            >>> x
+            tensor([0.5000, 0.0000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def mul_(self, other: Operand) -> Tensor:
+        """``self *= other`` in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 2.0]).mul_(3)
+            tensor([3., 6.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def __imul__(self, other: Operand) -> Tensor:
+        """``self *= other``: see :meth:`mul_`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1, 2])
+            >>> x *= 2
+            >>> x
+            tensor([2, 4], dtype=flowkit.int64)
+        """
+
+    @backend_method
+    def div_(self, other: Operand) -> Tensor:
+        """``self /= other`` in place (an integer tensor cannot take the float result).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 2.0]).div_(4)
+            tensor([0.2500, 0.5000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def __itruediv__(self, other: Operand) -> Tensor:
+        """``self /= other``: see :meth:`div_`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([3.0])
+            >>> x /= 2
+            >>> x
+            tensor([1.5000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def zero_(self) -> Tensor:
+        """Every element set to 0, in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.ones(2, 2).zero_()
+            tensor([[0., 0.],
+                    [0., 0.]], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def fill_(self, value: Number | Tensor) -> Tensor:
+        """Every element set to ``value``, in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.zeros(3, dtype=flow.int64).fill_(7)
+            tensor([7, 7, 7], dtype=flowkit.int64)
+        """
+
+    @backend_method
+    def copy_(self, src: Tensor) -> Tensor:
+        """``src``'s values (broadcast, cast to this dtype) copied into this tensor.
+
+        Raises:
+            ShapeError: ``src`` does not broadcast to this shape.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.zeros(2, 2).copy_(flow.tensor([1, 2]))
+            tensor([[1., 2.],
+                    [1., 2.]], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def clamp_(self, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+        """:meth:`clamp` in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-1.0, 0.5, 2.0]).clamp_(0, 1)
+            tensor([0.0000, 0.5000, 1.0000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def clip_(self, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
+        """Another name for :meth:`clamp_`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-5, 5]).clip_(min=0)
+            tensor([0, 5], dtype=flowkit.int64)
+        """
+
+    @backend_method
+    def masked_fill_(self, mask: Tensor, value: Tensor | Number) -> Tensor:
+        """:meth:`masked_fill` in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, -2.0])
+            >>> x.masked_fill_(x < 0, 0.0)
+            tensor([1., 0.], dtype=flowkit.float32)
+        """

@@ -1,0 +1,395 @@
+"""Reductions: ``sum``, ``mean``, ``prod``, ``max``/``min`` (with indices), ``argmax``/``argmin``,
+``var``/``std``, ``norm``, ``any``/``all``.
+
+``dim`` is one dimension or a tuple of them (``None``: all); ``keepdim`` keeps each reduced
+dimension with size 1. ``dim=()`` reduces every dimension, as PyTorch's ``sum`` does. Integer
+sums and products accumulate in int64. (See :mod:`flowkit.ops` for how a family module is laid
+out.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import ShapeError, shape_str
+from ._contract import Dims, DTypeLike, backend_method, need_tensor
+from .shape import duplicate_dims_error, normalize_dims
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+__all__ = ["all", "any", "argmax", "argmin", "max", "mean", "min", "norm", "prod", "std", "sum",
+           "var"]
+
+
+# ============================================================================ rules and errors
+def reduction_dims(dim, ndim: int) -> tuple[int, ...] | None:
+    """:func:`~flowkit.ops.shape.normalize_dims` for a reduction, where naming one dimension
+    twice is an error.
+
+    Examples:
+        >>> from flowkit.ops.reduction import reduction_dims
+        >>> reduction_dims((0, -1), 3)
+        (0, 2)
+    """
+    out = normalize_dims(dim, ndim)
+    if out is not None and len(out) > 1 and len(set(out)) < len(out):
+        raise duplicate_dims_error(dim)
+    return out
+
+
+def empty_reduction_error(op: str, shape) -> ShapeError:
+    """``max()`` (and friends) of a tensor with no elements: there is no value to return."""
+    return ShapeError(f"{op}() of an empty tensor (shape {shape_str(shape)}) has no value; "
+                      "pass dim= to reduce a dimension of non-zero size")
+
+
+def empty_dim_error(op: str, dim, d: int, shape) -> ShapeError:
+    """``max(dim=d)`` along a dimension of size 0."""
+    return ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(shape)} is empty, "
+                      "so it has no value")
+
+
+def norm_order(p) -> float:
+    """``norm``'s ``p`` as a float: ``"fro"`` (and None) is 2; matrix norms are refused.
+
+    Examples:
+        >>> from flowkit.ops.reduction import norm_order
+        >>> norm_order("fro"), norm_order(1), norm_order(float("inf"))
+        (2.0, 1.0, inf)
+    """
+    if p == "fro" or p is None:
+        return 2.0
+    if isinstance(p, (str, bool)) or not isinstance(p, (int, float, np.number)):
+        raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r} (matrix "
+                         "norms such as 'nuc' are not supported)")
+    return float(p)
+
+
+def variance_args(dim, unbiased, correction) -> tuple[Any, float]:
+    """``var``/``std`` arguments as ``(dim, correction)``: ``x.var(False)`` is PyTorch's
+    positional ``unbiased``, and ``correction`` (when given) wins over ``unbiased``.
+
+    Examples:
+        >>> from flowkit.ops.reduction import variance_args
+        >>> variance_args(None, True, None), variance_args(False, True, None)
+        ((None, 1), (None, 0))
+    """
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return dim, ((1 if unbiased else 0) if correction is None else correction)
+
+
+# ============================================================================ the methods
+class ReductionMethods:
+    """Reduction methods of :class:`flowkit.Tensor`."""
+
+    __slots__ = ()
+
+    @backend_method
+    def sum(self, dim: Dims = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
+        """Sum of all elements, or over ``dim`` (an int or a tuple).
+
+        Args:
+            dim: the dimension(s) to reduce; ``None`` (or ``()``) for all.
+            keepdim: keep each reduced dimension with size 1.
+            dtype: the result's dtype (integers and bools sum in int64 by default).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[1, 2], [3, 4]])
+            >>> x.sum(), x.sum(dim=0), x.sum(1, keepdim=True).shape
+            (tensor(10, dtype=flowkit.int64), tensor([4, 6], dtype=flowkit.int64), flowkit.Size([2, 1]))
+        """
+
+    @backend_method
+    def mean(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Mean of all elements, or over ``dim``.
+
+        Raises:
+            DTypeError: an integer or bool tensor (call ``.float()`` first, as in PyTorch).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(dim=1)
+            tensor([1.5000, 4.0000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def prod(self, dim: int | None = None, keepdim: bool = False,
+             dtype: DTypeLike = None) -> Tensor:
+        """Product of all elements, or along one dimension ``dim`` (integers in int64).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1, 2], [3, 4]]).prod(dim=1)
+            tensor([ 2, 12], dtype=flowkit.int64)
+        """
+
+    @backend_method
+    def max(self, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+        """The largest value (0-d); along ``dim``, the named pair ``(values, indices)``; with a
+        tensor, the elementwise :meth:`maximum`. Ties share the gradient, as in PyTorch.
+
+        Raises:
+            ShapeError: the tensor (or the dimension) is empty.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[1, 5], [7, 2]])
+            >>> x.max(), x.max(dim=1).indices
+            (tensor(7, dtype=flowkit.int64), tensor([1, 0], dtype=flowkit.int64))
+        """
+
+    @backend_method
+    def min(self, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+        """The smallest value (0-d); along ``dim``, the named pair ``(values, indices)``; with a
+        tensor, the elementwise :meth:`minimum`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> values, indices = flow.tensor([[1, 5], [7, 2]]).min(dim=0)
+            >>> values, indices
+            (tensor([1, 2], dtype=flowkit.int64), tensor([0, 1], dtype=flowkit.int64))
+        """
+
+    @backend_method
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The (int64) index of the largest value in the flattened tensor, or along ``dim``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1, 5], [7, 2]]).argmax(), flow.tensor([[1, 5], [7, 2]]).argmax(1)
+            (tensor(2, dtype=flowkit.int64), tensor([1, 0], dtype=flowkit.int64))
+        """
+
+    @backend_method
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The (int64) index of the smallest value in the flattened tensor, or along ``dim``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1, 5], [7, 2]]).argmin(dim=0)
+            tensor([0, 1], dtype=flowkit.int64)
+        """
+
+    @backend_method
+    def var(self, dim: Dims = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """Variance, divided by ``n - 1`` (Bessel's correction) unless ``unbiased=False``;
+        ``correction`` sets the subtracted number directly.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, 2.0, 3.0, 4.0])
+            >>> x.var(), x.var(unbiased=False)
+            (tensor(1.6667, dtype=flowkit.float32), tensor(1.2500, dtype=flowkit.float32))
+        """
+
+    @backend_method
+    def std(self, dim: Dims = None, unbiased: bool = True, keepdim: bool = False, *,
+            correction: float | None = None) -> Tensor:
+        """Standard deviation: the square root of :meth:`var`.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1)
+            tensor([1.4142, 0.0000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def norm(self, p: float | str = "fro", dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """The vector ``p``-norm of all elements (or along ``dim``); ``"fro"`` means 2, and
+        ``inf``/``-inf`` the largest/smallest absolute value.
+
+        Raises:
+            ValueError: a matrix norm such as ``"nuc"``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([3.0, -4.0])
+            >>> x.norm(), x.norm(p=1), x.norm(p=float("inf"))
+            (tensor(5., dtype=flowkit.float32), tensor(7., dtype=flowkit.float32), tensor(4., dtype=flowkit.float32))
+        """
+
+    @backend_method
+    def any(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Whether any element is true (non-zero), overall or along ``dim``, as a bool tensor.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[0, 1], [0, 0]]).any(dim=1)
+            tensor([ True, False], dtype=flowkit.bool)
+        """
+
+    @backend_method
+    def all(self, dim: Dims = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is true (non-zero), overall or along ``dim``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1, 1], [0, 1]]).all(), flow.tensor([[1, 1], [0, 1]]).all(0)
+            (tensor(False, dtype=flowkit.bool), tensor([False,  True], dtype=flowkit.bool))
+        """
+
+
+# ============================================================================ function forms
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Sum of all elements, or along ``dim`` (an int or a tuple), keeping it with ``keepdim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1, 2], [3, 4]])
+        >>> flow.sum(x), flow.sum(x, dim=0)
+        (tensor(10, dtype=flowkit.int64), tensor([4, 6], dtype=flowkit.int64))
+    """
+    need_tensor("sum", input)
+    return input.sum(dim, keepdim)
+
+
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    """Mean of all elements, or along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> flow.mean(x), flow.mean(x, dim=1, keepdim=True).shape
+        (tensor(2.5000, dtype=flowkit.float32), flowkit.Size([2, 1]))
+    """
+    need_tensor("mean", input)
+    return input.mean(dim, keepdim)
+
+
+def max(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001 - PyTorch's name
+        keepdim: bool = False) -> Any:
+    """The largest value; with ``dim``, ``(values, indices)``; with a tensor, ``maximum``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1, 5], [7, 2]])
+        >>> flow.max(x).item(), flow.max(x, dim=1).indices.tolist()
+        (7, [1, 0])
+    """
+    need_tensor("max", input)
+    return input.max(dim, keepdim)
+
+
+def min(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001
+        keepdim: bool = False) -> Any:
+    """The smallest value; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1, 5], [7, 2]])
+        >>> flow.min(x).item(), flow.min(x, dim=1).values.tolist()
+        (1, [1, 2])
+    """
+    need_tensor("min", input)
+    return input.min(dim, keepdim)
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The (int64) index of the largest value, in the flattened tensor or along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1, 5], [7, 2]])
+        >>> flow.argmax(x), flow.argmax(x, dim=1)
+        (tensor(2, dtype=flowkit.int64), tensor([1, 0], dtype=flowkit.int64))
+    """
+    need_tensor("argmax", input)
+    return input.argmax(dim, keepdim)
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The (int64) index of the smallest value, in the flattened tensor or along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1, 5], [7, 2]])
+        >>> flow.argmin(x), flow.argmin(x, dim=0)
+        (tensor(0, dtype=flowkit.int64), tensor([0, 1], dtype=flowkit.int64))
+    """
+    need_tensor("argmin", input)
+    return input.argmin(dim, keepdim)
+
+
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False,
+         dtype: DTypeLike = None) -> Tensor:
+    """Product of all elements, or along ``dim`` (integers multiply in int64).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.prod(flow.tensor([[1, 2], [3, 4]]), dim=1)
+        tensor([ 2, 12], dtype=flowkit.int64)
+    """
+    need_tensor("prod", input)
+    return input.prod(dim, keepdim, dtype)
+
+
+def var(input: Tensor, dim: Dims = None, unbiased: bool = True, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Variance (divided by n - 1 unless ``unbiased=False``).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([1.0, 2.0, 3.0, 4.0])
+        >>> flow.var(x), flow.var(x, unbiased=False)
+        (tensor(1.6667, dtype=flowkit.float32), tensor(1.2500, dtype=flowkit.float32))
+    """
+    need_tensor("var", input)
+    return input.var(dim, unbiased, keepdim, correction=correction)
+
+
+def std(input: Tensor, dim: Dims = None, unbiased: bool = True, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Standard deviation (with n - 1 unless ``unbiased=False``).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.std(flow.tensor([1.0, 2.0, 3.0, 4.0]))
+        tensor(1.2910, dtype=flowkit.float32)
+    """
+    need_tensor("std", input)
+    return input.std(dim, unbiased, keepdim, correction=correction)
+
+
+def norm(input: Tensor, p: float | str = "fro", dim: Dims = None,
+         keepdim: bool = False) -> Tensor:
+    """The vector ``p``-norm (2 by default) of all elements, or along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.norm(flow.tensor([3.0, 4.0])), flow.norm(flow.tensor([3.0, -4.0]), p=1)
+        (tensor(5., dtype=flowkit.float32), tensor(7., dtype=flowkit.float32))
+    """
+    need_tensor("norm", input)
+    return input.norm(p, dim, keepdim)
+
+
+def any(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether any element is true (non-zero), overall or along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[0, 1], [0, 0]])
+        >>> flow.any(x), flow.any(x, dim=1)
+        (tensor(True, dtype=flowkit.bool), tensor([ True, False], dtype=flowkit.bool))
+    """
+    need_tensor("any", input)
+    return input.any(dim, keepdim)
+
+
+def all(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element is true (non-zero), overall or along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1, 1], [0, 1]])
+        >>> flow.all(x), flow.all(x, dim=1)
+        (tensor(False, dtype=flowkit.bool), tensor([ True, False], dtype=flowkit.bool))
+    """
+    need_tensor("all", input)
+    return input.all(dim, keepdim)
