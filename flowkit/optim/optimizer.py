@@ -25,7 +25,8 @@ def _without_graph(update: Callable) -> Callable:
         with no_grad():
             return update(*args, **kwargs)
 
-    reference.__wrapped__ = update
+    # through __dict__: mypy does not model attributes set on a function
+    reference.__dict__["__wrapped__"] = update
     return reference
 
 
@@ -34,7 +35,9 @@ class _Required:
         return "<required parameter>"
 
 
-required = _Required()
+# the default of a setting the caller must give (here or in every group); typed Any so that a
+# signature can say ``lr: float = required``
+required: Any = _Required()
 
 
 class Optimizer:
@@ -86,10 +89,11 @@ class Optimizer:
         self._kernel = self._select_kernel()
 
     def _select_kernel(self) -> Callable:
-        backend = _plugins.get()
-        kernel = _plugins.plugin_manager().hook.flowkit_select_optimizer_kernel(
-            backend=backend, optimizer=self.algorithm,
-            hyperparams={k: v for k, v in self.param_groups[0].items() if k != "params"},
+        # asked of the selected backend's own plugin only: no other plugin can replace this
+        # backend's update
+        kernel = _plugins.optimizer_kernel(
+            _plugins.get(), self.algorithm,
+            {k: v for k, v in self.param_groups[0].items() if k != "params"},
         )
         return kernel or _without_graph(self._reference)
 
