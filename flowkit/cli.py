@@ -5,6 +5,9 @@
     flowkit docs regen [PAGE]   rewrite the pages' expected outputs from a numpy-backend run
     flowkit test [PYTEST ARGS]  the whole test suite, once per usable backend, each in its own
                                 process (the README's test command and CI's)
+    flowkit check-backend NAME [--quick] [-k EXPR] [--strict] [--json PATH] [PYTEST ARGS]
+                                certify a backend with the conformance kit (ops, gradients,
+                                errors, optimizer kernels, docs pages): a per-op table
     flowkit bench [OPTIONS]     the benchmark suite of a source checkout (bench/suite.py; see
                                 bench/README.md): flowkit vs hand numpy and plain torch
 
@@ -44,17 +47,39 @@ def _child_env(backend: str, **extra: str) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- backends
 def cmd_backends(args) -> int:
+    """The backends table, then one line per plugin problem with its fix. Each plugin is
+    inspected in its own thread with a bounded wait (FLOWKIT_PLUGIN_TIMEOUT), so a plugin that
+    hangs or crashes shows up here instead of hanging or crashing the command."""
     rows = _plugins.backends()
     if args.json:
         print(json.dumps([r.__dict__ for r in rows], indent=2))
         return 0
-    default = os.environ.get("FLOWKIT_BACKEND") or _plugins.DEFAULT_BACKEND
-    print(f"{'backend':<10} {'version':<14} {'usable':<7} {'devices':<22} notes")
+    chosen = os.environ.get("FLOWKIT_BACKEND", "").strip()
+    default, why = (chosen, "selected by FLOWKIT_BACKEND") if chosen else (
+        _plugins.DEFAULT_BACKEND, "default")
+    table = [("backend", "version", "usable", "devices", "from", "notes")]
     for r in rows:
-        mark = " (selected by FLOWKIT_BACKEND)" if r.name == default else ""
-        notes = (r.error or r.summary) + mark
-        print(f"{r.name:<10} {r.version or '-':<14} {'yes' if r.usable else 'no':<7} "
-              f"{', '.join(r.devices) or '-':<22} {notes}")
+        if r.usable:
+            notes = r.summary
+        elif r.status == "unusable":
+            notes = r.error or "not usable"
+        else:  # broken, timed out, clash, disabled: the problems section says what and how
+            notes = f"{r.status}, see problems below" if r.problems else r.status
+        if r.name == default:
+            notes += f" ({why})"
+        source = r.distribution or ("registered by hand" if r.status != "clash" else "-")
+        table.append((r.name, r.version or "-", "yes" if r.usable else "no",
+                      ", ".join(r.devices) or "-", source, notes))
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[5])
+    if chosen and chosen not in {r.name for r in rows}:
+        print(f"\nFLOWKIT_BACKEND={chosen} names no installed backend")
+    problems = [(r.name, p) for r in rows for p in r.problems]
+    if problems:
+        print(f"\nproblems ({len(problems)}):")
+        for name, p in problems:
+            print(f"  {name}: {p}")
     return 0
 
 
@@ -152,6 +177,28 @@ def cmd_test(args, extra: list[str]) -> int:
     return worst
 
 
+# --------------------------------------------------------------------------- check-backend
+def cmd_check_backend(args, extra: list[str]) -> int:
+    """The conformance kit on one backend (flowkit.testing.conformance.runner does the work)."""
+    import importlib.util
+
+    missing = [m for m in ("pytest", "hypothesis") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(f"flowkit check-backend needs {' and '.join(missing)} (the kit runs on "
+                         'pytest with hypothesis); install them with: pip install "flowkit[test]"')
+    rows = {r.name: r for r in _plugins.backends()}
+    if args.name not in rows:
+        raise SystemExit(f"flowkit check-backend: no backend named {args.name!r}; installed: "
+                         f"{sorted(rows)} (see `flowkit backends`)")
+    if not rows[args.name].usable:
+        raise SystemExit(f"flowkit check-backend: backend {args.name!r} cannot run here: "
+                         f"{rows[args.name].error or 'not usable'} (see `flowkit backends`)")
+    from .testing.conformance.runner import check_backend
+
+    return check_backend(args.name, quick=args.quick, keyword=args.k, strict=args.strict,
+                         json_path=args.json, docs=args.docs, pytest_args=extra)
+
+
 # --------------------------------------------------------------------------- bench
 def cmd_bench(extra: list[str]) -> int:
     """bench/suite.py of the source checkout, with the arguments as given."""
@@ -175,6 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", default="numpy", help="the backend that writes the outputs")
     p = sub.add_parser("test", help="run the test suite on every usable backend")
     p.add_argument("--backend", action="append", help="only this backend (repeatable)")
+    p = sub.add_parser("check-backend", help="certify a backend with the conformance kit: "
+                       "ops, gradients, errors, optimizer kernels, docs pages",
+                       epilog="Other arguments go to pytest (-x, --tb=long, ...). Exit status 0 "
+                       "when nothing FAILs; ops the backend does not implement are listed.")
+    p.add_argument("name", help="the backend, as FLOWKIT_BACKEND takes it")
+    p.add_argument("--quick", action="store_true",
+                   help="a few examples per op, docs pages in one language (fast)")
+    p.add_argument("-k", metavar="EXPR", help="only the checks pytest's -k EXPR selects")
+    p.add_argument("--strict", action="store_true", help="ops not implemented fail too")
+    p.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
+    p.add_argument("--docs", metavar="PATH",
+                   help="the docs pages to check (default: the source checkout's docs/)")
     sub.add_parser("bench", add_help=False,
                    help="the benchmark suite: `flowkit bench [--only W1,W2] [--quick] [--docs]`")
     args, extra = parser.parse_known_args(argv)
@@ -182,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_test(args, extra)
     if args.command == "bench":
         return cmd_bench(extra)
+    if args.command == "check-backend":
+        return cmd_check_backend(args, extra)  # the rest goes to pytest
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return {"backends": cmd_backends, "examples": cmd_examples, "docs": cmd_docs}[args.command](

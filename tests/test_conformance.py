@@ -1,30 +1,33 @@
-"""Backend conformance: every public op, on the backend of this pytest process, against an
-independent numpy reference -- and the backends against each other.
+"""Backend conformance: flowkit's own backends through the kit a third party uses
+(:mod:`flowkit.testing.conformance`, ``flowkit check-backend NAME``) -- and the backends
+against each other.
 
-The cases live in ``tests/conformance_cases.py`` (one :class:`Spec` per public op entry point:
-``flowkit.add``, ``Tensor.add``, ``Tensor.__add__``, ``Tensor.__radd__``, ``F.conv2d`` ...).
-Here they run as:
+The kit's checks run here exactly as the kit runs them, on the backend of this pytest process
+(imported from :mod:`flowkit.testing.conformance.suite`, so they are collected in this module):
 
-* ``test_forward``: property-based (hypothesis, derandomized) values, dtypes and shapes against
-  the numpy reference: broadcasting pairs, zero-size dimensions, float32/float64, integer and
-  bool dtypes where the op takes them, dims/keepdim variants;
-* ``test_gradient``: float64 autograd gradients against central finite differences computed
-  through the same public API;
-* ``test_invalid``: the error type of invalid inputs (shapes that do not broadcast, ...);
-* ``test_every_public_op_has_a_case``: the op list is built from the public namespaces, so a
-  new op without a case fails here;
+* ``test_forward``, ``test_gradient``, ``test_invalid``: every public op against the numpy
+  reference (values, dtypes, shapes), float64 gradients against finite differences, the error
+  types of invalid inputs -- property-based, seeded per op;
+* ``test_optimizer_kernel``: the backend's optimizer kernels against the reference updates;
+* ``test_every_public_op_has_a_case``: a new op without a case fails here.
+
+(The docs pages, the kit's last check, run as tests of their own: the root ``conftest.py``.)
+Without the kit's plugin an op that raises ``BackendNotImplementedError`` fails: flowkit's own
+backends implement everything.
+
+Only flowkit's own suite has:
+
 * ``test_backends_agree`` (``once``): a fixed, seeded set of ~1400 cases (two per spec, two
   gradient cases per differentiable spec, two invalid inputs per spec, the dtype/kink edges of
-  ``cc.EDGE``) run by ``python tests/conformance_cases.py dump OUT.pkl`` in one child process
+  ``EDGE``) run by ``python -m flowkit.testing.conformance dump OUT.pkl`` in one child process
   per usable backend; forward values (float64 to 1e-10, float32 to 2e-5, integers and bools
   exactly), dtypes, shapes, float64 gradients and error types must agree.
-
-Findings -- bugs and backend disagreements this suite found -- are pinned in ``cc.FINDINGS``
-(and ``cc.CROSS_EDGES``) as single ``xfail(strict=True)`` cases: ``test_finding`` against the
-reference (xfail only on the backends it fails on), ``test_backends_agree_known`` across
-backends. The property strategies step around them (look for "pinned" in conformance_cases.py),
-so the rest stays green. When one is fixed its xfail turns into an XPASS failure: delete the
-entry (and its "pinned" detour).
+* Findings -- bugs and backend disagreements the suite found -- pinned in ``FINDINGS`` (and
+  ``CROSS_EDGES``) as single ``xfail(strict=True)`` cases: ``test_finding`` against the
+  reference (xfail only on the backends it fails on), ``test_backends_agree_known`` across
+  backends. The property strategies step around them (look for "pinned" in the kit's cases),
+  so the rest stays green. When one is fixed its xfail turns into an XPASS failure: delete the
+  entry (and its "pinned" detour).
 """
 
 from __future__ import annotations
@@ -33,105 +36,18 @@ import os
 import pickle
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 import flowkit as flow
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # any pytest import mode
-import conformance_cases as cc  # noqa: E402
-
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck), print_blob=False,
-                    phases=[Phase.explicit, Phase.generate, Phase.shrink])
-INVALID_SETTINGS = settings(SETTINGS, max_examples=10)
-
-NAMES = sorted(cc.SPECS)
-GRAD_NAMES = [n for n in NAMES if cc.SPECS[n].grad]
-INVALID_NAMES = [n for n in NAMES if cc.SPECS[n].invalid is not None]
-
-
-@pytest.mark.parametrize("name", NAMES)
-@SETTINGS
-@given(data=st.data())
-def test_forward(name, data):
-    cc.check_forward(cc.SPECS[name].build(cc.HypDraw(data)))
-
-
-@pytest.mark.parametrize("name", GRAD_NAMES)
-@SETTINGS
-@given(data=st.data())
-def test_gradient(name, data):
-    case = cc.SPECS[name].build(cc.HypDraw(data, for_grad=True))
-    if case.grad:
-        cc.check_gradients(case)
-
-
-@pytest.mark.parametrize("name", INVALID_NAMES)
-@INVALID_SETTINGS
-@given(data=st.data())
-def test_invalid(name, data):
-    cc.check_error(cc.SPECS[name].invalid(cc.HypDraw(data)))
-
-
-# ------------------------------------------------------------------------------------ coverage
-# Public names that are not ops, each with the reason (and where it is tested instead).
-NOT_OPS = {
-    # flowkit.*: backend selection and plugins (tests/test_plugins.py)
-    "flowkit.backend", "flowkit.backends", "flowkit.use_backend", "flowkit.register_plugin",
-    "flowkit.unregister_plugin",
-    # flowkit.*: the generator's state (tests/test_same_seed.py; the random ops are covered here)
-    "flowkit.manual_seed", "flowkit.seed", "flowkit.get_rng_state", "flowkit.set_rng_state",
-    "flowkit.initial_seed",
-    # flowkit.*: grad mode (tests/test_autograd_api.py) and checkpoints (test_serialization.py)
-    "flowkit.is_grad_enabled", "flowkit.save", "flowkit.load",
-    # Tensor: autograd state and control (tests/test_autograd_api.py, test_autograd_numpy.py)
-    "Tensor.backward", "Tensor.retain_grad", "Tensor.requires_grad_", "Tensor.requires_grad",
-    "Tensor.grad", "Tensor.grad_fn", "Tensor.is_leaf", "Tensor.data",
-    # Tensor: devices (tests/test_torch_backend.py; CUDA needs a GPU)
-    "Tensor.device", "Tensor.is_cuda", "Tensor.cuda",
-    # Tensor: the metadata and readout every check in this file goes through
-    "Tensor.dtype", "Tensor.shape", "Tensor.ndim", "Tensor.numpy",
-    # Tensor: Python object plumbing, printing (tests/test_tensor_api.py) and numpy interop
-    "Tensor.__class__", "Tensor.__delattr__", "Tensor.__dir__", "Tensor.__doc__",
-    "Tensor.__getattribute__", "Tensor.__getstate__", "Tensor.__init__",
-    "Tensor.__init_subclass__", "Tensor.__module__", "Tensor.__new__", "Tensor.__reduce__",
-    "Tensor.__reduce_ex__", "Tensor.__setattr__", "Tensor.__sizeof__", "Tensor.__slots__",
-    "Tensor.__subclasshook__", "Tensor.__weakref__", "Tensor.__annotations__", "Tensor.__hash__",
-    "Tensor.__repr__", "Tensor.__str__", "Tensor.__format__", "Tensor.__array__",
-    "Tensor.__array_function__", "Tensor.__array_ufunc__", "Tensor.__array_priority__",
-    "Tensor.__firstlineno__", "Tensor.__static_attributes__", "Tensor.__dict__",
-}
-
-
-def public_ops() -> set[str]:
-    """Every public op entry point, read from the namespaces themselves."""
-    import inspect
-
-    F = flow.nn.functional
-    ops = {f"flowkit.{n}" for n in dir(flow) if not n.startswith("_")
-           and callable(getattr(flow, n)) and not inspect.isclass(getattr(flow, n))}
-    ops |= {f"F.{n}" for n in set(F.__all__) | {
-        n for n in dir(F) if not n.startswith("_") and inspect.isfunction(getattr(F, n))
-        and getattr(F, n).__module__ == F.__name__}}
-    tensor_types = {type(flow.zeros(1)), flow.Tensor}
-    ops |= {f"Tensor.{n}" for t in tensor_types for n in dir(t)
-            if not n.startswith("_") or n.startswith("__") and n.endswith("__")}
-    return ops
-
-
-def test_every_public_op_has_a_case():
-    covered = {n.split("[")[0] for n in cc.SPECS}
-    ops = public_ops()
-    missing = sorted(ops - covered - NOT_OPS)
-    assert not missing, f"public ops without a conformance case: {missing}"
-    stale = sorted(covered - ops)
-    assert not stale, f"cases for names that are not public (renamed?): {stale}"
-    assert len(ops - NOT_OPS) > 250
-
+from flowkit.testing import conformance as cc
+from flowkit.testing.conformance.suite import (  # noqa: F401 - collected here
+    test_every_public_op_has_a_case,
+    test_forward,
+    test_gradient,
+    test_invalid,
+    test_optimizer_kernel,
+)
 
 # ------------------------------------------------------------------------------------ findings
 BACKEND = flow.backend().name
@@ -155,19 +71,19 @@ def test_finding(fid):
 
 
 # ------------------------------------------------------------------------------- backends agree
-HERE = Path(__file__).resolve().parent
 KNOWN_CROSS = {("edge", name): reason for name, reason in cc.CROSS_EDGES.items()}
 KNOWN_CROSS.update({("finding", f.id): f.reason for f in cc.FINDINGS.values() if f.cross})
 
 
 def _usable_backends() -> list[str]:
-    return [r.name for r in flow.backends() if r.usable]
+    return [r.name for r in flow.backends() if r.usable and r.name in ("numpy", "torch")]
 
 
 @pytest.fixture(scope="module")
 def cross_results(tmp_path_factory):
-    """The fixed case set run once per usable backend, each in its own child process (a
-    process has one backend), in parallel; CPU only, so the float tolerances are the CPU's."""
+    """The fixed case set run once per usable backend of flowkit's own, each in its own child
+    process (a process has one backend), in parallel; CPU only, so the float tolerances are the
+    CPU's."""
     backends = _usable_backends()
     if len(backends) < 2:
         pytest.skip(f"needs two usable backends, found {backends}")
@@ -177,15 +93,21 @@ def cross_results(tmp_path_factory):
         env = {k: v for k, v in os.environ.items() if k != "FLOWKIT_DEVICE"}
         env.update(FLOWKIT_BACKEND=b, PYTHONHASHSEED="0")
         procs[b] = subprocess.Popen(
-            [sys.executable, str(HERE / "conformance_cases.py"), "dump", str(out / f"{b}.pkl")],
-            env=env, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [sys.executable, "-m", "flowkit.testing.conformance", "dump", str(out / f"{b}.pkl")],
+            env=env, cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     results = {}
-    for b, p in procs.items():
-        log, _ = p.communicate(timeout=600)
-        assert p.returncode == 0, f"the {b} child failed:\n{log[-4000:]}"
-        with open(out / f"{b}.pkl", "rb") as fh:
-            results[b] = pickle.load(fh)
-        assert results[b].pop("backend") == b
+    try:
+        for b, p in procs.items():
+            log, _ = p.communicate(timeout=600)
+            assert p.returncode == 0, f"the {b} child failed:\n{log[-4000:]}"
+            with open(out / f"{b}.pkl", "rb") as fh:
+                results[b] = pickle.load(fh)
+            assert results[b].pop("backend") == b
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
     return results
 
 

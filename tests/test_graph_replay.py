@@ -8,9 +8,6 @@ runs the suite; the assertions about *how* a call ran (replayed, or eager and wh
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -513,8 +510,8 @@ def test_joining_selecting_and_clamping_replay():
 
 
 # ------------------------------------------------------------------ every public op, in a graph
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # any pytest import mode
-import conformance_cases as cc  # noqa: E402
+from flowkit.testing.conformance import cases as _cases  # noqa: E402,F401 - registers the specs
+from flowkit.testing.conformance import core as cc  # noqa: E402
 
 # what a recording may not stand for, so the graph rightly runs eagerly: values read back into
 # Python, in-place writes the recording does not replay, tensors made from Python values or

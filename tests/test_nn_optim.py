@@ -1,6 +1,6 @@
 """``flowkit.nn`` and ``flowkit.optim`` on the selected backend: module registration and state
 dicts, Linear and MSELoss, SGD/Adam/AdamW against hand-written numpy updates in float64, each
-backend kernel against the reference functions, and the tutorial's training run."""
+backend kernel with the reference update through step(), and the tutorial's training run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import flowkit as flow
-from flowkit.optim import _functional
 from flowkit.optim.optimizer import _without_graph
 
 nn = flow.nn
@@ -407,6 +406,8 @@ def test_optimizer_repr():
 
 
 # ------------------------------------------------------------------------------------ kernels
+# (each backend's kernels against the reference updates: the conformance kit's optimizer cases,
+# flowkit.testing.conformance.optim, run by tests/test_conformance.py and test_optim_more.py)
 _CONFIGS = [
     (flow.optim.SGD, dict(lr=0.1)),
     (flow.optim.SGD, dict(lr=0.1, momentum=0.9)),
@@ -418,57 +419,6 @@ _CONFIGS = [
 ]
 _IDS = ["sgd", "sgd-momentum", "sgd-nesterov-wd", "sgd-dampening-maximize", "adam",
         "adam-wd-maximize", "adamw"]
-
-
-def _kernel_kwargs(opt):
-    g = opt.param_groups[0]
-    if opt.algorithm == "sgd":
-        return dict(lr=g["lr"], momentum=g["momentum"], dampening=g["dampening"],
-                    weight_decay=g["weight_decay"], nesterov=g["nesterov"],
-                    maximize=g["maximize"])
-    b1, b2 = g["betas"]
-    return dict(lr=g["lr"], beta1=b1, beta2=b2, eps=g["eps"], weight_decay=g["weight_decay"],
-                decoupled_weight_decay=opt.algorithm == "adamw", maximize=g["maximize"])
-
-
-@pytest.mark.parametrize("cls,kwargs", _CONFIGS, ids=_IDS)
-def test_selected_kernel_matches_the_reference(cls, kwargs):
-    rng = np.random.default_rng(0)
-    shapes = [(3, 2), (4,), ()]
-    init = [rng.standard_normal(s) for s in shapes]
-    pk = [nn.Parameter(flow.tensor(a.copy())) for a in init]
-    pr = [nn.Parameter(flow.tensor(a.copy())) for a in init]
-    opt = cls(pk, **kwargs)
-    kernel = opt._kernel
-    reference = getattr(_functional, "sgd" if opt.algorithm == "sgd" else "adam")
-    assert kernel is not None
-    if flow.backend().name == "numpy":
-        assert kernel is not reference, "the numpy backend offers a vectorised kernel"
-    kw = _kernel_kwargs(opt)
-    n = len(shapes)
-    if opt.algorithm == "sgd":
-        state_k, state_r = [[None] * n], [[None] * n]
-    else:
-        state_k = [[flow.zeros_like(p) for p in pk], [flow.zeros_like(p) for p in pk], [0] * n]
-        state_r = [[flow.zeros_like(p) for p in pr], [flow.zeros_like(p) for p in pr], [0] * n]
-    for _ in range(4):
-        grads = [rng.standard_normal(s) for s in shapes]
-        if opt.algorithm != "sgd":
-            state_k[2] = [s + 1 for s in state_k[2]]
-            state_r[2] = [s + 1 for s in state_r[2]]
-        with flow.no_grad():
-            kernel(pk, [flow.tensor(g) for g in grads], *state_k, **kw)
-            reference(pr, [flow.tensor(g) for g in grads], *state_r, **kw)
-        for a, b in zip(pk, pr, strict=True):
-            assert a.dtype == flow.float64
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
-        for sk, sr in zip(state_k[:2], state_r[:2], strict=True):
-            for a, b in zip(sk, sr, strict=True):
-                if b is None:
-                    assert a is None
-                else:
-                    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-15)
-    assert not np.allclose(pk[0].numpy(), init[0])  # the parameters did move
 
 
 @pytest.mark.parametrize("cls,kwargs", _CONFIGS, ids=_IDS)

@@ -104,6 +104,7 @@ class Step:
     rules: OutputRules = field(default_factory=OutputRules)
     output_span: tuple[int, int] | None = None  # where the expected text sits in the page
     code_end: int = 0  # end of the code fence (where regen inserts a new output block)
+    region: tuple[int, int] = (0, 0)  # what its pytest item spans: the fence and its output
 
 
 # --------------------------------------------------------------------------- comparing outputs
@@ -191,8 +192,7 @@ def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
                 raise ValueError(f"{document.path}: unknown run option(s) {sorted(unknown)}")
             line = text.count("\n", 0, r.start) + 2  # first line of code
             step = Step(len(steps), str(r.lexemes["source"]), line, run.get("raises"),
-                        run.get("requires"), code_end=r.end)
-            step.region = r  # type: ignore[attr-defined]
+                        run.get("requires"), code_end=r.end, region=(r.start, r.end))
             steps.append(step)
             awaiting_output = step
         elif info == "text" and awaiting_output is not None:
@@ -201,7 +201,7 @@ def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
             start = r.start + src.offset
             awaiting_output.output_span = (start, start + len(src))
             awaiting_output.rules = OutputRules.from_args(pending.get("output", {}))
-            awaiting_output.region_end = r.end  # type: ignore[attr-defined]
+            awaiting_output.region = (awaiting_output.region[0], r.end)
             awaiting_output = None
         else:
             awaiting_output = None
@@ -235,6 +235,16 @@ def _backend_name() -> str:
     return flowkit.backend().name
 
 
+class BlockRaised(AssertionError):
+    """A block raised an exception its page does not expect; ``error`` is that exception (the
+    conformance kit reports a :class:`~flowkit.BackendNotImplementedError` as an op the backend
+    does not implement, not as a wrong output)."""
+
+    def __init__(self, message: str, error: BaseException):
+        super().__init__(message)
+        self.error = error
+
+
 def run_step(step: Step, namespace: dict, path: str) -> None:
     """Run one code block in the page's namespace and check its output; raises on failure."""
     __tracebackhide__ = True
@@ -260,7 +270,7 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
     if error is not None:
         if step.raises is None or type(error).__name__ != step.raises:
             tb = "".join(traceback.format_exception(error))
-            raise AssertionError(f"{path}:{step.line}: the block raised\n{tb}") from None
+            raise BlockRaised(f"{path}:{step.line}: the block raised\n{tb}", error) from None
         out += f"{type(error).__name__}: {error}\n"
     elif step.raises is not None:
         raise AssertionError(f"{path}:{step.line}: the block should raise {step.raises} "
@@ -291,8 +301,7 @@ class PageParser:
         document.namespace["__flowkit_steps__"] = steps
         path = document.path
         for step in steps:
-            start = step.region.start  # type: ignore[attr-defined]
-            end = getattr(step, "region_end", step.region.end)  # type: ignore[attr-defined]
+            start, end = step.region
             yield Region(start, end, parsed=step,
                          evaluator=lambda ex: run_step(ex.parsed, ex.namespace, path))
 
@@ -316,7 +325,10 @@ def docstrings_sybil(path: str | os.PathLike = DOCS_DIR.parent / "flowkit") -> S
             return super().check_output(want, _CUDA_DEVICE.sub("", got), optionflags)
 
     parser = DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)
-    parser.string_parser.evaluator.runner._checker = DeviceBlindChecker()
+    # sybil builds the runner with its own checker and has no parameter for another; typeshed
+    # leaves out doctest's private attribute that holds it
+    runner = parser.string_parser.evaluator.runner
+    runner._checker = DeviceBlindChecker()  # type: ignore[attr-defined]
     return Sybil(parsers=[parser], path=str(Path(path).resolve()), patterns=["*.py"],
                  name="docstrings")
 
@@ -328,22 +340,32 @@ def pages(root: Path = DOCS_DIR) -> list[Path]:
 
 
 # --------------------------------------------------------------------------- whole pages
-def run_page(path: Path) -> dict:
-    """Run every block of ``path`` in this process; a JSON-able summary."""
+def evaluate_page(path: Path) -> tuple[Document, list[AssertionError]]:
+    """Parse ``path`` and run every block in this process, top to bottom: the document (its
+    namespace holds the page's statistics) and the failures, each an AssertionError with the
+    block's line (a :class:`BlockRaised` where a block raised). Skipped blocks are not
+    failures."""
     doc = Document.parse(str(path), PageParser())
-    t0 = time.perf_counter()
-    failures = []
+    failures: list[AssertionError] = []
     for example in doc.examples():
         try:
             example.evaluate()
         except unittest.SkipTest:
             pass
         except AssertionError as exc:
-            failures.append(str(exc))
+            failures.append(exc)
+    return doc, failures
+
+
+def run_page(path: Path) -> dict:
+    """Run every block of ``path`` in this process; a JSON-able summary."""
+    t0 = time.perf_counter()
+    doc, raised = evaluate_page(path)
+    failures = [str(f) for f in raised]
     elapsed = time.perf_counter() - t0
     ns = doc.namespace
     stats: PageStats = ns.get("__flowkit_stats__", PageStats())
-    report = {}
+    report: dict[str, float | list[float]] = {}
     for key, expr in ns.get("__flowkit_page__", {}).items():
         try:
             value = eval(expr, ns)  # noqa: S307 - an expression the page itself names
