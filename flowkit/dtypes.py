@@ -28,7 +28,7 @@ class dtype:  # noqa: N801 - named like torch.dtype / oneflow.dtype
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
 
-    def __init__(self, name: str, np_dtype, rank: int):
+    def __init__(self, name: str, np_dtype, rank: builtins.int):  # `int` is flowkit.int here
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = self.np.kind == "f"

@@ -65,7 +65,8 @@ def get_rng_state() -> dict:
         >>> bool((flow.rand(3) == a).all())
         True
     """
-    return _gen.bit_generator.state
+    # numpy's stubs type the state as a Mapping; a shallow copy is the dict promised here
+    return dict(_gen.bit_generator.state)
 
 
 def set_rng_state(state: dict) -> None:

@@ -13,19 +13,28 @@ Examples:
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["max", "min"]
 
 
-def _return_type(name: str):
-    base = namedtuple(name, ["values", "indices"])
+class _ValuesIndices(NamedTuple):
+    """The fields of every named result; each op's result type subclasses it for its name."""
 
+    values: Tensor
+    indices: Tensor
+
+
+def _return_type(name: str):
     def __repr__(self) -> str:
         return (f"flowkit.return_types.{name}(\nvalues={self.values!r},\n"
                 f"indices={self.indices!r})")
 
-    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
+    cls = type(name, (_ValuesIndices,),
+               {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
     cls.__module__ = __name__
     cls.__doc__ = f"``(values, indices)`` of ``{name}(dim)``."
     return cls

@@ -16,13 +16,18 @@ backend offers none, so its graphs run ``_run`` on every call.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import _plugins
 from ..autograd import no_grad
 from ..errors import AutogradError, StateDictError
 from ..tensor import Tensor
 from .module import Module, _addindent
+
+if TYPE_CHECKING:
+    from ..optim.lr_scheduler import LRScheduler
+    from ..optim.optimizer import Optimizer
 
 
 class GraphConfig:
@@ -98,6 +103,12 @@ class Graph:
     """
 
     training: bool
+    # set by __init__ through __dict__, past __setattr__ (which registers modules)
+    _modules: OrderedDict[str, Module]
+    _optimizers: list[tuple[Optimizer, LRScheduler | None]]
+    _runner: Callable[..., Any] | None
+    _debug_level: int
+    config: GraphConfig
 
     def __init__(self) -> None:
         d = self.__dict__
@@ -263,7 +274,7 @@ class Graph:
         """The calls that follow ``build`` in a training step, in OneFlow's order: every
         optimizer's ``step``, then every ``zero_grad``, then every scheduler's ``step``. (A
         compiled runner may keep this list: adding an optimizer makes a new runner.)"""
-        steps = [optim.step for optim, _ in self._optimizers]
+        steps: list[Callable[[], object]] = [optim.step for optim, _ in self._optimizers]
         steps += [optim.zero_grad for optim, _ in self._optimizers]
         steps += [sch.step for _, sch in self._optimizers if sch is not None]
         return steps

@@ -62,6 +62,12 @@ class Module:
     """
 
     training: bool
+    # the registries, which __init__ puts in __dict__ directly (see __setattr__); a name
+    # registered as None is declared but absent, as in PyTorch
+    _parameters: OrderedDict[str, Parameter | None]
+    _buffers: OrderedDict[str, Tensor | None]
+    _non_persistent: set[str]  # buffers left out of state_dict()
+    _modules: OrderedDict[str, Module | None]
 
     def __init__(self) -> None:
         d = self.__dict__

@@ -63,6 +63,7 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         bias1 = 1 - beta1 ** step
         bias2 = 1 - beta2 ** step
         if amsgrad:
+            assert max_exp_avg_sqs is not None  # the caller passes them with amsgrad
             vmax = max_exp_avg_sqs[i]
             _maximum_(vmax, v)
             v = vmax

@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, cast
 
 from ..module import Module, _addindent
 
@@ -29,7 +30,7 @@ def _add(owner: Module, name: str, module) -> None:
     owner.add_module(name, module)
 
 
-def _set_all(owner: Module, items: Iterable[tuple[str, Module]]) -> None:
+def _set_all(owner: Module, items: Iterable[tuple[str, Module | None]]) -> None:
     """Replace every child (renumbering after a delete or an insert), keeping the attribute
     lookups in ``__dict__`` in step with the ``_modules`` registry."""
     items = list(items)
@@ -103,7 +104,8 @@ class Sequential(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        # a child added as None comes back as None (as in PyTorch); typed for the usual case
+        return iter(cast("Iterable[Module]", self._modules.values()))
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
@@ -174,7 +176,8 @@ class ModuleList(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        # a child added as None comes back as None (as in PyTorch); typed for the usual case
+        return iter(cast("Iterable[Module]", self._modules.values()))
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
@@ -210,7 +213,7 @@ class ModuleList(Module):
         reprs = [repr(m) for m in self]
         if not reprs:
             return self._get_name() + "()"
-        runs = [[0, 0, reprs[0]]]
+        runs: list[list[Any]] = [[0, 0, reprs[0]]]  # [first index, last index, repr]
         for i, r in enumerate(reprs[1:], 1):
             if r == runs[-1][2]:
                 runs[-1][1] = i
@@ -239,7 +242,8 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
-        return self._modules[key]
+        # a child added as None comes back as None (as in PyTorch); typed for the usual case
+        return cast(Module, self._modules[key])
 
     def __setitem__(self, key: str, module: Module) -> None:
         _add(self, key, module)

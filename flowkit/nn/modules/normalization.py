@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 from ... import autograd
 from ... import dtypes as _dt
@@ -12,6 +13,9 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+
+if TYPE_CHECKING:
+    from ...tensor import Tensor
 
 
 class LayerNorm(Module):
@@ -64,6 +68,10 @@ class LayerNorm(Module):
 class _BatchNorm(Module):
     _dims: tuple[int, ...] = ()
     _layout = ""
+    # buffers (register_buffer puts them in __dict__): None without track_running_stats
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None,
@@ -96,6 +104,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
+            # __init__ made the buffers, since it was tracking
+            assert (self.running_mean is not None and self.running_var is not None
+                    and self.num_batches_tracked is not None)
             with autograd.no_grad():
                 self.running_mean.zero_()
                 self.running_var.fill_(1)

@@ -85,10 +85,11 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         # the p-th powers summed over every element of every gradient, then one p-th root: the
         # norm of the concatenation (per-gradient norms, then the norm of those, is the same
         # number with extra roundings)
-        total = None
-        for g in grads:
-            part = (g * g).sum() if norm_type == 2.0 else (g.abs() ** norm_type).sum()
-            total = part if total is None else total + part.to(total.device)
+        parts = [(g * g).sum() if norm_type == 2.0 else (g.abs() ** norm_type).sum()
+                 for g in grads]
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part.to(total.device)
         total = total.sqrt() if norm_type == 2.0 else total ** (1.0 / norm_type)
     if error_if_nonfinite:
         value = total.item()

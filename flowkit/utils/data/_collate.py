@@ -73,15 +73,17 @@ def from_wire(obj: Any) -> Any:
 def _rebuild_mapping(like: Mapping, items: dict) -> Mapping:
     if type(like) is dict:
         return items
+    cls: Any = type(like)  # a concrete mapping type; its constructor may take a dict, or not
     try:
-        return type(like)(items)  # OrderedDict and friends keep their type
+        return cls(items)  # OrderedDict and friends keep their type
     except TypeError:  # a mapping type whose constructor takes something else
         return items
 
 
 def _rebuild_sequence(like: Sequence, items: list) -> Sequence:
+    cls: Any = type(like)  # a concrete sequence type; its constructor may take a list, or not
     try:
-        return type(like)(items)
+        return cls(items)
     except TypeError:
         return items
 
@@ -162,8 +164,9 @@ def _collate(batch: Sequence, wire: bool) -> Any:
         columns = [_collate(list(col), wire) for col in zip(*batch)]
         if isinstance(elem, tuple) and hasattr(elem, "_fields"):
             return type(elem)(*columns)
-        if type(elem) in (list, tuple):
-            return type(elem)(columns)
+        elem_type: Any = type(elem)  # exactly list or tuple below, which mypy cannot tell
+        if elem_type in (list, tuple):
+            return elem_type(columns)
         return _rebuild_sequence(elem, columns)
     if elem is None:
         raise TypeError("default_collate: a sample contains None; return a value (or a tensor) "

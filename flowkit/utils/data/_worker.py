@@ -157,6 +157,7 @@ def worker_loop(dataset, iterable: bool, index_queue, result_queue, done_event,
         init_error = ExceptionWrapper(exc, f"in DataLoader worker process {worker_id} while "
                                            "starting (worker_init_fn or iter(dataset))")
     ended = False
+    data: object  # what goes back: a batch (wire form), an IterableEnd or an ExceptionWrapper
     try:
         while True:
             if os.getppid() != parent_pid:  # the main process died: nobody will read our results

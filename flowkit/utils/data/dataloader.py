@@ -15,7 +15,7 @@ import pickle
 import queue
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 
 from ... import _plugins
 from ... import random as _random
@@ -162,11 +162,12 @@ class DataLoader:
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: pass either sampler or shuffle=True, not both (a "
                              "RandomSampler is what shuffle=True uses)")
-        if sampler is None and not self._iterable:
-            sampler = (RandomSampler(dataset, generator=generator) if shuffle
-                       else SequentialSampler(dataset))
-        if batch_size is not None and batch_sampler is None and not self._iterable:
-            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        if not self._iterable:
+            if sampler is None:
+                sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                           else SequentialSampler(dataset))
+            if batch_size is not None and batch_sampler is None:
+                batch_sampler = BatchSampler(sampler, batch_size, drop_last)
 
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -193,7 +194,11 @@ class DataLoader:
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+        sampler = self.batch_sampler if self.batch_sampler is not None else self.sampler
+        if not isinstance(sampler, Sized):  # a sampler may be any iterable of indices
+            raise TypeError(f"len(DataLoader): its sampler ({type(sampler).__name__}) has no "
+                            "__len__")
+        return len(sampler)
 
     def _index_iter(self):
         if self._iterable:

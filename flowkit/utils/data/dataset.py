@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Sized
 from typing import Any
 
 from ...errors import ShapeError
@@ -209,6 +209,8 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator=None) -> 
         >>> len(train), len(val), sorted(train.indices + val.indices) == list(range(10))
         (8, 2, True)
     """
+    if not isinstance(dataset, Sized):  # Dataset leaves __len__ to subclasses
+        raise TypeError(f"random_split: the dataset ({type(dataset).__name__}) has no __len__")
     n = len(dataset)
     sizes = _split_lengths(n, lengths)
     perm = _rng(generator).permutation(n).tolist()

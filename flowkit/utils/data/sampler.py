@@ -178,5 +178,8 @@ class BatchSampler(Sampler):
             yield batch
 
     def __len__(self) -> int:
+        if not isinstance(self.sampler, Sized):  # any iterable batches; only a sized one counts
+            raise TypeError(f"len(BatchSampler): its sampler ({type(self.sampler).__name__}) "
+                            "has no __len__")
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
