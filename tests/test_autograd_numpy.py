@@ -261,6 +261,19 @@ def _reduce_case(op):
     return build
 
 
+def _extreme_case(op):
+    """amax/amin over one dim, several or all (``()``; torch takes no None)."""
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        shape = draw(SHAPES)
+        dim = _dims(draw, len(shape))
+        dims = () if dim is None else dim
+        keepdim = draw(st.booleans())
+        return Case(lambda lib, x: getattr(x, op)(dim=dims, keepdim=keepdim), [_vals(rng, shape)])
+
+    return build
+
+
 def _reshape_case(draw, torch=False):
     rng = _rng(draw)
     shape = draw(SHAPES)
@@ -805,6 +818,8 @@ CASES.update({
     "norm": _norm_case,
     "max": _minmax_case("max"),
     "min": _minmax_case("min"),
+    "amax": _extreme_case("amax"),
+    "amin": _extreme_case("amin"),
     "expand": _expand_case,
     "split": _split_case,
     "flip": _flip_case,

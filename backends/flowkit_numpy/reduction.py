@@ -16,6 +16,7 @@ from flowkit.ops.arithmetic import need_float_error
 from flowkit.ops.reduction import (
     empty_dim_error,
     empty_reduction_error,
+    extreme_dims,
     norm_order,
     reduction_dims,
     variance_args,
@@ -217,6 +218,31 @@ def _var(x, std: bool, dim, unbiased, keepdim: bool, correction):
     return (_std_op if std else _var_op)((x,), std, dims, keepdim, denom)
 
 
+def _extreme_kernel(reduce):
+    def kernel(a, dims, keepdim, grad):
+        kept = reduce(a, axis=dims, keepdims=True)  # kept for the VJP's comparison
+        if keepdim:
+            return kept, (a, kept, dims, keepdim)
+        out = kept.reshape(() if dims is None else
+                           tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        return out, (a, kept, dims, keepdim)
+
+    return kernel
+
+
+_amax = op("amax")(_extreme_kernel(np.max))
+_amin = op("amin")(_extreme_kernel(np.min))
+
+
+@_amax.defvjp
+@_amin.defvjp
+def _extreme_vjp(g, ctx, need):
+    a, kept, dims, keepdim = ctx  # every element equal to the extreme shares the gradient
+    hit = (a == kept) | (np.isnan(a) & np.isnan(kept))
+    share = _expand_reduced(g, a.shape, dims, keepdim) / hit.sum(axis=dims, keepdims=True)
+    return (np.where(hit, share, 0).astype(a.dtype, copy=False),)
+
+
 def _truth_kernel(reduce):
     def kernel(a, dims, keepdim, grad):
         out = reduce(a, axis=dims, keepdims=keepdim)
@@ -358,6 +384,12 @@ class NumpyReduction(NumpyTensorBase):
 
     def min(self, dim=None, keepdim: bool = False):  # noqa: A003
         return _minmax(self, dim, keepdim, "min", np.min, np.argmin)
+
+    def amax(self, dim=(), keepdim: bool = False):
+        return _amax((self,), extreme_dims("amax", dim, self._data.shape), keepdim)
+
+    def amin(self, dim=(), keepdim: bool = False):
+        return _amin((self,), extreme_dims("amin", dim, self._data.shape), keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         return _argminmax(self, dim, keepdim, "argmax", np.argmax)

@@ -12,6 +12,7 @@ from flowkit.ops.arithmetic import need_float_error
 from flowkit.ops.reduction import (
     empty_dim_error,
     empty_reduction_error,
+    extreme_dims,
     norm_order,
     reduction_dims,
     variance_args,
@@ -119,6 +120,14 @@ class TorchReduction(TorchTensorBase):
 
     def min(self, dim=None, keepdim: bool = False):  # noqa: A003
         return _minmax(self, dim, keepdim, "min", torch.min, _rt.min)
+
+    def amax(self, dim=(), keepdim: bool = False):
+        dims = extreme_dims("amax", dim, self._t.shape)
+        return _wrap(torch.amax(self._t, () if dims is None else dims, keepdim), "amax")
+
+    def amin(self, dim=(), keepdim: bool = False):
+        dims = extreme_dims("amin", dim, self._t.shape)
+        return _wrap(torch.amin(self._t, () if dims is None else dims, keepdim), "amin")
 
     def argmax(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
         return _argminmax(self, dim, keepdim, "argmax", torch.argmax)

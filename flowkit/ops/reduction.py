@@ -20,8 +20,8 @@ from .shape import duplicate_dims_error, normalize_dims
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ["all", "any", "argmax", "argmin", "max", "mean", "min", "norm", "prod", "std", "sum",
-           "var"]
+__all__ = ["all", "amax", "amin", "any", "argmax", "argmin", "max", "mean", "min", "norm", "prod",
+           "std", "sum", "var"]
 
 
 # ============================================================================ rules and errors
@@ -50,6 +50,28 @@ def empty_dim_error(op: str, dim, d: int, shape) -> ShapeError:
     """``max(dim=d)`` along a dimension of size 0."""
     return ShapeError(f"{op}(dim={dim}): dimension {d} of shape {shape_str(shape)} is empty, "
                       "so it has no value")
+
+
+def extreme_dims(op: str, dim, shape) -> tuple[int, ...] | None:
+    """``amax``/``amin``'s ``dim`` as non-negative dims (``None``: all, also for ``()`` and a 0-d
+    tensor), refusing to reduce a dimension of size 0: the extreme of nothing has no value.
+
+    Examples:
+        >>> from flowkit.ops.reduction import extreme_dims
+        >>> extreme_dims("amax", (0, -1), (2, 3)), extreme_dims("amax", (), (2, 3))
+        ((0, 1), None)
+    """
+    shape = tuple(shape)
+    if dim is None or not shape:
+        dims = None if dim is None else normalize_dims(dim, 0) and None
+    else:
+        dims = reduction_dims(dim, len(shape)) or None
+    reduced = range(len(shape)) if dims is None else dims
+    for d in reduced:
+        if shape[d] == 0:
+            raise (empty_reduction_error(op, shape) if dims is None else
+                   empty_dim_error(op, dim, d, shape))
+    return dims
 
 
 def norm_order(p) -> float:
@@ -153,6 +175,35 @@ class ReductionMethods:
             >>> values, indices = flow.tensor([[1, 5], [7, 2]]).min(dim=0)
             >>> values, indices
             (tensor([1, 2], dtype=flowkit.int64), tensor([0, 1], dtype=flowkit.int64))
+        """
+
+    @backend_method
+    def amax(self, dim: Dims = (), keepdim: bool = False) -> Tensor:
+        """The largest value over ``dim`` (one dimension or several; ``()``, the default, or
+        ``None``: all of them), without indices. Unlike :meth:`max` along a dimension, equal
+        maxima share the gradient evenly. NaN wins.
+
+        Raises:
+            ShapeError: a reduced dimension is empty (the maximum of nothing has no value).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[1.0, 3.0], [3.0, 2.0]], requires_grad=True)
+            >>> x.amax(dim=(0, 1)).backward()
+            >>> x.amax(dim=1), x.grad
+            (tensor([3., 3.], dtype=flowkit.float32, grad_fn=<AmaxBackward>), tensor([[0.0000, 0.5000],
+                    [0.5000, 0.0000]], dtype=flowkit.float32))
+        """
+
+    @backend_method
+    def amin(self, dim: Dims = (), keepdim: bool = False) -> Tensor:
+        """The smallest value over ``dim`` (one dimension or several; ``()``: all), without
+        indices; equal minima share the gradient evenly. NaN wins.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[4, 2], [1, 5]]).amin(dim=0, keepdim=True)
+            tensor([[1, 2]], dtype=flowkit.int64)
         """
 
     @backend_method
@@ -288,6 +339,30 @@ def min(input: Tensor, dim: int | Tensor | None = None,  # noqa: A001
     """
     need_tensor("min", input)
     return input.min(dim, keepdim)
+
+
+def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """The largest value over ``dim`` (several dims allowed; ``()``: all), without indices.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.amax(flow.tensor([[1, 5], [7, 2]]), dim=(0, 1))
+        tensor(7, dtype=flowkit.int64)
+    """
+    need_tensor("amax", input)
+    return input.amax(dim, keepdim)
+
+
+def amin(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """The smallest value over ``dim`` (several dims allowed; ``()``: all), without indices.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.amin(flow.tensor([[1, 5], [7, 2]]), dim=1)
+        tensor([1, 2], dtype=flowkit.int64)
+    """
+    need_tensor("amin", input)
+    return input.amin(dim, keepdim)
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:

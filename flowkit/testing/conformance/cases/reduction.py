@@ -1,5 +1,5 @@
-"""Reductions: sum, mean, prod, var/std, norm, any/all, max/min (with indices), argmax/argmin,
-with dims (one, negative, tuples), keepdim and PyTorch's accumulation dtypes."""
+"""Reductions: sum, mean, prod, var/std, norm, any/all, max/min (with indices), amax/amin,
+argmax/argmin, with dims (one, negative, tuples), keepdim and PyTorch's accumulation dtypes."""
 
 from __future__ import annotations
 
@@ -118,6 +118,13 @@ def ref_minmax(x, dim=None, keepdim=False, op="max"):
     if not keepdim:
         idx, vals = idx.squeeze(d), vals.squeeze(d)
     return Named(op, (vals, idx.astype(I64)))
+
+
+def ref_extreme(x, dim=(), keepdim=False, op="amax"):
+    """amax/amin: the extreme over ``dim`` (``()``/None: every dimension), dtype kept."""
+    axes = norm_dims(dim, x.ndim) if dim not in ((), None) else None
+    out = (np.max if op == "amax" else np.min)(x, axis=axes if x.ndim else None, keepdims=keepdim)
+    return np.asarray(out, x.dtype)
 
 
 def ref_arg(x, dim=None, keepdim=False, op="argmax"):
@@ -315,6 +322,29 @@ def _register_reductions():
                         error=flow.ShapeError)
         return build
 
+    def extreme_b(call, op):
+        def build(d):
+            dt = d.choice(ALL)
+            x = values(d.rng(), shape(d, zero=False), dt)  # (uniform floats: no ties, no kink)
+            dim = dims_arg(d, x.ndim, none=False) if d.int(0, 3) else ()
+            keepdim = d.bool()
+            style = d.choice(("pos", "kw")) if dim != () or keepdim else "omit"
+            ref = functools.partial(ref_extreme, op=op)
+            if style == "omit":
+                return Case(lambda t: call(t), [x], lambda v: ref(v),
+                            label=f"{op}() {dt}{x.shape}")
+            return _reduction_case(call, ref, x, dim, keepdim, style, op)
+        return build
+
+    def extreme_invalid(call):
+        def build(d):
+            if d.bool():  # an empty reduced dimension
+                return Case(lambda t: call(t, 1), [np.zeros((2, 0), np.float32)],
+                            error=flow.ShapeError)
+            return Case(lambda t: call(t, (0, 0)), [np.zeros((2, 3), np.float32)],
+                        error=flow.ShapeError)  # one dimension twice
+        return build
+
     def arg_b(call, op):
         def build(d):
             dt = d.choice(NUM + (BOOL,))
@@ -341,6 +371,9 @@ def _register_reductions():
     for op in ("max", "min"):
         for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
             spec(fname, minmax_b(call, op), True, minmax_invalid(call))
+    for op in ("amax", "amin"):
+        for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
+            spec(fname, extreme_b(call, op), True, extreme_invalid(call))
     for op in ("argmax", "argmin"):
         for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
             spec(fname, arg_b(call, op), False, minmax_invalid(call))
