@@ -274,6 +274,14 @@ def _extreme_case(op):
     return build
 
 
+def _logsumexp_case(draw, torch=False):
+    shape = draw(SHAPES)
+    dim = _dims(draw, len(shape))
+    dims = tuple(range(len(shape))) if dim is None else dim
+    keepdim = draw(st.booleans())
+    return Case(lambda lib, x: x.logsumexp(dims, keepdim=keepdim), [_vals(_rng(draw), shape)])
+
+
 def _reshape_case(draw, torch=False):
     rng = _rng(draw)
     shape = draw(SHAPES)
@@ -819,6 +827,7 @@ CASES.update({
     "max": _minmax_case("max"),
     "min": _minmax_case("min"),
     "amax": _extreme_case("amax"),
+    "logsumexp": _logsumexp_case,
     "amin": _extreme_case("amin"),
     "expand": _expand_case,
     "split": _split_case,

@@ -243,6 +243,28 @@ def _extreme_vjp(g, ctx, need):
     return (np.where(hit, share, 0).astype(a.dtype, copy=False),)
 
 
+@op("logsumexp")
+def _logsumexp(a, dims, keepdim, grad):
+    if a.dtype.kind != "f":
+        a = a.astype(np.float32)  # integers give float32, as in PyTorch
+    # take the maximum out so exp cannot overflow; an infinite (or empty: initial) maximum is
+    # not taken out, so all -inf gives -inf and +inf gives +inf, as in PyTorch
+    m = np.max(a, axis=dims, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
+    with np.errstate(divide="ignore"):  # log(0): a reduction over nothing is -inf
+        kept = np.log(np.add.reduce(np.exp(a - m), axis=dims, keepdims=True)) + m
+    out = kept if keepdim else kept.reshape(
+        () if dims is None else tuple(s for i, s in enumerate(a.shape) if i not in dims))
+    return out, (a, out, dims, keepdim)
+
+
+@_logsumexp.defvjp(saves=("in0", "out", None, None))
+def _logsumexp_vjp(g, ctx, need):
+    a, out, dims, keepdim = ctx  # d/da log(sum(exp(a))) = exp(a - out): the softmax
+    kept = out if keepdim or dims is None else np.expand_dims(out, dims)
+    return (_expand_reduced(g, a.shape, dims, keepdim) * np.exp(a - kept),)
+
+
 def _truth_kernel(reduce):
     def kernel(a, dims, keepdim, grad):
         out = reduce(a, axis=dims, keepdims=keepdim)
@@ -390,6 +412,9 @@ class NumpyReduction(NumpyTensorBase):
 
     def amin(self, dim=(), keepdim: bool = False):
         return _amin((self,), extreme_dims("amin", dim, self._data.shape), keepdim)
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        return _logsumexp((self,), _reduce_dims(dim, self._data), keepdim)
 
     def argmax(self, dim=None, keepdim: bool = False):
         return _argminmax(self, dim, keepdim, "argmax", np.argmax)

@@ -121,6 +121,11 @@ class TorchReduction(TorchTensorBase):
     def min(self, dim=None, keepdim: bool = False):  # noqa: A003
         return _minmax(self, dim, keepdim, "min", torch.min, _rt.min)
 
+    def logsumexp(self, dim, keepdim: bool = False):
+        t = self._t
+        dims = normalize_dims(dim, 0) and () if not t.dim() else reduction_dims(dim, t.dim())
+        return _wrap(torch.logsumexp(t, dims, keepdim), "logsumexp")
+
     def amax(self, dim=(), keepdim: bool = False):
         dims = extreme_dims("amax", dim, self._t.shape)
         return _wrap(torch.amax(self._t, () if dims is None else dims, keepdim), "amax")

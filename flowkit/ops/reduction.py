@@ -9,6 +9,7 @@ out.)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,8 +21,8 @@ from .shape import duplicate_dims_error, normalize_dims
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-__all__ = ["all", "amax", "amin", "any", "argmax", "argmin", "max", "mean", "min", "norm", "prod",
-           "std", "sum", "var"]
+__all__ = ["all", "amax", "amin", "any", "argmax", "argmin", "logsumexp", "max", "mean", "min",
+           "norm", "prod", "std", "sum", "var"]
 
 
 # ============================================================================ rules and errors
@@ -207,6 +208,23 @@ class ReductionMethods:
         """
 
     @backend_method
+    def logsumexp(self, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+        """``log(sum(exp(self)))`` over ``dim`` (one dimension or several), computed without
+        overflow (the maximum is taken out first); integers give float32. Its gradient is the
+        softmax over ``dim``.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[0.0, 0.0], [1000.0, 1000.0]], requires_grad=True)
+            >>> y = x.logsumexp(dim=1)
+            >>> y.sum().backward()
+            >>> y, x.grad
+            (tensor([6.9315e-01, 1.0007e+03], dtype=flowkit.float32,
+                   grad_fn=<LogsumexpBackward>), tensor([[0.5000, 0.5000],
+                    [0.5000, 0.5000]], dtype=flowkit.float32))
+        """
+
+    @backend_method
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """The (int64) index of the largest value in the flattened tensor, or along ``dim``.
 
@@ -363,6 +381,18 @@ def amin(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
     """
     need_tensor("amin", input)
     return input.amin(dim, keepdim)
+
+
+def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, without overflow.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.logsumexp(flow.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=(0, 1))
+        tensor(4.4402, dtype=flowkit.float32)
+    """
+    need_tensor("logsumexp", input)
+    return input.logsumexp(dim, keepdim)
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:

@@ -1,5 +1,6 @@
 """Reductions: sum, mean, prod, var/std, norm, any/all, max/min (with indices), amax/amin,
-argmax/argmin, with dims (one, negative, tuples), keepdim and PyTorch's accumulation dtypes."""
+logsumexp, argmax/argmin, with dims (one, negative, tuples), keepdim and PyTorch's
+accumulation dtypes."""
 
 from __future__ import annotations
 
@@ -125,6 +126,22 @@ def ref_extreme(x, dim=(), keepdim=False, op="amax"):
     axes = norm_dims(dim, x.ndim) if dim not in ((), None) else None
     out = (np.max if op == "amax" else np.min)(x, axis=axes if x.ndim else None, keepdims=keepdim)
     return np.asarray(out, x.dtype)
+
+
+def ref_logsumexp(x, dim, keepdim=False):
+    """log(sum(exp(x))) over ``dim`` in float64 (the max taken out), in x's float dtype
+    (integers: float32)."""
+    axes = norm_dims(dim, x.ndim) if x.ndim else None
+    out_dt = x.dtype if x.dtype.kind == "f" else F32
+    a = x.astype(np.float64)
+    m = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+    if not keepdim:
+        out = out.reshape(() if axes is None else
+                          tuple(s for i, s in enumerate(x.shape) if i not in axes))
+    return np.asarray(out, out_dt)
 
 
 def ref_arg(x, dim=None, keepdim=False, op="argmax"):
@@ -345,6 +362,15 @@ def _register_reductions():
                         error=flow.ShapeError)  # one dimension twice
         return build
 
+    def logsumexp_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d), d.choice(NUM))
+            dim = dims_arg(d, x.ndim, none=False)
+            keepdim = d.bool()
+            style = d.choice(("pos", "kw"))
+            return _reduction_case(call, ref_logsumexp, x, dim, keepdim, style, "logsumexp")
+        return build
+
     def arg_b(call, op):
         def build(d):
             dt = d.choice(NUM + (BOOL,))
@@ -374,6 +400,9 @@ def _register_reductions():
     for op in ("amax", "amin"):
         for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
             spec(fname, extreme_b(call, op), True, extreme_invalid(call))
+    for fname, call in (("flowkit.logsumexp", flow.logsumexp), ("Tensor.logsumexp",
+                                                                 M("logsumexp"))):
+        spec(fname, logsumexp_b(call), True, dim_invalid(call))
     for op in ("argmax", "argmin"):
         for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
             spec(fname, arg_b(call, op), False, minmax_invalid(call))
