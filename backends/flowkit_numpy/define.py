@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from flowkit.device import as_device
+from flowkit.device import as_device, cpu_only_error
 from flowkit.device import device as _Device
-from flowkit.errors import DeviceError
 from flowkit.ops.inplace import leaf_error, view_write_error
 from flowkit.tensor import Tensor
 
@@ -225,7 +224,4 @@ def view_check(t, op: str) -> None:
 def check_device(device) -> None:
     """A device this backend can use: only the CPU."""
     if device is not None and as_device(device).type != "cpu":
-        raise DeviceError(
-            f"the numpy backend has only the cpu device, not {as_device(device)}; for CUDA run "
-            "with FLOWKIT_BACKEND=torch on a machine with a GPU"
-        )
+        raise cpu_only_error("numpy", as_device(device))

@@ -193,7 +193,7 @@ def _ufunc_at(ufunc, a, index, b=None):
 def recording() -> bool:
     """Whether a create_graph backward is running the VJPs on tensors right now (numpy calls on
     tensors are then recorded ops; otherwise they are numpy's, as for any array-like)."""
-    return _active
+    return _active > 0
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):

@@ -123,8 +123,12 @@ class TorchReduction(TorchTensorBase):
 
     def logsumexp(self, dim, keepdim: bool = False):
         t = self._t
-        dims = normalize_dims(dim, 0) and () if not t.dim() else reduction_dims(dim, t.dim())
-        return _wrap(torch.logsumexp(t, dims, keepdim), "logsumexp")
+        if t.dim():
+            dims = reduction_dims(dim, t.dim())
+        else:  # a 0-d tensor: dim 0 (or -1) reduces nothing
+            normalize_dims(dim, 0)
+            dims = ()
+        return _wrap(torch.logsumexp(t, dims or (), keepdim), "logsumexp")
 
     def amax(self, dim=(), keepdim: bool = False):
         dims = extreme_dims("amax", dim, self._t.shape)

@@ -88,8 +88,9 @@ def result_dtype(*operands) -> dtype:
                 res = g
     for v in operands:
         if not isinstance(v, (Tensor, np.ndarray)):
+            # numpy scalars are weak like Python numbers, as in PyTorch (np.float32(1.5) too)
             s = _dt.bool if isinstance(v, (bool, np.bool_)) else (
-                _dt.float32 if isinstance(v, float) else _dt.int64)
+                _dt.float32 if isinstance(v, (float, np.floating)) else _dt.int64)
             if res is None or _dt._kind(s) > _dt._kind(res):
                 res = s
     if res is None:
