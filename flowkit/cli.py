@@ -5,7 +5,7 @@
     flowkit docs regen [PAGE]   rewrite the pages' expected outputs from a numpy-backend run
     flowkit test [PYTEST ARGS]  the whole test suite, once per usable backend, each in its own
                                 process (the README's test command and CI's)
-    flowkit check-backend NAME [--quick] [-k EXPR] [--strict] [--json PATH] [PYTEST ARGS]
+    flowkit check-backend NAME [--quick] [-k EXPR] [--strict] [--json PATH] [--from DIR] [ARGS]
                                 certify a backend with the conformance kit (ops, gradients,
                                 errors, optimizer kernels, docs pages): a per-op table
     flowkit bench [OPTIONS]     the benchmark suite of a source checkout (bench/suite.py; see
@@ -186,6 +186,12 @@ def cmd_check_backend(args, extra: list[str]) -> int:
     if missing:
         raise SystemExit(f"flowkit check-backend needs {' and '.join(missing)} (the kit runs on "
                          'pytest with hypothesis); install them with: pip install "flowkit[test]"')
+    from .testing.conformance.runner import check_backend
+
+    if args.source:  # not installed here: the child finds it, or says why not
+        return check_backend(args.name, quick=args.quick, keyword=args.k, strict=args.strict,
+                             json_path=args.json, docs=args.docs, pytest_args=extra,
+                             source=args.source)
     rows = {r.name: r for r in _plugins.backends()}
     if args.name not in rows:
         raise SystemExit(f"flowkit check-backend: no backend named {args.name!r}; installed: "
@@ -193,8 +199,6 @@ def cmd_check_backend(args, extra: list[str]) -> int:
     if not rows[args.name].usable:
         raise SystemExit(f"flowkit check-backend: backend {args.name!r} cannot run here: "
                          f"{rows[args.name].error or 'not usable'} (see `flowkit backends`)")
-    from .testing.conformance.runner import check_backend
-
     return check_backend(args.name, quick=args.quick, keyword=args.k, strict=args.strict,
                          json_path=args.json, docs=args.docs, pytest_args=extra)
 
@@ -234,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
     p.add_argument("--docs", metavar="PATH",
                    help="the docs pages to check (default: the source checkout's docs/)")
+    p.add_argument("--from", dest="source", metavar="DIR",
+                   help="check the backend in this source tree (where its pyproject.toml is) "
+                        "without installing it")
     sub.add_parser("bench", add_help=False,
                    help="the benchmark suite: `flowkit bench [--only W1,W2] [--quick] [--docs]`")
     args, extra = parser.parse_known_args(argv)

@@ -17,3 +17,7 @@ Each module here is one op family (``arithmetic``, ``comparison``, ``reduction``
 Adding an op means: declare it (and its function form) here, implement it in each backend's
 module of the same name, and give it a conformance case (``flowkit.testing.conformance``).
 """
+
+from ._contract import backend_method, is_declaration  # what a backend author may inspect
+
+__all__ = ["backend_method", "is_declaration"]
