@@ -53,7 +53,7 @@ def pytest_command(summary: Path, config_dir: Path, *, quick: bool = False,
 
 
 def source_path_entries(source: str | os.PathLike, site: Path) -> list[str]:
-    """Make the backend in the source tree ``source`` importable and discoverable for a child
+    r"""Make the backend in the source tree ``source`` importable and discoverable for a child
     process, as ``pip install`` would: a ``.dist-info`` with its entry points, written into
     ``site`` from ``source/pyproject.toml``. Returns the ``PYTHONPATH`` entries to add (``site``
     and where the packages are: ``[tool.setuptools.packages.find] where``, else the tree).
@@ -71,11 +71,11 @@ def source_path_entries(source: str | os.PathLike, site: Path) -> list[str]:
         >>> (site / "flowkit_x-1.0.dist-info" / "entry_points.txt").read_text()
         '[flowkit.backends]\nx = flowkit_x\n'
     """
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # Python 3.10: the same parser, from PyPI
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError:
             raise RuntimeError("checking a backend from its source tree reads pyproject.toml: "
                                "on Python 3.10 install tomli (pip install tomli)") from None
