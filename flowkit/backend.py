@@ -8,8 +8,8 @@ op table is the backend object itself, so dispatch costs one attribute lookup.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .ops._contract import backend_method
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     import flowkit
+
     from .device import device as Device  # (flowkit.device names the module to a type checker)
 
 

@@ -24,15 +24,17 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable)
 
 #: A Python number where an op takes a tensor or a number (``x + 1``, ``clamp(x, 0)``).
-Number = Union[int, float, bool]
+Number = int | float | bool
+# (the aliases that name a flowkit type are Unions of strings: this module is imported before
+# those types exist, and ``"Tensor" | int`` cannot be evaluated at run time)
 #: An operand of an elementwise op: a flowkit tensor or a Python number.
-Operand = Union["Tensor", int, float, bool]
+Operand = Union["Tensor", int, float, bool]  # noqa: UP007
 #: One dimension, several, or ``None`` for all of them (reductions).
-Dims = Union[int, Sequence[int], None]
+Dims = int | Sequence[int] | None
 #: What ``dtype=`` accepts: a flowkit dtype, its name (``"float32"``) or a numpy dtype.
-DTypeLike = Union["dtype", str, type, None]
+DTypeLike = Union["dtype", str, type, None]  # noqa: UP007
 #: What ``device=`` accepts: a flowkit device or its name (``"cpu"``, ``"cuda:0"``).
-DeviceLike = Union["device", str, None]
+DeviceLike = Union["device", str, None]  # noqa: UP007
 
 DECLARED = "__flowkit_declared__"  # the attribute that marks an inherited declaration
 
