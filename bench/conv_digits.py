@@ -39,9 +39,17 @@ def load():
 def conv_net(nn):
     """The benchmark's net, from ``flowkit.nn`` or ``torch.nn`` (the same API)."""
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Dropout(0.1), nn.Linear(128, 10))
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.1),
+        nn.Linear(128, 10),
+    )
 
 
 def _runner(lib, x, y, batch):
@@ -55,7 +63,7 @@ def _runner(lib, x, y, batch):
         net.train()
         t0 = time.perf_counter()
         for i in range(0, len(order), batch):
-            b = order[i:i + batch]
+            b = order[i : i + batch]
             loss = loss_fn(net(tensor(x[b])), tensor(y[b]))
             opt.zero_grad()
             loss.backward()
@@ -96,22 +104,35 @@ def main() -> None:
         for k, (epoch, _) in runners.items():
             times[k].append(epoch(order))
     result = {
-        "backend": flow.backend().name, "device": str(flow.backend().device),
+        "backend": flow.backend().name,
+        "device": str(flow.backend().device),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
-        "epochs": args.epochs, "batch": args.batch,
-        "rows": {k: {"median_s": statistics.median(times[k]), "all_s": times[k],
-                     "accuracy": runners[k][1]()} for k in runners},
+        "epochs": args.epochs,
+        "batch": args.batch,
+        "rows": {
+            k: {
+                "median_s": statistics.median(times[k]),
+                "all_s": times[k],
+                "accuracy": runners[k][1](),
+            }
+            for k in runners
+        },
     }
     fk = result["rows"]["flowkit"]["median_s"]
-    print(f"conv net on digits, {args.epochs} epochs of {len(y)} images, batch {args.batch}; "
-          f"flowkit backend {result['backend']} on {result['device']}; {result['machine']}")
+    print(
+        f"conv net on digits, {args.epochs} epochs of {len(y)} images, batch {args.batch}; "
+        f"flowkit backend {result['backend']} on {result['device']}; {result['machine']}"
+    )
     for k, row in result["rows"].items():
         ratio = "" if k == "flowkit" else f"   flowkit / {k} = {fk / row['median_s']:.2f}x"
-        print(f"  {k:8s} {row['median_s'] * 1e3:8.1f} ms/epoch   accuracy "
-              f"{row['accuracy']:.3f}{ratio}")
+        print(
+            f"  {k:8s} {row['median_s'] * 1e3:8.1f} ms/epoch   accuracy "
+            f"{row['accuracy']:.3f}{ratio}"
+        )
     if result["backend"] == "numpy":
-        print(f"  target: < {TARGET_S:.0f} s/epoch on numpy: "
-              f"{'met' if fk < TARGET_S else 'NOT met'}")
+        print(
+            f"  target: < {TARGET_S:.0f} s/epoch on numpy: {'met' if fk < TARGET_S else 'NOT met'}"
+        )
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:

@@ -23,8 +23,10 @@ from xml.sax.saxutils import escape
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SVG_PATH = os.path.join(ROOT, "docs", "assets", "performance.svg")
-PAGES = {"en": os.path.join(ROOT, "docs", "en", "performance.md"),
-         "zh": os.path.join(ROOT, "docs", "zh", "performance.md")}
+PAGES = {
+    "en": os.path.join(ROOT, "docs", "en", "performance.md"),
+    "zh": os.path.join(ROOT, "docs", "zh", "performance.md"),
+}
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 WORKLOAD_NAMES = {
@@ -40,23 +42,31 @@ WORKLOAD_NAMES = {
 # (workload, key) -> (en, zh): what a row is, for the table and the chart
 ROW_NAMES = {
     ("W1", "numpy_plain"): ("hand numpy (tutorial style)", "手写 numpy（教程写法）"),
-    ("W1", "torch_optim"): ("plain torch, nn.Module + optim.SGD",
-                            "纯 PyTorch，nn.Module + optim.SGD"),
+    ("W1", "torch_optim"): (
+        "plain torch, nn.Module + optim.SGD",
+        "纯 PyTorch，nn.Module + optim.SGD",
+    ),
     ("W2", "flowkit_sgd"): ("SGD momentum", "SGD momentum"),
     ("W2", "flowkit_adam"): ("Adam", "Adam"),
     ("W2", "hand_sgd"): ("hand numpy, preallocated", "手写 numpy，预分配缓冲区"),
     ("W2", "hand_adam"): ("hand numpy, preallocated", "手写 numpy，预分配缓冲区"),
-    ("W2", "torch_sgd"): ("plain torch, nn.Module + optim.SGD",
-                          "纯 PyTorch，nn.Module + optim.SGD"),
-    ("W2", "torch_adam"): ("plain torch, nn.Module + optim.Adam",
-                           "纯 PyTorch，nn.Module + optim.Adam"),
+    ("W2", "torch_sgd"): (
+        "plain torch, nn.Module + optim.SGD",
+        "纯 PyTorch，nn.Module + optim.SGD",
+    ),
+    ("W2", "torch_adam"): (
+        "plain torch, nn.Module + optim.Adam",
+        "纯 PyTorch，nn.Module + optim.Adam",
+    ),
     ("W3", "hand"): ("hand numpy, manual backward", "手写 numpy，手工反向"),
     ("W3", "torch"): ("PyTorch, same code", "PyTorch，同样的代码"),
     ("startup", "flowkit_import"): ("import + one tensor", "import + 一个张量"),
     ("startup", "flowkit_program"): ("tutorial program", "教程程序"),
-    ("startup", "numpy_import"): ("python -c \"import numpy\"", "python -c \"import numpy\""),
-    ("startup", "torch_import"): ("import torch; torch.tensor([1.0])",
-                                  "import torch; torch.tensor([1.0])"),
+    ("startup", "numpy_import"): ('python -c "import numpy"', 'python -c "import numpy"'),
+    ("startup", "torch_import"): (
+        "import torch; torch.tensor([1.0])",
+        "import torch; torch.tensor([1.0])",
+    ),
     ("startup", "numpy_program"): ("the same program in hand numpy", "同一程序的手写 numpy 版"),
     ("startup", "torch_program"): ("the same program in plain torch", "同一程序的纯 PyTorch 版"),
     ("conv", "torch"): ("plain torch, same net", "纯 PyTorch，同样的网络"),
@@ -86,8 +96,13 @@ TARGET_ZH = {
 
 
 def _en_target(text):
-    return (text.replace("<=", "≤").replace(" us", " µs").replace("~", "≈")
-            .replace("x ", "× ").replace("x)", "×)"))
+    return (
+        text.replace("<=", "≤")
+        .replace(" us", " µs")
+        .replace("~", "≈")
+        .replace("x ", "× ")
+        .replace("x)", "×)")
+    )
 
 
 def _target_text(text, lang):
@@ -110,16 +125,20 @@ def fmt(v, unit):
 
 def _versions(result):
     m = result["machine"]
-    return (f"flowkit {m.get('flowkit')} ({m.get('flowkit_git') or '?'}), Python {m['python']}, "
-            f"numpy {m['numpy']}, torch {m.get('torch') or '-'}")
+    return (
+        f"flowkit {m.get('flowkit')} ({m.get('flowkit_git') or '?'}), Python {m['python']}, "
+        f"numpy {m['numpy']}, torch {m.get('torch') or '-'}"
+    )
 
 
 def _machine(result):
     m = result["machine"]
     threads = m.get("OMP_NUM_THREADS") or "(as found)"
-    return (f"{m['cpu_count']} CPUs ({m['cpu_model']}), {m['platform']}, "
-            f"{threads} BLAS/OpenMP thread(s), load average "
-            f"{(m.get('loadavg_start') or ['?'])[0]} → {(m.get('loadavg') or ['?'])[0]}")
+    return (
+        f"{m['cpu_count']} CPUs ({m['cpu_model']}), {m['platform']}, "
+        f"{threads} BLAS/OpenMP thread(s), load average "
+        f"{(m.get('loadavg_start') or ['?'])[0]} → {(m.get('loadavg') or ['?'])[0]}"
+    )
 
 
 def flowkit_rows(result):
@@ -152,9 +171,17 @@ def bars(result):
         elif t.get("kind") == "abs" and (r.get("vs") or {}).get("median"):
             target = t["limit"] / r["vs"]["median"]  # the absolute target on the ratio's scale
             tlabel = _en_target(t["text"].split(",")[0])
-        out.append({"workload": r["workload"], "label": label, "vs": f"vs {vs}",
-                    "ratio": r["ratio"], "target": target, "target_label": tlabel,
-                    "met": t.get("met") if t.get("kind") else None})
+        out.append(
+            {
+                "workload": r["workload"],
+                "label": label,
+                "vs": f"vs {vs}",
+                "ratio": r["ratio"],
+                "target": target,
+                "target_label": tlabel,
+                "met": t.get("met") if t.get("kind") else None,
+            }
+        )
     return out
 
 
@@ -173,37 +200,45 @@ def svg(result):
     lx = lambda v: left + plot_w * (math.log(v) - math.log(lo)) / span  # noqa: E731
     height = top + row_h * len(items) + 120
     colours = {True: "#3b8f3b", False: "#c8423a", None: "#8a8f98"}
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-         f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
-         'font-size="12">',
-         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-         f'<text x="{left}" y="22" font-size="15" font-weight="bold">flowkit ÷ baseline '
-         '(lower is better; log scale)</text>',
-         f'<text x="{left}" y="40" fill="#555">bar: paired median ratio; black tick: target '
-         '(green: met, red: not met, grey: no target)</text>']
+    o = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
+        'font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{left}" y="22" font-size="15" font-weight="bold">flowkit ÷ baseline '
+        "(lower is better; log scale)</text>",
+        f'<text x="{left}" y="40" fill="#555">bar: paired median ratio; black tick: target '
+        "(green: met, red: not met, grey: no target)</text>",
+    ]
     # grid
     tick = lo
     y0, y1 = top - 6, top + row_h * len(items)
     while tick <= hi * 1.001:
         x = lx(tick)
         strong = abs(tick - 1) < 1e-9
-        o.append(f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y1}" '
-                 f'stroke="{"#333" if strong else "#ddd"}" '
-                 f'stroke-width="{1.5 if strong else 1}"/>')
-        o.append(f'<text x="{x:.1f}" y="{y1 + 16}" text-anchor="middle" fill="#333">'
-                 f'{tick:g}×</text>')
+        o.append(
+            f'<line x1="{x:.1f}" y1="{y0}" x2="{x:.1f}" y2="{y1}" '
+            f'stroke="{"#333" if strong else "#ddd"}" '
+            f'stroke-width="{1.5 if strong else 1}"/>'
+        )
+        o.append(
+            f'<text x="{x:.1f}" y="{y1 + 16}" text-anchor="middle" fill="#333">{tick:g}×</text>'
+        )
         tick *= 2
     for k, b in enumerate(items):
         y = top + k * row_h
         if k and b["workload"] != items[k - 1]["workload"]:
             o.append(f'<line x1="12" y1="{y}" x2="{width - 12}" y2="{y}" stroke="#eee"/>')
         x_end = lx(max(min(b["ratio"], hi), lo))
-        o.append(f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{escape(b["label"])}'
-                 '</text>')
-        o.append(f'<text x="{left - 8}" y="{y + 24}" text-anchor="end" fill="#777" '
-                 f'font-size="10">{escape(b["vs"])}</text>')
-        o.append(f'<rect x="{left}" y="{y + 4}" width="{max(x_end - left, 1):.1f}" height="20" '
-                 f'fill="{colours[b["met"]]}" opacity="0.85"/>')
+        o.append(f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{escape(b["label"])}</text>')
+        o.append(
+            f'<text x="{left - 8}" y="{y + 24}" text-anchor="end" fill="#777" '
+            f'font-size="10">{escape(b["vs"])}</text>'
+        )
+        o.append(
+            f'<rect x="{left}" y="{y + 4}" width="{max(x_end - left, 1):.1f}" height="20" '
+            f'fill="{colours[b["met"]]}" opacity="0.85"/>'
+        )
         x_txt = x_end
         near = b["target"] is not None and lo <= b["target"] <= hi
         if near and abs(lx(b["target"]) - x_end) < 40:
@@ -212,22 +247,31 @@ def svg(result):
         if b["target"] is not None:
             if b["target"] <= hi:
                 xt = lx(max(b["target"], lo))
-                o.append(f'<line x1="{xt:.1f}" y1="{y + 1}" x2="{xt:.1f}" y2="{y + 27}" '
-                         'stroke="#000" stroke-width="2.5"/>')
-                o.append(f'<text x="{width - right + 8}" y="{y + 18}" fill="#333">target '
-                         f'{escape(b["target_label"])}</text>')
+                o.append(
+                    f'<line x1="{xt:.1f}" y1="{y + 1}" x2="{xt:.1f}" y2="{y + 27}" '
+                    'stroke="#000" stroke-width="2.5"/>'
+                )
+                o.append(
+                    f'<text x="{width - right + 8}" y="{y + 18}" fill="#333">target '
+                    f"{escape(b['target_label'])}</text>"
+                )
             else:
-                o.append(f'<text x="{width - right + 8}" y="{y + 18}" fill="#333">target '
-                         f'{escape(b["target_label"].split("/")[0])} (off scale)</text>')
+                o.append(
+                    f'<text x="{width - right + 8}" y="{y + 18}" fill="#333">target '
+                    f"{escape(b['target_label'].split('/')[0])} (off scale)</text>"
+                )
     cap_y = y1 + 44
-    caption = [f"Measured {result['date']} by flowkit bench"
-               f"{' --quick' if result.get('quick') else ''}: {_versions(result)}.",
-               f"Machine: {_machine(result)}.",
-               "Absolute targets (µs, s) are drawn at target ÷ baseline median. Memory is in "
-               "the table only."]
+    caption = [
+        f"Measured {result['date']} by flowkit bench"
+        f"{' --quick' if result.get('quick') else ''}: {_versions(result)}.",
+        f"Machine: {_machine(result)}.",
+        "Absolute targets (µs, s) are drawn at target ÷ baseline median. Memory is in "
+        "the table only.",
+    ]
     for k, line in enumerate(caption):
-        o.append(f'<text x="12" y="{cap_y + 16 * k}" fill="#444" font-size="11">'
-                 f'{escape(line)}</text>')
+        o.append(
+            f'<text x="12" y="{cap_y + 16 * k}" fill="#444" font-size="11">{escape(line)}</text>'
+        )
     o.append("</svg>")
     return "\n".join(o) + "\n"
 
@@ -262,14 +306,21 @@ def _flowkit_cell(r, lang):
                 v += "，未导入 torch" if not i["torch_imported"] else "，导入了 torch"
     if r["workload"] == "memory" and i:
         if lang == "en":
-            v = (f"{v} ({i['rss_after_warmup_mb']:.1f} → {i['rss_end_mb']:.1f} MB after "
-                 f"warm-up → end; peak {i['peak_rss_mb']:.1f} MB)")
+            v = (
+                f"{v} ({i['rss_after_warmup_mb']:.1f} → {i['rss_end_mb']:.1f} MB after "
+                f"warm-up → end; peak {i['peak_rss_mb']:.1f} MB)"
+            )
         else:
-            v = (f"{v}（预热后 {i['rss_after_warmup_mb']:.1f} → 结束时 {i['rss_end_mb']:.1f} MB；"
-                 f"峰值 {i['peak_rss_mb']:.1f} MB）")
+            v = (
+                f"{v}（预热后 {i['rss_after_warmup_mb']:.1f} → 结束时 {i['rss_end_mb']:.1f} MB；"
+                f"峰值 {i['peak_rss_mb']:.1f} MB）"
+            )
     if r["workload"] == "conv" and "accuracy" in i:
-        v += (f" (accuracy {i['accuracy']:.3f})" if lang == "en"
-              else f"（准确率 {i['accuracy']:.3f}）")
+        v += (
+            f" (accuracy {i['accuracy']:.3f})"
+            if lang == "en"
+            else f"（准确率 {i['accuracy']:.3f}）"
+        )
     return v
 
 
@@ -277,27 +328,45 @@ def _baseline_cell(r, result, lang):
     vs = r.get("vs")
     if not vs:
         return "—"
-    base = next((b for b in result["rows"] if b["workload"] == r["workload"]
-                 and b["backend"] == r["backend"] and b["key"] == vs["key"]), None)
+    base = next(
+        (
+            b
+            for b in result["rows"]
+            if b["workload"] == r["workload"]
+            and b["backend"] == r["backend"]
+            and b["key"] == vs["key"]
+        ),
+        None,
+    )
     name = ROW_NAMES.get((r["workload"], vs["key"]), (vs["label"], vs["label"]))[lang == "zh"]
     v = fmt(vs["median"], r["unit"])
     info = (base or {}).get("info") or {}
     if r["workload"] == "startup" and info.get("peak_rss_mb"):
-        v += (f", peak {info['peak_rss_mb']:.0f} MB" if lang == "en"
-              else f"，峰值 {info['peak_rss_mb']:.0f} MB")
+        v += (
+            f", peak {info['peak_rss_mb']:.0f} MB"
+            if lang == "en"
+            else f"，峰值 {info['peak_rss_mb']:.0f} MB"
+        )
     if r["workload"] == "conv" and "accuracy" in info:
-        v += (f" (accuracy {info['accuracy']:.3f})" if lang == "en"
-              else f"（准确率 {info['accuracy']:.3f}）")
+        v += (
+            f" (accuracy {info['accuracy']:.3f})"
+            if lang == "en"
+            else f"（准确率 {info['accuracy']:.3f}）"
+        )
     return f"{name}: {v}" if lang == "en" else f"{name}：{v}"
 
 
 def table(result, lang):
     if lang == "en":
-        head = ("| Workload | Backend | flowkit | Baseline | Ratio | Target | Result |\n"
-                "| --- | --- | ---: | --- | ---: | --- | --- |")
+        head = (
+            "| Workload | Backend | flowkit | Baseline | Ratio | Target | Result |\n"
+            "| --- | --- | ---: | --- | ---: | --- | --- |"
+        )
     else:
-        head = ("| 负载 | 后端 | flowkit | 基线 | 比值 | 目标 | 结果 |\n"
-                "| --- | --- | ---: | --- | ---: | --- | --- |")
+        head = (
+            "| 负载 | 后端 | flowkit | 基线 | 比值 | 目标 | 结果 |\n"
+            "| --- | --- | ---: | --- | ---: | --- | --- |"
+        )
     lines = [head]
     for r in flowkit_rows(result):
         name = WORKLOAD_NAMES[r["workload"]][lang == "zh"]
@@ -305,23 +374,30 @@ def table(result, lang):
         if r["workload"] == "memory":
             steps = (r.get("info") or {}).get("steps")
             if steps:
-                sub = (f"{steps:,} W2 steps, Adam" if lang == "en"
-                       else f"{steps:,} 个 W2 训练步，Adam")
+                sub = (
+                    f"{steps:,} W2 steps, Adam" if lang == "en" else f"{steps:,} 个 W2 训练步，Adam"
+                )
         if sub:
             name += f" ({sub})" if lang == "en" else f"（{sub}）"
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "—"
         t = r.get("target") or {}
         target = _target_text(t.get("text", ""), lang) if t else "—"
-        lines.append(f"| {name} | {r['backend']} | {_flowkit_cell(r, lang)} | "
-                     f"{_baseline_cell(r, result, lang)} | {ratio} | {target} | "
-                     f"{_verdict(r, lang)} |")
+        lines.append(
+            f"| {name} | {r['backend']} | {_flowkit_cell(r, lang)} | "
+            f"{_baseline_cell(r, result, lang)} | {ratio} | {target} | "
+            f"{_verdict(r, lang)} |"
+        )
     run = "`flowkit bench" + (" --quick" if result.get("quick") else "") + " --docs`"
     if lang == "en":
-        where = (f"Measured {result['date']} by {run} ({result['seconds']:.0f} s): "
-                 f"{_versions(result)}; {_machine(result)}.")
+        where = (
+            f"Measured {result['date']} by {run} ({result['seconds']:.0f} s): "
+            f"{_versions(result)}; {_machine(result)}."
+        )
     else:
-        where = (f"测量于 {result['date']}，命令 {run}（用时 {result['seconds']:.0f} 秒）："
-                 f"{_versions(result)}；{_machine(result)}。")
+        where = (
+            f"测量于 {result['date']}，命令 {run}（用时 {result['seconds']:.0f} 秒）："
+            f"{_versions(result)}；{_machine(result)}。"
+        )
     return "\n".join(lines) + "\n\n" + where + "\n"
 
 
@@ -331,7 +407,7 @@ def update_page(path, result, lang):
     a, b = text.find(BEGIN), text.find(END)
     if a < 0 or b < a:
         raise SystemExit(f"{path}: no {BEGIN} ... {END} markers")
-    new = text[:a + len(BEGIN)] + "\n\n" + table(result, lang) + "\n" + text[b:]
+    new = text[: a + len(BEGIN)] + "\n\n" + table(result, lang) + "\n" + text[b:]
     with open(path, "w", encoding="utf-8") as f:
         f.write(new)
     return path
@@ -350,8 +426,11 @@ def write_all(result):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--json", default=os.path.join(HERE, "results", "suite.json"),
-                   help="a suite run's JSON (default bench/results/suite.json)")
+    p.add_argument(
+        "--json",
+        default=os.path.join(HERE, "results", "suite.json"),
+        help="a suite run's JSON (default bench/results/suite.json)",
+    )
     args = p.parse_args(argv)
     with open(args.json, encoding="utf-8") as f:
         result = json.load(f)

@@ -82,49 +82,109 @@ W2_ADAM = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
 # The targets, per (workload, backend, flowkit row key). kind "ratio": the paired ratio to the
 # baseline `vs` must be <= limit; kind "abs": the flowkit median must be <= limit (its unit).
 TARGETS = {
-    ("W1", "numpy", "flowkit"): {"kind": "ratio", "vs": "numpy_plain", "limit": 4.0,
-                                 "text": "<= 4x hand numpy (~25 us)"},
-    ("W1", "torch", "flowkit"): {"kind": "ratio", "vs": "torch_optim", "limit": 1.0,
-                                 "text": "<= 1.0x plain torch"},
-    ("W1G", "numpy", "flowkit_graph"): {"kind": "ratio", "vs": "numpy_plain", "limit": 2.0,
-                                        "text": "<= 2x hand numpy"},
-    ("W1G", "torch", "flowkit_graph"): {"kind": "ratio", "vs": "torch_optim", "limit": 0.8,
-                                        "text": "<= 0.8x plain torch"},
+    ("W1", "numpy", "flowkit"): {
+        "kind": "ratio",
+        "vs": "numpy_plain",
+        "limit": 4.0,
+        "text": "<= 4x hand numpy (~25 us)",
+    },
+    ("W1", "torch", "flowkit"): {
+        "kind": "ratio",
+        "vs": "torch_optim",
+        "limit": 1.0,
+        "text": "<= 1.0x plain torch",
+    },
+    ("W1G", "numpy", "flowkit_graph"): {
+        "kind": "ratio",
+        "vs": "numpy_plain",
+        "limit": 2.0,
+        "text": "<= 2x hand numpy",
+    },
+    ("W1G", "torch", "flowkit_graph"): {
+        "kind": "ratio",
+        "vs": "torch_optim",
+        "limit": 0.8,
+        "text": "<= 0.8x plain torch",
+    },
     # W2 in nn.Graph: no target in the issue; the ratio to W2's baselines is reported
     ("W2G", "numpy", "graph_sgd"): {"kind": None, "vs": "hand_sgd", "text": "(reported)"},
     ("W2G", "numpy", "graph_adam"): {"kind": None, "vs": "hand_adam", "text": "(reported)"},
     ("W2G", "torch", "graph_sgd"): {"kind": None, "vs": "torch_sgd", "text": "(reported)"},
     ("W2G", "torch", "graph_adam"): {"kind": None, "vs": "torch_adam", "text": "(reported)"},
-    ("W2", "numpy", "flowkit_sgd"): {"kind": "ratio", "vs": "hand_sgd", "limit": 1.15,
-                                     "text": "<= 1.15x hand numpy"},
-    ("W2", "numpy", "flowkit_adam"): {"kind": "ratio", "vs": "hand_adam", "limit": 1.2,
-                                      "text": "<= 1.2x hand numpy"},
-    ("W2", "torch", "flowkit_sgd"): {"kind": "ratio", "vs": "torch_sgd", "limit": 1.05,
-                                     "text": "<= 1.05x plain torch"},
-    ("W2", "torch", "flowkit_adam"): {"kind": "ratio", "vs": "torch_adam", "limit": 1.05,
-                                      "text": "<= 1.05x plain torch"},
-    ("W3", "numpy", "flowkit"): {"kind": "abs", "vs": "hand", "limit": 25.0,
-                                 "text": "<= 25 us"},
-    ("W3", "torch", "flowkit"): {"kind": "ratio", "vs": "torch", "limit": 1.2,
-                                 "text": "<= 1.2x PyTorch"},
-    ("startup", "numpy", "flowkit_import"): {"kind": "abs", "vs": "numpy_import", "limit": 0.25,
-                                             "text": "<= 0.25 s, torch not imported"},
-    ("startup", "torch", "flowkit_import"): {"kind": "ratio", "vs": "torch_import",
-                                             "limit": 1.15, "text": "<= 1.15x import torch"},
-    ("startup", "numpy", "flowkit_program"): {"kind": None, "vs": "numpy_program",
-                                              "text": "(reported)"},
-    ("startup", "torch", "flowkit_program"): {"kind": None, "vs": "torch_program",
-                                              "text": "(reported)"},
+    ("W2", "numpy", "flowkit_sgd"): {
+        "kind": "ratio",
+        "vs": "hand_sgd",
+        "limit": 1.15,
+        "text": "<= 1.15x hand numpy",
+    },
+    ("W2", "numpy", "flowkit_adam"): {
+        "kind": "ratio",
+        "vs": "hand_adam",
+        "limit": 1.2,
+        "text": "<= 1.2x hand numpy",
+    },
+    ("W2", "torch", "flowkit_sgd"): {
+        "kind": "ratio",
+        "vs": "torch_sgd",
+        "limit": 1.05,
+        "text": "<= 1.05x plain torch",
+    },
+    ("W2", "torch", "flowkit_adam"): {
+        "kind": "ratio",
+        "vs": "torch_adam",
+        "limit": 1.05,
+        "text": "<= 1.05x plain torch",
+    },
+    ("W3", "numpy", "flowkit"): {"kind": "abs", "vs": "hand", "limit": 25.0, "text": "<= 25 us"},
+    ("W3", "torch", "flowkit"): {
+        "kind": "ratio",
+        "vs": "torch",
+        "limit": 1.2,
+        "text": "<= 1.2x PyTorch",
+    },
+    ("startup", "numpy", "flowkit_import"): {
+        "kind": "abs",
+        "vs": "numpy_import",
+        "limit": 0.25,
+        "text": "<= 0.25 s, torch not imported",
+    },
+    ("startup", "torch", "flowkit_import"): {
+        "kind": "ratio",
+        "vs": "torch_import",
+        "limit": 1.15,
+        "text": "<= 1.15x import torch",
+    },
+    ("startup", "numpy", "flowkit_program"): {
+        "kind": None,
+        "vs": "numpy_program",
+        "text": "(reported)",
+    },
+    ("startup", "torch", "flowkit_program"): {
+        "kind": None,
+        "vs": "torch_program",
+        "text": "(reported)",
+    },
     ("memory", "numpy", "flowkit"): {"kind": "abs", "limit": 5.0, "text": "growth < 5 MB"},
     ("memory", "torch", "flowkit"): {"kind": "abs", "limit": 5.0, "text": "growth < 5 MB"},
-    ("conv", "numpy", "flowkit"): {"kind": "abs", "vs": "torch", "limit": 60.0,
-                                   "text": "< 60 s/epoch"},
+    ("conv", "numpy", "flowkit"): {
+        "kind": "abs",
+        "vs": "torch",
+        "limit": 60.0,
+        "text": "< 60 s/epoch",
+    },
     ("conv", "torch", "flowkit"): {"kind": None, "vs": "torch", "text": "(reported)"},
 }
 
-TITLES = {"W1": "W1 tutorial step", "W1G": "W1 in nn.Graph", "W2": "W2 MLP step",
-          "W2G": "W2 in nn.Graph", "W3": "W3 op overhead",
-          "startup": "start-up", "memory": "memory (W2)", "conv": "conv net epoch"}
+TITLES = {
+    "W1": "W1 tutorial step",
+    "W1G": "W1 in nn.Graph",
+    "W2": "W2 MLP step",
+    "W2G": "W2 in nn.Graph",
+    "W3": "W3 op overhead",
+    "startup": "start-up",
+    "memory": "memory (W2)",
+    "conv": "conv net epoch",
+}
 
 
 def _oneline(exc: BaseException) -> str:
@@ -186,11 +246,20 @@ class Impl:
 
     def row(self, workload, backend, unit):
         s = self.samples if self.error is None else []
-        return {"workload": workload, "backend": backend, "key": self.key, "label": self.label,
-                "role": self.role, "unit": unit, "error": self.error,
-                "median": statistics.median(s) if s else None,
-                "min": min(s) if s else None, "max": max(s) if s else None,
-                "samples": [round(v, 4) for v in s], "info": self.info}
+        return {
+            "workload": workload,
+            "backend": backend,
+            "key": self.key,
+            "label": self.label,
+            "role": self.role,
+            "unit": unit,
+            "error": self.error,
+            "median": statistics.median(s) if s else None,
+            "min": min(s) if s else None,
+            "max": max(s) if s else None,
+            "samples": [round(v, 4) for v in s],
+            "info": self.info,
+        }
 
 
 def interleave(impls, n, repeats, warmup_n, scale=1e-3, sync=None):
@@ -285,14 +354,27 @@ def child_w1(backend, quick):
     res = tutorial_step.run_child(backend, steps, repeats, tutorial_step.LR)
     rows = []
     for r in res["rows"]:
-        rows.append({"workload": "W1", "backend": backend, "key": r["key"],
-                     "label": r["implementation"], "role": r["role"], "unit": "us",
-                     "error": r["error"], "median": r["us_per_step_median"],
-                     "min": r["us_per_step_min"], "max": r["us_per_step_max"],
-                     "samples": r["samples_us_per_step"],
-                     "info": {"final_loss": r["final_loss"], "final_w": r["final_w"]}})
-    return {"rows": rows, "settings": {"steps": steps, "repeats": repeats},
-            "torch_imported": res.get("torch_imported")}
+        rows.append(
+            {
+                "workload": "W1",
+                "backend": backend,
+                "key": r["key"],
+                "label": r["implementation"],
+                "role": r["role"],
+                "unit": "us",
+                "error": r["error"],
+                "median": r["us_per_step_median"],
+                "min": r["us_per_step_min"],
+                "max": r["us_per_step_max"],
+                "samples": r["samples_us_per_step"],
+                "info": {"final_loss": r["final_loss"], "final_w": r["final_w"]},
+            }
+        )
+    return {
+        "rows": rows,
+        "settings": {"steps": steps, "repeats": repeats},
+        "torch_imported": res.get("torch_imported"),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,8 +432,13 @@ def graph_checks(impls, triples):
     out = []
     for gk, ek, bk in triples:
         g, e, b = by[gk], by[ek], by[bk]
-        c = {"graph": gk, "eager": ek, "baseline": bk, "graph_label": g.label,
-             "baseline_label": b.label}
+        c = {
+            "graph": gk,
+            "eager": ek,
+            "baseline": bk,
+            "graph_label": g.label,
+            "baseline_label": b.label,
+        }
         if g.error is None and e.error is None:
             r = _paired_ratio(g, e)
             if r is not None:
@@ -361,14 +448,19 @@ def graph_checks(impls, triples):
             out.append(c)
             continue
         diffs = [abs(p - q) for p, q in zip(g.losses, e.losses)]
-        c.update(steps=len(g.losses), identical=g.losses == e.losses,
-                 max_abs_diff=max(diffs),
-                 max_rel_diff=max(d / max(abs(q), 1e-30) for d, q in zip(diffs, e.losses)),
-                 first_loss=g.losses[0], last_loss=g.losses[-1])
+        c.update(
+            steps=len(g.losses),
+            identical=g.losses == e.losses,
+            max_abs_diff=max(diffs),
+            max_rel_diff=max(d / max(abs(q), 1e-30) for d, q in zip(diffs, e.losses)),
+            first_loss=g.losses[0],
+            last_loss=g.losses[-1],
+        )
         if b.error is None and len(b.losses) == len(g.losses):
             scale = max(max(abs(q) for q in b.losses), 1e-30)
-            c["baseline_max_diff_scaled"] = max(abs(p - q) for p, q in zip(g.losses, b.losses)) \
-                / scale
+            c["baseline_max_diff_scaled"] = (
+                max(abs(p - q) for p, q in zip(g.losses, b.losses)) / scale
+            )
         out.append(c)
     return out
 
@@ -381,10 +473,20 @@ def w1g_impls(backend, flow, flow_error):
     trains on across the repeats (the graph records or compiles its step on its first call, in the
     warm-up; rebuilding it per repeat would time that again)."""
     w0, lr = tutorial_step.initial_w(), tutorial_step.LR
-    graph = Impl("flowkit_graph", f"flowkit nn.Graph ({backend} backend)", "flowkit",
-                 read=read_loss, trace=_loss_value)
-    eager = Impl("flowkit_eager", f"flowkit eager ({backend} backend; shown)", "baseline",
-                 read=read_loss, trace=_loss_value)
+    graph = Impl(
+        "flowkit_graph",
+        f"flowkit nn.Graph ({backend} backend)",
+        "flowkit",
+        read=read_loss,
+        trace=_loss_value,
+    )
+    eager = Impl(
+        "flowkit_eager",
+        f"flowkit eager ({backend} backend; shown)",
+        "baseline",
+        read=read_loss,
+        trace=_loss_value,
+    )
     if flow is None:
         graph.error = eager.error = flow_error
     else:
@@ -401,8 +503,12 @@ def w1g_impls(backend, flow, flow_error):
         src = tutorial_step.torch_impls(torch, _torch_device(flow), w0, lr)
     else:
         src = tutorial_step.numpy_impls(w0, lr)
-    return [graph, eager] + [Impl(b.key, b.label, "baseline", setup=b.build, run=b.loop,
-                                  read=read_loss, trace=_loss_value) for b in src]
+    return [graph, eager] + [
+        Impl(
+            b.key, b.label, "baseline", setup=b.build, run=b.loop, read=read_loss, trace=_loss_value
+        )
+        for b in src
+    ]
 
 
 def child_w1g(backend, quick):
@@ -413,10 +519,12 @@ def child_w1g(backend, quick):
     impls = w1g_impls(backend, flow, err)
     interleave(impls, steps, repeats, warmup, sync=_backend_sync(backend, flow))
     check = graph_checks(impls, [("flowkit_graph", "flowkit_eager", impls[2].key)])
-    return {"rows": [i.row("W1G", backend, "us") for i in impls],
-            "settings": {"steps": steps, "repeats": repeats, "warmup": warmup,
-                         "lr": tutorial_step.LR},
-            "trajectory_check": check, "torch_imported": "torch" in sys.modules}
+    return {
+        "rows": [i.row("W1G", backend, "us") for i in impls],
+        "settings": {"steps": steps, "repeats": repeats, "warmup": warmup, "lr": tutorial_step.LR},
+        "trajectory_check": check,
+        "torch_imported": "torch" in sys.modules,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -486,8 +594,9 @@ def _lib_mlp(lib, params, make_tensor):
 def _make_optimizer(lib, model, which):
     if which == "sgd":
         return lib.optim.SGD(model.parameters(), lr=W2_SGD["lr"], momentum=W2_SGD["momentum"])
-    return lib.optim.Adam(model.parameters(), lr=W2_ADAM["lr"], betas=W2_ADAM["betas"],
-                          eps=W2_ADAM["eps"])
+    return lib.optim.Adam(
+        model.parameters(), lr=W2_ADAM["lr"], betas=W2_ADAM["betas"], eps=W2_ADAM["eps"]
+    )
 
 
 def mlp_train_state(lib, data, opt, device=None):
@@ -500,14 +609,20 @@ def mlp_train_state(lib, data, opt, device=None):
     else:
         make = lambda a: lib.from_numpy(a).to(device)  # noqa: E731
         model = _lib_mlp(lib, params, lib.from_numpy).to(device)
-    return (model, _make_optimizer(lib, model, opt), lib.nn.functional.cross_entropy, make(X),
-            make(Y))
+    return (
+        model,
+        _make_optimizer(lib, model, opt),
+        lib.nn.functional.cross_entropy,
+        make(X),
+        make(Y),
+    )
 
 
 def mlp_impl(key, label, role, lib, data, opt, device=None, graph=False, trace=None):
     """An Impl of the MLP training step (``mlp_train_state``; SGD momentum or Adam): the eager
     loop ``train_steps``, or with ``graph`` (flowkit only) the step as a ``train_graph_class``
     nn.Graph, one call per step."""
+
     def setup():
         state = mlp_train_state(lib, data, opt, device)
         if not graph:
@@ -622,8 +737,8 @@ class HandMLP:
         lr, eps = W2_ADAM["lr"], W2_ADAM["eps"]
         b1, b2 = W2_ADAM["betas"]
         self.t += 1
-        step_size = lr / (1 - b1 ** self.t)
-        inv_bc2 = 1 / math.sqrt(1 - b2 ** self.t)
+        step_size = lr / (1 - b1**self.t)
+        inv_bc2 = 1 / math.sqrt(1 - b2**self.t)
         for p, g, m, v, tmp in zip(self.params, self.grads, self.m, self.v, self.tmp):
             m *= b1
             np.multiply(g, 1 - b1, out=tmp)
@@ -702,10 +817,13 @@ def w2_impls(backend, flow, flow_error):
         if flow is not None:
             try:
                 model = _lib_mlp(flow, params, flow.tensor)
-                fk_loss, fk_grads = _lib_grads(model, flow, flow.tensor(X), flow.tensor(Y),
-                                               lambda t: np.asarray(t.numpy()))
-                check.update(flowkit_loss=fk_loss,
-                             max_rel_diff=_grad_check(fk_grads, hand.grads_torch_layout()))
+                fk_loss, fk_grads = _lib_grads(
+                    model, flow, flow.tensor(X), flow.tensor(Y), lambda t: np.asarray(t.numpy())
+                )
+                check.update(
+                    flowkit_loss=fk_loss,
+                    max_rel_diff=_grad_check(fk_grads, hand.grads_torch_layout()),
+                )
             except Exception as exc:  # noqa: BLE001
                 check["error"] = _oneline(exc)
         notes.append(("grad_check", check))
@@ -713,20 +831,34 @@ def w2_impls(backend, flow, flow_error):
         import torch
 
         device = _torch_device(flow)
-        base = [mlp_impl(f"torch_{opt}", "plain torch: nn.Module + torch.optim."
-                         + ("SGD" if opt == "sgd" else "Adam"), "baseline", torch, data, opt,
-                         device=device) for opt in ("sgd", "adam")]
+        base = [
+            mlp_impl(
+                f"torch_{opt}",
+                "plain torch: nn.Module + torch.optim." + ("SGD" if opt == "sgd" else "Adam"),
+                "baseline",
+                torch,
+                data,
+                opt,
+                device=device,
+            )
+            for opt in ("sgd", "adam")
+        ]
         check = {}
         try:
             tm = _lib_mlp(torch, params, torch.from_numpy).to(device)
-            t_loss, t_grads = _lib_grads(tm, torch, torch.from_numpy(X).to(device),
-                                         torch.from_numpy(Y).to(device),
-                                         lambda t: t.detach().cpu().numpy())
+            t_loss, t_grads = _lib_grads(
+                tm,
+                torch,
+                torch.from_numpy(X).to(device),
+                torch.from_numpy(Y).to(device),
+                lambda t: t.detach().cpu().numpy(),
+            )
             check["torch_loss"] = t_loss
             if flow is not None:
                 model = _lib_mlp(flow, params, flow.tensor)
-                fk_loss, fk_grads = _lib_grads(model, flow, flow.tensor(X), flow.tensor(Y),
-                                               lambda t: np.asarray(t.numpy()))
+                fk_loss, fk_grads = _lib_grads(
+                    model, flow, flow.tensor(X), flow.tensor(Y), lambda t: np.asarray(t.numpy())
+                )
                 check.update(flowkit_loss=fk_loss, max_rel_diff=_grad_check(fk_grads, t_grads))
         except Exception as exc:  # noqa: BLE001
             check["error"] = _oneline(exc)
@@ -741,10 +873,19 @@ def _time_w2(workload, backend, flow, impls, quick):
     st = SETTINGS[workload]
     steps, repeats, warmup = st["steps"][quick], st["repeats"][quick], st["warmup"][quick]
     interleave(impls, steps, repeats, warmup, sync=_backend_sync(backend, flow))
-    return {"rows": [i.row(workload, backend, "us") for i in impls],
-            "settings": {"steps": steps, "repeats": repeats, "warmup": warmup,
-                         "sizes": W2_SIZES, "batch": W2_BATCH, "sgd": W2_SGD, "adam": W2_ADAM},
-            "torch_imported": "torch" in sys.modules}
+    return {
+        "rows": [i.row(workload, backend, "us") for i in impls],
+        "settings": {
+            "steps": steps,
+            "repeats": repeats,
+            "warmup": warmup,
+            "sizes": W2_SIZES,
+            "batch": W2_BATCH,
+            "sgd": W2_SGD,
+            "adam": W2_ADAM,
+        },
+        "torch_imported": "torch" in sys.modules,
+    }
 
 
 def child_w2(backend, quick):
@@ -771,8 +912,11 @@ def child_w2g(backend, quick):
         else:
             graph = mlp_impl(key, label, "flowkit", flow, data, opt, graph=True)
         eager, base = w2[2 * k], w2[2 * k + 1]
-        eager.key, eager.label, eager.role = (f"eager_{opt}", f"flowkit eager ({name}; shown)",
-                                              "baseline")
+        eager.key, eager.label, eager.role = (
+            f"eager_{opt}",
+            f"flowkit eager ({name}; shown)",
+            "baseline",
+        )
         for i in (graph, eager, base):
             i.trace = _loss_value
         impls += [graph, eager, base]
@@ -819,8 +963,14 @@ def child_w3(backend, quick):
     A, B, C = w3_values()
     flow, err = _flowkit(backend)
     fk = Impl("flowkit", f"flowkit ({backend} backend)", "flowkit")
-    read = lambda st, out: {"s": float(out.item()), "grad_a": np.asarray(  # noqa: E731
-        st[0].grad.tolist()).ravel().tolist()}
+    read = lambda st, out: {
+        "s": float(out.item()),
+        "grad_a": np.asarray(  # noqa: E731
+            st[0].grad.tolist()
+        )
+        .ravel()
+        .tolist(),
+    }
     if flow is None:
         fk.error = err
     else:
@@ -835,22 +985,31 @@ def child_w3(backend, quick):
         device = _torch_device(flow)
         sync = _torch_sync(torch, device)
         t = Impl("torch", "PyTorch (same code)", "baseline")
-        t.setup = lambda: tuple(torch.tensor(v, requires_grad=True, device=device)
-                                for v in (A, B, C))
+        t.setup = lambda: tuple(
+            torch.tensor(v, requires_grad=True, device=device) for v in (A, B, C)
+        )
         t.run = lambda st, n: op_loop(*st, n)
         t.read = read
         impls.append(t)
     else:
         h = Impl("hand", "hand numpy (forward + manual backward)", "baseline")
-        h.setup = lambda: (A.copy(), B.copy(), C.copy(), np.zeros_like(A), np.zeros_like(B),
-                           np.zeros_like(C))
+        h.setup = lambda: (
+            A.copy(),
+            B.copy(),
+            C.copy(),
+            np.zeros_like(A),
+            np.zeros_like(B),
+            np.zeros_like(C),
+        )
         h.run = lambda st, n: hand_op_loop(*st, n)
         h.read = lambda st, out: {"s": float(out), "grad_a": st[3].ravel().tolist()}
         impls.append(h)
     interleave(impls, iters, repeats, min(iters, 100), sync=sync)
-    return {"rows": [i.row("W3", backend, "us") for i in impls],
-            "settings": {"iters": iters, "repeats": repeats},
-            "torch_imported": "torch" in sys.modules}
+    return {
+        "rows": [i.row("W3", backend, "us") for i in impls],
+        "settings": {"iters": iters, "repeats": repeats},
+        "torch_imported": "torch" in sys.modules,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -861,9 +1020,20 @@ def child_memory(backend, quick):
     st = SETTINGS["memory"]
     steps, warmup = st["steps"][quick], st["warmup"][quick]
     flow, err = _flowkit(backend)
-    row = {"workload": "memory", "backend": backend, "key": "flowkit",
-           "label": f"flowkit, {steps:,} W2 steps (Adam)", "role": "flowkit", "unit": "MB",
-           "error": err, "median": None, "min": None, "max": None, "samples": [], "info": {}}
+    row = {
+        "workload": "memory",
+        "backend": backend,
+        "key": "flowkit",
+        "label": f"flowkit, {steps:,} W2 steps (Adam)",
+        "role": "flowkit",
+        "unit": "MB",
+        "error": err,
+        "median": None,
+        "min": None,
+        "max": None,
+        "samples": [],
+        "info": {},
+    }
     if flow is None:
         return {"rows": [row]}
     try:
@@ -884,20 +1054,36 @@ def child_memory(backend, quick):
         secs = time.perf_counter() - t0
         gc.collect()
         rss_end = _rss_mb()
-        peak = max(_peak_rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
-                   max(r for _, r in trace))  # the kernel's high-water mark may lag a little
+        peak = max(
+            _peak_rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+            max(r for _, r in trace),
+        )  # the kernel's high-water mark may lag a little
         growth = rss_end - rss_warm
-        row.update(median=growth, min=growth, max=max(r for _, r in trace) - rss_warm,
-                   samples=[round(growth, 3)])
-        row["info"] = {"steps": steps, "warmup_steps": warmup, "rss_start_mb": rss0,
-                       "rss_after_warmup_mb": rss_warm, "rss_end_mb": rss_end,
-                       "peak_rss_mb": peak, "max_growth_mb": max(r for _, r in trace) - rss_warm,
-                       "trace_mb": [(s, round(r, 2)) for s, r in trace],
-                       "us_per_step": secs / steps * 1e6, "final_loss": float(loss.item())}
+        row.update(
+            median=growth,
+            min=growth,
+            max=max(r for _, r in trace) - rss_warm,
+            samples=[round(growth, 3)],
+        )
+        row["info"] = {
+            "steps": steps,
+            "warmup_steps": warmup,
+            "rss_start_mb": rss0,
+            "rss_after_warmup_mb": rss_warm,
+            "rss_end_mb": rss_end,
+            "peak_rss_mb": peak,
+            "max_growth_mb": max(r for _, r in trace) - rss_warm,
+            "trace_mb": [(s, round(r, 2)) for s, r in trace],
+            "us_per_step": secs / steps * 1e6,
+            "final_loss": float(loss.item()),
+        }
     except Exception as exc:  # noqa: BLE001
         row["error"] = _oneline(exc)
-    return {"rows": [row], "settings": {"steps": steps, "warmup": warmup},
-            "torch_imported": "torch" in sys.modules}
+    return {
+        "rows": [row],
+        "settings": {"steps": steps, "warmup": warmup},
+        "torch_imported": "torch" in sys.modules,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -917,19 +1103,38 @@ def child_conv(backend, quick):
     runners = []
     if flow is not None:
         flow.manual_seed(0)
-        runners.append(("flowkit", f"flowkit ({backend} backend)", "flowkit",
-                        conv_digits._runner(flow, x, y, 32)))
+        runners.append(
+            (
+                "flowkit",
+                f"flowkit ({backend} backend)",
+                "flowkit",
+                conv_digits._runner(flow, x, y, 32),
+            )
+        )
     else:
-        rows.append({"workload": "conv", "backend": backend, "key": "flowkit",
-                     "label": f"flowkit ({backend} backend)", "role": "flowkit", "unit": "s",
-                     "error": err, "median": None, "min": None, "max": None, "samples": [],
-                     "info": {}})
+        rows.append(
+            {
+                "workload": "conv",
+                "backend": backend,
+                "key": "flowkit",
+                "label": f"flowkit ({backend} backend)",
+                "role": "flowkit",
+                "unit": "s",
+                "error": err,
+                "median": None,
+                "min": None,
+                "max": None,
+                "samples": [],
+                "info": {},
+            }
+        )
     try:
         import torch
 
         torch.manual_seed(0)
-        runners.append(("torch", "plain torch (same net)", "baseline",
-                        conv_digits._runner(torch, x, y, 32)))
+        runners.append(
+            ("torch", "plain torch (same net)", "baseline", conv_digits._runner(torch, x, y, 32))
+        )
     except ImportError:
         pass
     times = {k: [] for k, *_ in runners}
@@ -953,16 +1158,34 @@ def child_conv(backend, quick):
                 info["accuracy"] = accuracy()
             except Exception as exc:  # noqa: BLE001
                 info["read_error"] = _oneline(exc)
-        rows.append({"workload": "conv", "backend": backend, "key": k, "label": label,
-                     "role": role, "unit": "s", "error": errors.get(k),
-                     "median": statistics.median(s) if s and k not in errors else None,
-                     "min": min(s) if s else None, "max": max(s) if s else None,
-                     "samples": [round(v, 5) for v in s], "info": info})
+        rows.append(
+            {
+                "workload": "conv",
+                "backend": backend,
+                "key": k,
+                "label": label,
+                "role": role,
+                "unit": "s",
+                "error": errors.get(k),
+                "median": statistics.median(s) if s and k not in errors else None,
+                "min": min(s) if s else None,
+                "max": max(s) if s else None,
+                "samples": [round(v, 5) for v in s],
+                "info": info,
+            }
+        )
     return {"rows": rows, "settings": {"epochs": epochs, "batch": 32, "images": len(y)}}
 
 
-CHILDREN = {"W1": child_w1, "W1G": child_w1g, "W2": child_w2, "W2G": child_w2g, "W3": child_w3,
-            "memory": child_memory, "conv": child_conv}
+CHILDREN = {
+    "W1": child_w1,
+    "W1G": child_w1g,
+    "W2": child_w2,
+    "W2G": child_w2g,
+    "W3": child_w3,
+    "memory": child_memory,
+    "conv": child_conv,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1018,19 +1241,34 @@ _REPORT = "\nimport sys as _s; print('TORCH_IMPORTED', 'torch' in _s.modules)"
 
 STARTUP_CMDS = [  # (backend, key, label, role, FLOWKIT_BACKEND, code)
     ("numpy", "numpy_import", 'python -c "import numpy"', "baseline", None, "import numpy"),
-    ("numpy", "flowkit_import", "import flowkit; flow.tensor([1.0])", "flowkit", "numpy",
-     "import flowkit as flow; flow.tensor([1.0])"),
-    ("torch", "torch_import", "import torch; torch.tensor([1.0])", "baseline", None,
-     "import torch; torch.tensor([1.0])"),
-    ("torch", "flowkit_import", "import flowkit; flow.tensor([1.0])", "flowkit", "torch",
-     "import flowkit as flow; flow.tensor([1.0])"),
+    (
+        "numpy",
+        "flowkit_import",
+        "import flowkit; flow.tensor([1.0])",
+        "flowkit",
+        "numpy",
+        "import flowkit as flow; flow.tensor([1.0])",
+    ),
+    (
+        "torch",
+        "torch_import",
+        "import torch; torch.tensor([1.0])",
+        "baseline",
+        None,
+        "import torch; torch.tensor([1.0])",
+    ),
+    (
+        "torch",
+        "flowkit_import",
+        "import flowkit; flow.tensor([1.0])",
+        "flowkit",
+        "torch",
+        "import flowkit as flow; flow.tensor([1.0])",
+    ),
     ("numpy", "numpy_program", "tutorial program, hand numpy", "baseline", None, TUTORIAL_NUMPY),
-    ("numpy", "flowkit_program", "tutorial program, flowkit", "flowkit", "numpy",
-     TUTORIAL_FLOWKIT),
-    ("torch", "torch_program", "tutorial program, plain torch", "baseline", None,
-     TUTORIAL_TORCH),
-    ("torch", "flowkit_program", "tutorial program, flowkit", "flowkit", "torch",
-     TUTORIAL_FLOWKIT),
+    ("numpy", "flowkit_program", "tutorial program, flowkit", "flowkit", "numpy", TUTORIAL_FLOWKIT),
+    ("torch", "torch_program", "tutorial program, plain torch", "baseline", None, TUTORIAL_TORCH),
+    ("torch", "flowkit_program", "tutorial program, flowkit", "flowkit", "torch", TUTORIAL_FLOWKIT),
 ]
 
 
@@ -1038,8 +1276,13 @@ def _spawn_measured(code, env):
     """Run ``python -c code``; (wall seconds, peak RSS MB of that child, exit code, output)."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code + _REPORT], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code + _REPORT],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         _, status, ru = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -1051,8 +1294,7 @@ def _spawn_measured(code, env):
 def run_startup(backends, quick, child_env):
     repeats = SETTINGS["startup"]["repeats"][quick]
     cmds = [c for c in STARTUP_CMDS if c[0] in backends]
-    data = {(b, k): {"wall": [], "rss": [], "torch": None, "error": None}
-            for b, k, *_ in cmds}
+    data = {(b, k): {"wall": [], "rss": [], "torch": None, "error": None} for b, k, *_ in cmds}
     envs = {}
     for b, k, _label, _role, fb, _code in cmds:
         env = dict(child_env)
@@ -1079,13 +1321,25 @@ def run_startup(backends, quick, child_env):
     for b, k, label, role, _fb, _code in sorted(cmds, key=lambda c: BACKENDS.index(c[0])):
         d = data[(b, k)]
         s = d["wall"]
-        rows.append({"workload": "startup", "backend": b, "key": k, "label": label,
-                     "role": role, "unit": "s", "error": d["error"],
-                     "median": statistics.median(s) if s and not d["error"] else None,
-                     "min": min(s) if s else None, "max": max(s) if s else None,
-                     "samples": [round(v, 4) for v in s],
-                     "info": {"peak_rss_mb": statistics.median(d["rss"]) if d["rss"] else None,
-                              "torch_imported": d["torch"]}})
+        rows.append(
+            {
+                "workload": "startup",
+                "backend": b,
+                "key": k,
+                "label": label,
+                "role": role,
+                "unit": "s",
+                "error": d["error"],
+                "median": statistics.median(s) if s and not d["error"] else None,
+                "min": min(s) if s else None,
+                "max": max(s) if s else None,
+                "samples": [round(v, 4) for v in s],
+                "info": {
+                    "peak_rss_mb": statistics.median(d["rss"]) if d["rss"] else None,
+                    "torch_imported": d["torch"],
+                },
+            }
+        )
     return {"rows": rows, "settings": {"repeats": repeats}}
 
 
@@ -1113,8 +1367,11 @@ def add_verdicts(rows):
         if base is not None and r["median"] and base["median"]:
             ratio_med = r["median"] / base["median"]
             ratio = _paired(r["samples"], base["samples"]) or ratio_med
-        r["vs"] = None if base is None else {"key": base["key"], "label": base["label"],
-                                             "median": base["median"]}
+        r["vs"] = (
+            None
+            if base is None
+            else {"key": base["key"], "label": base["label"], "median": base["median"]}
+        )
         r["ratio"] = ratio
         r["ratio_of_medians"] = ratio_med
         met = None
@@ -1126,8 +1383,7 @@ def add_verdicts(rows):
                 met = r["median"] < t["limit"]
             if r["workload"] == "startup" and r["backend"] == "numpy":
                 met = met and r["info"].get("torch_imported") is False
-        r["target"] = {"text": t["text"], "kind": t["kind"], "limit": t.get("limit"),
-                       "met": met}
+        r["target"] = {"text": t["text"], "kind": t["kind"], "limit": t.get("limit"), "met": met}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1158,9 +1414,11 @@ def row_notes(r):
         if r["role"] == "flowkit" and r["backend"] == "numpy" and ti is not None:
             out.append("torch imported!" if i["torch_imported"] else "torch not imported")
     elif w == "memory" and i:
-        out.append(f"RSS {i['rss_after_warmup_mb']:.1f} MB after warm-up -> "
-                   f"{i['rss_end_mb']:.1f} MB at end; peak {i['peak_rss_mb']:.1f} MB; "
-                   f"{i['us_per_step'] / 1000:.2f} ms/step")
+        out.append(
+            f"RSS {i['rss_after_warmup_mb']:.1f} MB after warm-up -> "
+            f"{i['rss_end_mb']:.1f} MB at end; peak {i['peak_rss_mb']:.1f} MB; "
+            f"{i['us_per_step'] / 1000:.2f} ms/step"
+        )
     elif w == "conv" and "accuracy" in i:
         out.append(f"accuracy {i['accuracy']:.3f}")
     elif w == "W3" and i.get("s") is not None:
@@ -1186,13 +1444,20 @@ def trajectory_text(c):
     """One line of a graph-vs-eager trajectory check."""
     if c.get("error"):
         return f"loss trajectory check of {c['graph']} failed: {c['error']}"
-    same = ("identical" if c["identical"] else
-            f"max |diff| {c['max_abs_diff']:.2e}, max relative {c['max_rel_diff']:.2e}")
-    text = (f"{c['graph_label']}: loss trajectory vs the eager step, {c['steps']} warm-up "
-            f"steps from the same weights ({c['first_loss']:.4g} -> {c['last_loss']:.4g}): {same}")
+    same = (
+        "identical"
+        if c["identical"]
+        else f"max |diff| {c['max_abs_diff']:.2e}, max relative {c['max_rel_diff']:.2e}"
+    )
+    text = (
+        f"{c['graph_label']}: loss trajectory vs the eager step, {c['steps']} warm-up "
+        f"steps from the same weights ({c['first_loss']:.4g} -> {c['last_loss']:.4g}): {same}"
+    )
     if c.get("baseline_max_diff_scaled") is not None:
-        text += (f"; vs {c['baseline_label']}: max |diff| / max |loss| = "
-                 f"{c['baseline_max_diff_scaled']:.1e}")
+        text += (
+            f"; vs {c['baseline_label']}: max |diff| / max |loss| = "
+            f"{c['baseline_max_diff_scaled']:.1e}"
+        )
     return text
 
 
@@ -1207,15 +1472,21 @@ def print_table(result, out=sys.stdout):
     m = result["machine"]
     p = lambda *a: print(*a, file=out)  # noqa: E731
     p(f"flowkit bench ({'quick' if result['quick'] else 'full'}): {result['date']}")
-    p(f"machine: {m['cpu_count']} CPUs ({m['cpus_usable']} usable, {m['cpu_model']}), "
-      f"{m['platform']}, load average {(m.get('loadavg_start') or ['?'])[0]} at the start, "
-      f"{(m.get('loadavg') or ['?'])[0]} at the end")
-    p(f"         python {m['python']}, numpy {m['numpy']}, torch {m['torch'] or '-'}, "
-      f"flowkit {m['flowkit']} at {m.get('flowkit_git') or '?'}; threads: "
-      f"OMP={m.get('OMP_NUM_THREADS') or '(unset)'} "
-      f"OPENBLAS={m.get('OPENBLAS_NUM_THREADS') or '(unset)'}")
-    head = (f"{'workload':16s} {'backend':7s} {'implementation':44s} {'median':>10s} "
-            f"{'min':>10s}  {'ratio':>6s} {'target':30s} {'verdict':8s} notes")
+    p(
+        f"machine: {m['cpu_count']} CPUs ({m['cpus_usable']} usable, {m['cpu_model']}), "
+        f"{m['platform']}, load average {(m.get('loadavg_start') or ['?'])[0]} at the start, "
+        f"{(m.get('loadavg') or ['?'])[0]} at the end"
+    )
+    p(
+        f"         python {m['python']}, numpy {m['numpy']}, torch {m['torch'] or '-'}, "
+        f"flowkit {m['flowkit']} at {m.get('flowkit_git') or '?'}; threads: "
+        f"OMP={m.get('OMP_NUM_THREADS') or '(unset)'} "
+        f"OPENBLAS={m.get('OPENBLAS_NUM_THREADS') or '(unset)'}"
+    )
+    head = (
+        f"{'workload':16s} {'backend':7s} {'implementation':44s} {'median':>10s} "
+        f"{'min':>10s}  {'ratio':>6s} {'target':30s} {'verdict':8s} notes"
+    )
     print_head(p, head)
     last = None
     for r in result["rows"]:
@@ -1233,15 +1504,19 @@ def print_table(result, out=sys.stdout):
         target = t["text"] if t else ""
         med = fmt_value(r["median"], r["unit"])
         mn = fmt_value(r["min"], r["unit"]) if r["workload"] != "memory" else ""
-        p(f"{wl:16s} {be:7s} {r['label'][:44]:44s} {med:>10s} {mn:>10s}  {ratio:>6s} "
-          f"{target:30s} {verdict_text(r):8s} {row_notes(r)}")
+        p(
+            f"{wl:16s} {be:7s} {r['label'][:44]:44s} {med:>10s} {mn:>10s}  {ratio:>6s} "
+            f"{target:30s} {verdict_text(r):8s} {row_notes(r)}"
+        )
     for n in result.get("notes", []):
         p(f"note: {n}")
-    p("median: over the repeats (W1-W3 per step/iteration; start-up per process; conv per "
-      "epoch; memory: RSS growth after warm-up). ratio: flowkit / baseline taken round by round, "
-      "median over rounds (lower is better). nn.Graph rows: 'x eager' is the same paired ratio "
-      "to flowkit's eager step; 'first call' (untimed otherwise) is where a graph records its "
-      "step.")
+    p(
+        "median: over the repeats (W1-W3 per step/iteration; start-up per process; conv per "
+        "epoch; memory: RSS growth after warm-up). ratio: flowkit / baseline taken round by round, "
+        "median over rounds (lower is better). nn.Graph rows: 'x eager' is the same paired ratio "
+        "to flowkit's eager step; 'first call' (untimed otherwise) is where a graph records its "
+        "step."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1260,8 +1535,10 @@ def run_profile(workload, backend, steps):
     clock = time.perf_counter_ns
     names = ("forward model(x)", "cross_entropy", "zero_grad()", "backward()", "step()")
     # (the hand loop has no zero_grad: it writes its gradients with out=)
-    print(f"W2 phase breakdown, {backend} backend vs hand numpy: us/step, median of 9 chunks of "
-          f"{steps} steps, flowkit and hand chunks alternating")
+    print(
+        f"W2 phase breakdown, {backend} backend vs hand numpy: us/step, median of 9 chunks of "
+        f"{steps} steps, flowkit and hand chunks alternating"
+    )
     for opt in ("sgd", "adam"):
         x, y = flow.tensor(X), flow.tensor(Y)
         model = _lib_mlp(flow, params, flow.tensor)
@@ -1308,8 +1585,10 @@ def run_profile(workload, backend, steps):
         print(f"  {opt}: {'phase':24s} {'flowkit':>9s} {'share':>6s} {'hand':>9s} {'diff':>8s}")
         for name, a, b in zip(names, fk, hd):
             print(f"       {name:24s} {a:9.1f} {100 * a / sum(fk):5.0f}% {b:9.1f} {a - b:+8.1f}")
-        print(f"       {'sum':24s} {sum(fk):9.1f} {'':6s} {sum(hd):9.1f} {sum(fk) - sum(hd):+8.1f}"
-              f"   (paired ratio {ratio:.3f})")
+        print(
+            f"       {'sum':24s} {sum(fk):9.1f} {'':6s} {sum(hd):9.1f} {sum(fk) - sum(hd):+8.1f}"
+            f"   (paired ratio {ratio:.3f})"
+        )
     print("  (hand: 'cross_entropy' includes dL/dlogits, which flowkit computes in backward())")
 
     for opt in ("sgd", "adam"):
@@ -1322,8 +1601,10 @@ def run_profile(workload, backend, steps):
         prof.enable()
         train_steps(model, o, ce, x, y, steps)
         prof.disable()
-        print(f"\ncProfile, flowkit {opt}, {steps} steps (times inflated by the profiler; call "
-              "counts per step are exact):")
+        print(
+            f"\ncProfile, flowkit {opt}, {steps} steps (times inflated by the profiler; call "
+            "counts per step are exact):"
+        )
         tutorial_step.print_cprofile(prof, steps, top=25)
 
 
@@ -1356,12 +1637,21 @@ def available_backends():
 def spawn_child(workload, backend, quick, env):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "out.json")
-        cmd = [sys.executable, os.path.abspath(__file__), "--child", workload, "--backend",
-               backend, "--out", path] + (["--quick"] if quick else [])
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--child",
+            workload,
+            "--backend",
+            backend,
+            "--out",
+            path,
+        ] + (["--quick"] if quick else [])
         env = dict(env, FLOWKIT_BACKEND=backend)
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                                  timeout=CHILD_TIMEOUT_S, cwd=ROOT)
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, cwd=ROOT
+            )
         except subprocess.TimeoutExpired:
             return {"error": f"timed out after {CHILD_TIMEOUT_S}s", "rows": []}
         if proc.returncode != 0 or not os.path.exists(path):
@@ -1381,8 +1671,9 @@ def parse_only(text):
         if not part:
             continue
         if part.lower() not in lower:
-            raise SystemExit(f"--only: unknown workload {part!r}; choose from "
-                             f"{', '.join(WORKLOADS)}")
+            raise SystemExit(
+                f"--only: unknown workload {part!r}; choose from {', '.join(WORKLOADS)}"
+            )
         out.append(lower[part.lower()])
     return [w for w in WORKLOADS if w in out]
 
@@ -1407,9 +1698,12 @@ def run_suite(args):
                 res = spawn_child(w, b, args.quick, env)
                 label = f"{w} {b}"
             dt = time.perf_counter() - t0
-            print(f"[bench] {label:14s} {dt:6.1f} s" + (f"  FAILED: {res['error']}"
-                                                        if res.get("error") else ""),
-                  file=sys.stderr, flush=True)
+            print(
+                f"[bench] {label:14s} {dt:6.1f} s"
+                + (f"  FAILED: {res['error']}" if res.get("error") else ""),
+                file=sys.stderr,
+                flush=True,
+            )
             if res.get("error"):
                 errors.append(f"{label}: {res['error']}")
             if res.get("skipped"):
@@ -1421,45 +1715,79 @@ def run_suite(args):
         gc_ = d.get("grad_check")
         if gc_:
             if "max_rel_diff" in gc_:
-                notes.append(f"{label}: gradients of the baseline vs flowkit at the initial "
-                             f"weights, max |diff| / max |grad| = {gc_['max_rel_diff']:.1e}")
+                notes.append(
+                    f"{label}: gradients of the baseline vs flowkit at the initial "
+                    f"weights, max |diff| / max |grad| = {gc_['max_rel_diff']:.1e}"
+                )
             elif gc_.get("error"):
                 notes.append(f"{label}: gradient check failed: {gc_['error']}")
         for c in d.get("trajectory_check") or []:
             notes.append(f"{label}: {trajectory_text(c)}")
         if d.get("torch_imported") and label.endswith("numpy") and not label.startswith("conv"):
             notes.append(f"{label}: torch was imported in the numpy child")
-    result = {"benchmark": "flowkit suite", "quick": bool(args.quick),
-              "date": time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(t_start)),
-              "seconds": round(time.time() - t_start, 1), "workloads": workloads,
-              "backends": backends, "threads": args.threads or None,
-              "machine": dict(machine_info(env), loadavg_start=load_start),
-              "settings": {w: {k: v[bool(args.quick)] for k, v in SETTINGS[w].items()}
-                           for w in workloads},
-              "targets": {f"{w} {b} {k}": t for (w, b, k), t in TARGETS.items()},
-              "notes": notes + [f"FAILED {e}" for e in errors], "details": details,
-              "rows": rows}
+    result = {
+        "benchmark": "flowkit suite",
+        "quick": bool(args.quick),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(t_start)),
+        "seconds": round(time.time() - t_start, 1),
+        "workloads": workloads,
+        "backends": backends,
+        "threads": args.threads or None,
+        "machine": dict(machine_info(env), loadavg_start=load_start),
+        "settings": {
+            w: {k: v[bool(args.quick)] for k, v in SETTINGS[w].items()} for w in workloads
+        },
+        "targets": {f"{w} {b} {k}": t for (w, b, k), t in TARGETS.items()},
+        "notes": notes + [f"FAILED {e}" for e in errors],
+        "details": details,
+        "rows": rows,
+    }
     return result, errors
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="flowkit bench", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--only", metavar="W1,W2,...",
-                   help=f"comma-separated workloads among {', '.join(WORKLOADS)}")
-    p.add_argument("--json", metavar="PATH",
-                   help=f"write the results as JSON (default {os.path.relpath(DEFAULT_JSON)})")
-    p.add_argument("--quick", action="store_true",
-                   help="fewer repeats and 1,000 memory steps (about 1-1.5 minutes)")
-    p.add_argument("--docs", "--plot", action="store_true",
-                   help="rewrite docs/assets/performance.svg and the results tables of "
-                        "docs/{en,zh}/performance.md from this run")
-    p.add_argument("--threads", type=int, default=1,
-                   help="OMP/OpenBLAS/MKL threads in the children (default 1; 0: as found)")
-    p.add_argument("--backend", help="only these backends (comma-separated); with --profile "
-                                     "or --child: the backend")
-    p.add_argument("--profile", metavar="WORKLOAD",
-                   help="W2: phase breakdown and cProfile of the flowkit step, in this process")
+    p = argparse.ArgumentParser(
+        prog="flowkit bench",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--only",
+        metavar="W1,W2,...",
+        help=f"comma-separated workloads among {', '.join(WORKLOADS)}",
+    )
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        help=f"write the results as JSON (default {os.path.relpath(DEFAULT_JSON)})",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer repeats and 1,000 memory steps (about 1-1.5 minutes)",
+    )
+    p.add_argument(
+        "--docs",
+        "--plot",
+        action="store_true",
+        help="rewrite docs/assets/performance.svg and the results tables of "
+        "docs/{en,zh}/performance.md from this run",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="OMP/OpenBLAS/MKL threads in the children (default 1; 0: as found)",
+    )
+    p.add_argument(
+        "--backend",
+        help="only these backends (comma-separated); with --profile or --child: the backend",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="WORKLOAD",
+        help="W2: phase breakdown and cProfile of the flowkit step, in this process",
+    )
     p.add_argument("--steps", type=int, default=20, help="with --profile: steps per chunk")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
@@ -1475,8 +1803,10 @@ def main(argv=None):
         return 0
 
     if args.docs and (args.only or args.backend):
-        p.error("--docs rewrites the whole results table: run every workload (no --only/--backend)"
-                ", or regenerate from a saved run with bench/plot.py --json PATH")
+        p.error(
+            "--docs rewrites the whole results table: run every workload (no --only/--backend)"
+            ", or regenerate from a saved run with bench/plot.py --json PATH"
+        )
     result, errors = run_suite(args)
     print()
     print_table(result)
@@ -1487,6 +1817,7 @@ def main(argv=None):
     print(f"wrote {os.path.relpath(path)} ({result['seconds']:.0f} s in all)")
     if args.docs:
         import plot
+
         for written in plot.write_all(result):
             print(f"wrote {os.path.relpath(written)}")
     return 1 if errors else 0

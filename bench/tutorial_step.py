@@ -149,13 +149,17 @@ class Impl:
     def row(self):
         s = self.samples_us if self.error is None else []
         return {
-            "key": self.key, "backend": self.backend, "implementation": self.label,
-            "role": self.role, "error": self.error,
+            "key": self.key,
+            "backend": self.backend,
+            "implementation": self.label,
+            "role": self.role,
+            "error": self.error,
             "us_per_step_median": statistics.median(s) if s else None,
             "us_per_step_min": min(s) if s else None,
             "us_per_step_max": max(s) if s else None,
             "samples_us_per_step": [round(v, 3) for v in s],
-            "final_loss": self.final_loss, "final_w": self.final_w,
+            "final_loss": self.final_loss,
+            "final_w": self.final_w,
         }
 
 
@@ -262,10 +266,18 @@ def _git_state():
     """The commit measured, with "+dirty" when flowkit/ or backends/ have uncommitted changes."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "flowkit",
-                                "backends"], capture_output=True, text=True, timeout=5).stdout
+        head = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--", "flowkit", "backends"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return (head + ("+dirty" if dirty.strip() else "")) or None
@@ -277,9 +289,14 @@ def machine_info():
     except AttributeError:
         usable = os.cpu_count()
     return {
-        "cpu_count": os.cpu_count(), "cpus_usable": usable, "cpu_model": _cpu_model(),
-        "platform": platform.platform(), "python": platform.python_version(),
-        "numpy": np.__version__, "torch": _version("torch"), "flowkit": _version("flowkit"),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": usable,
+        "cpu_model": _cpu_model(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": _version("torch"),
+        "flowkit": _version("flowkit"),
         "flowkit_git": _git_state(),
         # as CI sees it: the script neither sets nor clears these
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
@@ -296,8 +313,14 @@ def run_child(backend, steps, repeats, lr):
     import flowkit as flow
 
     w0 = initial_w()
-    result = {"backend": backend, "steps": steps, "repeats": repeats, "lr": lr,
-              "machine": machine_info(), "notes": []}
+    result = {
+        "backend": backend,
+        "steps": steps,
+        "repeats": repeats,
+        "lr": lr,
+        "machine": machine_info(),
+        "notes": [],
+    }
     fk = Impl("flowkit", backend, f"flowkit ({backend} backend)", "flowkit")
     sync = None
     try:
@@ -364,12 +387,18 @@ def add_verdicts(result):
     # the table and the torch target use the paired ratios
     if result["backend"] == "numpy":
         r = paired.get("numpy_plain")
-        result["target"] = {"text": f"<= {NUMPY_TARGET_RATIO:g}x hand numpy loop", "value": r,
-                            "met": None if r is None else r <= NUMPY_TARGET_RATIO}
+        result["target"] = {
+            "text": f"<= {NUMPY_TARGET_RATIO:g}x hand numpy loop",
+            "value": r,
+            "met": None if r is None else r <= NUMPY_TARGET_RATIO,
+        }
     elif result["backend"] == "torch":
         r = paired.get("torch_optim")
-        result["target"] = {"text": f"<= {TORCH_TARGET_RATIO:g}x torch.optim.SGD loop",
-                            "value": r, "met": None if r is None else r <= TORCH_TARGET_RATIO}
+        result["target"] = {
+            "text": f"<= {TORCH_TARGET_RATIO:g}x torch.optim.SGD loop",
+            "value": r,
+            "met": None if r is None else r <= TORCH_TARGET_RATIO,
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,8 +421,13 @@ def run_profile(backend, steps):
     # phase breakdown: a clock read between phases (its cost measured and subtracted); each
     # chunk of `steps` steps gives a mean per phase, and the median chunk is reported
     clock = time.perf_counter_ns
-    names = ("forward model(x)", "loss(y_pred, y)", "optimizer.zero_grad()", "l.backward()",
-             "optimizer.step()")
+    names = (
+        "forward model(x)",
+        "loss(y_pred, y)",
+        "optimizer.zero_grad()",
+        "l.backward()",
+        "optimizer.step()",
+    )
     t0 = clock()
     for _ in range(1000):
         clock()
@@ -420,8 +454,10 @@ def run_profile(backend, steps):
             tot[3] += t4 - t3
             tot[4] += t5 - t4
         chunks.append([max(t / steps - overhead, 0) / 1e3 for t in tot])
-    print(f"phase breakdown, {backend} backend (median of 9 x {steps} steps; clock overhead "
-          f"{overhead:.0f} ns per phase subtracted):")
+    print(
+        f"phase breakdown, {backend} backend (median of 9 x {steps} steps; clock overhead "
+        f"{overhead:.0f} ns per phase subtracted):"
+    )
     meds = [statistics.median(c[k] for c in chunks) for k in range(5)]
     for name, us in zip(names, meds, strict=True):
         print(f"  {name:24s} {us:7.2f} us  {100 * us / sum(meds):4.0f} %")
@@ -432,8 +468,10 @@ def run_profile(backend, steps):
     prof.enable()
     flowkit_loop(model, loss, opt, x, y, steps)
     prof.disable()
-    print(f"\ncProfile, {steps} steps (times inflated by the profiler; the call counts per step "
-          "are exact):")
+    print(
+        f"\ncProfile, {steps} steps (times inflated by the profiler; the call counts per step "
+        "are exact):"
+    )
     print_cprofile(prof, steps, top=30)
 
 
@@ -474,18 +512,33 @@ def installed_backends():
 def spawn_child(backend, args):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "result.json")
-        cmd = [sys.executable, os.path.abspath(__file__), "--backend", backend, "--json", path,
-               "--steps", str(args.steps), "--repeats", str(args.repeats), "--quiet"]
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--backend",
+            backend,
+            "--json",
+            path,
+            "--steps",
+            str(args.steps),
+            "--repeats",
+            str(args.repeats),
+            "--quiet",
+        ]
         env = dict(os.environ, FLOWKIT_BACKEND=backend)
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                                  timeout=CHILD_TIMEOUT_S)
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S
+            )
         except subprocess.TimeoutExpired:
             return {"backend": backend, "rows": [], "error": f"timed out after {CHILD_TIMEOUT_S}s"}
         if proc.returncode != 0 or not os.path.exists(path):
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["?"]
-            return {"backend": backend, "rows": [],
-                    "error": f"child exited {proc.returncode}: {tail[0]}"}
+            return {
+                "backend": backend,
+                "rows": [],
+                "error": f"child exited {proc.returncode}: {tail[0]}",
+            }
         with open(path) as f:
             return json.load(f)
 
@@ -496,62 +549,90 @@ def fmt_w(w):
 
 def print_table(results, machine, notes, steps, repeats):
     m = machine
-    print(f"flowkit bench: the tutorial's training step (backprop_and_optimizer), {steps} steps "
-          f"per repeat, {repeats} repeats interleaved, median us/step")
-    print(f"machine: {m['cpu_count']} CPUs ({m['cpus_usable']} usable, {m['cpu_model']}), "
-          f"{m['platform']}")
-    print(f"         python {m['python']}, numpy {m['numpy']}, torch {m['torch'] or '-'}, "
-          f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE'] or '(unset)'}, "
-          f"flowkit {m['flowkit']} at {m.get('flowkit_git') or '?'}")
+    print(
+        f"flowkit bench: the tutorial's training step (backprop_and_optimizer), {steps} steps "
+        f"per repeat, {repeats} repeats interleaved, median us/step"
+    )
+    print(
+        f"machine: {m['cpu_count']} CPUs ({m['cpus_usable']} usable, {m['cpu_model']}), "
+        f"{m['platform']}"
+    )
+    print(
+        f"         python {m['python']}, numpy {m['numpy']}, torch {m['torch'] or '-'}, "
+        f"OPENBLAS_CORETYPE={m['OPENBLAS_CORETYPE'] or '(unset)'}, "
+        f"flowkit {m['flowkit']} at {m.get('flowkit_git') or '?'}"
+    )
     for r in results:
         if r.get("torch_threads") is not None:
             print(f"         torch threads {r['torch_threads']}, device {r.get('torch_device')}")
-    head = (f"{'backend':8s} {'implementation':36s} {'us/step':>8s} {'min':>7s}  "
-            f"{'ratio':28s} {'target':34s} {'final loss':>10s}  final w")
+    head = (
+        f"{'backend':8s} {'implementation':36s} {'us/step':>8s} {'min':>7s}  "
+        f"{'ratio':28s} {'target':34s} {'final loss':>10s}  final w"
+    )
     print()
     print(head)
     print("-" * len(head))
-    names = {"numpy_plain": "hand", "numpy_prealloc": "prealloc", "torch_optim": "optim.SGD",
-             "torch_raw": "raw"}
+    names = {
+        "numpy_plain": "hand",
+        "numpy_prealloc": "prealloc",
+        "torch_optim": "optim.SGD",
+        "torch_raw": "raw",
+    }
     for r in results:
         if r.get("error"):
             print(f"{r['backend']:8s} (failed: {r['error']})")
             continue
         for row in r["rows"]:
             if row["error"]:
-                print(f"{row['backend']:8s} {row['implementation']:36s} unavailable: "
-                      f"{row['error'][:150]}")
+                print(
+                    f"{row['backend']:8s} {row['implementation']:36s} unavailable: "
+                    f"{row['error'][:150]}"
+                )
                 continue
             med, mn = row["us_per_step_median"], row["us_per_step_min"]
             if row["role"] == "flowkit":
-                ratio = ", ".join(f"{v:.2f}x {names.get(k, k)}"
-                                  for k, v in r["ratios_paired"].items())
+                ratio = ", ".join(
+                    f"{v:.2f}x {names.get(k, k)}" for k, v in r["ratios_paired"].items()
+                )
                 t = r.get("target")
-                target = "-" if not t else f"{t['text']}: " + (
-                    "met" if t["met"] else "NOT met" if t["met"] is False else "not measured")
+                target = (
+                    "-"
+                    if not t
+                    else f"{t['text']}: "
+                    + ("met" if t["met"] else "NOT met" if t["met"] is False else "not measured")
+                )
             else:
                 ratio, target = "baseline", ""
             loss = "-" if row["final_loss"] is None else f"{row['final_loss']:.3g}"
-            print(f"{row['backend']:8s} {row['implementation']:36s} {med:8.2f} {mn:7.2f}  "
-                  f"{ratio:28s} {target:34s} {loss:>10s}  {fmt_w(row['final_w'])}")
+            print(
+                f"{row['backend']:8s} {row['implementation']:36s} {med:8.2f} {mn:7.2f}  "
+                f"{ratio:28s} {target:34s} {loss:>10s}  {fmt_w(row['final_w'])}"
+            )
     for n in list(notes) + [n for r in results for n in r.get("notes", [])]:
         print(f"note: {n}")
-    print("us/step: median over the repeats (min: the fastest repeat). ratio: flowkit / baseline "
-          "per round, median over the rounds (lower is better; the JSON also has the ratio of "
-          f"the medians). final loss: the loss at step {steps}; final w: after its update "
-          "(the tutorial's answer is w = [2, 3]).")
+    print(
+        "us/step: median over the repeats (min: the fastest repeat). ratio: flowkit / baseline "
+        "per round, median over the rounds (lower is better; the JSON also has the ratio of "
+        f"the medians). final loss: the loss at step {steps}; final w: after its update "
+        "(the tutorial's answer is w = [2, 3])."
+    )
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--backend", help="child mode: benchmark this backend only, in this process")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     p.add_argument("--steps", type=int, default=STEPS, help=f"steps per repeat ({STEPS})")
-    p.add_argument("--repeats", type=int, default=REPEATS,
-                   help=f"timed repeats per implementation ({REPEATS})")
-    p.add_argument("--profile", action="store_true",
-                   help="with --backend: a phase breakdown and a cProfile of the flowkit loop")
+    p.add_argument(
+        "--repeats", type=int, default=REPEATS, help=f"timed repeats per implementation ({REPEATS})"
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="with --backend: a phase breakdown and a cProfile of the flowkit loop",
+    )
     p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -573,17 +654,24 @@ def main(argv=None):
     machine = machine_info()
     print_table(results, machine, notes, args.steps, args.repeats)
     if args.json:
-        out = {"benchmark": "tutorial_step", "steps": args.steps, "repeats": args.repeats,
-               "lr": LR, "machine": machine,
-               "targets": {"numpy_ratio_to_hand": NUMPY_TARGET_RATIO,
-                           "torch_ratio_to_optim_sgd": TORCH_TARGET_RATIO},
-               "notes": notes, "results": results}
+        out = {
+            "benchmark": "tutorial_step",
+            "steps": args.steps,
+            "repeats": args.repeats,
+            "lr": LR,
+            "machine": machine,
+            "targets": {
+                "numpy_ratio_to_hand": NUMPY_TARGET_RATIO,
+                "torch_ratio_to_optim_sgd": TORCH_TARGET_RATIO,
+            },
+            "notes": notes,
+            "results": results,
+        }
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as f:
             json.dump(out, f, indent=2)
         print(f"wrote {args.json}")
     return 1 if any(r.get("error") for r in results) else 0
-
 
 
 def print_cprofile(prof, steps: int, top: int = 25) -> None:
@@ -601,8 +689,11 @@ def print_cprofile(prof, steps: int, top: int = 25) -> None:
     total = sum(r[0] for r in rows) or 1.0
     print(f"  {'calls/step':>10s} {'tottime us':>11s} {'share':>6s} {'cumtime us':>11s}  function")
     for tt, ct, nc, name in rows[:top]:
-        print(f"  {nc / steps:10.1f} {tt / steps * 1e6:11.1f} {100 * tt / total:5.1f}% "
-              f"{ct / steps * 1e6:11.1f}  {name}")
+        print(
+            f"  {nc / steps:10.1f} {tt / steps * 1e6:11.1f} {100 * tt / total:5.1f}% "
+            f"{ct / steps * 1e6:11.1f}  {name}"
+        )
+
 
 if __name__ == "__main__":
     sys.exit(main())

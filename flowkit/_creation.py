@@ -47,8 +47,9 @@ def _infer_array(data: Any, keep_precision: bool = False) -> np.ndarray:
     try:
         arr = np.array(data)
     except ValueError as exc:
-        raise ShapeError(f"flowkit.tensor: the nested sequence is ragged or not numeric ({exc})") \
-            from None
+        raise ShapeError(
+            f"flowkit.tensor: the nested sequence is ragged or not numeric ({exc})"
+        ) from None
     kind = arr.dtype.kind
     if kind == "f":
         return arr if keep_precision else arr.astype(np.float32)
@@ -83,8 +84,9 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
             f"only floating-point tensors can require gradients, got {d!r}; "
             f"pass dtype=flowkit.float32 or float data such as 1.0"
         )
-    return _plugins.get().from_numpy(arr, None if device is None else as_device(device),
-                                     requires_grad)
+    return _plugins.get().from_numpy(
+        arr, None if device is None else as_device(device), requires_grad
+    )
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -115,11 +117,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
         tensor([0.5000, 0.5000, 0.5000], dtype=flowkit.float32)
     """
     if dtype is None:
-        dtype = _dt.bool if isinstance(fill_value, bool) else (
-            _dt.int64 if isinstance(fill_value, (int, np.integer)) else _dt.float32)
-    return _plugins.get().full(_shape((size,) if isinstance(size, int) else size), fill_value,
-                               _dt.to_dtype(dtype), None if device is None else as_device(device),
-                               requires_grad)
+        dtype = (
+            _dt.bool
+            if isinstance(fill_value, bool)
+            else (_dt.int64 if isinstance(fill_value, (int, np.integer)) else _dt.float32)
+        )
+    return _plugins.get().full(
+        _shape((size,) if isinstance(size, int) else size),
+        fill_value,
+        _dt.to_dtype(dtype),
+        None if device is None else as_device(device),
+        requires_grad,
+    )
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -156,8 +165,9 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def _like(t: Tensor, dtype, device):
-    return (t.dtype if dtype is None else _dt.to_dtype(dtype)), (t.device if device is None
-                                                                 else device)
+    return (t.dtype if dtype is None else _dt.to_dtype(dtype)), (
+        t.device if device is None else device
+    )
 
 
 def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -184,8 +194,9 @@ def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = Fals
     return full(tuple(input.shape), 1, d, dev, requires_grad)
 
 
-def full_like(input: Tensor, fill_value, dtype=None, device=None,
-              requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """``fill_value`` everywhere, with the shape of ``input``.
 
     Examples:
@@ -209,8 +220,9 @@ def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = Fal
     return zeros_like(input, dtype, device, requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, device=None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """The ``n x m`` identity matrix.
 
     Examples:
@@ -241,8 +253,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     return tensor(np.arange(start, end, step).astype(d.np), d, device, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float, end: float, steps: int, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Examples:
@@ -258,8 +271,9 @@ def _random_float(make, size, dtype, device, requires_grad, name):
     d = _dtype_or(dtype, _dt.float32)
     if not d.is_floating_point:
         raise DTypeError(f"{name} makes floating-point values; dtype {d!r} is not floating point")
-    return _plugins.get().from_numpy(make(_shape(size), d.np),
-                                     None if device is None else as_device(device), requires_grad)
+    return _plugins.get().from_numpy(
+        make(_shape(size), d.np), None if device is None else as_device(device), requires_grad
+    )
 
 
 def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -326,8 +340,9 @@ def randint(low: int, high: int | None = None, size=(), dtype=None, device=None)
         low, high = 0, low
     elif isinstance(high, (tuple, list)) or hasattr(high, "__len__"):  # randint(high, size)
         if size != ():
-            raise TypeError("randint: size was given twice: randint(high, size) or "
-                            "randint(low, high, size)")
+            raise TypeError(
+                "randint: size was given twice: randint(high, size) or randint(low, high, size)"
+            )
         low, high, size = 0, low, high
     d = _dtype_or(dtype, _dt.int64)
     arr = _random.generator().integers(low, high, _shape(size)).astype(d.np)
@@ -358,6 +373,8 @@ def _legacy_tensor(*args, dtype=None, device=None, requires_grad: bool = False) 
     if len(args) == 1 and isinstance(args[0], (tuple, list)) and not args[0]:
         return full((0,), 0, d, device, requires_grad)
     if len(args) != 1:
-        raise TypeError("flowkit.Tensor takes a shape (Tensor(2, 3)) or one data argument "
-                        "(Tensor([1, 2])); use flowkit.tensor(data, dtype=...) for other dtypes")
+        raise TypeError(
+            "flowkit.Tensor takes a shape (Tensor(2, 3)) or one data argument "
+            "(Tensor([1, 2])); use flowkit.tensor(data, dtype=...) for other dtypes"
+        )
     return tensor(args[0], d, device, requires_grad)

@@ -85,7 +85,7 @@ def _vector(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str
         data += [fmt.format(v) for v in a[-EDGEITEMS:].tolist()]
     else:
         data = [fmt.format(v) for v in a.tolist()]
-    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    lines = [", ".join(data[i : i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 
 
@@ -112,8 +112,9 @@ def array_str(a: np.ndarray, floating: bool, indent: int) -> str:
     return _nested(a, indent, summarize, fmt)
 
 
-def tensor_repr(values: np.ndarray, dtype, device, grad_fn_name: str | None,
-                requires_grad: bool) -> str:
+def tensor_repr(
+    values: np.ndarray, dtype, device, grad_fn_name: str | None, requires_grad: bool
+) -> str:
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []

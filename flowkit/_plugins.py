@@ -86,20 +86,27 @@ class _Plugin:
             return f"flowkit's built-in {self.name!r} backend (module {self.module})"
         if self.origin == "by hand":
             return f"plugin {self.name!r} (registered with flowkit.register_plugin)"
-        return (f"plugin {self.name!r} (module {self.module}, distribution "
-                f"{self.distribution or '?'})")
+        return (
+            f"plugin {self.name!r} (module {self.module}, distribution {self.distribution or '?'})"
+        )
 
     @property
     def fix(self) -> str:
         if self.origin == "built-in":
-            return ("reinstall flowkit (pip install --force-reinstall flowkit) and report this "
-                    "to flowkit's authors if it persists")
+            return (
+                "reinstall flowkit (pip install --force-reinstall flowkit) and report this "
+                "to flowkit's authors if it persists"
+            )
         if self.origin == "by hand":
-            return ("fix the plugin object given to flowkit.register_plugin, or remove it with "
-                    f"flowkit.unregister_plugin({self.name!r})")
+            return (
+                "fix the plugin object given to flowkit.register_plugin, or remove it with "
+                f"flowkit.unregister_plugin({self.name!r})"
+            )
         dist = self.distribution or self.module
-        return (f"switch it off with FLOWKIT_DISABLE_PLUGINS={self.name}, or uninstall it "
-                f"(pip uninstall {dist}), and report this to the authors of {dist}")
+        return (
+            f"switch it off with FLOWKIT_DISABLE_PLUGINS={self.name}, or uninstall it "
+            f"(pip uninstall {dist}), and report this to the authors of {dist}"
+        )
 
     def running(self) -> bool:
         return self.worker is not None and self.worker.is_alive()
@@ -141,8 +148,12 @@ def _timeout() -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value < float("inf"):
-        warnings.warn(f"FLOWKIT_PLUGIN_TIMEOUT={raw!r} is not a number of seconds >= 0; using "
-                      f"{DEFAULT_TIMEOUT:g}. Set it to e.g. 30", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"FLOWKIT_PLUGIN_TIMEOUT={raw!r} is not a number of seconds >= 0; using "
+            f"{DEFAULT_TIMEOUT:g}. Set it to e.g. 30",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return DEFAULT_TIMEOUT
     return value
 
@@ -176,7 +187,8 @@ def _builtin(name: str) -> _Plugin:
     rec = _builtins.get(name)
     if rec is None:
         rec = _builtins.setdefault(
-            name, _Plugin(name, "built-in", module=BUILTIN[name], distribution="flowkit"))
+            name, _Plugin(name, "built-in", module=BUILTIN[name], distribution="flowkit")
+        )
     return rec
 
 
@@ -195,8 +207,15 @@ def _third_party() -> list[_Plugin]:
                 continue  # one distribution found twice on sys.path
             seen.add((ep.name, ep.value))
             dist = getattr(ep, "dist", None)
-            recs.append(_Plugin(ep.name, "entry point", module=ep.value, entry_point=ep,
-                                distribution=dist.name if dist is not None else None))
+            recs.append(
+                _Plugin(
+                    ep.name,
+                    "entry point",
+                    module=ep.value,
+                    entry_point=ep,
+                    distribution=dist.name if dist is not None else None,
+                )
+            )
         with _lock:
             if _entry_points is None:
                 _entry_points = recs
@@ -227,8 +246,9 @@ def _note(rec: _Plugin, problem: str) -> None:
             rec.problems.append(problem)
 
 
-def _call(rec: _Plugin, hook: str, passthrough: tuple[type[BaseException], ...] = (),
-          **kwargs: Any) -> Any:
+def _call(
+    rec: _Plugin, hook: str, passthrough: tuple[type[BaseException], ...] = (), **kwargs: Any
+) -> Any:
     """Call ``rec``'s own implementation of ``hook`` (``_ABSENT`` if it has none). One plugin,
     one call: whatever it raises is that plugin's, and reaches no other plugin's call."""
     assert rec.pm is not None, "a plugin's hooks are called only once it is validated"
@@ -287,8 +307,11 @@ def _load(rec: _Plugin) -> None:
         pm.register(obj, name=rec.name)
         unknown = _unknown_hooks(pm, obj)
         if unknown:
-            _fail(rec, f"implements unknown hook(s) {', '.join(unknown)}; flowkit's hooks are "
-                       f"{', '.join(_HOOKS)} (flowkit.hookspecs)")
+            _fail(
+                rec,
+                f"implements unknown hook(s) {', '.join(unknown)}; flowkit's hooks are "
+                f"{', '.join(_HOOKS)} (flowkit.hookspecs)",
+            )
         pm.check_pending()  # pluggy's own check of the same, in case it knows more
     except _Failed:
         raise
@@ -298,12 +321,21 @@ def _load(rec: _Plugin) -> None:
         raise
     except BaseException as exc:  # noqa: BLE001
         _fail(rec, f"registration of its hooks raised {_exc(exc)}")
-    wrappers = sorted({c.name for c in pm.get_hookcallers(obj) or [] for i in c.get_hookimpls()
-                       if i.hookwrapper or getattr(i, "wrapper", False)})
+    wrappers = sorted(
+        {
+            c.name
+            for c in pm.get_hookcallers(obj) or []
+            for i in c.get_hookimpls()
+            if i.hookwrapper or getattr(i, "wrapper", False)
+        }
+    )
     if wrappers:
-        _fail(rec, f"implements {', '.join(wrappers)} as a hook wrapper; flowkit calls each "
-                   "plugin's hooks one by one and does not run wrappers: drop "
-                   "hookwrapper=True / wrapper=True")
+        _fail(
+            rec,
+            f"implements {', '.join(wrappers)} as a hook wrapper; flowkit calls each "
+            "plugin's hooks one by one and does not run wrappers: drop "
+            "hookwrapper=True / wrapper=True",
+        )
     with _lock:
         rec.obj, rec.pm = obj, pm
 
@@ -320,21 +352,32 @@ def _declare(rec: _Plugin) -> BackendSpec | None:
     if specs is _ABSENT:
         specs = []
     if not isinstance(specs, (list, tuple)) or not all(
-            isinstance(s, BackendSpec) and isinstance(s.name, str) for s in specs):
-        _fail(rec, f"flowkit_declare_backends() returned {_show(specs)}, not a list of "
-                   "flowkit.backend.BackendSpec")
+        isinstance(s, BackendSpec) and isinstance(s.name, str) for s in specs
+    ):
+        _fail(
+            rec,
+            f"flowkit_declare_backends() returned {_show(specs)}, not a list of "
+            "flowkit.backend.BackendSpec",
+        )
     names = [s.name for s in specs]
     mine = next((s for s in specs if s.name == rec.name), None)
     if mine is None and (specs or rec.origin != "by hand"):
-        how = ("the name it was registered with" if rec.origin == "by hand"
-               else "its entry-point name")
-        _fail(rec, f"flowkit_declare_backends() declares {names} but not {rec.name!r}, {how}: "
-                   "a backend is selected by that name, and a plugin cannot take another "
-                   "backend's name; rename one so that they agree")
+        how = (
+            "the name it was registered with" if rec.origin == "by hand" else "its entry-point name"
+        )
+        _fail(
+            rec,
+            f"flowkit_declare_backends() declares {names} but not {rec.name!r}, {how}: "
+            "a backend is selected by that name, and a plugin cannot take another "
+            "backend's name; rename one so that they agree",
+        )
     for other in dict.fromkeys(n for n in names if n != rec.name):
-        _note(rec, f"{rec.label}: declares backend {other!r}, which is ignored: a backend is "
-                   f"selected by its plugin's entry-point name ({rec.name!r}). Fix: ship "
-                   f"{other!r} as its own entry point, or stop declaring it")
+        _note(
+            rec,
+            f"{rec.label}: declares backend {other!r}, which is ignored: a backend is "
+            f"selected by its plugin's entry-point name ({rec.name!r}). Fix: ship "
+            f"{other!r} as its own entry point, or stop declaring it",
+        )
     with _lock:
         rec.spec, rec.declared = mine, True
     return mine
@@ -351,14 +394,19 @@ def _probe(rec: _Plugin) -> BackendProbe | None:
     if probe is _ABSENT:
         probe = None
     if probe is not None and not (
-            isinstance(probe, BackendProbe) and isinstance(probe.usable, bool)
-            and (probe.version is None or isinstance(probe.version, str))
-            and isinstance(probe.devices, (list, tuple))
-            and all(isinstance(d, str) for d in probe.devices)
-            and (probe.reason is None or isinstance(probe.reason, str))):
-        _fail(rec, f"flowkit_probe_backend({rec.name!r}) returned {_show(probe)}, not a "
-                   "flowkit.backend.BackendProbe (version: str|None, usable: bool, devices: "
-                   "list[str], reason: str|None) or None")
+        isinstance(probe, BackendProbe)
+        and isinstance(probe.usable, bool)
+        and (probe.version is None or isinstance(probe.version, str))
+        and isinstance(probe.devices, (list, tuple))
+        and all(isinstance(d, str) for d in probe.devices)
+        and (probe.reason is None or isinstance(probe.reason, str))
+    ):
+        _fail(
+            rec,
+            f"flowkit_probe_backend({rec.name!r}) returned {_show(probe)}, not a "
+            "flowkit.backend.BackendProbe (version: str|None, usable: bool, devices: "
+            "list[str], reason: str|None) or None",
+        )
     with _lock:
         rec.probe, rec.probed = probe, True
     return probe
@@ -384,8 +432,9 @@ def _inspect_bounded(recs: list[_Plugin]) -> None:
         done = rec.error is not None or (rec.declared and (rec.spec is None or rec.probed))
         if done or rec.worker is not None:
             continue  # answered already, or still running from an earlier listing
-        rec.worker = threading.Thread(target=_inspect, args=(rec,), daemon=True,
-                                      name=f"flowkit-plugin-{rec.name}")
+        rec.worker = threading.Thread(
+            target=_inspect, args=(rec,), daemon=True, name=f"flowkit-plugin-{rec.name}"
+        )
         rec.worker.start()
         started.append(rec)
     deadline = time.monotonic() + timeout
@@ -432,16 +481,22 @@ def register(plugin: object, name: str | None = None) -> None:
     """
     name = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin)}"
     if name in BUILTIN:
-        raise BackendError(f"cannot register a plugin named {name!r}: that is flowkit's "
-                           "built-in backend, and built-ins cannot be replaced. Register it "
-                           "under another name")
+        raise BackendError(
+            f"cannot register a plugin named {name!r}: that is flowkit's "
+            "built-in backend, and built-ins cannot be replaced. Register it "
+            "under another name"
+        )
     with _lock:
         if name in _hand:
-            raise BackendError(f"a plugin named {name!r} is already registered; remove it "
-                               f"first with flowkit.unregister_plugin({name!r})")
+            raise BackendError(
+                f"a plugin named {name!r} is already registered; remove it "
+                f"first with flowkit.unregister_plugin({name!r})"
+            )
         if any(r.obj is plugin for r in _hand.values()):
-            raise BackendError(f"this plugin object is already registered (as "
-                               f"{[r.name for r in _hand.values() if r.obj is plugin][0]!r})")
+            raise BackendError(
+                f"this plugin object is already registered (as "
+                f"{[r.name for r in _hand.values() if r.obj is plugin][0]!r})"
+            )
     rec = _Plugin(name, "by hand", obj=plugin, module=type(plugin).__module__)
     try:
         _load(rec)
@@ -478,7 +533,8 @@ def unregister(name: str) -> None:
             raise ValueError(
                 f"no plugin named {name!r} was registered with flowkit.register_plugin "
                 f"(registered: {sorted(_hand)}); an installed plugin is switched off with "
-                f"FLOWKIT_DISABLE_PLUGINS={name}")
+                f"FLOWKIT_DISABLE_PLUGINS={name}"
+            )
 
 
 # --------------------------------------------------------------------------- listing
@@ -492,14 +548,18 @@ def _row(rec: _Plugin, tokens: set[str], notes: list[str] | None = None) -> Back
         status, usable = "disabled", False
         summary = summary or "(switched off)"
         error = f"switched off by FLOWKIT_DISABLE_PLUGINS (entry {off!r}); not imported"
-        problems.insert(0, f"{rec.label}: {error}. Remove {off!r} from FLOWKIT_DISABLE_PLUGINS "
-                           "to use it")
+        problems.insert(
+            0, f"{rec.label}: {error}. Remove {off!r} from FLOWKIT_DISABLE_PLUGINS to use it"
+        )
     elif rec.running():
         status, usable = "timed out", False
         summary = summary or "(did not answer)"
         error = f"did not answer within {rec.waited:g} s ({rec.stage})"
-        problems.insert(0, f"{rec.label}: {error}. Fix: {rec.fix}; or raise "
-                           "FLOWKIT_PLUGIN_TIMEOUT if it is only slow")
+        problems.insert(
+            0,
+            f"{rec.label}: {error}. Fix: {rec.fix}; or raise "
+            "FLOWKIT_PLUGIN_TIMEOUT if it is only slow",
+        )
     elif error is not None:
         status, usable = "broken", False
         problems.insert(0, f"{rec.label}: {error}. Fix: {rec.fix}")
@@ -512,14 +572,21 @@ def _row(rec: _Plugin, tokens: set[str], notes: list[str] | None = None) -> Back
         status, usable = "unusable", False
         error = "its plugin gave no flowkit_probe_backend answer for it"
     else:
-        status, usable, error = ("ok", True, None) if probe.usable else (
-            "unusable", False, probe.reason)
+        status, usable, error = (
+            ("ok", True, None) if probe.usable else ("unusable", False, probe.reason)
+        )
     return BackendInfo(
-        name=rec.name, plugin=rec.name, version=probe.version if probe is not None else None,
-        usable=usable, devices=list(probe.devices) if probe is not None else [],
-        summary=summary, error=error,
+        name=rec.name,
+        plugin=rec.name,
+        version=probe.version if probe is not None else None,
+        usable=usable,
+        devices=list(probe.devices) if probe is not None else [],
+        summary=summary,
+        error=error,
         selected=current is not None and current.name == rec.name,
-        distribution=rec.distribution, status=status, problems=problems,
+        distribution=rec.distribution,
+        status=status,
+        problems=problems,
     )
 
 
@@ -554,16 +621,22 @@ def backends() -> list[BackendInfo]:
 
     rows = []
     for rec in builtins:
-        notes = [f"{r.label}: ignored, {r.name!r} is flowkit's built-in backend and built-ins "
-                 f"cannot be replaced. Fix: uninstall {r.distribution or r.module} (pip "
-                 f"uninstall {r.distribution or r.module}), or ask its authors to rename the "
-                 "entry point" for r in claims.get(rec.name, [])
-                 if _disabled_by(r, tokens) is None]
+        notes = [
+            f"{r.label}: ignored, {r.name!r} is flowkit's built-in backend and built-ins "
+            f"cannot be replaced. Fix: uninstall {r.distribution or r.module} (pip "
+            f"uninstall {r.distribution or r.module}), or ask its authors to rename the "
+            "entry point"
+            for r in claims.get(rec.name, [])
+            if _disabled_by(r, tokens) is None
+        ]
         rows.append(_row(rec, tokens, notes))
     for rec in hand:
-        notes = [f"{r.label}: not used in this process, a plugin registered by hand under the "
-                 "same name takes its place" for r in claims.get(rec.name, [])
-                 if _disabled_by(r, tokens) is None]
+        notes = [
+            f"{r.label}: not used in this process, a plugin registered by hand under the "
+            "same name takes its place"
+            for r in claims.get(rec.name, [])
+            if _disabled_by(r, tokens) is None
+        ]
         with _lock:
             keep = rec.spec is not None or rec.error is not None or rec.problems or notes
         if keep or rec.running():
@@ -584,18 +657,27 @@ def backends() -> list[BackendInfo]:
 def _clash_message(name: str, recs: list[_Plugin]) -> str:
     who = " and ".join(f"module {r.module} (distribution {r.distribution or '?'})" for r in recs)
     dists = [r.distribution or r.module or r.name for r in recs]
-    return (f"backend name {name!r} is claimed by {len(recs)} plugins: {who}; neither is used. "
-            f"Fix: keep one, by uninstalling the others (pip uninstall {dists[1]}) or "
-            f"switching them off (FLOWKIT_DISABLE_PLUGINS={','.join(dists[1:])})")
+    return (
+        f"backend name {name!r} is claimed by {len(recs)} plugins: {who}; neither is used. "
+        f"Fix: keep one, by uninstalling the others (pip uninstall {dists[1]}) or "
+        f"switching them off (FLOWKIT_DISABLE_PLUGINS={','.join(dists[1:])})"
+    )
 
 
 def _clash_row(name: str, recs: list[_Plugin]) -> BackendInfo:
     msg = _clash_message(name, recs)
     return BackendInfo(
-        name=name, plugin=name, version=None, usable=False, devices=[],
-        summary="(several plugins claim this name)", error=msg.split("; neither")[0],
-        distribution=", ".join(r.distribution or "?" for r in recs), status="clash",
-        problems=[msg])
+        name=name,
+        plugin=name,
+        version=None,
+        usable=False,
+        devices=[],
+        summary="(several plugins claim this name)",
+        error=msg.split("; neither")[0],
+        distribution=", ".join(r.distribution or "?" for r in recs),
+        status="clash",
+        problems=[msg],
+    )
 
 
 def _describe_installed() -> str:
@@ -619,7 +701,8 @@ def _find(name: str, source: str) -> _Plugin:
             raise BackendError(
                 f"the built-in {name!r} backend is switched off by FLOWKIT_DISABLE_PLUGINS="
                 f"{os.environ.get('FLOWKIT_DISABLE_PLUGINS', '')!r}; remove {name!r} from it, "
-                f"or choose another backend with FLOWKIT_BACKEND")
+                f"or choose another backend with FLOWKIT_BACKEND"
+            )
         return rec
     with _lock:
         hand = _hand.get(name)
@@ -633,24 +716,33 @@ def _find(name: str, source: str) -> _Plugin:
         return live[0]
     if recs:
         off = _disabled_by(recs[0], tokens)
-        raise BackendError(f"backend {name!r} ({recs[0].label}) is switched off by "
-                           f"FLOWKIT_DISABLE_PLUGINS (entry {off!r}); remove that entry to use it")
-    raise BackendError(f"unknown backend {name!r} (from {source}). " + _describe_installed()
-                       + "\nSet FLOWKIT_BACKEND to one of those names.")
+        raise BackendError(
+            f"backend {name!r} ({recs[0].label}) is switched off by "
+            f"FLOWKIT_DISABLE_PLUGINS (entry {off!r}); remove that entry to use it"
+        )
+    raise BackendError(
+        f"unknown backend {name!r} (from {source}). "
+        + _describe_installed()
+        + "\nSet FLOWKIT_BACKEND to one of those names."
+    )
 
 
 def _checked_backend(rec: _Plugin, name: str, device: str | None) -> Backend:
     from .tensor import Tensor
 
     try:
-        backend = _call(rec, "flowkit_load_backend", passthrough=(DeviceError,), name=name,
-                        device=device)
+        backend = _call(
+            rec, "flowkit_load_backend", passthrough=(DeviceError,), name=name, device=device
+        )
     except _HookError as exc:
         _fail(rec, str(exc))
     where = f"flowkit_load_backend({name!r})"
     if backend is _ABSENT or backend is None:
-        _fail(rec, f"declares backend {name!r} but {where} "
-                   + ("is not implemented" if backend is _ABSENT else "returned None"))
+        _fail(
+            rec,
+            f"declares backend {name!r} but {where} "
+            + ("is not implemented" if backend is _ABSENT else "returned None"),
+        )
     if not isinstance(backend, Backend):
         _fail(rec, f"{where} returned {_show(backend)}, not a flowkit.backend.Backend")
     try:
@@ -662,8 +754,11 @@ def _checked_backend(rec: _Plugin, name: str, device: str | None) -> Backend:
     if got != name:
         _fail(rec, f"{where} returned a backend named {got!r}, not {name!r}")
     if not (isinstance(tensor, type) and issubclass(tensor, Tensor)):
-        _fail(rec, f"{where} returned a backend whose .Tensor is {_show(tensor)}, not a "
-                   "subclass of flowkit.Tensor")
+        _fail(
+            rec,
+            f"{where} returned a backend whose .Tensor is {_show(tensor)}, not a "
+            "subclass of flowkit.Tensor",
+        )
     return backend
 
 
@@ -693,14 +788,18 @@ def select(name: str | None = None, device: str | None = None) -> Backend:
     try:
         probe = _probe(rec)
         if rec.spec is None:  # only a plugin registered by hand may provide no backend
-            raise BackendError(f"{rec.label} provides no backend: its flowkit_declare_backends "
-                               f"does not declare {name!r}. " + _describe_installed())
+            raise BackendError(
+                f"{rec.label} provides no backend: its flowkit_declare_backends "
+                f"does not declare {name!r}. " + _describe_installed()
+            )
         if probe is not None and not probe.usable:
             raise BackendError(f"backend {name!r} cannot run here: {probe.reason}")
         backend = _checked_backend(rec, name, device)
     except _Failed:
-        raise BackendError(f"backend {name!r} failed to load: {rec.label}: {rec.error}.\n"
-                           f"Fix: {rec.fix}.\n" + _describe_installed()) from None
+        raise BackendError(
+            f"backend {name!r} failed to load: {rec.label}: {rec.error}.\n"
+            f"Fix: {rec.fix}.\n" + _describe_installed()
+        ) from None
     # set first: a notified plugin may use flowkit, which must not select again
     current, _chosen = backend, rec
     try:
@@ -709,8 +808,9 @@ def select(name: str | None = None, device: str | None = None) -> Backend:
         current = _chosen = None
         with _lock:
             rec.error = rec.error or str(exc)
-        raise BackendError(f"backend {name!r} failed to start: {rec.label}: {exc}.\n"
-                           f"Fix: {rec.fix}.") from None
+        raise BackendError(
+            f"backend {name!r} failed to start: {rec.label}: {exc}.\nFix: {rec.fix}."
+        ) from None
     with _lock:
         hand = [r for r in _hand.values() if r is not rec]
     for other in hand:
@@ -719,8 +819,11 @@ def select(name: str | None = None, device: str | None = None) -> Backend:
         except _HookError as exc:
             problem = f"{other.label}: {exc}. Fix: {other.fix}"
             _note(other, problem)
-            warnings.warn(f"flowkit: {problem}. The {name!r} backend is selected anyway.",
-                          RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"flowkit: {problem}. The {name!r} backend is selected anyway.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     return backend
 
 
@@ -731,11 +834,13 @@ def _plugin_of(backend: Backend) -> _Plugin | None:
     if name in BUILTIN:
         return _builtins.get(name)
     return _hand.get(name) or next(
-        (r for r in _entry_points or [] if r.name == name and r.pm is not None), None)
+        (r for r in _entry_points or [] if r.name == name and r.pm is not None), None
+    )
 
 
-def optimizer_kernel(backend: Backend, optimizer: str,
-                     hyperparams: dict[str, Any]) -> Callable[..., None] | None:
+def optimizer_kernel(
+    backend: Backend, optimizer: str, hyperparams: dict[str, Any]
+) -> Callable[..., None] | None:
     """The fast update kernel for ``optimizer`` on ``backend``, or ``None`` for the reference.
 
     Asks ``flowkit_select_optimizer_kernel`` of ``backend``'s own plugin and of no other: no
@@ -752,19 +857,27 @@ def optimizer_kernel(backend: Backend, optimizer: str,
         True
     """
     own = _plugin_of(backend)
-    for rec in ([own] if own is not None and own.pm is not None else []):
+    for rec in [own] if own is not None and own.pm is not None else []:
         try:
-            kernel = _call(rec, "flowkit_select_optimizer_kernel", backend=backend,
-                           optimizer=optimizer, hyperparams=dict(hyperparams))
+            kernel = _call(
+                rec,
+                "flowkit_select_optimizer_kernel",
+                backend=backend,
+                optimizer=optimizer,
+                hyperparams=dict(hyperparams),
+            )
         except _HookError as exc:
             _note(rec, f"{rec.label}: {exc}. Fix: {rec.fix}")
-            raise BackendError(f"{rec.label} failed to choose the {optimizer!r} update: {exc}. "
-                               f"Fix: {rec.fix}") from None
+            raise BackendError(
+                f"{rec.label} failed to choose the {optimizer!r} update: {exc}. Fix: {rec.fix}"
+            ) from None
         if kernel is _ABSENT or kernel is None:
             continue
         if not callable(kernel):
-            what = (f"flowkit_select_optimizer_kernel({optimizer!r}) returned {_show(kernel)}, "
-                    "not a callable or None")
+            what = (
+                f"flowkit_select_optimizer_kernel({optimizer!r}) returned {_show(kernel)}, "
+                "not a callable or None"
+            )
             _note(rec, f"{rec.label}: {what}. Fix: {rec.fix}")
             raise BackendError(f"{rec.label}: {what}. Fix: {rec.fix}")
         return kernel

@@ -124,8 +124,9 @@ class Backend:
 
     # -- creation: flowkit's core builds data (and random numbers) in numpy, backends take it --
     @backend_method
-    def from_numpy(self, array: np.ndarray, device: Device | None, requires_grad: bool,
-                   share: bool = False) -> flowkit.Tensor:
+    def from_numpy(
+        self, array: np.ndarray, device: Device | None, requires_grad: bool, share: bool = False
+    ) -> flowkit.Tensor:
         """A tensor holding ``array`` (on ``device``, or the backend's default for ``None``).
 
         With ``share``, the tensor may keep ``array`` itself rather than a copy (the caller
@@ -133,11 +134,19 @@ class Backend:
         """
 
     @backend_method
-    def full(self, shape: tuple[int, ...], value: Any, dtype: flowkit.dtype, device: Device | None,
-             requires_grad: bool = False) -> flowkit.Tensor:
+    def full(
+        self,
+        shape: tuple[int, ...],
+        value: Any,
+        dtype: flowkit.dtype,
+        device: Device | None,
+        requires_grad: bool = False,
+    ) -> flowkit.Tensor:
         """A tensor of ``shape`` filled with ``value`` (made on the device, no host copy)."""
 
-    def empty(self, shape: tuple[int, ...], dtype: flowkit.dtype, device: Device | None) -> flowkit.Tensor:
+    def empty(
+        self, shape: tuple[int, ...], dtype: flowkit.dtype, device: Device | None
+    ) -> flowkit.Tensor:
         """An uninitialised tensor (``flowkit.Tensor(2, 3)``); zeros by default."""
         return self.full(shape, 0, dtype, device)
 
@@ -152,16 +161,27 @@ class Backend:
         """Switch gradient recording for this process (``no_grad`` calls it)."""
 
     @backend_method
-    def grad(self, outputs: list[flowkit.Tensor], inputs: list[flowkit.Tensor], grad_outputs: list[flowkit.Tensor | None],
-             retain_graph: bool, create_graph: bool) -> list[flowkit.Tensor | None]:
+    def grad(
+        self,
+        outputs: list[flowkit.Tensor],
+        inputs: list[flowkit.Tensor],
+        grad_outputs: list[flowkit.Tensor | None],
+        retain_graph: bool,
+        create_graph: bool,
+    ) -> list[flowkit.Tensor | None]:
         """``flowkit.autograd.grad``: the gradients of ``outputs`` (seeded by ``grad_outputs``,
         ``None`` meaning ones) with respect to each of ``inputs``, ``None`` for an input they do
         not depend on. No ``.grad`` changes. With ``create_graph`` the results are
         differentiable again. (Arguments are checked by :mod:`flowkit.autograd`.)"""
 
     @backend_method
-    def autograd_backward(self, tensors: list[flowkit.Tensor], grad_tensors: list[flowkit.Tensor | None],
-                          retain_graph: bool, create_graph: bool) -> None:
+    def autograd_backward(
+        self,
+        tensors: list[flowkit.Tensor],
+        grad_tensors: list[flowkit.Tensor | None],
+        retain_graph: bool,
+        create_graph: bool,
+    ) -> None:
         """``flowkit.autograd.backward``: ``backward`` from several outputs at once,
         accumulating into the leaves' ``.grad``."""
 
@@ -197,11 +217,15 @@ class Backend:
 
     # -- nn ops: flowkit.nn.functional checks and normalises the arguments, then calls these --
     @backend_method
-    def linear(self, x: flowkit.Tensor, weight: flowkit.Tensor, bias: flowkit.Tensor | None) -> flowkit.Tensor:
+    def linear(
+        self, x: flowkit.Tensor, weight: flowkit.Tensor, bias: flowkit.Tensor | None
+    ) -> flowkit.Tensor:
         """``x @ weight.T + bias`` (``weight``: ``(out_features, in_features)``)."""
 
     @backend_method
-    def mse_loss(self, input: flowkit.Tensor, target: flowkit.Tensor, reduction: str) -> flowkit.Tensor:
+    def mse_loss(
+        self, input: flowkit.Tensor, target: flowkit.Tensor, reduction: str
+    ) -> flowkit.Tensor:
         """Squared error, ``reduction`` ``"mean"``, ``"sum"`` or ``"none"``; the shapes must be
         equal (broadcasting them would compare every prediction with every target)."""
 
@@ -226,46 +250,88 @@ class Backend:
         """``x * mask``; ``mask`` (x's dtype and device) is already scaled by ``1/(1-p)``."""
 
     @backend_method
-    def embedding(self, indices: flowkit.Tensor, weight: flowkit.Tensor, padding_idx: int | None) -> flowkit.Tensor:
+    def embedding(
+        self, indices: flowkit.Tensor, weight: flowkit.Tensor, padding_idx: int | None
+    ) -> flowkit.Tensor:
         """Rows of ``weight`` picked by integer ``indices``; no gradient reaches the
         ``padding_idx`` row. Raises IndexError for an index out of range."""
 
     @backend_method
-    def layer_norm(self, x: flowkit.Tensor, normalized_shape: tuple[int, ...], weight: flowkit.Tensor | None,
-                   bias: flowkit.Tensor | None, eps: float) -> flowkit.Tensor:
+    def layer_norm(
+        self,
+        x: flowkit.Tensor,
+        normalized_shape: tuple[int, ...],
+        weight: flowkit.Tensor | None,
+        bias: flowkit.Tensor | None,
+        eps: float,
+    ) -> flowkit.Tensor:
         """Normalise over the trailing ``normalized_shape`` dimensions (biased variance)."""
 
     @backend_method
-    def batch_norm(self, x: flowkit.Tensor, running_mean: flowkit.Tensor | None, running_var: flowkit.Tensor | None,
-                   weight: flowkit.Tensor | None, bias: flowkit.Tensor | None, training: bool, momentum: float,
-                   eps: float) -> flowkit.Tensor:
+    def batch_norm(
+        self,
+        x: flowkit.Tensor,
+        running_mean: flowkit.Tensor | None,
+        running_var: flowkit.Tensor | None,
+        weight: flowkit.Tensor | None,
+        bias: flowkit.Tensor | None,
+        training: bool,
+        momentum: float,
+        eps: float,
+    ) -> flowkit.Tensor:
         """Normalise over every dimension but 1 (channels): batch statistics when training
         (updating ``running_mean``/``running_var`` in place when given, the variance unbiased),
         the running ones otherwise."""
 
     @backend_method
-    def conv2d(self, x: flowkit.Tensor, weight: flowkit.Tensor, bias: flowkit.Tensor | None, stride: tuple[int, int],
-               padding: tuple[int, int, int, int], dilation: tuple[int, int],
-               groups: int) -> flowkit.Tensor:
+    def conv2d(
+        self,
+        x: flowkit.Tensor,
+        weight: flowkit.Tensor,
+        bias: flowkit.Tensor | None,
+        stride: tuple[int, int],
+        padding: tuple[int, int, int, int],
+        dilation: tuple[int, int],
+        groups: int,
+    ) -> flowkit.Tensor:
         """2-d cross-correlation of a 4-d ``x`` (N, C, H, W); ``padding``: (top, bottom, left,
         right), zeros."""
 
     @backend_method
-    def max_pool2d(self, x: flowkit.Tensor, kernel: tuple[int, int], stride: tuple[int, int],
-                   padding: tuple[int, int], dilation: tuple[int, int],
-                   ceil_mode: bool) -> flowkit.Tensor:
+    def max_pool2d(
+        self,
+        x: flowkit.Tensor,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        dilation: tuple[int, int],
+        ceil_mode: bool,
+    ) -> flowkit.Tensor:
         """2-d max pooling of a 4-d ``x``; padding counts as ``-inf``; ties send the gradient
         to the first maximum."""
 
     @backend_method
-    def cross_entropy(self, x: flowkit.Tensor, target: flowkit.Tensor, weight: flowkit.Tensor | None, ignore_index: int,
-                      reduction: str, label_smoothing: float) -> flowkit.Tensor:
+    def cross_entropy(
+        self,
+        x: flowkit.Tensor,
+        target: flowkit.Tensor,
+        weight: flowkit.Tensor | None,
+        ignore_index: int,
+        reduction: str,
+        label_smoothing: float,
+    ) -> flowkit.Tensor:
         """Log-softmax over dimension 1 and the negative log-likelihood. ``target``: integer
         class indices, or float class probabilities of ``x``'s shape."""
 
     @backend_method
-    def nll_loss(self, x: flowkit.Tensor, target: flowkit.Tensor, weight: flowkit.Tensor | None, ignore_index: int,
-                 reduction: str) -> flowkit.Tensor:
+    def nll_loss(
+        self,
+        x: flowkit.Tensor,
+        target: flowkit.Tensor,
+        weight: flowkit.Tensor | None,
+        ignore_index: int,
+        reduction: str,
+    ) -> flowkit.Tensor:
         """The negative log-likelihood of log-probabilities ``x`` (classes in dimension 1)."""
 
     # -- devices --

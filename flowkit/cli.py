@@ -33,8 +33,9 @@ def _usable_backends(only: list[str] | None = None) -> list[str]:
     if only:
         unknown = [n for n in only if n not in {r.name for r in rows}]
         if unknown:
-            raise SystemExit(f"flowkit: unknown backend(s) {unknown}; installed: "
-                             f"{[r.name for r in rows]}")
+            raise SystemExit(
+                f"flowkit: unknown backend(s) {unknown}; installed: {[r.name for r in rows]}"
+            )
         names = [n for n in only if n in names]
     return names
 
@@ -55,8 +56,9 @@ def cmd_backends(args) -> int:
         print(json.dumps([r.__dict__ for r in rows], indent=2))
         return 0
     chosen = os.environ.get("FLOWKIT_BACKEND", "").strip()
-    default, why = (chosen, "selected by FLOWKIT_BACKEND") if chosen else (
-        _plugins.DEFAULT_BACKEND, "default")
+    default, why = (
+        (chosen, "selected by FLOWKIT_BACKEND") if chosen else (_plugins.DEFAULT_BACKEND, "default")
+    )
     table = [("backend", "version", "usable", "devices", "from", "notes")]
     for r in rows:
         if r.usable:
@@ -68,8 +70,16 @@ def cmd_backends(args) -> int:
         if r.name == default:
             notes += f" ({why})"
         source = r.distribution or ("registered by hand" if r.status != "clash" else "-")
-        table.append((r.name, r.version or "-", "yes" if r.usable else "no",
-                      ", ".join(r.devices) or "-", source, notes))
+        table.append(
+            (
+                r.name,
+                r.version or "-",
+                "yes" if r.usable else "no",
+                ", ".join(r.devices) or "-",
+                source,
+                notes,
+            )
+        )
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[5])
@@ -85,9 +95,13 @@ def cmd_backends(args) -> int:
 
 # --------------------------------------------------------------------------- examples
 def _run_child(module_args: list[str], backend: str, timeout: float = 900) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "flowkit.testing.docs", *module_args],
-                          env=_child_env(backend), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowkit.testing.docs", *module_args],
+        env=_child_env(backend),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         return {"failures": [f"child process failed ({proc.returncode}):\n{proc.stderr[-3000:]}"]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -110,8 +124,11 @@ def cmd_examples(args) -> int:
         for b in backends:
             res = _run_child(["run", str(page)], b)
             res.setdefault("backend", b)
-            res["page"] = str(page.relative_to(docs.DOCS_DIR)) if page.is_relative_to(
-                docs.DOCS_DIR) else str(page)
+            res["page"] = (
+                str(page.relative_to(docs.DOCS_DIR))
+                if page.is_relative_to(docs.DOCS_DIR)
+                else str(page)
+            )
             rows.append(res)
             _print_row(res, header=len(rows) == 1)
     failed = [r for r in rows if r.get("failures")]
@@ -119,23 +136,30 @@ def cmd_examples(args) -> int:
         print(f"\n--- {r['page']} on {r['backend']} failed:")
         for f in r["failures"]:
             print(f)
-    print(f"\nexamples: {len(rows) - len(failed)} passed, {len(failed)} failed "
-          f"({len(rows)} page runs on {', '.join(backends)})")
+    print(
+        f"\nexamples: {len(rows) - len(failed)} passed, {len(failed)} failed "
+        f"({len(rows)} page runs on {', '.join(backends)})"
+    )
     return 1 if failed else 0
 
 
 def _print_row(r: dict, header: bool) -> None:
     if header:
-        print(f"{'page':<34} {'backend':<8} {'device':<7} {'blocks':>6} {'checked':>7} "
-              f"{'final loss':>11} {'result':<16} {'time':>7}  status")
+        print(
+            f"{'page':<34} {'backend':<8} {'device':<7} {'blocks':>6} {'checked':>7} "
+            f"{'final loss':>11} {'result':<16} {'time':>7}  status"
+        )
     loss = "-" if r.get("loss") is None else f"{r['loss']:.3g}"
     result = "-" if not r.get("result") else str(r["result"])
     status = "ok" if not r.get("failures") else "FAILED"
     if r.get("skipped"):
         status += f" ({r['skipped']} skipped: no CUDA)"
-    print(f"{r['page']:<34} {r['backend']:<8} {r.get('device', '-'):<7} "
-          f"{r.get('blocks_run', 0):>6} {r.get('outputs_checked', 0):>7} {loss:>11} {result:<16} "
-          f"{r.get('seconds', 0):>6.2f}s  {status}", flush=True)
+    print(
+        f"{r['page']:<34} {r['backend']:<8} {r.get('device', '-'):<7} "
+        f"{r.get('blocks_run', 0):>6} {r.get('outputs_checked', 0):>7} {loss:>11} {result:<16} "
+        f"{r.get('seconds', 0):>6.2f}s  {status}",
+        flush=True,
+    )
 
 
 # --------------------------------------------------------------------------- docs regen
@@ -162,8 +186,13 @@ def cmd_test(args, extra: list[str]) -> int:
     for i, b in enumerate(backends):
         print(f"\n=== flowkit test: backend {b} ===", flush=True)
         env = _child_env(b, FLOWKIT_TEST_REPEAT="1" if i else "0")
-        proc = subprocess.run([sys.executable, "-m", "pytest", *extra], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", *extra],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         sys.stdout.write(proc.stdout)
         sys.stdout.flush()
         tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
@@ -172,8 +201,10 @@ def cmd_test(args, extra: list[str]) -> int:
         if proc.returncode not in (0, 5):
             worst = proc.returncode or 1
     print(f"\nflowkit test on {', '.join(backends)}:")
-    print(f"total: {totals['passed']} passed, {totals['failed'] + totals['errors']} failed, "
-          f"{totals['skipped']} skipped")
+    print(
+        f"total: {totals['passed']} passed, {totals['failed'] + totals['errors']} failed, "
+        f"{totals['skipped']} skipped"
+    )
     return worst
 
 
@@ -184,23 +215,43 @@ def cmd_check_backend(args, extra: list[str]) -> int:
 
     missing = [m for m in ("pytest", "hypothesis") if importlib.util.find_spec(m) is None]
     if missing:
-        raise SystemExit(f"flowkit check-backend needs {' and '.join(missing)} (the kit runs on "
-                         'pytest with hypothesis); install them with: pip install "flowkit[test]"')
+        raise SystemExit(
+            f"flowkit check-backend needs {' and '.join(missing)} (the kit runs on "
+            'pytest with hypothesis); install them with: pip install "flowkit[test]"'
+        )
     from .testing.conformance.runner import check_backend
 
     if args.source:  # not installed here: the child finds it, or says why not
-        return check_backend(args.name, quick=args.quick, keyword=args.k, strict=args.strict,
-                             json_path=args.json, docs=args.docs, pytest_args=extra,
-                             source=args.source)
+        return check_backend(
+            args.name,
+            quick=args.quick,
+            keyword=args.k,
+            strict=args.strict,
+            json_path=args.json,
+            docs=args.docs,
+            pytest_args=extra,
+            source=args.source,
+        )
     rows = {r.name: r for r in _plugins.backends()}
     if args.name not in rows:
-        raise SystemExit(f"flowkit check-backend: no backend named {args.name!r}; installed: "
-                         f"{sorted(rows)} (see `flowkit backends`)")
+        raise SystemExit(
+            f"flowkit check-backend: no backend named {args.name!r}; installed: "
+            f"{sorted(rows)} (see `flowkit backends`)"
+        )
     if not rows[args.name].usable:
-        raise SystemExit(f"flowkit check-backend: backend {args.name!r} cannot run here: "
-                         f"{rows[args.name].error or 'not usable'} (see `flowkit backends`)")
-    return check_backend(args.name, quick=args.quick, keyword=args.k, strict=args.strict,
-                         json_path=args.json, docs=args.docs, pytest_args=extra)
+        raise SystemExit(
+            f"flowkit check-backend: backend {args.name!r} cannot run here: "
+            f"{rows[args.name].error or 'not usable'} (see `flowkit backends`)"
+        )
+    return check_backend(
+        args.name,
+        quick=args.quick,
+        keyword=args.k,
+        strict=args.strict,
+        json_path=args.json,
+        docs=args.docs,
+        pytest_args=extra,
+    )
 
 
 # --------------------------------------------------------------------------- bench
@@ -226,23 +277,39 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", default="numpy", help="the backend that writes the outputs")
     p = sub.add_parser("test", help="run the test suite on every usable backend")
     p.add_argument("--backend", action="append", help="only this backend (repeatable)")
-    p = sub.add_parser("check-backend", help="certify a backend with the conformance kit: "
-                       "ops, gradients, errors, optimizer kernels, docs pages",
-                       epilog="Other arguments go to pytest (-x, --tb=long, ...). Exit status 0 "
-                       "when nothing FAILs; ops the backend does not implement are listed.")
+    p = sub.add_parser(
+        "check-backend",
+        help="certify a backend with the conformance kit: "
+        "ops, gradients, errors, optimizer kernels, docs pages",
+        epilog="Other arguments go to pytest (-x, --tb=long, ...). Exit status 0 "
+        "when nothing FAILs; ops the backend does not implement are listed.",
+    )
     p.add_argument("name", help="the backend, as FLOWKIT_BACKEND takes it")
-    p.add_argument("--quick", action="store_true",
-                   help="a few examples per op, docs pages in one language (fast)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few examples per op, docs pages in one language (fast)",
+    )
     p.add_argument("-k", metavar="EXPR", help="only the checks pytest's -k EXPR selects")
     p.add_argument("--strict", action="store_true", help="ops not implemented fail too")
     p.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
-    p.add_argument("--docs", metavar="PATH",
-                   help="the docs pages to check (default: the source checkout's docs/)")
-    p.add_argument("--from", dest="source", metavar="DIR",
-                   help="check the backend in this source tree (where its pyproject.toml is) "
-                        "without installing it")
-    sub.add_parser("bench", add_help=False,
-                   help="the benchmark suite: `flowkit bench [--only W1,W2] [--quick] [--docs]`")
+    p.add_argument(
+        "--docs",
+        metavar="PATH",
+        help="the docs pages to check (default: the source checkout's docs/)",
+    )
+    p.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="check the backend in this source tree (where its pyproject.toml is) "
+        "without installing it",
+    )
+    sub.add_parser(
+        "bench",
+        add_help=False,
+        help="the benchmark suite: `flowkit bench [--only W1,W2] [--quick] [--docs]`",
+    )
     args, extra = parser.parse_known_args(argv)
     if args.command == "test":
         return cmd_test(args, extra)
@@ -253,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return {"backends": cmd_backends, "examples": cmd_examples, "docs": cmd_docs}[args.command](
-        args)
+        args
+    )
 
 
 if __name__ == "__main__":

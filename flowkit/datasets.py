@@ -43,11 +43,11 @@ def _load_digits() -> tuple[np.ndarray, np.ndarray]:
         except ImportError as exc:
             raise DatasetDependencyError(
                 "flowkit.datasets.Digits reads the digits bundled with scikit-learn, which is not "
-                f"installed ({exc}). Install it with: pip install \"flowkit[datasets]\""
+                f'installed ({exc}). Install it with: pip install "flowkit[datasets]"'
             ) from None
         bunch = load_digits()
         # pixel values are counts 0..16 (4x4 blocks of a 32x32 bitmap): divide to get [0, 1]
-        images = (np.asarray(bunch.images, dtype=np.float32) / np.float32(16.0))
+        images = np.asarray(bunch.images, dtype=np.float32) / np.float32(16.0)
         _DIGITS = (images.reshape(-1, 1, 8, 8), np.asarray(bunch.target, dtype=np.int64))
     return _DIGITS
 
@@ -86,9 +86,14 @@ class Digits(Dataset):
     n_train = 1437
     classes = [str(d) for d in range(10)]
 
-    def __init__(self, root: str | None = None, train: bool = True,
-                 transform: Callable | None = None, target_transform: Callable | None = None,
-                 download: bool = False):
+    def __init__(
+        self,
+        root: str | None = None,
+        train: bool = True,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        download: bool = False,
+    ):
         images, labels = _load_digits()
         part = slice(None, self.n_train) if train else slice(self.n_train, None)
         self.root = root

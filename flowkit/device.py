@@ -80,8 +80,10 @@ def mismatch_error(op: str, a: str, b: str) -> DeviceError:
         add: the tensors are on different devices, cuda:0 and cpu:0; move one of them with
         .to(device), e.g. other.to('cuda:0')
     """
-    return DeviceError(f"{op}: the tensors are on different devices, {a} and {b}; move one of "
-                       f"them with .to(device), e.g. other.to('{a}')")
+    return DeviceError(
+        f"{op}: the tensors are on different devices, {a} and {b}; move one of "
+        f"them with .to(device), e.g. other.to('{a}')"
+    )
 
 
 def cpu_only_error(backend: str, dev) -> DeviceError:
@@ -90,7 +92,9 @@ def cpu_only_error(backend: str, dev) -> DeviceError:
     Examples:
         >>> from flowkit.device import cpu_only_error
         >>> print(cpu_only_error("numpy", "cuda:0"))
-        the numpy backend has only the cpu device, not cuda:0; for CUDA run with FLOWKIT_BACKEND=torch on a machine with a GPU
+        the numpy backend has only the cpu device, not cuda:0; for CUDA run with ...
     """
-    return DeviceError(f"the {backend} backend has only the cpu device, not {dev}; for CUDA run "
-                       "with FLOWKIT_BACKEND=torch on a machine with a GPU")
+    return DeviceError(
+        f"the {backend} backend has only the cpu device, not {dev}; for CUDA run "
+        "with FLOWKIT_BACKEND=torch on a machine with a GPU"
+    )

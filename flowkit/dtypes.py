@@ -11,8 +11,24 @@ import builtins
 import numpy as np
 
 __all__ = [
-    "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool",
-    "float", "double", "half", "int", "long", "all_dtypes", "from_numpy_dtype", "to_dtype",
+    "dtype",
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "bool",
+    "float",
+    "double",
+    "half",
+    "int",
+    "long",
+    "all_dtypes",
+    "from_numpy_dtype",
+    "to_dtype",
     "result_type",
 ]
 
@@ -72,7 +88,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
     except (KeyError, TypeError):
         names = ", ".join(_BY_NAME)
         raise _dtype_error(
-            f"numpy dtype {np_dtype!r} is not supported; flowkit carries {names}") from None
+            f"numpy dtype {np_dtype!r} is not supported; flowkit carries {names}"
+        ) from None
 
 
 def to_dtype(value) -> dtype:
@@ -90,8 +107,10 @@ def to_dtype(value) -> dtype:
         return int64
     if value is builtins.bool:
         return bool
-    if hasattr(value, "is_floating_point") and hasattr(value, "itemsize") and not isinstance(
-        value, np.dtype
+    if (
+        hasattr(value, "is_floating_point")
+        and hasattr(value, "itemsize")
+        and not isinstance(value, np.dtype)
     ):  # a torch.dtype: map through its name
         return to_dtype(str(value).removeprefix("torch."))
     return from_numpy_dtype(value)
@@ -114,7 +133,6 @@ def result_type(a: dtype, b: dtype) -> dtype:
 
 def _kind(d: dtype) -> builtins.int:
     return 2 if d.is_floating_point else (0 if d is bool else 1)
-
 
 
 def _dtype_error(msg: str):

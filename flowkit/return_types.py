@@ -30,11 +30,11 @@ class _ValuesIndices(NamedTuple):
 
 def _return_type(name: str):
     def __repr__(self) -> str:
-        return (f"flowkit.return_types.{name}(\nvalues={self.values!r},\n"
-                f"indices={self.indices!r})")
+        return f"flowkit.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
 
-    cls = type(name, (_ValuesIndices,),
-               {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
+    cls = type(
+        name, (_ValuesIndices,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__}
+    )
     cls.__module__ = __name__
     cls.__doc__ = f"``(values, indices)`` of ``{name}(dim)``."
     return cls

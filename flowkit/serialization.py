@@ -77,8 +77,13 @@ class _Encoder:
             if obj is None or isinstance(obj, bool):
                 return obj
             # subclasses (IntEnum, numpy-free str subclasses) are stored as the plain type
-            return int(obj) if isinstance(obj, int) else float(obj) if isinstance(obj, float) \
+            return (
+                int(obj)
+                if isinstance(obj, int)
+                else float(obj)
+                if isinstance(obj, float)
                 else str(obj)
+            )
         if isinstance(obj, Tensor):
             return self._tensor(obj, where)
         if isinstance(obj, np.ndarray):
@@ -90,14 +95,20 @@ class _Encoder:
             return {"device": str(obj)}
         if isinstance(obj, (dict, list, tuple)):
             if id(obj) in self._active:
-                raise SerializationError(f"flowkit.save: {where} contains itself (a reference "
-                                         "cycle); a checkpoint is a tree of values")
+                raise SerializationError(
+                    f"flowkit.save: {where} contains itself (a reference "
+                    "cycle); a checkpoint is a tree of values"
+                )
             self._active.add(id(obj))
             try:
                 if isinstance(obj, dict):
                     tag = "odict" if isinstance(obj, OrderedDict) else "dict"
-                    return {tag: [[self._key(k, where), self.encode(v, f"{where}[{k!r}]")]
-                                  for k, v in obj.items()]}
+                    return {
+                        tag: [
+                            [self._key(k, where), self.encode(v, f"{where}[{k!r}]")]
+                            for k, v in obj.items()
+                        ]
+                    }
                 tag = "tuple" if isinstance(obj, tuple) else "list"
                 return {tag: [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
             finally:
@@ -121,9 +132,14 @@ class _Encoder:
         name = self._store(t, t.numpy())
         from .nn.parameter import Parameter
 
-        return {"tensor": name, "dtype": t.dtype.name, "shape": list(t.shape),
-                "requires_grad": bool(t.requires_grad), "parameter": isinstance(t, Parameter),
-                "device": str(t.device)}
+        return {
+            "tensor": name,
+            "dtype": t.dtype.name,
+            "shape": list(t.shape),
+            "requires_grad": bool(t.requires_grad),
+            "parameter": isinstance(t, Parameter),
+            "device": str(t.device),
+        }
 
     @staticmethod
     def _check_np_dtype(np_dtype, where: str) -> None:
@@ -167,8 +183,9 @@ def _atomic_write(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` holds either its old contents or all of
     ``data``, never a mixture: write a temporary file beside it, fsync, then rename over it."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=directory)
+    fd, tmp = tempfile.mkstemp(
+        prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -234,27 +251,33 @@ def save(obj: Any, f: _PathLike | BinaryIO) -> None:
         f.write(data)
         return
     if not isinstance(f, (str, os.PathLike)):
-        raise TypeError(f"flowkit.save: f must be a path or a binary file object, got "
-                        f"{type(f).__name__}")
+        raise TypeError(
+            f"flowkit.save: f must be a path or a binary file object, got {type(f).__name__}"
+        )
     path = os.fspath(f)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"flowkit.save: the directory {directory!r} does not exist; "
-                                "create it first (os.makedirs(directory, exist_ok=True))")
+        raise FileNotFoundError(
+            f"flowkit.save: the directory {directory!r} does not exist; "
+            "create it first (os.makedirs(directory, exist_ok=True))"
+        )
     _atomic_write(path, data)
 
 
 # ---------------------------------------------------------------------------------- reading
 def _sniff(data: bytes) -> str | None:
-    """Name a well-known foreign format, to say what the file is rather than only what it isn't.
-    """
+    """Name a well-known foreign format, to say what the file is rather than only what it isn't."""
     if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return ("a Python pickle (e.g. from pickle.dump or an old torch.save); flowkit never "
-                "unpickles, because unpickling can run arbitrary code")
+        return (
+            "a Python pickle (e.g. from pickle.dump or an old torch.save); flowkit never "
+            "unpickles, because unpickling can run arbitrary code"
+        )
     if data[:4] == b"PK\x03\x04":
-        return ("a zip archive (torch.save writes this format, with pickles inside); flowkit "
-                "never unpickles. Convert it once in trusted code: load it with torch, then "
-                "flowkit.save the tensors")
+        return (
+            "a zip archive (torch.save writes this format, with pickles inside); flowkit "
+            "never unpickles. Convert it once in trusted code: load it with torch, then "
+            "flowkit.save the tensors"
+        )
     if data[:6] == b"\x93NUMPY":
         return "a numpy .npy file; read it with numpy.load and wrap it with flowkit.tensor"
     head = data[:64]
@@ -274,22 +297,36 @@ def _parse_header(data: bytes, name: str) -> tuple[dict, dict]:
     size = len(data)
     foreign = _sniff(data)
     if size < 8:
-        raise _fail(name, f"the file is {size} bytes long: empty or truncated, not a flowkit "
-                          "checkpoint (a safetensors file starts with an 8-byte header length)")
+        raise _fail(
+            name,
+            f"the file is {size} bytes long: empty or truncated, not a flowkit "
+            "checkpoint (a safetensors file starts with an 8-byte header length)",
+        )
     n = int.from_bytes(data[:8], "little")
     if n > _MAX_HEADER or (foreign and n > size - 8):
-        raise _fail(name, "not a flowkit checkpoint: "
-                    + (f"it looks like {foreign}" if foreign else
-                       "not in safetensors format (its first 8 bytes are not a header length)"))
+        raise _fail(
+            name,
+            "not a flowkit checkpoint: "
+            + (
+                f"it looks like {foreign}"
+                if foreign
+                else "not in safetensors format (its first 8 bytes are not a header length)"
+            ),
+        )
     if n > size - 8:
-        raise _fail(name, f"the file is truncated: its header says {n} bytes of JSON follow, but "
-                          f"only {size - 8} bytes do. Save the checkpoint again")
+        raise _fail(
+            name,
+            f"the file is truncated: its header says {n} bytes of JSON follow, but "
+            f"only {size - 8} bytes do. Save the checkpoint again",
+        )
     try:
-        table = json.loads(data[8:8 + n].decode("utf-8"))
+        table = json.loads(data[8 : 8 + n].decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise _fail(name, "not a flowkit checkpoint or corrupt: the safetensors header is not "
-                          f"valid JSON ({exc})"
-                    + (f"; the file looks like {foreign}" if foreign else "")) from None
+        raise _fail(
+            name,
+            "not a flowkit checkpoint or corrupt: the safetensors header is not "
+            f"valid JSON ({exc})" + (f"; the file looks like {foreign}" if foreign else ""),
+        ) from None
     if not isinstance(table, dict):
         raise _fail(name, "corrupt: the safetensors header is not a JSON object")
     meta = table.get("__metadata__") or {}
@@ -297,10 +334,13 @@ def _parse_header(data: bytes, name: str) -> tuple[dict, dict]:
     if doc_text is None:
         names = [k for k in table if k != "__metadata__"]
         shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-        raise _fail(name, "this is a safetensors file, but not one written by flowkit.save (its "
-                          "metadata has no 'flowkit' entry). Its tensors"
-                          f" ({len(names)}: {shown}) can be read with "
-                          "safetensors.numpy.load_file and wrapped with flowkit.tensor")
+        raise _fail(
+            name,
+            "this is a safetensors file, but not one written by flowkit.save (its "
+            "metadata has no 'flowkit' entry). Its tensors"
+            f" ({len(names)}: {shown}) can be read with "
+            "safetensors.numpy.load_file and wrapped with flowkit.tensor",
+        )
     try:
         doc = json.loads(doc_text)
     except ValueError as exc:
@@ -309,8 +349,11 @@ def _parse_header(data: bytes, name: str) -> tuple[dict, dict]:
         raise _fail(name, "corrupt: flowkit's metadata does not describe a checkpoint")
     version = doc.get("version")
     if not isinstance(version, int) or version > _VERSION:
-        raise _fail(name, f"the checkpoint has format version {version!r}; this flowkit reads "
-                          f"version {_VERSION} and older. Upgrade flowkit to load it")
+        raise _fail(
+            name,
+            f"the checkpoint has format version {version!r}; this flowkit reads "
+            f"version {_VERSION} and older. Upgrade flowkit to load it",
+        )
     need = 0
     for key, info in table.items():
         if key == "__metadata__":
@@ -321,8 +364,11 @@ def _parse_header(data: bytes, name: str) -> tuple[dict, dict]:
             raise _fail(name, f"corrupt: tensor {key!r} has no valid data offsets") from None
     have = size - 8 - n
     if need > have:
-        raise _fail(name, f"the file is truncated: its tensors need {need} bytes of data but "
-                          f"only {have} are present. Save the checkpoint again")
+        raise _fail(
+            name,
+            f"the file is truncated: its tensors need {need} bytes of data but "
+            f"only {have} are present. Save the checkpoint again",
+        )
     return table, doc
 
 
@@ -351,15 +397,16 @@ class _Decoder:
             return self._tensor(node)
         if len(node) != 1:
             raise self.bad(f"has an unexpected entry with keys {sorted(node)}")
-        (tag, body), = node.items()
+        ((tag, body),) = node.items()
         if tag in ("list", "tuple"):
             if not isinstance(body, list):
                 raise self.bad(f"has a {tag} that is not a JSON array")
             items = [self.decode(v) for v in body]
             return items if tag == "list" else tuple(items)
         if tag in ("dict", "odict"):
-            if not isinstance(body, list) or not all(isinstance(p, list) and len(p) == 2
-                                                     for p in body):
+            if not isinstance(body, list) or not all(
+                isinstance(p, list) and len(p) == 2 for p in body
+            ):
                 raise self.bad(f"has a {tag} that is not a list of [key, value] pairs")
             out = OrderedDict() if tag == "odict" else {}
             for k, v in body:
@@ -393,8 +440,10 @@ class _Decoder:
         except Exception:
             raise self.bad(f"describes tensor {key!r} without a valid dtype and shape") from None
         if arr.dtype != dtype.np or arr.shape != shape:
-            raise self.bad(f"says tensor {key!r} is {dtype.name} {list(shape)}, but the file "
-                           f"holds {arr.dtype} {list(arr.shape)}")
+            raise self.bad(
+                f"says tensor {key!r} is {dtype.name} {list(shape)}, but the file "
+                f"holds {arr.dtype} {list(arr.shape)}"
+            )
         requires_grad = bool(node.get("requires_grad", False))
         # the array is this load's own copy, so the backend may keep it without copying again
         t = self.backend.from_numpy(arr, self.device, False, share=True)
@@ -415,8 +464,9 @@ def _read(f, name: str) -> bytes:
             raise TypeError("flowkit.load: the file object must be opened in binary mode ('rb')")
         return bytes(data)
     if not isinstance(f, (str, os.PathLike)):
-        raise TypeError(f"flowkit.load: f must be a path or a binary file object, got "
-                        f"{type(f).__name__}")
+        raise TypeError(
+            f"flowkit.load: f must be a path or a binary file object, got {type(f).__name__}"
+        )
     try:
         with open(f, "rb") as fh:
             return fh.read()
@@ -458,9 +508,15 @@ def load(f: _PathLike | BinaryIO, map_location: str | _device | None = None) -> 
     """
     import safetensors.numpy
 
-    name = repr(os.fspath(f)) if isinstance(f, (str, os.PathLike)) else (
-        repr(getattr(f, "name", None)) if isinstance(getattr(f, "name", None), str)
-        else type(f).__name__)
+    name = (
+        repr(os.fspath(f))
+        if isinstance(f, (str, os.PathLike))
+        else (
+            repr(getattr(f, "name", None))
+            if isinstance(getattr(f, "name", None), str)
+            else type(f).__name__
+        )
+    )
     if map_location is not None and not isinstance(map_location, (str, _device)):
         raise TypeError(
             "flowkit.load: map_location takes a device string ('cpu', 'cuda', 'cuda:1') or a "

@@ -63,15 +63,31 @@ class Size(tuple):
 # numpy's binary ufuncs and the tensor operator that takes over when a numpy scalar or array is
 # on the left (``np.float64(2) * x``): numpy would otherwise compute on arrays and return one
 _REFLECTED = {
-    np.add: "__radd__", np.subtract: "__rsub__", np.multiply: "__rmul__",
-    np.true_divide: "__rtruediv__", np.power: "__rpow__", np.matmul: "__rmatmul__",
-    np.equal: "__eq__", np.not_equal: "__ne__", np.less: "__gt__", np.less_equal: "__ge__",
-    np.greater: "__lt__", np.greater_equal: "__le__",
+    np.add: "__radd__",
+    np.subtract: "__rsub__",
+    np.multiply: "__rmul__",
+    np.true_divide: "__rtruediv__",
+    np.power: "__rpow__",
+    np.matmul: "__rmatmul__",
+    np.equal: "__eq__",
+    np.not_equal: "__ne__",
+    np.less: "__gt__",
+    np.less_equal: "__ge__",
+    np.greater: "__lt__",
+    np.greater_equal: "__le__",
 }
 
 
-class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethods,
-             IndexingMethods, InplaceMethods, LinalgMethods, AutogradMethods):
+class Tensor(
+    ArithmeticMethods,
+    ComparisonMethods,
+    ReductionMethods,
+    ShapeMethods,
+    IndexingMethods,
+    InplaceMethods,
+    LinalgMethods,
+    AutogradMethods,
+):
     """A multi-dimensional array on a device, with optional gradient tracking.
 
     ``flowkit.tensor(data)`` is the usual way to make one (it infers the dtype); calling the class,
@@ -148,8 +164,9 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         """
 
     @backend_method
-    def to(self, *args: Any, dtype: DTypeLike = None, device: DeviceLike = None,
-           copy: bool = False) -> Tensor:
+    def to(
+        self, *args: Any, dtype: DTypeLike = None, device: DeviceLike = None, copy: bool = False
+    ) -> Tensor:
         """The tensor converted to another dtype and/or moved to another device: ``to(dtype)``,
         ``to(device)``, ``to("cuda", flowkit.float16)``, ``to(other_tensor)``. Returns this very
         tensor when nothing changes (unless ``copy``). Gradients flow through a float cast.
@@ -185,8 +202,9 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        return _format.tensor_repr(self.numpy(), self.dtype, self.device, self._grad_fn_name(),
-                                   self.requires_grad)
+        return _format.tensor_repr(
+            self.numpy(), self.dtype, self.device, self._grad_fn_name(), self.requires_grad
+        )
 
     __str__ = __repr__
 
@@ -317,8 +335,11 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         if method == "__call__" and len(inputs) == 2 and not kwargs:
             a, b = inputs
             name = _REFLECTED.get(ufunc)
-            if name is not None and isinstance(b, Tensor) and isinstance(a, (np.generic,
-                                                                              np.ndarray)):
+            if (
+                name is not None
+                and isinstance(b, Tensor)
+                and isinstance(a, (np.generic, np.ndarray))
+            ):
                 if a.ndim == 0:  # numpy hands a comparison's scalar over as a 0-d array
                     a = a.item()
                 return getattr(b, name)(a)
@@ -506,8 +527,13 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         return self.to(_dt.to_dtype(dtype))
 
     # ------------------------------------------------------------------ new tensors like this one
-    def new_tensor(self, data: Any, dtype: DTypeLike = None, device: DeviceLike = None,
-                   requires_grad: builtins.bool = False) -> Tensor:
+    def new_tensor(
+        self,
+        data: Any,
+        dtype: DTypeLike = None,
+        device: DeviceLike = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
         """A new tensor from ``data`` with this tensor's dtype and device (unless given).
 
         Examples:
@@ -517,12 +543,21 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         """
         from ._creation import tensor
 
-        return tensor(data, self.dtype if dtype is None else dtype,
-                      self.device if device is None else device, requires_grad)
+        return tensor(
+            data,
+            self.dtype if dtype is None else dtype,
+            self.device if device is None else device,
+            requires_grad,
+        )
 
-    def new_full(self, size: Sequence[builtins.int], fill_value: Number,
-                 dtype: DTypeLike = None, device: DeviceLike = None,
-                 requires_grad: builtins.bool = False) -> Tensor:
+    def new_full(
+        self,
+        size: Sequence[builtins.int],
+        fill_value: Number,
+        dtype: DTypeLike = None,
+        device: DeviceLike = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
         """``fill_value`` in a new tensor of ``size``, with this tensor's dtype and device.
 
         Examples:
@@ -532,11 +567,21 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         """
         from ._creation import full
 
-        return full(size, fill_value, self.dtype if dtype is None else dtype,
-                    self.device if device is None else device, requires_grad)
+        return full(
+            size,
+            fill_value,
+            self.dtype if dtype is None else dtype,
+            self.device if device is None else device,
+            requires_grad,
+        )
 
-    def new_zeros(self, *size: Any, dtype: DTypeLike = None, device: DeviceLike = None,
-                  requires_grad: builtins.bool = False) -> Tensor:
+    def new_zeros(
+        self,
+        *size: Any,
+        dtype: DTypeLike = None,
+        device: DeviceLike = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
         """Zeros of ``size``, with this tensor's dtype and device.
 
         Examples:
@@ -546,8 +591,13 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         """
         return self.new_full(_size_arg(size), 0, dtype, device, requires_grad)
 
-    def new_ones(self, *size: Any, dtype: DTypeLike = None, device: DeviceLike = None,
-                 requires_grad: builtins.bool = False) -> Tensor:
+    def new_ones(
+        self,
+        *size: Any,
+        dtype: DTypeLike = None,
+        device: DeviceLike = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
         """Ones of ``size``, with this tensor's dtype and device.
 
         Examples:
@@ -557,8 +607,13 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
         """
         return self.new_full(_size_arg(size), 1, dtype, device, requires_grad)
 
-    def new_empty(self, *size: Any, dtype: DTypeLike = None, device: DeviceLike = None,
-                  requires_grad: builtins.bool = False) -> Tensor:
+    def new_empty(
+        self,
+        *size: Any,
+        dtype: DTypeLike = None,
+        device: DeviceLike = None,
+        requires_grad: builtins.bool = False,
+    ) -> Tensor:
         """A new tensor of ``size`` (zero-filled here), with this tensor's dtype and device.
 
         Examples:
@@ -615,8 +670,9 @@ class Tensor(ArithmeticMethods, ComparisonMethods, ReductionMethods, ShapeMethod
             >>> flow.zeros(1).cuda()  # doctest: +SKIP
             tensor([0.], device='cuda:0', dtype=flowkit.float32)
         """
-        return self.to("cuda" if device is None else device if isinstance(device, str)
-                       else f"cuda:{device}")
+        return self.to(
+            "cuda" if device is None else device if isinstance(device, str) else f"cuda:{device}"
+        )
 
     @property
     def is_cuda(self) -> builtins.bool:
@@ -634,8 +690,10 @@ def item_error(shape) -> ShapeError:
     """``item()`` of a tensor with other than one element (every backend raises this)."""
     from .errors import shape_str
 
-    return ShapeError(f"item() needs a tensor with one element, got shape {shape_str(shape)}; "
-                      "index one element first (t[0].item()) or use .tolist() for all the values")
+    return ShapeError(
+        f"item() needs a tensor with one element, got shape {shape_str(shape)}; "
+        "index one element first (t[0].item()) or use .tolist() for all the values"
+    )
 
 
 def is_tensor(obj: object) -> builtins.bool:
@@ -670,9 +728,15 @@ def _values(x: Any) -> Any:
 
 
 _TYPE_NAMES = {
-    _dt.float32: "FloatTensor", _dt.float64: "DoubleTensor", _dt.float16: "HalfTensor",
-    _dt.int64: "LongTensor", _dt.int32: "IntTensor", _dt.int16: "ShortTensor",
-    _dt.int8: "CharTensor", _dt.uint8: "ByteTensor", _dt.bool: "BoolTensor",
+    _dt.float32: "FloatTensor",
+    _dt.float64: "DoubleTensor",
+    _dt.float16: "HalfTensor",
+    _dt.int64: "LongTensor",
+    _dt.int32: "IntTensor",
+    _dt.int16: "ShortTensor",
+    _dt.int8: "CharTensor",
+    _dt.uint8: "ByteTensor",
+    _dt.bool: "BoolTensor",
 }
 
 

@@ -20,8 +20,10 @@ import flowkit as flow
 
 
 def pytest_report_header(config):
-    return f"flowkit backend: {os.environ.get('FLOWKIT_BACKEND', 'numpy')} " \
-           f"device: {os.environ.get('FLOWKIT_DEVICE', '(default)')}"
+    return (
+        f"flowkit backend: {os.environ.get('FLOWKIT_BACKEND', 'numpy')} "
+        f"device: {os.environ.get('FLOWKIT_DEVICE', '(default)')}"
+    )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -83,8 +83,14 @@ API = public_api()
 def test_the_api_is_found():
     # a guard against a walk that silently finds nothing
     assert len(API) > 150
-    for name in ("flowkit.Tensor", "flowkit.add", "flowkit.nn.Linear", "flowkit.optim.SGD",
-                 "flowkit.nn.functional.relu", "flowkit.utils.data.DataLoader"):
+    for name in (
+        "flowkit.Tensor",
+        "flowkit.add",
+        "flowkit.nn.Linear",
+        "flowkit.optim.SGD",
+        "flowkit.nn.functional.relu",
+        "flowkit.utils.data.DataLoader",
+    ):
         assert name in API
     assert "flowkit.float32" not in API and "flowkit.nn.functional" not in API
 
@@ -96,7 +102,7 @@ def _example_lines(doc: str) -> list[str]:
     for i, line in enumerate(lines):
         if re.fullmatch(r"Examples:\s*", line):
             body = []
-            for item in lines[i + 1:]:
+            for item in lines[i + 1 :]:
                 if item.strip() and not item[0].isspace():
                     break  # the next section
                 body.append(item.strip())
@@ -112,21 +118,32 @@ def test_docstring_has_an_example(name):
     assert _example_lines(doc), (
         f"{name}: the docstring has no 'Examples:' section with a '>>>' line; add a short "
         "runnable one (it is run as a doctest on every backend; a singular 'Example:' is not a "
-        "section for mkdocstrings and renders as block quotes)")
+        "section for mkdocstrings and renders as block quotes)"
+    )
 
 
 # --------------------------------------------------------------------------- Tensor's methods
 _OPERATORS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"}  # (object has them too)
 _PLUMBING = (set(dir(object)) - _OPERATORS) | {
-    "__weakref__", "__slots__", "__module__", "__annotations__", "__dict__",
-    "__static_attributes__", "__firstlineno__", "__array_priority__"}
+    "__weakref__",
+    "__slots__",
+    "__module__",
+    "__annotations__",
+    "__dict__",
+    "__static_attributes__",
+    "__firstlineno__",
+    "__array_priority__",
+}
 
 
 def tensor_members() -> list[str]:
     """Every public method and property of flowkit.Tensor, operators included: what the API
     reference must list, each once."""
-    return sorted(n for n in dir(flow.Tensor)
-                  if (not n.startswith("_") or n.startswith("__")) and n not in _PLUMBING)
+    return sorted(
+        n
+        for n in dir(flow.Tensor)
+        if (not n.startswith("_") or n.startswith("__")) and n not in _PLUMBING
+    )
 
 
 @pytest.mark.parametrize("name", tensor_members())
@@ -135,7 +152,8 @@ def test_every_tensor_method_has_an_example(name):
     doc = (attr.fget if isinstance(attr, property) else attr).__doc__
     assert doc and _example_lines(doc), (
         f"Tensor.{name}: its declaration (flowkit/ops/<family>.py or flowkit/tensor.py) needs a "
-        "docstring with an 'Examples:' section; the API reference shows it")
+        "docstring with an 'Examples:' section; the API reference shows it"
+    )
 
 
 # --------------------------------------------------------------------------- the API page
@@ -148,7 +166,7 @@ def _directives(page: Path) -> list[tuple[str, dict]]:
         if not m:
             continue
         block = []
-        for item in lines[i + 1:]:
+        for item in lines[i + 1 :]:
             if item.strip() and not item[0].isspace():
                 break
             block.append(item)
@@ -187,8 +205,11 @@ def _covered(obj, options: dict) -> list:
     if not isinstance(members, list):
         members = getattr(obj, "__all__", None)
     if members is None:
-        members = [n for n, v in vars(obj).items() if not n.startswith("_")
-                   and getattr(v, "__module__", None) == obj.__name__]
+        members = [
+            n
+            for n, v in vars(obj).items()
+            if not n.startswith("_") and getattr(v, "__module__", None) == obj.__name__
+        ]
     return [obj] + [getattr(obj, n) for n in members]
 
 
@@ -212,16 +233,18 @@ def test_both_languages_have_the_same_directives():
     zh = _directives(API_PAGES["zh"])
     assert all(not opts.get("skip_local_inventory") for _, opts in en)
     for path, opts in zh:
-        assert opts.get("skip_local_inventory") is True, \
+        assert opts.get("skip_local_inventory") is True, (
             f"docs/zh/api.md: ::: {path} needs the option skip_local_inventory: true"
+        )
     zh = [(p, {k: v for k, v in o.items() if k != "skip_local_inventory"}) for p, o in zh]
     assert en == zh, "docs/zh/api.md must carry the same ::: directives (and options) as en"
 
 
 def test_every_api_is_in_the_reference():
     page = API_PAGES["en"]
-    rendered = {id(o) for path, options in _directives(page)
-                for o in _covered(_resolve(path), options)}
+    rendered = {
+        id(o) for path, options in _directives(page) for o in _covered(_resolve(path), options)
+    }
     text = page.read_text("utf-8")
     missing = []
     for name, obj in sorted(API.items()):

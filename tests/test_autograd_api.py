@@ -22,8 +22,11 @@ import flowkit as flow
 grad = flow.autograd.grad
 NUMPY = flow.backend().name == "numpy"
 numpy_only = pytest.mark.skipif(not NUMPY, reason="checks the numpy backend's own engine")
-SETTINGS = settings(max_examples=15, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def t64(values, requires_grad=False):
@@ -31,8 +34,9 @@ def t64(values, requires_grad=False):
 
 
 def close(t, expected, tol=1e-12):
-    np.testing.assert_allclose(t.numpy(), np.asarray(expected, dtype=np.float64), rtol=tol,
-                               atol=tol)
+    np.testing.assert_allclose(
+        t.numpy(), np.asarray(expected, dtype=np.float64), rtol=tol, atol=tol
+    )
 
 
 # ----------------------------------------------------------------------------------- grad()
@@ -160,7 +164,7 @@ def test_grad_under_no_grad_gives_plain_gradients():
 # ----------------------------------------------------------------------------- create_graph
 def test_second_and_third_derivative_of_x_cubed():
     x = t64([1.0, -2.0, 0.5], requires_grad=True)
-    (d1,) = grad((x ** 3).sum(), x, create_graph=True)
+    (d1,) = grad((x**3).sum(), x, create_graph=True)
     close(d1, 3 * np.array([1.0, 4.0, 0.25]))
     assert d1.requires_grad
     (d2,) = grad(d1.sum(), x, create_graph=True)
@@ -328,8 +332,10 @@ def _hvp(case, v):
     s2 = sum((g * t64(vi)).sum() for g, vi in zip(gs, v) if isinstance(g, flow.Tensor))
     if not (isinstance(s2, flow.Tensor) and s2.requires_grad):
         return [np.zeros(a.shape) for a in case.arrays]
-    return [np.zeros(a.shape) if h is None else h.numpy()
-            for a, h in zip(case.arrays, grad(s2, leaves, allow_unused=True))]
+    return [
+        np.zeros(a.shape) if h is None else h.numpy()
+        for a, h in zip(case.arrays, grad(s2, leaves, allow_unused=True))
+    ]
 
 
 def _fd_tolerances(case):
@@ -349,8 +355,10 @@ def test_second_derivatives_against_finite_differences(op, data):
     plus = _first(case, [a + eps * d for a, d in zip(case.arrays, v)])[1]
     minus = _first(case, [a - eps * d for a, d in zip(case.arrays, v)])[1]
     for i, (h, p, m) in enumerate(zip(hv, plus, minus)):
-        num = (np.asarray(p.numpy() if isinstance(p, flow.Tensor) else p)
-               - np.asarray(m.numpy() if isinstance(m, flow.Tensor) else m)) / (2 * eps)
+        num = (
+            np.asarray(p.numpy() if isinstance(p, flow.Tensor) else p)
+            - np.asarray(m.numpy() if isinstance(m, flow.Tensor) else m)
+        ) / (2 * eps)
         np.testing.assert_allclose(h, num, rtol=rtol, atol=atol, err_msg=f"H v, input {i}")
 
 
@@ -375,8 +383,9 @@ def test_vjp_is_differentiable_in_its_cotangent(op, data):
         fp = case.fn(FLOW, *[t64(a + eps * d) for a, d in zip(case.arrays, v)]).numpy()
         fm = case.fn(FLOW, *[t64(a - eps * d) for a, d in zip(case.arrays, v)]).numpy()
     num = (fp.astype(np.float64) - fm) / (2 * eps)
-    np.testing.assert_allclose(np.zeros(num.shape) if jv is None else jv.numpy(), num,
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(
+        np.zeros(num.shape) if jv is None else jv.numpy(), num, rtol=rtol, atol=atol
+    )
 
 
 @numpy_only
@@ -396,12 +405,20 @@ def test_second_derivatives_against_torch(op, data):
     s = (out * out * torch.from_numpy(_weights(out.shape, 9)).to(out.dtype)).sum()
     tgs = torch.autograd.grad(s, tl, create_graph=True, allow_unused=True)
     s2 = sum((g * torch.from_numpy(vi)).sum() for g, vi in zip(tgs, v) if g is not None)
-    th = (torch.autograd.grad(s2, tl, allow_unused=True) if isinstance(s2, torch.Tensor)
-          and s2.requires_grad else [None] * len(tl))
+    th = (
+        torch.autograd.grad(s2, tl, allow_unused=True)
+        if isinstance(s2, torch.Tensor) and s2.requires_grad
+        else [None] * len(tl)
+    )
     tol = 1e-9 if _fd_tolerances(case)[0] == 1e-6 else 1e-4
     for i, (h, t) in enumerate(zip(hv, th)):
-        np.testing.assert_allclose(h, np.zeros(h.shape) if t is None else t.numpy(), rtol=tol,
-                                   atol=tol, err_msg=f"H v, input {i}")
+        np.testing.assert_allclose(
+            h,
+            np.zeros(h.shape) if t is None else t.numpy(),
+            rtol=tol,
+            atol=tol,
+            err_msg=f"H v, input {i}",
+        )
 
 
 @numpy_only
@@ -422,10 +439,39 @@ def test_create_graph_first_derivatives_equal_first_order_ones(op, data):
 def test_every_op_is_second_order_or_says_why_not():
     # The core table declares its saved values; an op that does not (fused kernels written
     # against raw numpy) stays first order and must say so under create_graph (next test).
-    core = {"add", "sub", "mul", "div", "pow", "matmul", "rsub", "rdiv", "rpow", "neg", "exp",
-            "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "cast", "clone",
-            "sum", "mean", "reshape", "permute", "transpose", "getitem", "setitem", "mse_loss",
-            "linear", "add_at"}
+    core = {
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "pow",
+        "matmul",
+        "rsub",
+        "rdiv",
+        "rpow",
+        "neg",
+        "exp",
+        "log",
+        "sqrt",
+        "abs",
+        "sin",
+        "cos",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "cast",
+        "clone",
+        "sum",
+        "mean",
+        "reshape",
+        "permute",
+        "transpose",
+        "getitem",
+        "setitem",
+        "mse_loss",
+        "linear",
+        "add_at",
+    }
     assert core <= set(SECOND_ORDER), sorted(core - set(SECOND_ORDER))
     for op, roles in np_define.SAVES.items():
         assert all(r in (None, "out", "in0-in1", "const", "in0", "in1", "in2") for r in roles), op

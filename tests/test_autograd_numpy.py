@@ -28,8 +28,12 @@ if flow.backend().name != "numpy":
 
 from flowkit_numpy import define as np_define  # noqa: E402
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=False,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 DIFF_OPS = sorted(name for name, diff in np_define.FORWARD_OPS.items() if diff)
 
@@ -125,8 +129,9 @@ def check_fd(case: Case, op: str | None = None) -> None:
         assert g is not None, f"input {i} got no gradient"
         assert g.dtype == flow.float64
         assert tuple(g.shape) == a.shape
-        np.testing.assert_allclose(g.numpy(), num, rtol=case.rtol, atol=case.atol,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            g.numpy(), num, rtol=case.rtol, atol=case.atol, err_msg=f"gradient of input {i}"
+        )
 
 
 def check_torch(case: Case) -> None:
@@ -149,8 +154,9 @@ def check_torch(case: Case) -> None:
         tg = np.zeros(case.arrays[i].shape) if t.grad is None else t.grad.numpy()
         assert f.grad is not None, f"input {i} got no gradient"
         assert f.grad.dtype == flow.float64
-        np.testing.assert_allclose(f.grad.numpy(), tg, rtol=tol, atol=tol,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            f.grad.numpy(), tg, rtol=tol, atol=tol, err_msg=f"gradient of input {i}"
+        )
 
 
 # ------------------------------------------------------------------------------------------ cases
@@ -158,8 +164,9 @@ SHAPES = st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple)
 SHAPES_ND = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
 PAIRS = st.one_of(
     st.sampled_from([((3, 1), (1, 4)), ((), (2, 3)), ((2, 3), ()), ((4,), (3, 1))]),
-    hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
-    .map(lambda b: tuple(b.input_shapes)),
+    hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4).map(
+        lambda b: tuple(b.input_shapes)
+    ),
 )
 
 
@@ -178,10 +185,20 @@ def _vals(rng, shape, kind="any"):
     return np.asarray(a, dtype=np.float64)
 
 
-_BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-           "div": operator.truediv, "pow": operator.pow}
-_KINDS = {"add": ("any", "any"), "sub": ("any", "any"), "mul": ("any", "any"),
-          "div": ("any", "nonzero"), "pow": ("positive", "any")}
+_BINARY = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": operator.pow,
+}
+_KINDS = {
+    "add": ("any", "any"),
+    "sub": ("any", "any"),
+    "mul": ("any", "any"),
+    "div": ("any", "nonzero"),
+    "pow": ("positive", "any"),
+}
 
 
 def _binary_case(op):
@@ -191,8 +208,9 @@ def _binary_case(op):
     def build(draw, torch=False):
         rng = _rng(draw)
         sa, sb = draw(PAIRS)
-        form = draw(st.sampled_from(["tt", "ts"] if op in ("sub", "div", "pow")
-                                    else ["tt", "ts", "st"]))
+        form = draw(
+            st.sampled_from(["tt", "ts"] if op in ("sub", "div", "pow") else ["tt", "ts", "st"])
+        )
         a = _vals(rng, sa, ka)
         if form == "tt":
             return Case(lambda lib, x, y: f(x, y), [a, _vals(rng, sb, kb)])
@@ -214,14 +232,23 @@ def _reflected_case(op):
         if op == "rdiv":
             return Case(lambda lib, x: s / x, [_vals(rng, shape, "nonzero")])
         base = abs(s) if s != 0 else 2.0
-        return Case(lambda lib, x: base ** x, [_vals(rng, shape)])  # rpow
+        return Case(lambda lib, x: base**x, [_vals(rng, shape)])  # rpow
 
     return build
 
 
-_UNARY_KIND = {"exp": "any", "log": "positive", "sqrt": "positive", "abs": "nonzero",
-               "sin": "any", "cos": "any", "tanh": "any", "sigmoid": "any", "relu": "nonzero",
-               "neg": "any"}
+_UNARY_KIND = {
+    "exp": "any",
+    "log": "positive",
+    "sqrt": "positive",
+    "abs": "nonzero",
+    "sin": "any",
+    "cos": "any",
+    "tanh": "any",
+    "sigmoid": "any",
+    "relu": "nonzero",
+    "neg": "any",
+}
 
 
 def _unary_case(op):
@@ -243,7 +270,8 @@ def _dims(draw, nd):
         return draw(st.sampled_from([None, 0, -1]))
     single = st.integers(-nd, nd - 1)
     several = st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True).flatmap(
-        lambda ds: st.tuples(*[st.sampled_from([d, d - nd]) for d in ds]))
+        lambda ds: st.tuples(*[st.sampled_from([d, d - nd]) for d in ds])
+    )
     return draw(st.one_of(st.none(), single, several))
 
 
@@ -263,6 +291,7 @@ def _reduce_case(op):
 
 def _extreme_case(op):
     """amax/amin over one dim, several or all (``()``; torch takes no None)."""
+
     def build(draw, torch=False):
         rng = _rng(draw)
         shape = draw(SHAPES)
@@ -286,12 +315,14 @@ def _reshape_case(draw, torch=False):
     rng = _rng(draw)
     shape = draw(SHAPES)
     nd, n = len(shape), int(np.prod(shape))
-    kind = draw(st.sampled_from(["reshape", "view", "flatten", "unsqueeze", "squeeze",
-                                 "squeeze_dim"]))
+    kind = draw(
+        st.sampled_from(["reshape", "view", "flatten", "unsqueeze", "squeeze", "squeeze_dim"])
+    )
     a = _vals(rng, shape)
     if kind in ("reshape", "view"):
-        target = draw(st.sampled_from([(-1,), (n,), (1, -1), (-1, 1), tuple(reversed(shape)),
-                                       (1,) + shape]))
+        target = draw(
+            st.sampled_from([(-1,), (n,), (1, -1), (-1, 1), tuple(reversed(shape)), (1,) + shape])
+        )
         return Case(lambda lib, x: getattr(x, kind)(target), [a])
     if kind == "flatten":
         return Case(lambda lib, x: x.flatten(), [a])
@@ -349,11 +380,22 @@ def _clone_case(draw, torch=False):
 def _matmul_case(draw, torch=False):
     rng = _rng(draw)
     n, k, m, b, c = (draw(st.integers(1, 4)) for _ in range(5))
-    sa, sb = draw(st.sampled_from([
-        ((k,), (k,)), ((k,), (k, m)), ((n, k), (k,)), ((n, k), (k, m)), ((b, n, k), (k, m)),
-        ((n, k), (b, k, m)), ((b, 1, n, k), (c, k, m)), ((k,), (b, k, m)), ((b, n, k), (k,)),
-        ((b, n, k), (b, k, m)),
-    ]))
+    sa, sb = draw(
+        st.sampled_from(
+            [
+                ((k,), (k,)),
+                ((k,), (k, m)),
+                ((n, k), (k,)),
+                ((n, k), (k, m)),
+                ((b, n, k), (k, m)),
+                ((n, k), (b, k, m)),
+                ((b, 1, n, k), (c, k, m)),
+                ((k,), (b, k, m)),
+                ((b, n, k), (k,)),
+                ((b, n, k), (b, k, m)),
+            ]
+        )
+    )
     return Case(lambda lib, x, y: x @ y, [_vals(rng, sa), _vals(rng, sb)])
 
 
@@ -389,7 +431,7 @@ def _index(draw, rng, shape, repeats: bool, torch: bool):
         idx = rng.integers(-n0, n0, size)
         idx = np.concatenate([idx, idx[:1]])  # a repeated index accumulates its gradient
     else:
-        idx = rng.permutation(n0)[:min(size, n0)]
+        idx = rng.permutation(n0)[: min(size, n0)]
     if kind == "list":
         lst = [int(i) for i in idx]
         return lambda lib: lst
@@ -414,10 +456,12 @@ def _setitem_case(draw, torch=False):
     slot = np.zeros(shape)[index(types.SimpleNamespace(tensor=np.asarray))].shape
     vkind = draw(st.sampled_from(["full", "scalar_tensor", "python", "broadcast"]))
     if vkind == "python":
+
         def fn(lib, x):
             y = x * 1.5  # a non-leaf: item assignment into it is recorded
             y[index(lib)] = 0.25
             return y * y
+
         return Case(fn, [a])
     vshape = {"full": slot, "scalar_tensor": (), "broadcast": slot[-1:]}[vkind]
 
@@ -433,8 +477,9 @@ def _mse_case(draw, torch=False):
     rng = _rng(draw)
     shape = draw(SHAPES)
     red = draw(st.sampled_from(["none", "mean", "sum"]))
-    return Case(lambda lib, x, t: lib.mse_loss(x, t, reduction=red),
-                [_vals(rng, shape), _vals(rng, shape)])
+    return Case(
+        lambda lib, x, t: lib.mse_loss(x, t, reduction=red), [_vals(rng, shape), _vals(rng, shape)]
+    )
 
 
 def _linear_case(draw, torch=False):
@@ -469,8 +514,9 @@ def _activation_case(op):
             p = draw(st.sampled_from([0.25, 0.5, 0.9, 1.0]))
             return Case(lambda lib, x: lib.dropout(x, p), [_vals(rng, shape)])
         approx = draw(st.sampled_from(["none", "tanh"]))
-        return Case(lambda lib, x: lib.F.gelu(x, approximate=approx),
-                    [np.asarray(_vals(rng, shape) * 2)])
+        return Case(
+            lambda lib, x: lib.F.gelu(x, approximate=approx), [np.asarray(_vals(rng, shape) * 2)]
+        )
 
     return build
 
@@ -482,8 +528,9 @@ def _softmax_case(op):
         n = max(len(shape), 1)
         dim = draw(st.integers(-n, n - 1))
         scale = draw(st.sampled_from([1.0, 10.0]))
-        return Case(lambda lib, x: getattr(lib.F, op)(x, dim=dim),
-                    [np.asarray(_vals(rng, shape) * scale)])
+        return Case(
+            lambda lib, x: getattr(lib.F, op)(x, dim=dim), [np.asarray(_vals(rng, shape) * scale)]
+        )
 
     return build
 
@@ -494,23 +541,26 @@ def _embedding_case(draw, torch=False):
     idx = np.asarray(rng.integers(0, n, draw(st.sampled_from([(), (4,), (2, 3)]))))
     # the padding row gets no gradient on purpose (PyTorch's rule): checked against torch only
     pad = draw(st.sampled_from([None, 0, -1] if torch else [None]))
-    return Case(lambda lib, w: lib.F.embedding(lib.tensor(idx), w, padding_idx=pad),
-                [_vals(rng, (n, d))])
+    return Case(
+        lambda lib, w: lib.F.embedding(lib.tensor(idx), w, padding_idx=pad), [_vals(rng, (n, d))]
+    )
 
 
 def _layer_norm_case(draw, torch=False):
     rng = _rng(draw)
     shape = draw(SHAPES_ND.filter(lambda s: np.prod(s) > 1))
     k = draw(st.integers(1, len(shape)))
-    ns = shape[len(shape) - k:]
+    ns = shape[len(shape) - k :]
     x = _vals(rng, shape)
     affine = draw(st.sampled_from(["none", "weight", "both"]))
     if affine == "none":
         return Case(lambda lib, x: lib.F.layer_norm(x, ns), [x])
     if affine == "weight":
         return Case(lambda lib, x, w: lib.F.layer_norm(x, ns, w), [x, _vals(rng, ns)])
-    return Case(lambda lib, x, w, b: lib.F.layer_norm(x, ns, w, b, eps=1e-3),
-                [x, _vals(rng, ns), _vals(rng, ns)])
+    return Case(
+        lambda lib, x, w, b: lib.F.layer_norm(x, ns, w, b, eps=1e-3),
+        [x, _vals(rng, ns), _vals(rng, ns)],
+    )
 
 
 def _batch_norm_case(draw, torch=False):
@@ -519,11 +569,13 @@ def _batch_norm_case(draw, torch=False):
     shape = (n, c) + draw(st.sampled_from([(), (3,), (2, 2)]))
     arrays = [_vals(rng, shape), _vals(rng, (c,)), _vals(rng, (c,))]
     if draw(st.booleans()):
-        return Case(lambda lib, x, w, b: lib.F.batch_norm(x, None, None, w, b, training=True),
-                    arrays)
+        return Case(
+            lambda lib, x, w, b: lib.F.batch_norm(x, None, None, w, b, training=True), arrays
+        )
     rm, rv = _vals(rng, (c,)), _vals(rng, (c,), "positive")
-    return Case(lambda lib, x, w, b: lib.F.batch_norm(x, lib.tensor(rm), lib.tensor(rv), w, b),
-                arrays)
+    return Case(
+        lambda lib, x, w, b: lib.F.batch_norm(x, lib.tensor(rm), lib.tensor(rv), w, b), arrays
+    )
 
 
 def _conv2d_case(draw, torch=False):
@@ -536,12 +588,18 @@ def _conv2d_case(draw, torch=False):
     stride = (1, 1) if pad == "same" else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     h = draw(st.integers(dil[0] * (kh - 1) + 1, 6))
     w = draw(st.integers(dil[1] * (kw - 1) + 1, 6))
-    arrays = [_vals(rng, (draw(st.integers(1, 2)), cin, h, w)),
-              _vals(rng, (cout, cin // groups, kh, kw))]
+    arrays = [
+        _vals(rng, (draw(st.integers(1, 2)), cin, h, w)),
+        _vals(rng, (cout, cin // groups, kh, kw)),
+    ]
     if draw(st.booleans()):
         arrays.append(_vals(rng, (cout,)))
-    return Case(lambda lib, x, *wb: lib.F.conv2d(x, *wb, stride=stride, padding=pad,
-                                                 dilation=dil, groups=groups), arrays)
+    return Case(
+        lambda lib, x, *wb: lib.F.conv2d(
+            x, *wb, stride=stride, padding=pad, dilation=dil, groups=groups
+        ),
+        arrays,
+    )
 
 
 def _max_pool2d_case(draw, torch=False):
@@ -572,14 +630,22 @@ def _classification_case(op):
             if draw(st.booleans()):  # class probabilities, differentiable too
                 p = rng.dirichlet(np.ones(c), tshape).astype(np.float64)
                 p = np.moveaxis(p, -1, 1) if p.ndim > 1 else p
-                return Case(lambda lib, x, t: lib.F.cross_entropy(
-                    x, t, None if w is None else lib.tensor(w), **kw), [x, p])
+                return Case(
+                    lambda lib, x, t: lib.F.cross_entropy(
+                        x, t, None if w is None else lib.tensor(w), **kw
+                    ),
+                    [x, p],
+                )
         t = np.asarray(rng.integers(0, c, tshape))
         if t.ndim and draw(st.booleans()):
             t.reshape(-1)[1:][rng.random(t.size - 1) < 0.3] = -100  # ignored (never the first)
         fn = getattr(FLOW.F, op).__name__
-        return Case(lambda lib, x: getattr(lib.F, fn)(
-            x, lib.tensor(t), None if w is None else lib.tensor(w), **kw), [x])
+        return Case(
+            lambda lib, x: getattr(lib.F, fn)(
+                x, lib.tensor(t), None if w is None else lib.tensor(w), **kw
+            ),
+            [x],
+        )
 
     return build
 
@@ -613,18 +679,30 @@ CASES: dict[str, Callable] = {
 
 # ------------------------------------------------------------------------------------------ cases:
 # the Tensors page's ops (elementwise, selection, reductions, joining and splitting)
-_UNARY_KIND.update({
-    "reciprocal": "nonzero", "rsqrt": "positive", "log1p": "positive", "expm1": "any",
-    "log2": "positive", "log10": "positive",
-    # piecewise constant: a zero gradient (random values are never at a step)
-    "sign": "nonzero", "floor": "any", "ceil": "any", "round": "any",
-})
+_UNARY_KIND.update(
+    {
+        "reciprocal": "nonzero",
+        "rsqrt": "positive",
+        "log1p": "positive",
+        "expm1": "any",
+        "log2": "positive",
+        "log10": "positive",
+        # piecewise constant: a zero gradient (random values are never at a step)
+        "sign": "nonzero",
+        "floor": "any",
+        "ceil": "any",
+        "round": "any",
+    }
+)
 
 
 def _select_case(op):
     """maximum/minimum/remainder: two broadcast tensors, or a tensor and a number."""
-    fns = {"maximum": lambda x, y: x.maximum(y), "minimum": lambda x, y: x.minimum(y),
-           "remainder": lambda x, y: x % y}
+    fns = {
+        "maximum": lambda x, y: x.maximum(y),
+        "minimum": lambda x, y: x.minimum(y),
+        "remainder": lambda x, y: x % y,
+    }
     f = fns[op]
 
     def build(draw, torch=False):
@@ -655,8 +733,9 @@ def _clamp_case(draw, torch=False):
     if kind == "tensor_min":
         return Case(lambda lib, x, m: getattr(x, method)(min=m), [a, lo])
     # bounds that sometimes cross (min > max): the gradient rules for that case are PyTorch's
-    return Case(lambda lib, x, m, h: getattr(x, method)(m, h),
-                [a, lo, np.asarray(_vals(rng, sb) + 0.5)])
+    return Case(
+        lambda lib, x, m, h: getattr(x, method)(m, h), [a, lo, np.asarray(_vals(rng, sb) + 0.5)]
+    )
 
 
 def _where_case(draw, torch=False):
@@ -712,8 +791,7 @@ def _var_case(op):
         a = _vals(rng, shape)
         if dim is None:
             return Case(lambda lib, x: getattr(x, op)(unbiased=unbiased), [a])
-        return Case(lambda lib, x: getattr(x, op)(dim=dim, unbiased=unbiased, keepdim=keepdim),
-                    [a])
+        return Case(lambda lib, x: getattr(x, op)(dim=dim, unbiased=unbiased, keepdim=keepdim), [a])
 
     return build
 
@@ -750,8 +828,9 @@ def _expand_case(draw, torch=False):
     rng = _rng(draw)
     shape = draw(SHAPES)
     shape = tuple(1 if draw(st.booleans()) else s for s in shape)
-    sizes = [draw(st.sampled_from([-1, 3])) if s == 1 else draw(st.sampled_from([-1, s]))
-             for s in shape]
+    sizes = [
+        draw(st.sampled_from([-1, 3])) if s == 1 else draw(st.sampled_from([-1, s])) for s in shape
+    ]
     sizes = tuple(draw(st.lists(st.integers(1, 3), max_size=2)) + sizes)
     if sizes and draw(st.booleans()):
         return Case(lambda lib, x: x.expand(*sizes) * 1.5, [_vals(rng, shape)])
@@ -775,8 +854,10 @@ def _split_case(draw, torch=False):
         return x.chunk(arg, d) if kind == "chunk" else x.split(arg, d)
 
     if draw(st.booleans()):  # every piece, weighted differently, joined again
-        return Case(lambda lib, x: lib.cat([p * (i + 1.0) for i, p in enumerate(pieces(x))], d),
-                    [_vals(rng, shape)])
+        return Case(
+            lambda lib, x: lib.cat([p * (i + 1.0) for i, p in enumerate(pieces(x))], d),
+            [_vals(rng, shape)],
+        )
     return Case(lambda lib, x: pieces(x)[-1] * 2.0, [_vals(rng, shape)])
 
 
@@ -794,13 +875,17 @@ def _cat_case(draw, torch=False):
     shape = draw(SHAPES_ND)
     nd = len(shape)
     d = draw(st.integers(-nd, nd - 1))
-    shapes = [shape[:d % nd] + (draw(st.integers(1, 3)),) + shape[d % nd + 1:]
-              for _ in range(draw(st.integers(1, 3)))]
+    shapes = [
+        shape[: d % nd] + (draw(st.integers(1, 3)),) + shape[d % nd + 1 :]
+        for _ in range(draw(st.integers(1, 3)))
+    ]
     arrays = [_vals(rng, s) for s in shapes]
     if draw(st.booleans()):  # a constant and a legacy empty 1-d tensor among the leaves
         const = _vals(rng, shapes[0])
-        return Case(lambda lib, *xs: lib.cat([lib.tensor(np.zeros(0)), *xs, lib.tensor(const)],
-                                             dim=d), arrays)
+        return Case(
+            lambda lib, *xs: lib.cat([lib.tensor(np.zeros(0)), *xs, lib.tensor(const)], dim=d),
+            arrays,
+        )
     return Case(lambda lib, *xs: lib.cat(list(xs), d), arrays)
 
 
@@ -813,28 +898,43 @@ def _stack_case(draw, torch=False):
     return Case(lambda lib, *xs: lib.stack(xs, dim=d), [_vals(rng, shape) for _ in range(k)])
 
 
-CASES.update({
-    **{op: _unary_case(op) for op in ("reciprocal", "rsqrt", "log1p", "expm1", "log2", "log10",
-                                      "sign", "floor", "ceil", "round")},
-    **{op: _select_case(op) for op in ("maximum", "minimum", "remainder")},
-    "clamp": _clamp_case,
-    "where": _where_case,
-    "masked_fill": _masked_fill_case,
-    "prod": _prod_case,
-    "var": _var_case("var"),
-    "std": _var_case("std"),
-    "norm": _norm_case,
-    "max": _minmax_case("max"),
-    "min": _minmax_case("min"),
-    "amax": _extreme_case("amax"),
-    "logsumexp": _logsumexp_case,
-    "amin": _extreme_case("amin"),
-    "expand": _expand_case,
-    "split": _split_case,
-    "flip": _flip_case,
-    "cat": _cat_case,
-    "stack": _stack_case,
-})
+CASES.update(
+    {
+        **{
+            op: _unary_case(op)
+            for op in (
+                "reciprocal",
+                "rsqrt",
+                "log1p",
+                "expm1",
+                "log2",
+                "log10",
+                "sign",
+                "floor",
+                "ceil",
+                "round",
+            )
+        },
+        **{op: _select_case(op) for op in ("maximum", "minimum", "remainder")},
+        "clamp": _clamp_case,
+        "where": _where_case,
+        "masked_fill": _masked_fill_case,
+        "prod": _prod_case,
+        "var": _var_case("var"),
+        "std": _var_case("std"),
+        "norm": _norm_case,
+        "max": _minmax_case("max"),
+        "min": _minmax_case("min"),
+        "amax": _extreme_case("amax"),
+        "logsumexp": _logsumexp_case,
+        "amin": _extreme_case("amin"),
+        "expand": _expand_case,
+        "split": _split_case,
+        "flip": _flip_case,
+        "cat": _cat_case,
+        "stack": _stack_case,
+    }
+)
 
 
 # ------------------------------------------------------------------------------------------ table
@@ -869,8 +969,9 @@ def test_finite_differences(op, data):
 
 
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow"])
-@pytest.mark.parametrize("sa,sb", [((3, 1), (1, 4)), ((), (2, 3)), ((2, 3), ()), ((4,), (3, 1)),
-                                   ((2, 1, 3), (4, 1))])
+@pytest.mark.parametrize(
+    "sa,sb", [((3, 1), (1, 4)), ((), (2, 3)), ((2, 3), ()), ((4,), (3, 1)), ((2, 1, 3), (4, 1))]
+)
 def test_broadcasting_gradients(op, sa, sb):
     rng = np.random.default_rng(0)
     ka, kb = _KINDS[op]
@@ -878,20 +979,40 @@ def test_broadcasting_gradients(op, sa, sb):
     check_fd(Case(lambda lib, x, y: f(x, y), [_vals(rng, sa, ka), _vals(rng, sb, kb)]), op)
 
 
-@pytest.mark.parametrize("expr,op", [
-    (lambda x: x + 2, "add"), (lambda x: 2 + x, "add"), (lambda x: x - 2.5, "sub"),
-    (lambda x: 2.5 - x, "rsub"), (lambda x: x * -3, "mul"), (lambda x: 0.5 * x, "mul"),
-    (lambda x: x / 4, "div"), (lambda x: 4 / x, "rdiv"), (lambda x: x ** 2, "pow"),
-    (lambda x: 2 ** x, "rpow"), (lambda x: x ** 0.5, "pow"),
-])
+@pytest.mark.parametrize(
+    "expr,op",
+    [
+        (lambda x: x + 2, "add"),
+        (lambda x: 2 + x, "add"),
+        (lambda x: x - 2.5, "sub"),
+        (lambda x: 2.5 - x, "rsub"),
+        (lambda x: x * -3, "mul"),
+        (lambda x: 0.5 * x, "mul"),
+        (lambda x: x / 4, "div"),
+        (lambda x: 4 / x, "rdiv"),
+        (lambda x: x**2, "pow"),
+        (lambda x: 2**x, "rpow"),
+        (lambda x: x**0.5, "pow"),
+    ],
+)
 def test_python_scalar_on_either_side(expr, op):
     rng = np.random.default_rng(3)
     check_fd(Case(lambda lib, x: expr(x), [_vals(rng, (2, 3), "positive")]), op)
 
 
 @pytest.mark.parametrize("op", ["sum", "mean"])
-@pytest.mark.parametrize("dim,keepdim", [(None, False), (None, True), (0, False), (1, True),
-                                         (-1, False), ((0, 2), True), ((2, -3), False)])
+@pytest.mark.parametrize(
+    "dim,keepdim",
+    [
+        (None, False),
+        (None, True),
+        (0, False),
+        (1, True),
+        (-1, False),
+        ((0, 2), True),
+        ((2, -3), False),
+    ],
+)
 def test_reduction_dims(op, dim, keepdim):
     a = _vals(np.random.default_rng(4), (2, 3, 4))
     check_fd(Case(lambda lib, x: getattr(x, op)(dim=dim, keepdim=keepdim), [a]), op)
@@ -973,8 +1094,9 @@ def test_linear_with_and_without_bias(bias):
 
 def test_pow_with_tensor_exponent():
     rng = np.random.default_rng(6)
-    check_fd(Case(lambda lib, x, y: x ** y, [_vals(rng, (3, 1), "positive"), _vals(rng, (1, 4))]),
-             "pow")
+    check_fd(
+        Case(lambda lib, x, y: x**y, [_vals(rng, (3, 1), "positive"), _vals(rng, (1, 4))]), "pow"
+    )
 
 
 # ------------------------------------------------------------------------------------------ torch
@@ -1169,7 +1291,7 @@ def test_deep_chain_backpropagates_without_recursion_error():
     for i in range(5000):
         y = y * 1.0001 if i % 2 else y + 0.5
     y.backward()
-    assert x.grad.item() == pytest.approx(1.0001 ** 2500, rel=1e-9)
+    assert x.grad.item() == pytest.approx(1.0001**2500, rel=1e-9)
 
 
 def test_deep_graph_dropped_without_backward():
@@ -1211,11 +1333,21 @@ def test_retain_graph_keeps_saved_values():
     assert ref() is None
 
 
-@pytest.mark.parametrize("op", [
-    lambda x: x.add_(1.0), lambda x: x.sub_(1.0), lambda x: x.mul_(2.0), lambda x: x.div_(2.0),
-    lambda x: x.zero_(), lambda x: x.fill_(3.0), lambda x: x.copy_(flow.zeros(3)),
-    lambda x: operator.iadd(x, 1.0), lambda x: x.__setitem__(0, 5.0),
-], ids=["add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "+=", "setitem"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: x.add_(1.0),
+        lambda x: x.sub_(1.0),
+        lambda x: x.mul_(2.0),
+        lambda x: x.div_(2.0),
+        lambda x: x.zero_(),
+        lambda x: x.fill_(3.0),
+        lambda x: x.copy_(flow.zeros(3)),
+        lambda x: operator.iadd(x, 1.0),
+        lambda x: x.__setitem__(0, 5.0),
+    ],
+    ids=["add_", "sub_", "mul_", "div_", "zero_", "fill_", "copy_", "+=", "setitem"],
+)
 def test_in_place_on_a_leaf_requiring_grad(op):
     x = flow.tensor([1.0, 2.0, 3.0], requires_grad=True)
     with pytest.raises(flow.AutogradError, match="no_grad"):
@@ -1333,8 +1465,10 @@ def _add_at_case(draw, torch=False):
     idx = rng.integers(0, shape[0], draw(st.integers(1, 4)))
     idx = np.concatenate([idx, idx[:1]])  # repeated indices accumulate
     vshape = draw(st.sampled_from([(len(idx),) + shape[1:], shape[1:], ()]))  # broadcast too
-    return Case(lambda lib, x, v: _add_at(lib, x * 1.5, idx, v) ** 2,
-                [_vals(rng, shape), _vals(rng, vshape)])
+    return Case(
+        lambda lib, x, v: _add_at(lib, x * 1.5, idx, v) ** 2,
+        [_vals(rng, shape), _vals(rng, vshape)],
+    )
 
 
 CASES["add_at"] = _add_at_case

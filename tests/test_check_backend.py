@@ -33,18 +33,34 @@ from flowkit.testing.conformance.coverage import optimizers
 pytestmark = pytest.mark.once
 
 
-def _run(args: list[str], cwd, pythonpath: list[str] | None = None, timeout: float = 600,
-         **env_updates: str) -> subprocess.CompletedProcess:
+def _run(
+    args: list[str],
+    cwd,
+    pythonpath: list[str] | None = None,
+    timeout: float = 600,
+    **env_updates: str,
+) -> subprocess.CompletedProcess:
     """``args`` in a child process; on timeout the whole process group (pytest's child too) is
     killed."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "FLOWKIT_TEST_REPEAT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "FLOWKIT_TEST_REPEAT")
+    }
     env.update(env_updates)
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(
-            pythonpath + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            pythonpath + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        )
+    proc = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -55,8 +71,9 @@ def _run(args: list[str], cwd, pythonpath: list[str] | None = None, timeout: flo
 
 
 def _check_backend(*args: str, cwd, pythonpath=None, timeout: float = 600):
-    return _run([sys.executable, "-m", "flowkit.cli", "check-backend", *args], cwd, pythonpath,
-                timeout)
+    return _run(
+        [sys.executable, "-m", "flowkit.cli", "check-backend", *args], cwd, pythonpath, timeout
+    )
 
 
 def _rows(summary: dict) -> dict[str, dict]:
@@ -82,11 +99,13 @@ def test_numpy_passes_quick_with_a_row_for_every_op(tmp_path):
     assert rows["Tensor.sum"]["errors"] == "pass" and rows["Tensor.sum"]["kernel"] == "-"
     assert rows["F.conv2d"]["gradient"] == "pass"
     assert summary["checks"] == [
-        {"name": "every public op has a case", "status": "pass", "message": ""}]
+        {"name": "every public op has a case", "status": "pass", "message": ""}
+    ]
     # the table on stdout: a header, one line per op, the totals
     lines = r.stdout.splitlines()
-    assert any(ln.split() == ["op", "forward", "gradient", "errors", "kernel", "docs"]
-               for ln in lines)
+    assert any(
+        ln.split() == ["op", "forward", "gradient", "errors", "kernel", "docs"] for ln in lines
+    )
     assert any(ln.split() == ["Tensor.sum", "pass", "pass", "pass", "-", "-"] for ln in lines)
     assert any(ln.split() == ["optim.Adam", "-", "-", "-", "pass", "-"] for ln in lines)
     assert f"totals: {len(rows)} ops: {len(rows)} pass, 0 FAIL" in r.stdout
@@ -206,8 +225,18 @@ _SOME = "exp or tanh or Tensor.sum or Tensor.add or SGD or Adam- or docs or ever
 def test_broken_backend_fails_the_wrong_op_and_lists_the_missing_one(tmp_path, broken):
     site, docs = broken
     out = tmp_path / "broken.json"
-    r = _check_backend("broken", "--quick", "-k", _SOME, "--docs", str(docs), "--json",
-                       str(out), cwd=tmp_path, pythonpath=[str(site)])
+    r = _check_backend(
+        "broken",
+        "--quick",
+        "-k",
+        _SOME,
+        "--docs",
+        str(docs),
+        "--json",
+        str(out),
+        cwd=tmp_path,
+        pythonpath=[str(site)],
+    )
     assert r.returncode == 1, r.stdout[-6000:]
     summary = json.loads(out.read_text())
     rows = _rows(summary)
@@ -216,7 +245,9 @@ def test_broken_backend_fails_the_wrong_op_and_lists_the_missing_one(tmp_path, b
     assert (rows["Tensor.exp"]["forward"], rows["Tensor.exp"]["gradient"]) == ("FAIL", "pass")
     assert rows["Tensor.exp"]["status"] == "FAIL"
     assert (rows["Tensor.tanh"]["forward"], rows["Tensor.tanh"]["gradient"]) == (
-        "not implemented", "not implemented")
+        "not implemented",
+        "not implemented",
+    )
     assert rows["Tensor.tanh"]["status"] == "not implemented"
     for op in ("Tensor.sum", "Tensor.add", "Tensor.expm1", "Tensor.expand"):
         assert rows[op]["status"] == "pass", rows[op]
@@ -234,8 +265,9 @@ def test_broken_backend_fails_the_wrong_op_and_lists_the_missing_one(tmp_path, b
     assert {"Tensor.tanh", "docs: uses_tanh.md"} <= missing, missing
     assert all(op.endswith(".tanh") for op in missing - {"docs: uses_tanh.md"}), missing
     assert any(ln.split()[:2] == ["Tensor.exp", "FAIL"] for ln in r.stdout.splitlines())
-    assert any(ln.split()[:3] == ["Tensor.tanh", "not", "implemented"]
-               for ln in r.stdout.splitlines())
+    assert any(
+        ln.split()[:3] == ["Tensor.tanh", "not", "implemented"] for ln in r.stdout.splitlines()
+    )
     assert "check-backend broken: FAILED" in r.stdout
 
 
@@ -264,20 +296,41 @@ def test_the_plugin_runs_the_kit_from_the_installed_package(tmp_path):
     """)
     r = _run([sys.executable, "-c", code], tmp_path, timeout=120)
     assert r.returncode == 0 and r.stdout.split() == ["True", "False"], r.stdout
-    r = _run([sys.executable, "-m", "pytest", "-p", "flowkit.testing.conformance",
-              "-p", "no:cacheprovider", "--flowkit-quick", "-k", "Tensor.sum", "-q",
-              "--flowkit-docs", str(tmp_path / "none")], tmp_path, timeout=300,
-             FLOWKIT_BACKEND="numpy")
+    r = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "flowkit.testing.conformance",
+            "-p",
+            "no:cacheprovider",
+            "--flowkit-quick",
+            "-k",
+            "Tensor.sum",
+            "-q",
+            "--flowkit-docs",
+            str(tmp_path / "none"),
+        ],
+        tmp_path,
+        timeout=300,
+        FLOWKIT_BACKEND="numpy",
+    )
     assert r.returncode == 0, r.stdout[-6000:]
-    assert any(ln.split() == ["Tensor.sum", "pass", "pass", "pass", "-", "-"]
-               for ln in r.stdout.splitlines()), r.stdout[-3000:]
+    assert any(
+        ln.split() == ["Tensor.sum", "pass", "pass", "pass", "-", "-"]
+        for ln in r.stdout.splitlines()
+    ), r.stdout[-3000:]
     assert "docs pages: --flowkit-docs" in r.stdout and "no such directory" in r.stdout
 
 
 def test_check_backend_without_hypothesis_says_what_to_install(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "hypothesis" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "hypothesis" else real(name, *a),
+    )
     with pytest.raises(SystemExit) as info:
         cli.main(["check-backend", "numpy"])
     assert 'pip install "flowkit[test]"' in str(info.value) and "hypothesis" in str(info.value)

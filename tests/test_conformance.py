@@ -66,8 +66,11 @@ def test_finding(fid):
     """Each pinned finding against the reference: an xfail on the backends it fails on, a
     regression test on the others."""
     f = cc.FINDINGS[fid]
-    {"forward": cc.check_forward, "forward_with_grad": cc.check_forward_with_grad,
-     "gradient_values": cc.check_gradient_values}[f.check](f.build())
+    {
+        "forward": cc.check_forward,
+        "forward_with_grad": cc.check_forward_with_grad,
+        "gradient_values": cc.check_gradient_values,
+    }[f.check](f.build())
 
 
 # ------------------------------------------------------------------------------- backends agree
@@ -94,7 +97,12 @@ def cross_results(tmp_path_factory):
         env.update(FLOWKIT_BACKEND=b, PYTHONHASHSEED="0")
         procs[b] = subprocess.Popen(
             [sys.executable, "-m", "flowkit.testing.conformance", "dump", str(out / f"{b}.pkl")],
-            env=env, cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            env=env,
+            cwd=out,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     results = {}
     try:
         for b, p in procs.items():
@@ -135,13 +143,19 @@ def test_backends_agree(cross_results):
     assert sum(1 for k in some if k[-1] == "valid") >= 500, "the fixed set is too small"
     keys = sorted(set().union(*cross_results.values()) - set(KNOWN_CROSS), key=repr)
     found = _disagreements(cross_results, keys)
-    lines = [f"{key} on {b} vs {next(iter(cross_results))}: {why}" for (b, key), why in
-             found.items()]
+    lines = [
+        f"{key} on {b} vs {next(iter(cross_results))}: {why}" for (b, key), why in found.items()
+    ]
     assert not found, f"{len(found)} cases disagree:\n" + "\n".join(lines[:40])
 
 
 @pytest.mark.once
-@pytest.mark.parametrize("key", [pytest.param(k, id=f"{k[0]}:{k[1]}", marks=pytest.mark.xfail(
-    strict=True, reason=r)) for k, r in sorted(KNOWN_CROSS.items())])
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param(k, id=f"{k[0]}:{k[1]}", marks=pytest.mark.xfail(strict=True, reason=r))
+        for k, r in sorted(KNOWN_CROSS.items())
+    ],
+)
 def test_backends_agree_known(cross_results, key):
     assert not _disagreements(cross_results, [key])

@@ -25,14 +25,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Python's object plumbing: not part of any contract (the numpy protocol hooks and the operators
 # are, and are compared)
-PLUMBING = set(dir(object)) | {"__weakref__", "__slots__", "__module__", "__annotations__",
-                               "__dict__", "__static_attributes__", "__firstlineno__",
-                               "__abstractmethods__", "__orig_bases__", "__parameters__"}
+PLUMBING = set(dir(object)) | {
+    "__weakref__",
+    "__slots__",
+    "__module__",
+    "__annotations__",
+    "__dict__",
+    "__static_attributes__",
+    "__firstlineno__",
+    "__abstractmethods__",
+    "__orig_bases__",
+    "__parameters__",
+}
 
 
 def _public(cls) -> set[str]:
-    return {n for n in dir(cls) if (not n.startswith("_") or n.startswith("__"))
-            and n not in PLUMBING}
+    return {
+        n for n in dir(cls) if (not n.startswith("_") or n.startswith("__")) and n not in PLUMBING
+    }
 
 
 def _backend_classes():
@@ -72,25 +82,27 @@ def test_the_contract_is_declared():
 def test_a_backend_adds_no_public_names(backend):
     tensor_cls, backend_cls = BACKENDS[backend]
     extra = _public(tensor_cls) - _public(flow.Tensor)
-    assert not extra, f"{tensor_cls.__name__} has public names flowkit.Tensor does not " \
-                      f"declare (declare them in flowkit/ops, or make them private): {extra}"
+    assert not extra, (
+        f"{tensor_cls.__name__} has public names flowkit.Tensor does not "
+        f"declare (declare them in flowkit/ops, or make them private): {extra}"
+    )
     assert _public(tensor_cls) == _public(flow.Tensor)
     extra = _public(backend_cls.Parameter) - _public(flow.nn.Parameter) - _public(flow.Tensor)
     assert not extra, extra
-    extra = {n for n in _public(backend_cls) - _public(Backend) if n not in ("Tensor",
-                                                                                "Parameter")}
-    assert not extra, f"{backend_cls.__name__} has public names Backend does not declare: " \
-                      f"{extra}"
+    extra = {n for n in _public(backend_cls) - _public(Backend) if n not in ("Tensor", "Parameter")}
+    assert not extra, f"{backend_cls.__name__} has public names Backend does not declare: {extra}"
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 def test_a_builtin_backend_implements_every_declaration(backend):
     tensor_cls, backend_cls = BACKENDS[backend]
     missing = [n for n in TENSOR_DECLARED if is_declaration(inspect.getattr_static(tensor_cls, n))]
-    assert not missing, f"{tensor_cls.__name__} leaves these Tensor methods unimplemented: " \
-                        f"{missing}"
-    missing = [n for n in BACKEND_DECLARED
-               if is_declaration(inspect.getattr_static(backend_cls, n))]
+    assert not missing, (
+        f"{tensor_cls.__name__} leaves these Tensor methods unimplemented: {missing}"
+    )
+    missing = [
+        n for n in BACKEND_DECLARED if is_declaration(inspect.getattr_static(backend_cls, n))
+    ]
     assert not missing, f"{backend_cls.__name__} leaves these Backend ops unimplemented: {missing}"
 
 
@@ -108,8 +120,9 @@ def _accepts(impl, param: inspect.Parameter) -> bool:
         return param.VAR_KEYWORD in kinds
     if param.name in ps and ps[param.name].kind is not param.VAR_POSITIONAL:
         return True
-    return param.VAR_KEYWORD in kinds or (param.kind is param.POSITIONAL_ONLY and
-                                          param.VAR_POSITIONAL in kinds)
+    return param.VAR_KEYWORD in kinds or (
+        param.kind is param.POSITIONAL_ONLY and param.VAR_POSITIONAL in kinds
+    )
 
 
 def _callable(attr):
@@ -122,8 +135,10 @@ def test_implementations_take_the_declared_arguments(backend):
     everywhere or nowhere."""
     tensor_cls, backend_cls = BACKENDS[backend]
     wrong = []
-    for cls, base, names in ((tensor_cls, flow.Tensor, TENSOR_DECLARED),
-                             (backend_cls, Backend, BACKEND_DECLARED)):
+    for cls, base, names in (
+        (tensor_cls, flow.Tensor, TENSOR_DECLARED),
+        (backend_cls, Backend, BACKEND_DECLARED),
+    ):
         for n in names:
             decl = inspect.signature(_callable(inspect.getattr_static(base, n)))
             impl = _callable(inspect.getattr_static(cls, n))
@@ -140,16 +155,28 @@ def _backend_attributes_used_by_the_core() -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
 
     def is_backend_expr(node) -> bool:
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                node.func.attr == "get" and isinstance(node.func.value, ast.Name) and \
-                node.func.value.id == "_plugins":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "_plugins"
+        ):
             return True
-        if isinstance(node, ast.Attribute) and node.attr == "current" and \
-                isinstance(node.value, ast.Name) and node.value.id == "_plugins":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "current"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "_plugins"
+        ):
             return True
-        return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-            node.func.attr == "backend" and isinstance(node.func.value, ast.Name) and \
-            node.func.value.id in ("flow", "flowkit")
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "backend"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("flow", "flowkit")
+        )
 
     for path in sorted((ROOT / "flowkit").rglob("*.py")):
         if path.name == "_plugins.py" or "testing" in path.parts:
@@ -165,8 +192,9 @@ def _backend_attributes_used_by_the_core() -> dict[str, set[str]]:
             for node in ast.walk(fn):
                 if not isinstance(node, ast.Attribute):
                     continue
-                if is_backend_expr(node.value) or (isinstance(node.value, ast.Name) and
-                                                   node.value.id in names):
+                if is_backend_expr(node.value) or (
+                    isinstance(node.value, ast.Name) and node.value.id in names
+                ):
                     where = f"{path.relative_to(ROOT)}:{node.lineno}"
                     used.setdefault(node.attr, set()).add(where)
     return used
@@ -177,8 +205,9 @@ def test_the_backend_declares_everything_the_core_calls():
     assert {"matmul", "cat", "from_numpy", "conv2d"} <= set(used), sorted(used)
     declared = set(dir(Backend)) | set(Backend.__annotations__)  # (name, Tensor, device...)
     undeclared = {a: sorted(w) for a, w in used.items() if a not in declared}
-    assert not undeclared, f"the core calls backend attributes Backend does not declare: " \
-                           f"{undeclared}"
+    assert not undeclared, (
+        f"the core calls backend attributes Backend does not declare: {undeclared}"
+    )
 
 
 def test_tensor_methods_resolve_to_one_declaration():
@@ -201,8 +230,11 @@ def test_a_missing_op_names_itself_and_the_backend():
         exp = flow.Tensor.exp  # as if the backend had not implemented it
 
     x = object.__new__(Partial)
-    with pytest.raises(flow.BackendNotImplementedError, match=r"Tensor\.exp is not implemented by "
-                       r"the '\w+' backend \(Partial\)"):
+    with pytest.raises(
+        flow.BackendNotImplementedError,
+        match=r"Tensor\.exp is not implemented by "
+        r"the '\w+' backend \(Partial\)",
+    ):
         x.exp()
     with pytest.raises(NotImplementedError):  # PyTorch code's `except NotImplementedError`
         x.exp()
@@ -212,5 +244,4 @@ def test_help_shows_the_declaration():
     doc = inspect.getdoc(flow.Tensor.sum)
     assert "Examples:" in doc and "keepdim" in doc
     assert str(inspect.signature(flow.Tensor.sum)).startswith("(self, dim")
-    assert importlib.import_module("flowkit.ops.reduction").ReductionMethods.sum is \
-        flow.Tensor.sum
+    assert importlib.import_module("flowkit.ops.reduction").ReductionMethods.sum is flow.Tensor.sum

@@ -17,8 +17,9 @@ import pytest
 import flowkit as flow
 
 F = flow.nn.functional
-pytestmark = pytest.mark.skipif(flow.backend().name != "numpy",
-                                reason="checks the numpy backend's cross-entropy kernels")
+pytestmark = pytest.mark.skipif(
+    flow.backend().name != "numpy", reason="checks the numpy backend's cross-entropy kernels"
+)
 
 if flow.backend().name == "numpy":
     from flowkit_numpy import nn_ops
@@ -27,11 +28,13 @@ if flow.backend().name == "numpy":
 @pytest.fixture
 def general(monkeypatch):
     """``general(True)``: every cross_entropy takes the general path; ``general(False)``: back."""
+
     def use(on: bool):
         if on:
             monkeypatch.setattr(nn_ops, "_cross_entropy_fast", lambda *a, **k: None)
         else:
             monkeypatch.undo()
+
     return use
 
 
@@ -70,8 +73,17 @@ def _reference(a, t, reduction):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-@pytest.mark.parametrize("shape,scale", [((128, 10), 3.0), ((7, 3), 1.0), ((1, 1), 1.0),
-                                         ((300, 37), 20.0), ((5, 1000), 0.1), ((2, 2), 1e4)])
+@pytest.mark.parametrize(
+    "shape,scale",
+    [
+        ((128, 10), 3.0),
+        ((7, 3), 1.0),
+        ((1, 1), 1.0),
+        ((300, 37), 20.0),
+        ((5, 1000), 0.1),
+        ((2, 2), 1e4),
+    ],
+)
 def test_fast_path_matches_the_general_path(general, dtype, reduction, shape, scale):
     rng = np.random.default_rng(zlib.crc32(repr((shape, reduction)).encode()))  # (not hash():
     # string hashes change from process to process)
@@ -87,8 +99,9 @@ def test_fast_path_matches_the_general_path(general, dtype, reduction, shape, sc
     np.testing.assert_allclose(lf, ref_loss, rtol=tol, atol=tol)
     # the gradient's natural scale is 1/N (mean) or 1 (sum): with a dominant logit every entry
     # can be ~1e-150 in float64, which float32 rounds to 0
-    np.testing.assert_allclose(gf, ref_grad, rtol=tol,
-                               atol=tol * (1 / shape[0] if reduction == "mean" else 1))
+    np.testing.assert_allclose(
+        gf, ref_grad, rtol=tol, atol=tol * (1 / shape[0] if reduction == "mean" else 1)
+    )
 
 
 @pytest.mark.parametrize("tdtype", [np.int64, np.int32, np.int16, np.int8, np.uint8])
@@ -159,8 +172,10 @@ def test_create_graph_is_still_first_order_only():
     x = flow.tensor(np.random.default_rng(6).standard_normal((4, 3)), requires_grad=True)
     loss = F.cross_entropy(x, flow.tensor([0, 2, 1, 1]))
     assert len(loss.grad_fn.ctx) == 3
-    with pytest.raises(flow.AutogradError,
-                       match=r"'cross_entropy' \(CrossEntropyBackward\) cannot be differentiated"):
+    with pytest.raises(
+        flow.AutogradError,
+        match=r"'cross_entropy' \(CrossEntropyBackward\) cannot be differentiated",
+    ):
         flow.autograd.grad(loss, x, create_graph=True)
 
 
@@ -179,8 +194,11 @@ def _fallback_cases():
         "ignore_in_range_hit": (x, t, lambda tt: {"ignore_index": 1}),
         "probabilities": (x, probs, lambda tt: {}),
         "one_dim_input": (x[0], np.array(2), lambda tt: {}),
-        "k_dim_input": (rng.standard_normal((2, 4, 3, 2)), rng.integers(0, 4, (2, 3, 2)),
-                        lambda tt: {}),
+        "k_dim_input": (
+            rng.standard_normal((2, 4, 3, 2)),
+            rng.integers(0, 4, (2, 3, 2)),
+            lambda tt: {},
+        ),
         "row_of_minus_inf": (np.vstack([np.full((1, 4), -np.inf), x[1:]]), t, lambda tt: {}),
         "inf_logit": (np.vstack([x[:1], [[np.inf, 0.0, 1.0, 2.0]], x[2:]]), t, lambda tt: {}),
         "nan_logit": (np.vstack([x[:1], [[np.nan, 0.0, 1.0, 2.0]], x[2:]]), t, lambda tt: {}),

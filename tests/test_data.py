@@ -85,8 +85,10 @@ def test_random_split_sizes_disjoint_and_seeded():
     # the same permutation numpy's PCG64 gives for the seed: identical on every backend
     assert first == np.random.Generator(np.random.PCG64(3)).permutation(10).tolist()[:5]
     own = np.random.default_rng(1)
-    assert random_split(range(6), [3, 3], generator=own)[0].indices == \
-        np.random.default_rng(1).permutation(6).tolist()[:3]
+    assert (
+        random_split(range(6), [3, 3], generator=own)[0].indices
+        == np.random.default_rng(1).permutation(6).tolist()[:3]
+    )
     with pytest.raises(ValueError, match="sum to 9"):
         random_split(ds, [5, 4])
     with pytest.raises(TypeError, match="numpy.random.Generator"):
@@ -122,8 +124,12 @@ def test_default_collate_types_and_dtypes():
     assert f.dtype == flow.float32 and f.tolist() == [0.5, 1.5]
     assert b.dtype == flow.bool and b.tolist() == [True, False]
     assert s == ["a", "b"]
-    out = default_collate([{"a": np.zeros((2, 3), np.float64), "n": np.int32(4)},
-                           {"a": np.ones((2, 3), np.float64), "n": np.int32(5)}])
+    out = default_collate(
+        [
+            {"a": np.zeros((2, 3), np.float64), "n": np.int32(4)},
+            {"a": np.ones((2, 3), np.float64), "n": np.int32(5)},
+        ]
+    )
     assert out["a"].shape == (2, 2, 3) and out["a"].dtype == flow.float64
     assert out["n"].dtype == flow.int32 and out["n"].tolist() == [4, 5]
     od = default_collate([OrderedDict(z=1, a=2), OrderedDict(z=3, a=4)])
@@ -139,8 +145,11 @@ def test_default_collate_without_a_backend_stack(monkeypatch):
     want = default_collate(batch)
     monkeypatch.delattr(flow, "stack", raising=False)  # the host fallback gives the same batch
     got = default_collate(batch)
-    assert got.dtype == want.dtype and got.tolist() == want.tolist() == [[0.0] * 2, [1.0] * 2,
-                                                                          [2.0] * 2]
+    assert got.dtype == want.dtype and got.tolist() == want.tolist() == [
+        [0.0] * 2,
+        [1.0] * 2,
+        [2.0] * 2,
+    ]
 
 
 def test_default_collate_errors_name_the_problem():
@@ -233,8 +242,12 @@ class Records(Dataset):
         return 13
 
     def __getitem__(self, i):
-        return {"x": flow.full((2, 3), float(i)), "np": np.arange(3, dtype=np.int32) + i,
-                "meta": (i, i / 2, f"s{i}"), "worker": get_worker_info() is not None}
+        return {
+            "x": flow.full((2, 3), float(i)),
+            "np": np.arange(3, dtype=np.int32) + i,
+            "meta": (i, i / 2, f"s{i}"),
+            "worker": get_worker_info() is not None,
+        }
 
 
 def _flat(batch):
@@ -276,8 +289,11 @@ def test_workers_with_a_custom_collate_fn():
         return [int(y) for _, y in samples]
 
     ds = _dataset(7)
-    assert list(DataLoader(ds, 3, num_workers=2, collate_fn=collate)) == \
-        list(DataLoader(ds, 3, collate_fn=collate)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert (
+        list(DataLoader(ds, 3, num_workers=2, collate_fn=collate))
+        == list(DataLoader(ds, 3, collate_fn=collate))
+        == [[0, 1, 2], [3, 4, 5], [6]]
+    )
 
 
 class Faulty(Dataset):

@@ -25,8 +25,12 @@ DOCS = ROOT / "docs"
 # --------------------------------------------------------------------------- the site
 @pytest.mark.once
 def test_mkdocs_build_strict(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d",
-                           str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "site" / "en" / "backprop_and_optimizer" / "index.html").exists()
     assert (tmp_path / "site" / "zh" / "backprop_and_optimizer" / "index.html").exists()
@@ -39,7 +43,8 @@ def test_mkdocs_build_strict(tmp_path):
         assert sorted(ids) == tensor_members(), (
             f"{lang}/api: missing {sorted(set(tensor_members()) - set(ids))}, more than once "
             f"{sorted({i for i in ids if ids.count(i) > 1})}, unexpected "
-            f"{sorted(set(ids) - set(tensor_members()))}")
+            f"{sorted(set(ids) - set(tensor_members()))}"
+        )
 
 
 def _hooks():
@@ -101,8 +106,14 @@ def test_ignore_elision_and_cuda_device():
     assert docs.elide("a\nb\nc\nd", rules) == "a\n...\nd"
     assert docs.compare("a\n...\nd", "a\nb\nc\nd", rules) is None
     plain = docs.OutputRules()
-    assert docs.compare("tensor([1.], dtype=flowkit.float32)",
-                        "tensor([1.], device='cuda:0', dtype=flowkit.float32)", plain) is None
+    assert (
+        docs.compare(
+            "tensor([1.], dtype=flowkit.float32)",
+            "tensor([1.], device='cuda:0', dtype=flowkit.float32)",
+            plain,
+        )
+        is None
+    )
 
 
 def test_unknown_rule_is_an_error():
@@ -184,10 +195,13 @@ def test_a_block_for_one_backend_runs_only_there(tmp_path):
     here = flow.backend().name
     other = "torch" if here == "numpy" else "numpy"
     p = tmp_path / "p.md"
-    p.write_text(f"<!-- run: requires={here} -->\n```python\nprint('here')\n```\n\n"
-                 "```text\nhere\n```\n\n"
-                 f"<!-- run: requires={other} -->\n```python\nprint('there')\n```\n\n"
-                 "```text\nthere\n```\n", "utf-8")
+    p.write_text(
+        f"<!-- run: requires={here} -->\n```python\nprint('here')\n```\n\n"
+        "```text\nhere\n```\n\n"
+        f"<!-- run: requires={other} -->\n```python\nprint('there')\n```\n\n"
+        "```text\nthere\n```\n",
+        "utf-8",
+    )
     r = docs.run_page(p)
     assert r["failures"] == [] and r["skipped"] == 1 and r["blocks_run"] == 1
     p.write_text(p.read_text("utf-8").replace("```text\nhere", "```text\nelsewhere"), "utf-8")
@@ -198,7 +212,8 @@ def test_a_block_for_one_backend_runs_only_there(tmp_path):
 def test_flowkit_examples_cli_runs_a_page_on_each_backend(tmp_path):
     page = _page(tmp_path, "```text\n3.0\n```")
     # this interpreter's flowkit, not whatever `flowkit` comes first on PATH
-    proc = subprocess.run([sys.executable, "-m", "flowkit", "examples", str(page)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flowkit", "examples", str(page)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "numpy" in proc.stdout and "1.5" in proc.stdout and "ok" in proc.stdout

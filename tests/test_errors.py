@@ -161,11 +161,16 @@ def test_optimizer_given_a_non_leaf():
         flow.optim.SGD([x], lr=0.1)
 
 
-@pytest.mark.parametrize("make", [
-    lambda p: flow.optim.SGD([p], lr=-1.0), lambda p: flow.optim.SGD([p], lr=0.1, momentum=-1),
-    lambda p: flow.optim.SGD([p], lr=0.1, nesterov=True),
-    lambda p: flow.optim.Adam([p], betas=(1.0, 0.9)), lambda p: flow.optim.AdamW([p], lr=-1),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: flow.optim.SGD([p], lr=-1.0),
+        lambda p: flow.optim.SGD([p], lr=0.1, momentum=-1),
+        lambda p: flow.optim.SGD([p], lr=0.1, nesterov=True),
+        lambda p: flow.optim.Adam([p], betas=(1.0, 0.9)),
+        lambda p: flow.optim.AdamW([p], lr=-1),
+    ],
+)
 def test_optimizer_hyperparameter_errors(make):
     with pytest.raises(ValueError):
         make(flow.nn.Parameter(flow.zeros(2)))
@@ -275,14 +280,19 @@ _PROBE = textwrap.dedent("""
 
 
 def _run(env_updates: dict[str, str], pythonpath: list[str] | None = None) -> str:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "PYTHONPATH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "PYTHONPATH")
+    }
     env.update(env_updates)
     if pythonpath:
-        env["PYTHONPATH"] = os.pathsep.join(pythonpath + os.environ.get("PYTHONPATH", "").split(
-            os.pathsep)).rstrip(os.pathsep)
-    r = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
-                       timeout=120)
+        env["PYTHONPATH"] = os.pathsep.join(
+            pythonpath + os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        ).rstrip(os.pathsep)
+    r = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout
 
@@ -315,7 +325,8 @@ def test_torch_backend_without_torch_says_how_to_install_it(tmp_path):
     blocked = tmp_path / "blocked"
     (blocked / "torch").mkdir(parents=True)
     (blocked / "torch" / "__init__.py").write_text(
-        'raise ImportError("torch is made unimportable for this test")\n')
+        'raise ImportError("torch is made unimportable for this test")\n'
+    )
     out = _run({"FLOWKIT_BACKEND": "torch"}, pythonpath=[str(blocked)])
     assert out.startswith("ERROR BackendError"), out
     assert "torch" in out and "pip install" in out

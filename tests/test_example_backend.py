@@ -48,23 +48,35 @@ def site(tmp_path_factory) -> Path:
     requires = "".join(f"Requires-Dist: {r}\n" for r in project.get("dependencies", []))
     (info / "METADATA").write_text(
         f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
-        f"{requires}", encoding="utf-8")
+        f"{requires}",
+        encoding="utf-8",
+    )
     groups = "".join(
         f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in eps.items()) + "\n"
-        for group, eps in project.get("entry-points", {}).items())
+        for group, eps in project.get("entry-points", {}).items()
+    )
     (info / "entry_points.txt").write_text(groups, encoding="utf-8")
     return root
 
 
 def _run(code: str, backend: str, site: Path, timeout: int = 240, check: bool = True) -> str:
     """Run ``code`` in a fresh interpreter with ``FLOWKIT_BACKEND=backend``; its stdout."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "FLOWKIT_DISABLE_PLUGINS")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "FLOWKIT_DISABLE_PLUGINS")
+    }
     env["FLOWKIT_BACKEND"] = backend
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(site), str(EXAMPLE)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+        [str(site), str(EXAMPLE)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check:
         assert proc.returncode == 0, f"{backend}:\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
     return proc.stdout
@@ -105,10 +117,12 @@ def test_uses_only_public_flowkit_api():
     """A third-party backend can import only what flowkit publishes: no private module or name
     at any depth (``flowkit._plugins``, ``flowkit.ops._contract``), and nothing of flowkit's own
     backends."""
+
     def forbidden(name: str) -> bool:
         top, *rest = name.split(".")
         return top in ("flowkit_numpy", "flowkit_torch") or (
-            top == "flowkit" and any(part.startswith("_") for part in rest))
+            top == "flowkit" and any(part.startswith("_") for part in rest)
+        )
 
     for path in sorted((EXAMPLE / "flowkit_mini").glob("*.py")):
         bad = [n for n in _flowkit_imports(path.read_text(encoding="utf-8")) if forbidden(n)]
@@ -119,18 +133,24 @@ def test_uses_only_public_flowkit_api():
 
 
 def test_listed_as_usable(site):
-    rows = _last_json(_run("""
+    rows = _last_json(
+        _run(
+            """
         import json
         import flowkit as flow
         print(json.dumps({r.name: [r.usable, r.devices, r.error, r.summary]
                           for r in flow.backends()}))
-    """, "numpy", site))
+    """,
+            "numpy",
+            site,
+        )
+    )
     assert rows["mini"][:3] == [True, ["cpu"], None], rows["mini"]
     assert rows["numpy"][0]
 
 
 # ------------------------------------------------------------------------------ the tutorial
-TUTORIAL = '''
+TUTORIAL = """
 import flowkit as flow
 
 flow.manual_seed(0)
@@ -165,7 +185,7 @@ print(f"\\nw: {model.w}")
 print(repr(l).split(", ", 1)[1])  # dtype and grad_fn (the value is the float32 floor: varies)
 print(y_pred)
 print(flow.backend().name)
-'''
+"""
 LOSS = re.compile(r"^(\d+)/500 loss:(\S+)$")
 
 
@@ -181,14 +201,16 @@ def test_tutorial_prints_what_numpy_prints(site):
     # everything else is printed by flowkit.Tensor from the backend's values: identical
     rest = {b: [s for s in ls[:-1] if not LOSS.match(s)] for b, ls in lines.items()}
     assert rest["mini"] == rest["numpy"]
-    assert "w: tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32, requires_grad=True)" \
+    assert (
+        "w: tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32, requires_grad=True)"
         in texts["mini"]
+    )
     assert "grad_fn=<MseLossBackward>" in texts["mini"]
     assert "grad_fn=<MatmulBackward>" in texts["mini"]
 
 
 # ------------------------------------------------------------------------------ a small MLP
-MLP = '''
+MLP = """
 import json
 import numpy as np
 import flowkit as flow
@@ -219,7 +241,7 @@ for name, make_opt in [
     result[name] = {"losses": losses, "no_grad": out.requires_grad,
                     "weight": model[0].weight.numpy().tolist()}
 print(json.dumps(result))
-'''
+"""
 
 
 def test_mlp_trains_like_numpy(site):
@@ -237,7 +259,7 @@ def test_mlp_trains_like_numpy(site):
 
 
 # ------------------------------------------------------------------------------ gradients
-GRADCHECK = '''
+GRADCHECK = """
 import json
 import numpy as np
 import flowkit as flow
@@ -295,7 +317,7 @@ for name, (f, inputs) in CASES.items():
         worst = max(worst, float(np.max(np.abs(x.grad.numpy() - numeric))))
     result[name] = worst
 print(json.dumps(result))
-'''
+"""
 
 
 def test_gradients_match_finite_differences(site):
@@ -435,7 +457,7 @@ def test_ops_print_what_numpy_prints(site):
 
 
 # ------------------------------------------------------------------------------ autograd rules
-ENGINE = '''
+ENGINE = """
 import json
 import flowkit as flow
 
@@ -489,7 +511,7 @@ try:
 except flow.DeviceError as e:
     out["device"] = str(e)
 print(json.dumps(out))
-'''
+"""
 
 
 def test_autograd_rules(site):
@@ -510,7 +532,7 @@ def test_autograd_rules(site):
 
 
 # ------------------------------------------------------------------------------ not implemented
-UNSUPPORTED = '''
+UNSUPPORTED = """
 import json
 import flowkit as flow
 
@@ -525,7 +547,7 @@ for op, call in [("sin", lambda: x.sin()),
         out[op] = [isinstance(e, NotImplementedError),
                    isinstance(e, flow.BackendNotImplementedError), type(e).__name__, str(e)]
 print(json.dumps(out))
-'''
+"""
 
 
 def test_unsupported_op_raises_naming_it(site):

@@ -26,8 +26,10 @@ class MLP(flow.nn.Module):
 
 def data(step):
     rng = np.random.default_rng(100 + step)
-    return (flow.tensor(rng.standard_normal((6, 4)).astype(np.float32)),
-            flow.tensor(rng.standard_normal((6, 3)).astype(np.float32)))
+    return (
+        flow.tensor(rng.standard_normal((6, 4)).astype(np.float32)),
+        flow.tensor(rng.standard_normal((6, 3)).astype(np.float32)),
+    )
 
 
 def make_optimizer(kind, params):
@@ -234,8 +236,11 @@ def test_state_dict_keys_are_checked():
     sd = g.state_dict()
     del sd["_optimizer_0"]
     sd["extra"] = {}
-    with pytest.raises(flow.StateDictError, match=r"missing keys: _optimizer_0; unexpected keys: "
-                                                  r"extra"):
+    with pytest.raises(
+        flow.StateDictError,
+        match=r"missing keys: _optimizer_0; unexpected keys: "
+        r"extra",
+    ):
         g.load_state_dict(sd)
     g.load_state_dict(sd, strict=False)
 
@@ -262,8 +267,10 @@ def test_repr_lists_modules_parameters_and_optimizers():
     assert text.splitlines()[1] == "  (CONFIG:config:GraphConfig(training=True))"
     assert "  (MODULE:model:MLP()): (" in text
     assert "    (MODULE:model.fc1:Linear(in_features=4, out_features=8, bias=True)): (" in text
-    assert ("      (PARAMETER:model.fc1.weight:tensor(size=(8, 4), dtype=flowkit.float32, "
-            "requires_grad=True)): ()") in text
+    assert (
+        "      (PARAMETER:model.fc1.weight:tensor(size=(8, 4), dtype=flowkit.float32, "
+        "requires_grad=True)): ()"
+    ) in text
     assert "  (MODULE:loss_fn:MSELoss()): ()" in text
     assert "  (OPTIMIZER:_optimizer_0:SGD(lr=0.1, momentum=0.0," in text
     assert text.endswith("\n)")

@@ -35,8 +35,10 @@ def same(a, b):
 
 def batch(step, n=6, d_in=4, d_out=3):
     rng = np.random.default_rng(200 + step)
-    return (flow.tensor(rng.standard_normal((n, d_in)).astype(np.float32)),
-            flow.tensor(rng.standard_normal((n, d_out)).astype(np.float32)))
+    return (
+        flow.tensor(rng.standard_normal((n, d_in)).astype(np.float32)),
+        flow.tensor(rng.standard_normal((n, d_out)).astype(np.float32)),
+    )
 
 
 class Net(flow.nn.Module):
@@ -268,12 +270,15 @@ def eager_probe(model, opt, drop, what, x, y):
     return loss
 
 
-@pytest.mark.parametrize("what, reason", [
-    ("item", "reading a value back"),
-    ("dropout", "made inside build()"),
-    ("inplace", "in-place op"),
-    ("grad", "autograd.grad"),
-])
+@pytest.mark.parametrize(
+    "what, reason",
+    [
+        ("item", "reading a value back"),
+        ("dropout", "made inside build()"),
+        ("inplace", "in-place op"),
+        ("grad", "autograd.grad"),
+    ],
+)
 def test_what_cannot_be_recorded_runs_eagerly_with_the_same_numbers(what, reason):
     (m1, o1), (m2, o2) = twin("nesterov")
     g = Probe(m1, o1, what)
@@ -516,8 +521,14 @@ from flowkit.testing.conformance import core as cc  # noqa: E402
 # what a recording may not stand for, so the graph rightly runs eagerly: values read back into
 # Python, in-place writes the recording does not replay, tensors made from Python values or
 # random numbers inside build
-EAGER_BY_DESIGN = ("reading a value back", "reading values back", "in-place op",
-                   "item assignment", "detach_()", "made inside build()")
+EAGER_BY_DESIGN = (
+    "reading a value back",
+    "reading values back",
+    "in-place op",
+    "item assignment",
+    "detach_()",
+    "made inside build()",
+)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the cases reach NaN and empty domains
@@ -547,8 +558,7 @@ def test_every_public_op_gives_the_eager_result_in_a_graph(name):
             np.testing.assert_equal(got, want)
         if NUMPY:
             for line in explain(g):
-                assert line.startswith("replayed") or any(r in line for r in EAGER_BY_DESIGN), \
-                    line
+                assert line.startswith("replayed") or any(r in line for r in EAGER_BY_DESIGN), line
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -593,10 +603,17 @@ def test_every_differentiable_op_gives_the_eager_gradients_in_a_graph(name):
             t.grad = None
         flow.manual_seed(case.seed)
         g()
-    got = [None if leaves[i].grad is None else ("T", leaves[i].grad.dtype.name,
-                                                tuple(leaves[i].grad.shape),
-                                                np.array(leaves[i].grad.numpy(), copy=True))
-           for i in diff]
+    got = [
+        None
+        if leaves[i].grad is None
+        else (
+            "T",
+            leaves[i].grad.dtype.name,
+            tuple(leaves[i].grad.shape),
+            np.array(leaves[i].grad.numpy(), copy=True),
+        )
+        for i in diff
+    ]
     np.testing.assert_equal(got, want)
     if NUMPY:
         for line in explain(g):

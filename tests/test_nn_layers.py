@@ -44,8 +44,9 @@ FL = types.SimpleNamespace(F=F, tensor=lambda a: flow.tensor(a), flatten=flow.fl
 def _torch_lib():
     import torch
 
-    return types.SimpleNamespace(F=torch.nn.functional, flatten=torch.flatten,
-                                 tensor=lambda a: torch.from_numpy(np.array(a)))
+    return types.SimpleNamespace(
+        F=torch.nn.functional, flatten=torch.flatten, tensor=lambda a: torch.from_numpy(np.array(a))
+    )
 
 
 def _cases():
@@ -74,66 +75,95 @@ def _cases():
         "log_softmax_last": (lambda L, x: L.F.log_softmax(x * 5, dim=-1), [x3]),
         "log_softmax_dim1": (lambda L, x: L.F.log_softmax(x, 1), [x3]),
         "flatten": (lambda L, x: L.flatten(x, 1), [x3]),
-        "linear": (lambda L, x, w, b: L.F.linear(x, w, b), [x45, r.standard_normal((3, 5)),
-                                                           r.standard_normal(3)]),
+        "linear": (
+            lambda L, x, w, b: L.F.linear(x, w, b),
+            [x45, r.standard_normal((3, 5)), r.standard_normal(3)],
+        ),
         "mse_loss": (lambda L, x, y: L.F.mse_loss(x, y), [x45, r.standard_normal((4, 5))]),
         "embedding": (lambda L, w: L.F.embedding(L.tensor(idx), w), [w10]),
-        "embedding_padding": (lambda L, w: L.F.embedding(L.tensor(idx), w, padding_idx=idx[0, 0]),
-                              [w10]),
-        "layer_norm": (lambda L, x, w, b: L.F.layer_norm(x, (4,), w, b),
-                       [x3, r.standard_normal(4), r.standard_normal(4)]),
+        "embedding_padding": (
+            lambda L, w: L.F.embedding(L.tensor(idx), w, padding_idx=idx[0, 0]),
+            [w10],
+        ),
+        "layer_norm": (
+            lambda L, x, w, b: L.F.layer_norm(x, (4,), w, b),
+            [x3, r.standard_normal(4), r.standard_normal(4)],
+        ),
         "layer_norm_2d_plain": (lambda L, x: L.F.layer_norm(x, (3, 4), eps=1e-3), [x3]),
-        "batch_norm_train_2d": (lambda L, x, w, b: L.F.batch_norm(x, None, None, w, b, True),
-                                [r.standard_normal((5, 3)), r.standard_normal(3),
-                                 r.standard_normal(3)]),
-        "batch_norm_train_3d": (lambda L, x: L.F.batch_norm(x, None, None, training=True),
-                                [x3]),
-        "batch_norm_eval": (lambda L, x, w, b: L.F.batch_norm(x, L.tensor(rm), L.tensor(rv), w, b),
-                            [x3, r.standard_normal(3), r.standard_normal(3)]),
-        "conv2d": (lambda L, x, w, b: L.F.conv2d(x, w, b, padding=1),
-                   [img, r.standard_normal((5, 4, 3, 3)), r.standard_normal(5)]),
+        "batch_norm_train_2d": (
+            lambda L, x, w, b: L.F.batch_norm(x, None, None, w, b, True),
+            [r.standard_normal((5, 3)), r.standard_normal(3), r.standard_normal(3)],
+        ),
+        "batch_norm_train_3d": (lambda L, x: L.F.batch_norm(x, None, None, training=True), [x3]),
+        "batch_norm_eval": (
+            lambda L, x, w, b: L.F.batch_norm(x, L.tensor(rm), L.tensor(rv), w, b),
+            [x3, r.standard_normal(3), r.standard_normal(3)],
+        ),
+        "conv2d": (
+            lambda L, x, w, b: L.F.conv2d(x, w, b, padding=1),
+            [img, r.standard_normal((5, 4, 3, 3)), r.standard_normal(5)],
+        ),
         "conv2d_strided_groups": (
-            lambda L, x, w: L.F.conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(1, 2),
-                                       groups=2),
-            [img, r.standard_normal((6, 2, 3, 2))]),
-        "conv2d_same_even_kernel": (lambda L, x, w: L.F.conv2d(x, w, padding="same"),
-                                    [img, r.standard_normal((3, 4, 2, 4))]),
-        "conv2d_valid_unbatched": (lambda L, x, w, b: L.F.conv2d(x, w, b, padding="valid"),
-                                   [img[0], r.standard_normal((2, 4, 3, 3)),
-                                    r.standard_normal(2)]),
+            lambda L, x, w: L.F.conv2d(
+                x, w, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2
+            ),
+            [img, r.standard_normal((6, 2, 3, 2))],
+        ),
+        "conv2d_same_even_kernel": (
+            lambda L, x, w: L.F.conv2d(x, w, padding="same"),
+            [img, r.standard_normal((3, 4, 2, 4))],
+        ),
+        "conv2d_valid_unbatched": (
+            lambda L, x, w, b: L.F.conv2d(x, w, b, padding="valid"),
+            [img[0], r.standard_normal((2, 4, 3, 3)), r.standard_normal(2)],
+        ),
         "max_pool2d": (lambda L, x: L.F.max_pool2d(x, 2), [img]),
-        "max_pool2d_overlap": (lambda L, x: L.F.max_pool2d(x, (3, 2), stride=1, padding=1),
-                               [img]),
+        "max_pool2d_overlap": (lambda L, x: L.F.max_pool2d(x, (3, 2), stride=1, padding=1), [img]),
         "max_pool2d_ceil_dilated": (
-            lambda L, x: L.F.max_pool2d(x, 2, stride=2, padding=1, dilation=(2, 1),
-                                        ceil_mode=True), [img]),
+            lambda L, x: L.F.max_pool2d(x, 2, stride=2, padding=1, dilation=(2, 1), ceil_mode=True),
+            [img],
+        ),
         "max_pool2d_unbatched": (lambda L, x: L.F.max_pool2d(x, 3, 2), [img[1]]),
         "cross_entropy": (lambda L, x: L.F.cross_entropy(x, L.tensor(tgt)), [logits]),
         "cross_entropy_sum_weight": (
             lambda L, x: L.F.cross_entropy(x, L.tensor(tgt), L.tensor(cw), reduction="sum"),
-            [logits]),
+            [logits],
+        ),
         "cross_entropy_none_smoothing": (
-            lambda L, x: L.F.cross_entropy(x, L.tensor(tgt), reduction="none",
-                                           label_smoothing=0.2), [logits]),
+            lambda L, x: L.F.cross_entropy(x, L.tensor(tgt), reduction="none", label_smoothing=0.2),
+            [logits],
+        ),
         "cross_entropy_weight_smoothing": (
             lambda L, x: L.F.cross_entropy(x, L.tensor(tgt), L.tensor(cw), label_smoothing=0.1),
-            [logits]),
+            [logits],
+        ),
         "cross_entropy_ignore_index": (
-            lambda L, x: L.F.cross_entropy(x, L.tensor(np.where(tgt == -100, 7, tgt)),
-                                           ignore_index=7), [logits]),
+            lambda L, x: L.F.cross_entropy(
+                x, L.tensor(np.where(tgt == -100, 7, tgt)), ignore_index=7
+            ),
+            [logits],
+        ),
         "cross_entropy_probs": (
             lambda L, x, p: L.F.cross_entropy(x, p, L.tensor(cw), label_smoothing=0.1),
-            [logits, probs]),
+            [logits, probs],
+        ),
         "cross_entropy_spatial": (
-            lambda L, x: L.F.cross_entropy(x, L.tensor(seg_t), label_smoothing=0.1), [seg]),
-        "cross_entropy_unbatched": (lambda L, x: L.F.cross_entropy(x, L.tensor(np.array(2))),
-                                    [logits[0]]),
+            lambda L, x: L.F.cross_entropy(x, L.tensor(seg_t), label_smoothing=0.1),
+            [seg],
+        ),
+        "cross_entropy_unbatched": (
+            lambda L, x: L.F.cross_entropy(x, L.tensor(np.array(2))),
+            [logits[0]],
+        ),
         "nll_loss": (lambda L, x: L.F.nll_loss(L.F.log_softmax(x, 1), L.tensor(tgt)), [logits]),
         "nll_loss_weight_none": (
             lambda L, x: L.F.nll_loss(x, L.tensor(tgt), L.tensor(cw), reduction="none"),
-            [logits]),
+            [logits],
+        ),
         "nll_loss_spatial_sum": (
-            lambda L, x: L.F.nll_loss(x, L.tensor(seg_t), reduction="sum"), [seg]),
+            lambda L, x: L.F.nll_loss(x, L.tensor(seg_t), reduction="sum"),
+            [seg],
+        ),
     }
     return c
 
@@ -163,15 +193,21 @@ def test_functional_against_torch(name):
     to.backward(torch.from_numpy(cot))
     for i, (f, t) in enumerate(zip(fl, tl)):
         assert f.grad is not None, f"input {i} got no gradient"
-        np.testing.assert_allclose(_np(f.grad), t.grad.numpy(), rtol=1e-9, atol=1e-12,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            _np(f.grad), t.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=f"gradient of input {i}"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_float32_in_float32_out(name):
     fn, arrays = CASES[name]
-    lib = types.SimpleNamespace(F=F, flatten=flow.flatten, tensor=lambda a: flow.tensor(
-        np.asarray(a, np.float32) if np.asarray(a).dtype.kind == "f" else a))
+    lib = types.SimpleNamespace(
+        F=F,
+        flatten=flow.flatten,
+        tensor=lambda a: flow.tensor(
+            np.asarray(a, np.float32) if np.asarray(a).dtype.kind == "f" else a
+        ),
+    )
     leaves = [flow.tensor(np.asarray(a, np.float32), requires_grad=True) for a in arrays]
     out = fn(lib, *leaves)
     assert out.dtype == flow.float32
@@ -215,8 +251,20 @@ def test_every_nn_op_is_a_fused_graph_node_with_a_vjp():
     from flowkit_numpy import nn_ops  # noqa: F401 - registers the ops
     from flowkit_numpy.define import FORWARD_OPS, VJP
 
-    ops = {"leaky_relu", "gelu", "softmax", "log_softmax", "dropout", "embedding", "layer_norm",
-           "batch_norm", "conv2d", "max_pool2d", "cross_entropy", "nll_loss"}
+    ops = {
+        "leaky_relu",
+        "gelu",
+        "softmax",
+        "log_softmax",
+        "dropout",
+        "embedding",
+        "layer_norm",
+        "batch_norm",
+        "conv2d",
+        "max_pool2d",
+        "cross_entropy",
+        "nll_loss",
+    }
     assert ops <= {name for name, diff in FORWARD_OPS.items() if diff}
     assert ops <= set(VJP)
     x = flow.tensor(_rng().standard_normal((2, 3, 5, 5)), requires_grad=True)
@@ -253,8 +301,11 @@ MODULE_CASES = [
     ("nn.Conv2d(3, 2, 4, padding='same')", (1, 3, 5, 6)),
     ("nn.MaxPool2d(2)", (2, 3, 6, 5)),
     ("nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True)", (2, 3, 6, 5)),
-    ("nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), "
-     "nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16, 3), nn.LogSoftmax(dim=1))", (2, 1, 4, 4)),
+    (
+        "nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), "
+        "nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16, 3), nn.LogSoftmax(dim=1))",
+        (2, 1, 4, 4),
+    ),
 ]
 
 
@@ -283,12 +334,14 @@ def _compare_step(fm, tm, x: np.ndarray, seed: int):
     np.testing.assert_allclose(_np(fx.grad), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
     tparams = dict(tm.named_parameters())
     for name, p in fm.named_parameters():
-        np.testing.assert_allclose(_np(p.grad), tparams[name].grad.numpy(), rtol=1e-9,
-                                   atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            _np(p.grad), tparams[name].grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name
+        )
     tbufs = dict(tm.named_buffers())
     for name, b in fm.named_buffers():
-        np.testing.assert_allclose(_np(b), tbufs[name].numpy(), rtol=1e-12, atol=1e-14,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            _np(b), tbufs[name].numpy(), rtol=1e-12, atol=1e-14, err_msg=name
+        )
         assert b.dtype.name == str(tbufs[name].dtype).removeprefix("torch.")
 
 
@@ -395,8 +448,7 @@ REPR_CASES = [
     "nn.Sequential(OrderedDict([('conv', nn.Conv2d(1, 4, 3)), ('bn', nn.BatchNorm2d(4)), "
     "('act', nn.GELU())]))",
     "nn.ModuleList()",
-    "nn.ModuleList([nn.ReLU(), nn.ReLU(), nn.Tanh(), nn.Linear(2, 2), nn.Linear(2, 2), "
-    "nn.ReLU()])",
+    "nn.ModuleList([nn.ReLU(), nn.ReLU(), nn.Tanh(), nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU()])",
     "nn.ModuleList([nn.Sequential(nn.Linear(4, 4), nn.ReLU()) for _ in range(3)])",
     "nn.ModuleDict({'enc': nn.Linear(4, 2), 'acts': nn.ModuleList([nn.ReLU(), nn.ReLU()])})",
 ]
@@ -413,19 +465,25 @@ def test_repr_equals_torch(expr):
 
 def test_reprs():
     # the strings themselves, for machines without torch (torch 2.13's spelling)
-    assert repr(nn.Conv2d(1, 8, 3, padding=1)) == \
-        "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
-    assert repr(nn.BatchNorm1d(16)) == ("BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, "
-                                        "bias=True, track_running_stats=True)")
+    assert (
+        repr(nn.Conv2d(1, 8, 3, padding=1))
+        == "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+    )
+    assert repr(nn.BatchNorm1d(16)) == (
+        "BatchNorm1d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    )
     assert repr(nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU()))) == (
         "Sequential(\n"
         "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
         "  (1): Sequential(\n"
         "    (0): ReLU()\n"
         "  )\n"
-        ")")
-    assert repr(nn.ModuleList([nn.Tanh(), nn.Tanh(), nn.ReLU()])) == \
-        "ModuleList(\n  (0-1): 2 x Tanh()\n  (2): ReLU()\n)"
+        ")"
+    )
+    assert (
+        repr(nn.ModuleList([nn.Tanh(), nn.Tanh(), nn.ReLU()]))
+        == "ModuleList(\n  (0-1): 2 x Tanh()\n  (2): ReLU()\n)"
+    )
     assert repr(nn.CrossEntropyLoss(label_smoothing=0.1)) == "CrossEntropyLoss()"
 
 
@@ -440,8 +498,7 @@ def test_conv2d_init_is_pytorchs_kaiming_uniform_from_flowkits_generator():
     g = _draws(7)
     fan_in = 3 * 3 * 2
     bound = math.sqrt(2.0 / (1 + 5)) * math.sqrt(3.0 / fan_in)  # kaiming_uniform_(a=sqrt(5))
-    np.testing.assert_allclose(_np(conv.weight), g.uniform(-bound, bound, (8, 3, 3, 2)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(_np(conv.weight), g.uniform(-bound, bound, (8, 3, 3, 2)), rtol=1e-6)
     b = 1 / math.sqrt(fan_in)
     np.testing.assert_allclose(_np(conv.bias), g.uniform(-b, b, 8), rtol=1e-6)
     assert np.abs(_np(conv.weight)).max() <= 1 / math.sqrt(fan_in) + 1e-7
@@ -468,8 +525,9 @@ def test_embedding_and_norm_init():
 def test_same_seed_same_network():
     def build():
         flow.manual_seed(11)
-        return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(),
-                             nn.Linear(4, 2), nn.Embedding(3, 2))
+        return nn.Sequential(
+            nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2), nn.Embedding(3, 2)
+        )
 
     a, b = build().state_dict(), build().state_dict()
     assert all(np.array_equal(_np(a[k]), _np(b[k])) for k in a)
@@ -550,10 +608,20 @@ def test_batchnorm_buffers_in_state_dict_and_loading():
     net = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     net(flow.randn(8, 3))
     sd = net.state_dict()
-    assert list(sd) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
-                        "1.running_var", "1.num_batches_tracked"]
-    assert [n for n, _ in net.named_buffers()] == ["1.running_mean", "1.running_var",
-                                                   "1.num_batches_tracked"]
+    assert list(sd) == [
+        "0.weight",
+        "0.bias",
+        "1.weight",
+        "1.bias",
+        "1.running_mean",
+        "1.running_var",
+        "1.num_batches_tracked",
+    ]
+    assert [n for n, _ in net.named_buffers()] == [
+        "1.running_mean",
+        "1.running_var",
+        "1.num_batches_tracked",
+    ]
     fresh = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     fresh.load_state_dict(sd)
     for k in sd:
@@ -590,8 +658,7 @@ def test_softmax_and_cross_entropy_with_huge_logits(dtype):
     np.testing.assert_allclose(loss.item(), ref, rtol=tol)
     loss.backward()
     onehot = np.eye(3)[[2, 2, 0]]
-    np.testing.assert_allclose(_np(x.grad), (np.exp(ref_logp) - onehot) / 3, rtol=tol,
-                               atol=tol)
+    np.testing.assert_allclose(_np(x.grad), (np.exp(ref_logp) - onehot) / 3, rtol=tol, atol=tol)
     (F.softmax(x, 1) * flow.tensor(np.arange(9.0).reshape(3, 3), dtype=dt)).sum().backward()
     assert np.isfinite(_np(x.grad)).all()
 
@@ -609,8 +676,13 @@ def test_cross_entropy_every_target_ignored():
 def test_erf_accuracy():
     from flowkit_numpy.nn_ops import erf
 
-    x = np.concatenate([np.linspace(-30, 30, 120001), _rng().standard_normal(20000) * 1e-3,
-                        [0.0, -0.0, 0.46875, -0.46875, 4.0, -4.0, 1e-300, 5e-324, 26.5, 27.0]])
+    x = np.concatenate(
+        [
+            np.linspace(-30, 30, 120001),
+            _rng().standard_normal(20000) * 1e-3,
+            [0.0, -0.0, 0.46875, -0.46875, 4.0, -4.0, 1e-300, 5e-324, 26.5, 27.0],
+        ]
+    )
     ref = np.array([math.erf(v) for v in x])
     assert np.abs(erf(x) - ref).max() < 1e-12
     nz = ref != 0
@@ -636,11 +708,17 @@ def test_conv2d_errors_name_the_shapes():
     with pytest.raises(flow.ShapeError, match=r"4-d input \(N, C, H, W\).*\(8, 8\)"):
         conv(flow.zeros(8, 8))
     # a batch of grayscale images without the channel dimension: read as one (C, H, W) image
-    with pytest.raises(flow.ShapeError, match=r"\(64, 8, 8\) has 64 channels.*in_channels=1.*"
-                                              r"unsqueeze\(1\)"):
+    with pytest.raises(
+        flow.ShapeError,
+        match=r"\(64, 8, 8\) has 64 channels.*in_channels=1.*"
+        r"unsqueeze\(1\)",
+    ):
         conv(flow.zeros(64, 8, 8))
-    with pytest.raises(flow.ShapeError, match=r"\(2, 3, 8, 8\) has 3 channels.*\(8, 1, 3, 3\)"
-                                              r".*in_channels=1"):
+    with pytest.raises(
+        flow.ShapeError,
+        match=r"\(2, 3, 8, 8\) has 3 channels.*\(8, 1, 3, 3\)"
+        r".*in_channels=1",
+    ):
         conv(flow.zeros(2, 3, 8, 8))
     with pytest.raises(flow.ShapeError, match="too small"):
         conv(flow.zeros(1, 1, 2, 5))
@@ -660,8 +738,11 @@ def test_cross_entropy_errors():
     x = flow.zeros(4, 3)
     with pytest.raises(flow.DTypeError, match=r"class indices.*int64.*float32.*\.long\(\)"):
         loss(x, flow.tensor([0.0, 1.0, 2.0, 0.0]))
-    with pytest.raises(flow.ShapeError, match=r"\(4, 3\).*3 classes.*\(4,\).*\(4, 1\).*"
-                                              r"squeeze"):
+    with pytest.raises(
+        flow.ShapeError,
+        match=r"\(4, 3\).*3 classes.*\(4,\).*\(4, 1\).*"
+        r"squeeze",
+    ):
         loss(x, flow.tensor([[0], [1], [2], [0]]))
     with pytest.raises(flow.ShapeError, match=r"got shape \(5,\)"):
         loss(x, flow.tensor([0, 1, 2, 0, 1]))
@@ -684,8 +765,9 @@ def test_cross_entropy_errors():
     with pytest.raises(ValueError, match="label_smoothing"):
         F.cross_entropy(x, flow.tensor([0, 1, 2, 0]), label_smoothing=1.5)
     # ignore_index may be any value, even outside [0, C)
-    assert F.cross_entropy(x, flow.tensor([0, 9, 1, 1]), ignore_index=9).item() == \
-        pytest.approx(math.log(3))
+    assert F.cross_entropy(x, flow.tensor([0, 9, 1, 1]), ignore_index=9).item() == pytest.approx(
+        math.log(3)
+    )
 
 
 def test_other_layer_errors():
@@ -697,8 +779,11 @@ def test_other_layer_errors():
         nn.Embedding(10, 3)(flow.tensor([1.0]))
     with pytest.raises(flow.ShapeError, match=r"normalized_shape=\(8,\).*\(4, 5\).*\(\*, 8\)"):
         nn.LayerNorm(8)(flow.zeros(4, 5))
-    with pytest.raises(flow.ShapeError, match=r"BatchNorm1d: expected 2D or 3D.*4D.*"
-                                              r"\(2, 3, 4, 4\)"):
+    with pytest.raises(
+        flow.ShapeError,
+        match=r"BatchNorm1d: expected 2D or 3D.*4D.*"
+        r"\(2, 3, 4, 4\)",
+    ):
         nn.BatchNorm1d(3)(flow.zeros(2, 3, 4, 4))
     with pytest.raises(flow.ShapeError, match=r"running_mean has shape \(3,\).*5 channels"):
         nn.BatchNorm1d(3)(flow.zeros(4, 5))
@@ -762,8 +847,14 @@ def test_module_list_and_dict():
     layers.append(nn.ReLU())
     layers += [nn.Tanh()]
     layers.insert(1, nn.Sigmoid())
-    assert [type(m).__name__ for m in layers] == ["Linear", "Sigmoid", "Linear", "Linear",
-                                                  "ReLU", "Tanh"]
+    assert [type(m).__name__ for m in layers] == [
+        "Linear",
+        "Sigmoid",
+        "Linear",
+        "Linear",
+        "ReLU",
+        "Tanh",
+    ]
     assert isinstance(layers[1:3], nn.ModuleList) and len(layers[1:3]) == 2
     del layers[1]
     assert list(layers._modules) == [str(i) for i in range(5)]
@@ -784,8 +875,15 @@ def test_module_list_and_dict():
 
     net = Net()
     assert list(net.state_dict()) == [
-        "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
-        "heads.a.weight", "heads.a.bias", "heads.b.weight", "heads.b.bias"]
+        "blocks.0.weight",
+        "blocks.0.bias",
+        "blocks.1.weight",
+        "blocks.1.bias",
+        "heads.a.weight",
+        "heads.a.bias",
+        "heads.b.weight",
+        "heads.b.bias",
+    ]
     out = net(flow.zeros(5, 2))
     assert out["a"].shape == (5, 1) and out["b"].shape == (5, 3)
     heads = net.heads
@@ -811,9 +909,17 @@ def _digits():
 
 def _conv_net(dropout: float = 0.1):
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Dropout(dropout), nn.Linear(64, 10))
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(dropout),
+        nn.Linear(64, 10),
+    )
 
 
 def test_small_conv_net_learns_the_digits():
@@ -826,9 +932,8 @@ def test_small_conv_net_learns_the_digits():
     order = _rng().permutation(len(labels))
     for _ in range(2):
         for i in range(0, len(order), 32):
-            b = order[i:i + 32]
-            loss = loss_fn(net(flow.tensor(images[b].astype(np.float32))),
-                           flow.tensor(labels[b]))
+            b = order[i : i + 32]
+            loss = loss_fn(net(flow.tensor(images[b].astype(np.float32))), flow.tensor(labels[b]))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -845,18 +950,21 @@ def test_conv_net_training_matches_torch_step_for_step():
     images, labels = _digits()
     flow.manual_seed(0)
     fnet = _conv_net(dropout=0.0).double()
-    tnet = eval("nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), "
-                "nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), "
-                "nn.Flatten(), nn.Dropout(0.0), nn.Linear(64, 10))", {"nn": torch.nn}).double()
-    tnet.load_state_dict({k: torch.from_numpy(_np(v).copy()) for k, v in
-                          fnet.state_dict().items()})
+    tnet = eval(
+        "nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), "
+        "nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), "
+        "nn.Flatten(), nn.Dropout(0.0), nn.Linear(64, 10))",
+        {"nn": torch.nn},
+    ).double()
+    tnet.load_state_dict({k: torch.from_numpy(_np(v).copy()) for k, v in fnet.state_dict().items()})
     fopt = flow.optim.SGD(fnet.parameters(), lr=0.05)
     topt = torch.optim.SGD(tnet.parameters(), lr=0.05)
     for step in range(15):
         b = slice(32 * step, 32 * step + 32)
         fl = F.cross_entropy(fnet(flow.tensor(images[b])), flow.tensor(labels[b]))
-        tl = torch.nn.functional.cross_entropy(tnet(torch.from_numpy(images[b])),
-                                               torch.from_numpy(labels[b]))
+        tl = torch.nn.functional.cross_entropy(
+            tnet(torch.from_numpy(images[b])), torch.from_numpy(labels[b])
+        )
         assert fl.item() == pytest.approx(tl.item(), rel=1e-9), f"step {step}"
         fopt.zero_grad()
         topt.zero_grad()
@@ -865,5 +973,6 @@ def test_conv_net_training_matches_torch_step_for_step():
         fopt.step()
         topt.step()
     for k, v in tnet.state_dict().items():
-        np.testing.assert_allclose(_np(fnet.state_dict()[k]), v.numpy(), rtol=1e-7, atol=1e-9,
-                                   err_msg=k)
+        np.testing.assert_allclose(
+            _np(fnet.state_dict()[k]), v.numpy(), rtol=1e-7, atol=1e-9, err_msg=k
+        )

@@ -92,8 +92,13 @@ def test_plain_attributes_stay_plain():
 def test_buffers():
     net = Net()
     assert [n for n, _ in net.named_buffers()] == ["block.running", "block.scratch"]
-    assert list(net.state_dict()) == ["scale", "fc1.weight", "fc1.bias", "block.running",
-                                      "block.fc.weight"]
+    assert list(net.state_dict()) == [
+        "scale",
+        "fc1.weight",
+        "fc1.bias",
+        "block.running",
+        "block.fc.weight",
+    ]
 
 
 def test_state_dict_is_detached_and_round_trips():
@@ -178,8 +183,11 @@ def test_linear_init_bounds_and_shapes():
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_forward_and_gradients(bias):
     rng = np.random.default_rng(0)
-    x_np, w_np, b_np = rng.standard_normal((5, 3)), rng.standard_normal((2, 3)), \
-        rng.standard_normal(2)
+    x_np, w_np, b_np = (
+        rng.standard_normal((5, 3)),
+        rng.standard_normal((2, 3)),
+        rng.standard_normal(2),
+    )
     layer = nn.Linear(3, 2, bias=bias, dtype=flow.float64)
     sd = {"weight": flow.tensor(w_np)}
     if bias:
@@ -220,8 +228,9 @@ def test_mse_loss_reductions(reduction):
 
 
 # ------------------------------------------------------------------------------------ optimizers
-def _np_sgd(p, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-            maximize=False):
+def _np_sgd(
+    p, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+):
     """PyTorch's SGD, written out in numpy."""
     buf = None
     for g in grads:
@@ -235,8 +244,9 @@ def _np_sgd(p, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nestero
     return p, buf
 
 
-def _np_adam(p, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False,
-             maximize=False):
+def _np_adam(
+    p, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False, maximize=False
+):
     """PyTorch's Adam / AdamW, written out in numpy."""
     b1, b2 = betas
     m = np.zeros_like(p)
@@ -250,8 +260,8 @@ def _np_adam(p, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decou
                 g = g + weight_decay * p
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        m_hat = m / (1 - b1 ** t)
-        v_hat = v / (1 - b2 ** t)
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
         p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
     return p, m, v
 
@@ -270,15 +280,25 @@ def _train(opt, params, grads_per_step):
 
 
 P0 = np.array([[0.5, -1.0], [2.0, 0.25]])
-GRADS = [np.array([[0.1, -0.2], [0.3, 0.4]]), np.array([[-0.5, 0.1], [0.2, -0.3]]),
-         np.array([[0.05, 0.6], [-0.7, 0.0]])]
+GRADS = [
+    np.array([[0.1, -0.2], [0.3, 0.4]]),
+    np.array([[-0.5, 0.1], [0.2, -0.3]]),
+    np.array([[0.05, 0.6], [-0.7, 0.0]]),
+]
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, nesterov=True),
-    dict(lr=0.1, weight_decay=0.01), dict(lr=0.05, momentum=0.8, dampening=0.3),
-    dict(lr=0.1, momentum=0.9, weight_decay=0.1, maximize=True),
-], ids=["plain", "momentum", "nesterov", "weight_decay", "dampening", "maximize"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(lr=0.1),
+        dict(lr=0.1, momentum=0.9),
+        dict(lr=0.1, momentum=0.9, nesterov=True),
+        dict(lr=0.1, weight_decay=0.01),
+        dict(lr=0.05, momentum=0.8, dampening=0.3),
+        dict(lr=0.1, momentum=0.9, weight_decay=0.1, maximize=True),
+    ],
+    ids=["plain", "momentum", "nesterov", "weight_decay", "dampening", "maximize"],
+)
 def test_sgd_matches_numpy(kwargs):
     p = nn.Parameter(flow.tensor(P0))
     opt = flow.optim.SGD([p], **kwargs)
@@ -298,12 +318,18 @@ def test_sgd_single_step_by_hand():
     np.testing.assert_allclose(p.numpy(), [0.95, -2.025], rtol=1e-15)
 
 
-@pytest.mark.parametrize("cls,kwargs", [
-    (flow.optim.Adam, dict(lr=0.1)), (flow.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99))),
-    (flow.optim.Adam, dict(lr=0.1, weight_decay=0.1)),
-    (flow.optim.Adam, dict(lr=0.1, eps=1e-3, maximize=True)),
-    (flow.optim.AdamW, dict(lr=0.1)), (flow.optim.AdamW, dict(lr=0.1, weight_decay=0.5)),
-], ids=["adam", "betas", "adam-wd", "maximize", "adamw", "adamw-wd"])
+@pytest.mark.parametrize(
+    "cls,kwargs",
+    [
+        (flow.optim.Adam, dict(lr=0.1)),
+        (flow.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99))),
+        (flow.optim.Adam, dict(lr=0.1, weight_decay=0.1)),
+        (flow.optim.Adam, dict(lr=0.1, eps=1e-3, maximize=True)),
+        (flow.optim.AdamW, dict(lr=0.1)),
+        (flow.optim.AdamW, dict(lr=0.1, weight_decay=0.5)),
+    ],
+    ids=["adam", "betas", "adam-wd", "maximize", "adamw", "adamw-wd"],
+)
 def test_adam_matches_numpy(cls, kwargs):
     p = nn.Parameter(flow.tensor(P0))
     opt = cls([p], **kwargs)
@@ -345,11 +371,14 @@ def test_parameter_without_grad_is_skipped():
     assert a.tolist()[0] == pytest.approx(0.9)
 
 
-@pytest.mark.parametrize("cls,kwargs", [
-    (flow.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
-    (flow.optim.Adam, dict(lr=0.05, weight_decay=0.01)),
-    (flow.optim.AdamW, dict(lr=0.05)),
-])
+@pytest.mark.parametrize(
+    "cls,kwargs",
+    [
+        (flow.optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+        (flow.optim.Adam, dict(lr=0.05, weight_decay=0.01)),
+        (flow.optim.AdamW, dict(lr=0.05)),
+    ],
+)
 def test_optimizer_state_dict_round_trip_continues_identically(cls, kwargs):
     p1 = nn.Parameter(flow.tensor(P0))
     opt1 = cls([p1], **kwargs)
@@ -417,8 +446,15 @@ _CONFIGS = [
     (flow.optim.Adam, dict(lr=0.01, weight_decay=0.1, maximize=True)),
     (flow.optim.AdamW, dict(lr=0.01, weight_decay=0.3)),
 ]
-_IDS = ["sgd", "sgd-momentum", "sgd-nesterov-wd", "sgd-dampening-maximize", "adam",
-        "adam-wd-maximize", "adamw"]
+_IDS = [
+    "sgd",
+    "sgd-momentum",
+    "sgd-nesterov-wd",
+    "sgd-dampening-maximize",
+    "adam",
+    "adam-wd-maximize",
+    "adamw",
+]
 
 
 @pytest.mark.parametrize("cls,kwargs", _CONFIGS, ids=_IDS)
@@ -470,8 +506,7 @@ def test_tutorial_linear_regression_converges():
 
     flow.manual_seed(0)
     model = MyLrModule(0.01, 500)
-    expected_w0 = np.random.Generator(np.random.PCG64(0)).standard_normal((2, 1),
-                                                                          dtype=np.float32)
+    expected_w0 = np.random.Generator(np.random.PCG64(0)).standard_normal((2, 1), dtype=np.float32)
     np.testing.assert_array_equal(model.w.numpy(), expected_w0)
     loss = nn.MSELoss(reduction="sum")
     optimizer = flow.optim.SGD(model.parameters(), model.lr)

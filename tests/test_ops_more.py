@@ -42,11 +42,16 @@ def test_cat_values_dims_and_alias():
     assert acc.shape == flow.Size([2, 2]) and acc.dtype == flow.float32
 
 
-@pytest.mark.parametrize("da,db,expected", [
-    (flow.int64, flow.float32, flow.float32), (flow.float32, flow.float64, flow.float64),
-    (flow.uint8, flow.int8, flow.int16), (flow.int32, flow.bool, flow.int32),
-    (flow.bool, flow.bool, flow.bool),
-])
+@pytest.mark.parametrize(
+    "da,db,expected",
+    [
+        (flow.int64, flow.float32, flow.float32),
+        (flow.float32, flow.float64, flow.float64),
+        (flow.uint8, flow.int8, flow.int16),
+        (flow.int32, flow.bool, flow.int32),
+        (flow.bool, flow.bool, flow.bool),
+    ],
+)
 def test_cat_and_stack_promote_dtypes_as_pytorch(da, db, expected):
     a, b = flow.ones(2, dtype=da), flow.zeros(2, dtype=db)
     assert flow.cat([a, b]).dtype == expected
@@ -78,13 +83,21 @@ def test_cat_and_stack_gradients():
 
 def test_cat_errors():
     a = flow.zeros(2, 3)
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "cat: tensor 1 has shape (2, 4) but tensor 0 has shape (2, 3); sizes must match in "
-            "every dimension except the one joined (dimension 0)")):
+            "every dimension except the one joined (dimension 0)"
+        ),
+    ):
         flow.cat([a, flow.zeros(2, 4)])
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "cat: tensors must have the same number of dimensions, but tensor 0 has shape "
-            "(2, 3) and tensor 1 has shape (3,)")):
+            "(2, 3) and tensor 1 has shape (3,)"
+        ),
+    ):
         flow.cat([a, flow.zeros(3)])
     with pytest.raises(flow.ShapeError, match="tensor 0 is 0-d and cannot be concatenated"):
         flow.cat([flow.tensor(1.0), flow.tensor(2.0)])
@@ -99,13 +112,21 @@ def test_cat_errors():
 
 
 def test_stack_errors():
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "stack: every tensor must have the same shape, but tensor 0 has shape (2, 3) and "
-            "tensor 1 has shape (2, 4)")):
+            "tensor 1 has shape (2, 4)"
+        ),
+    ):
         flow.stack([flow.zeros(2, 3), flow.zeros(2, 4)])
-    with pytest.raises(IndexError, match=exact(
+    with pytest.raises(
+        IndexError,
+        match=exact(
             "stack: dimension 3 is out of range: tensors of shape (2, 3) stack at a dimension "
-            "from -3 to 2")):
+            "from -3 to 2"
+        ),
+    ):
         flow.stack([flow.zeros(2, 3)], dim=3)
     with pytest.raises(ValueError, match="stack: expected a non-empty sequence"):
         flow.stack([])
@@ -139,15 +160,21 @@ def test_split_pieces_are_views_and_carry_gradients():
 
 def test_split_and_chunk_errors():
     x = flow.arange(5)
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "split: sections [2, 2] add up to 4, but dimension 0 has size 5; they must add up "
-            "to it exactly")):
+            "to it exactly"
+        ),
+    ):
         x.split([2, 2])
-    with pytest.raises(flow.ShapeError, match=exact(
-            "split: split_size must be a positive integer, got 0")):
+    with pytest.raises(
+        flow.ShapeError, match=exact("split: split_size must be a positive integer, got 0")
+    ):
         x.split(0)
-    with pytest.raises(flow.ShapeError, match=exact(
-            "chunk: chunks must be a positive integer, got 0")):
+    with pytest.raises(
+        flow.ShapeError, match=exact("chunk: chunks must be a positive integer, got 0")
+    ):
         x.chunk(0)
     with pytest.raises(IndexError, match=exact("dimension 1 is out of range for a 1-d tensor")):
         x.split(2, dim=1)
@@ -172,19 +199,29 @@ def test_expand():
 
 def test_expand_errors_and_writes():
     x = flow.zeros(2, 3)
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "expand: cannot expand shape (2, 3) to (2, 4): dimension 1 has size 3, and only "
-            "dimensions of size 1 can be expanded (to 4)")):
+            "dimensions of size 1 can be expanded (to 4)"
+        ),
+    ):
         x.expand(2, 4)
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "expand: a tensor of shape (2, 3) needs at least 2 sizes, got 1 (3,); new "
-            "dimensions can only be added in front")):
+            "dimensions can only be added in front"
+        ),
+    ):
         x.expand(3)
     with pytest.raises(flow.ShapeError, match="-1 \\(keep the size\\) works only"):
         x.expand(-1, 2, 3)
     e = flow.zeros(2, 1).expand(2, 3)
-    msg = ("this tensor was made by expand, so several of its elements share one memory "
-           "location and cannot be written separately; call .clone() first")
+    msg = (
+        "this tensor was made by expand, so several of its elements share one memory "
+        "location and cannot be written separately; call .clone() first"
+    )
     with pytest.raises(flow.ShapeError, match=exact("add_: " + msg)):
         e.add_(1)
     with pytest.raises(flow.ShapeError, match=exact("item assignment: " + msg)):
@@ -208,12 +245,17 @@ def test_squeeze_unsqueeze_flatten_permute_transpose_view():
     assert x.transpose(1, -1).shape == flow.Size([1, 3, 1, 2])
     assert x.view(6, -1).shape == flow.Size([6, 1])
     assert flow.zeros(2, 3).T.shape == flow.Size([3, 2])
-    with pytest.raises(IndexError, match=exact(
+    with pytest.raises(
+        IndexError,
+        match=exact(
             "unsqueeze: dimension 3 is out of range for a 1-d tensor (a new dimension goes at "
-            "-2 .. 1)")):
+            "-2 .. 1)"
+        ),
+    ):
         flow.zeros(2).unsqueeze(3)
-    with pytest.raises(flow.ShapeError, match=exact(
-            "flatten: start_dim 1 comes after end_dim 0 in a 2-d tensor")):
+    with pytest.raises(
+        flow.ShapeError, match=exact("flatten: start_dim 1 comes after end_dim 0 in a 2-d tensor")
+    ):
         flow.zeros(2, 3).flatten(1, 0)
     with pytest.raises(IndexError, match=exact("dimension 2 is out of range for a 2-d tensor")):
         flow.zeros(2, 3).squeeze(2)
@@ -230,16 +272,34 @@ def test_flip():
 def test_basic_indexing():
     a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     t = flow.tensor(a)
-    for key in [0, -1, (1, 2), (1, -1, -2), slice(1, None), (slice(None), 1),
-                (Ellipsis, 0), (0, Ellipsis, 1), (None, 0), (slice(None), None, 1),
-                (slice(None, None, 2), slice(1, 3)), Ellipsis]:
+    for key in [
+        0,
+        -1,
+        (1, 2),
+        (1, -1, -2),
+        slice(1, None),
+        (slice(None), 1),
+        (Ellipsis, 0),
+        (0, Ellipsis, 1),
+        (None, 0),
+        (slice(None), None, 1),
+        (slice(None, None, 2), slice(1, 3)),
+        Ellipsis,
+    ]:
         np.testing.assert_array_equal(t[key].numpy(), a[key], err_msg=repr(key))
     assert t[1, 2, 3].item() == 23.0 and t[1, 2, 3].shape == flow.Size([])
 
 
-@pytest.mark.parametrize("key", [slice(None, None, -1), (slice(None), slice(None, None, -2)),
-                                 (slice(2, 0, -1), 1), (Ellipsis, slice(None, 1, -1)),
-                                 (slice(None, None, -1), [0, 2, 0])])
+@pytest.mark.parametrize(
+    "key",
+    [
+        slice(None, None, -1),
+        (slice(None), slice(None, None, -2)),
+        (slice(2, 0, -1), 1),
+        (Ellipsis, slice(None, 1, -1)),
+        (slice(None, None, -1), [0, 2, 0]),
+    ],
+)
 def test_negative_step_slices_on_every_backend(key):
     a = np.arange(24).reshape(2, 3, 4)
     np.testing.assert_array_equal(flow.tensor(a)[key].numpy(), a[key])
@@ -273,25 +333,36 @@ def test_indexing_gradients():
 
 def test_index_errors():
     t = flow.zeros(3, 4)
-    with pytest.raises(IndexError, match=exact(
-            "index 5 is out of range for dimension 0 of size 3 (shape (3, 4))")):
+    with pytest.raises(
+        IndexError, match=exact("index 5 is out of range for dimension 0 of size 3 (shape (3, 4))")
+    ):
         t[5]
-    with pytest.raises(IndexError, match=exact(
-            "index -5 is out of range for dimension 1 of size 4 (shape (3, 4))")):
+    with pytest.raises(
+        IndexError, match=exact("index -5 is out of range for dimension 1 of size 4 (shape (3, 4))")
+    ):
         t[0, -5]
-    with pytest.raises(IndexError, match=exact(
-            "index 7 is out of range for dimension 0 of size 3 (shape (3, 4))")):
+    with pytest.raises(
+        IndexError, match=exact("index 7 is out of range for dimension 0 of size 3 (shape (3, 4))")
+    ):
         t[flow.tensor([0, 7])]
-    with pytest.raises(IndexError, match=exact(
-            "too many indices for a tensor of shape (3, 4): 3 dimensions indexed, the tensor "
-            "has 2")):
+    with pytest.raises(
+        IndexError,
+        match=exact(
+            "too many indices for a tensor of shape (3, 4): 3 dimensions indexed, the tensor has 2"
+        ),
+    ):
         t[0, 0, 0]
-    with pytest.raises(IndexError, match=exact(
+    with pytest.raises(
+        IndexError,
+        match=exact(
             "a boolean mask of shape (2,) does not match the shape (3,) of the dimensions it "
-            "indexes (from dimension 0 of a tensor of shape (3, 4))")):
+            "indexes (from dimension 0 of a tensor of shape (3, 4))"
+        ),
+    ):
         t[flow.tensor([True, False])]
-    with pytest.raises(IndexError, match="indices must be integers, .* not a tensor or list of "
-                       "float32"):
+    with pytest.raises(
+        IndexError, match="indices must be integers, .* not a tensor or list of float32"
+    ):
         t[flow.tensor([0.5])]
     with pytest.raises(IndexError, match="not a float$"):
         t[1.5]
@@ -322,12 +393,17 @@ def test_item_assignment_forms():
 
 def test_item_assignment_errors():
     t = flow.zeros(3, 4)
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "item assignment: a value of shape (3,) cannot be broadcast to the indexed part of "
-            "shape (4,)")):
+            "shape (4,)"
+        ),
+    ):
         t[0] = flow.tensor([1.0, 2.0, 3.0])
-    with pytest.raises(IndexError, match=exact(
-            "index 3 is out of range for dimension 0 of size 3 (shape (3, 4))")):
+    with pytest.raises(
+        IndexError, match=exact("index 3 is out of range for dimension 0 of size 3 (shape (3, 4))")
+    ):
         t[3] = 1.0
 
 
@@ -368,9 +444,11 @@ def test_max_min_whole_tensor_and_along_a_dim():
 
 def test_max_repr_is_pytorch_style():
     r = flow.tensor([[1.0, 4.0], [3.0, 2.0]]).max(1)
-    assert repr(r) == ("flowkit.return_types.max(\n"
-                       "values=tensor([4., 3.], dtype=flowkit.float32),\n"
-                       "indices=tensor([1, 0], dtype=flowkit.int64))")
+    assert repr(r) == (
+        "flowkit.return_types.max(\n"
+        "values=tensor([4., 3.], dtype=flowkit.float32),\n"
+        "indices=tensor([1, 0], dtype=flowkit.int64))"
+    )
     assert repr(flow.tensor([2, 1]).min(0)).startswith("flowkit.return_types.min(\nvalues=")
 
 
@@ -391,9 +469,13 @@ def test_max_with_a_tensor_is_maximum():
 
 
 def test_max_errors():
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "max() of an empty tensor (shape (0,)) has no value; pass dim= to reduce a "
-            "dimension of non-zero size")):
+            "dimension of non-zero size"
+        ),
+    ):
         flow.zeros(0).max()
     with pytest.raises(TypeError, match=exact("max(): dim must be a single int, got tuple")):
         flow.zeros(2, 2).max((0, 1))
@@ -438,9 +520,12 @@ def test_std_var():
     assert x.std().dtype == flow.float32
     assert flow.std(x, unbiased=False).shape == flow.Size([])
     assert math.isnan(flow.tensor([1.0]).std().item())  # n - 1 = 0, as in PyTorch
-    with pytest.raises(flow.DTypeError, match=exact(
-            "std() needs a floating-point tensor, this one is flowkit.int64; call .float() "
-            "first")):
+    with pytest.raises(
+        flow.DTypeError,
+        match=exact(
+            "std() needs a floating-point tensor, this one is flowkit.int64; call .float() first"
+        ),
+    ):
         flow.tensor([1, 2]).std()
 
 
@@ -493,14 +578,20 @@ def test_rounding_and_sign_keep_integer_dtypes():
 
 def test_float_functions():
     i = flow.tensor([1, 2, 4])
-    for op, ref in [("reciprocal", lambda a: 1 / a), ("rsqrt", lambda a: 1 / np.sqrt(a)),
-                    ("log1p", np.log1p), ("expm1", np.expm1), ("log2", np.log2),
-                    ("log10", np.log10)]:
+    for op, ref in [
+        ("reciprocal", lambda a: 1 / a),
+        ("rsqrt", lambda a: 1 / np.sqrt(a)),
+        ("log1p", np.log1p),
+        ("expm1", np.expm1),
+        ("log2", np.log2),
+        ("log10", np.log10),
+    ]:
         out = getattr(i, op)()
         assert out.dtype == flow.float32, op  # integers give float32, as in PyTorch
         np.testing.assert_allclose(out.numpy(), ref(np.array([1.0, 2.0, 4.0])), rtol=1e-6)
-        np.testing.assert_allclose(getattr(flow, op)(i.double()).numpy(),
-                                   ref(np.array([1.0, 2.0, 4.0])), rtol=1e-12)
+        np.testing.assert_allclose(
+            getattr(flow, op)(i.double()).numpy(), ref(np.array([1.0, 2.0, 4.0])), rtol=1e-12
+        )
 
 
 def test_maximum_minimum():
@@ -540,12 +631,15 @@ def test_clamp():
 
 
 def test_clamp_errors():
-    with pytest.raises(ValueError, match=exact(
-            "clamp: at least one of min and max must be given")):
+    with pytest.raises(ValueError, match=exact("clamp: at least one of min and max must be given")):
         flow.zeros(2).clamp()
-    with pytest.raises(flow.DTypeError, match=exact(
+    with pytest.raises(
+        flow.DTypeError,
+        match=exact(
             "clamp_: cannot write a float32 result into this flowkit.int64 tensor in place; "
-            "convert one of them with .to(dtype)")):
+            "convert one of them with .to(dtype)"
+        ),
+    ):
         flow.tensor([1, 2]).clamp_(min=1.5)
     with pytest.raises(flow.DTypeError, match="clamp: not defined for bool tensors"):
         flow.tensor([True]).clamp(0, 1)
@@ -557,8 +651,10 @@ def test_where():
     assert flow.where(x > 0, x, 0.0).tolist() == [[0.0, 2.0], [3.0, 0.0]]
     assert flow.where(x > 0, 1.0, -1.0).tolist() == [[-1.0, 1.0], [1.0, -1.0]]
     assert x.where(x < 0, flow.tensor([10.0, 20.0])).tolist() == [[-1.0, 20.0], [10.0, -4.0]]
-    assert flow.where(flow.tensor([True, False]), flow.tensor([[1], [2]]), 0).tolist() == \
-        [[1, 0], [2, 0]]
+    assert flow.where(flow.tensor([True, False]), flow.tensor([[1], [2]]), 0).tolist() == [
+        [1, 0],
+        [2, 0],
+    ]
     c = flow.tensor([True, False])
     assert flow.where(c, 1, 0).dtype == flow.int64
     assert flow.where(c, 1, 0.5).dtype == flow.float32
@@ -573,13 +669,21 @@ def test_where():
 
 
 def test_where_errors():
-    with pytest.raises(flow.DTypeError, match=exact(
+    with pytest.raises(
+        flow.DTypeError,
+        match=exact(
             "where: the condition must be a bool tensor, got flowkit.int64; make one with a "
-            "comparison (x > 0) or .bool()")):
+            "comparison (x > 0) or .bool()"
+        ),
+    ):
         flow.where(flow.tensor([1, 0]), 1.0, 0.0)
-    with pytest.raises(flow.ShapeError, match=exact(
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
             "where: condition of shape (2,), input of shape (3,) and other of shape () cannot "
-            "be broadcast together")):
+            "be broadcast together"
+        ),
+    ):
         flow.where(flow.tensor([True, False]), flow.zeros(3), 0.0)
 
 
@@ -599,16 +703,25 @@ def test_masked_fill():
     assert out._grad_fn_name() == "MaskedFillBackward"
     out.sum().backward()
     assert w.grad.tolist() == [0.0, 1.0] and v.grad.item() == 1.0
-    with pytest.raises(flow.DTypeError, match=exact(
+    with pytest.raises(
+        flow.DTypeError,
+        match=exact(
             "masked_fill: the mask must be a bool tensor, got flowkit.int64; make one with a "
-            "comparison (x > 0) or .bool()")):
+            "comparison (x > 0) or .bool()"
+        ),
+    ):
         x.masked_fill(flow.tensor([1, 0]), 0.0)
-    with pytest.raises(flow.ShapeError, match=exact(
-            "masked_fill: the value must be a number or a 0-d tensor, got shape (1,)")):
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact("masked_fill: the value must be a number or a 0-d tensor, got shape (1,)"),
+    ):
         x.masked_fill(x > 0, flow.tensor([1.0]))
-    with pytest.raises(flow.ShapeError, match=exact(
-            "masked_fill: a mask of shape (3,) cannot be broadcast with the tensor of shape "
-            "(2, 2)")):
+    with pytest.raises(
+        flow.ShapeError,
+        match=exact(
+            "masked_fill: a mask of shape (3,) cannot be broadcast with the tensor of shape (2, 2)"
+        ),
+    ):
         x.masked_fill(flow.tensor([True, False, True]), 0.0)
 
 
@@ -652,15 +765,23 @@ def test_bitwise_and_logical_ops():
     assert flow.logical_or(f, 0).tolist() == [False, True]
     assert flow.logical_xor(f, f).tolist() == [False, False]
     assert flow.logical_not(f).tolist() == [True, False] and f.logical_not().dtype == flow.bool
-    with pytest.raises(flow.DTypeError, match=exact(
+    with pytest.raises(
+        flow.DTypeError,
+        match=exact(
             "bitwise_and (&) needs bool or integer operands, got flowkit.float32 and "
-            "flowkit.float32; for truth values of other dtypes use logical_and")):
+            "flowkit.float32; for truth values of other dtypes use logical_and"
+        ),
+    ):
         f & f
     with pytest.raises(flow.DTypeError, match="got flowkit.int64 and a Python float"):
         i | 1.5
-    with pytest.raises(flow.DTypeError, match=exact(
+    with pytest.raises(
+        flow.DTypeError,
+        match=exact(
             "bitwise_not (~) needs a bool or integer tensor, got flowkit.float32; use "
-            "logical_not for truth values of other dtypes")):
+            "logical_not for truth values of other dtypes"
+        ),
+    ):
         _ = ~f
 
 
@@ -717,19 +838,28 @@ def test_conversions():
 def test_reprs_of_new_ops():
     x = flow.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
     assert repr(x.std()) == "tensor(2.6458, dtype=flowkit.float32, grad_fn=<StdBackward>)"
-    assert repr(x.clamp(0, 1)) == ("tensor([[1., 0.],\n        [1., 1.]], dtype=flowkit.float32,"
-                                   " grad_fn=<ClampBackward>)")
+    assert repr(x.clamp(0, 1)) == (
+        "tensor([[1., 0.],\n        [1., 1.]], dtype=flowkit.float32, grad_fn=<ClampBackward>)"
+    )
     assert repr(x.argmax()) == "tensor(3, dtype=flowkit.int64)"
-    assert repr(x > 0) == ("tensor([[ True, False],\n        [ True,  True]], "
-                           "dtype=flowkit.bool)")
+    assert repr(x > 0) == ("tensor([[ True, False],\n        [ True,  True]], dtype=flowkit.bool)")
     names = {
-        "NormBackward": x.norm(), "ProdBackward": x.prod(), "VarBackward": x.var(),
-        "MinBackward": x.min(), "SignBackward": x.sign(), "CeilBackward": x.ceil(),
-        "RoundBackward": x.round(), "ReciprocalBackward": x.reciprocal(),
-        "RsqrtBackward": x.abs().rsqrt(), "Log1pBackward": x.abs().log1p(),
-        "Expm1Backward": x.expm1(), "Log2Backward": x.abs().log2(),
-        "Log10Backward": x.abs().log10(), "MaximumBackward": x.maximum(x * 2),
-        "MinimumBackward": flow.minimum(x, 0.0), "FlipBackward": x.flip(0),
+        "NormBackward": x.norm(),
+        "ProdBackward": x.prod(),
+        "VarBackward": x.var(),
+        "MinBackward": x.min(),
+        "SignBackward": x.sign(),
+        "CeilBackward": x.ceil(),
+        "RoundBackward": x.round(),
+        "ReciprocalBackward": x.reciprocal(),
+        "RsqrtBackward": x.abs().rsqrt(),
+        "Log1pBackward": x.abs().log1p(),
+        "Expm1Backward": x.expm1(),
+        "Log2Backward": x.abs().log2(),
+        "Log10Backward": x.abs().log10(),
+        "MaximumBackward": x.maximum(x * 2),
+        "MinimumBackward": flow.minimum(x, 0.0),
+        "FlipBackward": x.flip(0),
         "GetitemBackward": x[::-1],
     }
     for name, t in names.items():
@@ -757,8 +887,10 @@ _ORACLE = {
     "flip": (lambda lib, a, b: a.flip((0, 1)), "f"),
     "getitem_mask": (lambda lib, a, b: a[a > 0], "f"),
     "getitem_ints": (lambda lib, a, b: a[lib.tensor(np.array([1, 0, 1]))], "f"),
-    "getitem_neg_step": (lambda lib, a, b: a[:, ::-2] if lib.name == "flowkit"
-                         else a.flip(1)[:, ::2], "f"),
+    "getitem_neg_step": (
+        lambda lib, a, b: a[:, ::-2] if lib.name == "flowkit" else a.flip(1)[:, ::2],
+        "f",
+    ),
     "max": (lambda lib, a, b: a.max(), "f"),
     "max_dim": (lambda lib, a, b: a.max(1, keepdim=True)[0], "f"),
     "min_dim": (lambda lib, a, b: a.min(dim=0).values, "f"),
@@ -808,18 +940,36 @@ def test_against_torch(name):
 
     fn, kinds = _ORACLE[name]
     rng = np.random.default_rng(0)
-    raw = [rng.uniform(-2, 2, (2, 3)).astype(np.float32) if k == "f"
-           else rng.integers(-3, 4, (2, 3)) for k in kinds]
+    raw = [
+        rng.uniform(-2, 2, (2, 3)).astype(np.float32) if k == "f" else rng.integers(-3, 4, (2, 3))
+        for k in kinds
+    ]
     if len(raw) == 1:
         raw.append(raw[0])
     raw[1] = raw[1][0]  # the second operand is 1-d: broadcasting on every op
 
-    lib_f = type("L", (), {"name": "flowkit", "cat": staticmethod(flow.cat),
-                           "stack": staticmethod(flow.stack), "where": staticmethod(flow.where),
-                           "tensor": staticmethod(flow.tensor)})
-    lib_t = type("L", (), {"name": "torch", "cat": staticmethod(torch.cat),
-                           "stack": staticmethod(torch.stack), "where": staticmethod(torch.where),
-                           "tensor": staticmethod(torch.from_numpy)})
+    lib_f = type(
+        "L",
+        (),
+        {
+            "name": "flowkit",
+            "cat": staticmethod(flow.cat),
+            "stack": staticmethod(flow.stack),
+            "where": staticmethod(flow.where),
+            "tensor": staticmethod(flow.tensor),
+        },
+    )
+    lib_t = type(
+        "L",
+        (),
+        {
+            "name": "torch",
+            "cat": staticmethod(torch.cat),
+            "stack": staticmethod(torch.stack),
+            "where": staticmethod(torch.where),
+            "tensor": staticmethod(torch.from_numpy),
+        },
+    )
     fl = [flow.tensor(a, requires_grad=a.dtype.kind == "f") for a in raw]
     tl = [torch.tensor(a, requires_grad=a.dtype.kind == "f") for a in raw]
     fo, to = fn(lib_f, *fl), fn(lib_t, *tl)
@@ -840,11 +990,13 @@ def test_against_torch(name):
                 np.testing.assert_allclose(fg, tg, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["maximum", "minimum", "remainder", "floor_divide",
-                                  "bitwise_and", "logical_or"])
+@pytest.mark.parametrize(
+    "name", ["maximum", "minimum", "remainder", "floor_divide", "bitwise_and", "logical_or"]
+)
 def test_named_binary_methods_reject_other_operands(name):
-    with pytest.raises(TypeError, match=exact(f"{name}: expected a flowkit tensor or a number, "
-                                              "got list")):
+    with pytest.raises(
+        TypeError, match=exact(f"{name}: expected a flowkit tensor or a number, got list")
+    ):
         getattr(flow.tensor([1, 2]), name)([1, 2])
 
 

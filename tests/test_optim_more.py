@@ -100,9 +100,11 @@ ORACLE_CONFIGS = [
 ORACLE_IDS = [f"{name}-{i}" for i, (name, _) in enumerate(ORACLE_CONFIGS)]
 # torch's state key for each state entry we compare ("step" is a tensor there, an int here)
 STATE_KEYS = {
-    "SGD": ["momentum_buffer"], "Adam": ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"],
+    "SGD": ["momentum_buffer"],
+    "Adam": ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"],
     "AdamW": ["exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"],
-    "RMSprop": ["square_avg", "momentum_buffer", "grad_avg", "step"], "Adagrad": ["sum", "step"],
+    "RMSprop": ["square_avg", "momentum_buffer", "grad_avg", "step"],
+    "Adagrad": ["sum", "step"],
 }
 
 
@@ -115,8 +117,7 @@ def _torch_twin(name, kwargs):
     tp = [torch.tensor(a, requires_grad=True) for a in init]
     lr1 = kwargs["lr"] * 3
     fopt = getattr(optim, name)([{"params": fp[:2]}, {"params": fp[2:], "lr": lr1}], **kwargs)
-    topt = getattr(torch.optim, name)([{"params": tp[:2]}, {"params": tp[2:], "lr": lr1}],
-                                      **kwargs)
+    topt = getattr(torch.optim, name)([{"params": tp[:2]}, {"params": tp[2:], "lr": lr1}], **kwargs)
     return fp, fopt, tp, topt
 
 
@@ -125,8 +126,10 @@ def _oracle_steps(fp, fopt, tp, topt, steps=range(5)):
     torch = pytest.importorskip("torch")
     for step in steps:
         grads = _grads(4, step)
-        grads += [np.cos(np.arange(float(f.numel())) + step).reshape(tuple(f.shape))
-                  for f in fp[len(grads):]]
+        grads += [
+            np.cos(np.arange(float(f.numel())) + step).reshape(tuple(f.shape))
+            for f in fp[len(grads) :]
+        ]
         fopt.zero_grad()
         topt.zero_grad()
         for i, (f, t, g) in enumerate(zip(fp, tp, grads, strict=True)):
@@ -150,8 +153,9 @@ def _assert_matches_torch(name, fp, fopt, tp, topt, rtol=1e-11):
             if key == "step":
                 assert fs["step"] == int(ts["step"].item())
             else:
-                np.testing.assert_allclose(fs[key].numpy(), ts[key].numpy(), rtol=rtol,
-                                           atol=1e-14, err_msg=key)
+                np.testing.assert_allclose(
+                    fs[key].numpy(), ts[key].numpy(), rtol=rtol, atol=1e-14, err_msg=key
+                )
 
 
 @pytest.mark.torch_oracle
@@ -191,10 +195,16 @@ def test_repr_matches_torch(name):
     """Our repr is PyTorch's, minus the settings flowkit does not have (foreach, fused...)."""
     torch = pytest.importorskip("torch")
     # every number given (our defaults are floats, some of torch's are ints: 0 vs 0.0)
-    kwargs = dict(lr=0.5, weight_decay=0.25, maximize=False, **{
-        "SGD": dict(momentum=0.5, dampening=0.0), "RMSprop": dict(momentum=0.0),
-        "Adagrad": dict(lr_decay=0.0, initial_accumulator_value=0.0),
-    }.get(name, {}))
+    kwargs = dict(
+        lr=0.5,
+        weight_decay=0.25,
+        maximize=False,
+        **{
+            "SGD": dict(momentum=0.5, dampening=0.0),
+            "RMSprop": dict(momentum=0.0),
+            "Adagrad": dict(lr_decay=0.0, initial_accumulator_value=0.0),
+        }.get(name, {}),
+    )
     ours = repr(getattr(optim, name)([nn.Parameter(flow.ones(1))], **kwargs))
     theirs = repr(getattr(torch.optim, name)([torch.ones(1, requires_grad=True)], **kwargs))
     lines = ours.splitlines()
@@ -211,11 +221,18 @@ SCHEDULERS = [
     ("ExponentialLR", dict(gamma=0.9)),
     ("CosineAnnealingLR", dict(T_max=10)),
     ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001)),
-    ("LambdaLR", dict(lr_lambda=lambda e: 0.95 ** e / (1 + e % 4))),
+    ("LambdaLR", dict(lr_lambda=lambda e: 0.95**e / (1 + e % 4))),
     ("LambdaLR", dict(lr_lambda=[lambda e: 1 / (e + 1), lambda e: 0.5 + math.sin(e) / 4])),
 ]
-SCHED_IDS = ["step", "multistep", "exponential", "cosine", "cosine-eta-min", "lambda",
-             "lambda-per-group"]
+SCHED_IDS = [
+    "step",
+    "multistep",
+    "exponential",
+    "cosine",
+    "cosine-eta-min",
+    "lambda",
+    "lambda-per-group",
+]
 
 
 def _sgd_two_groups(lib, lr=0.1, lr1=0.03):
@@ -309,14 +326,18 @@ class _Warmup:
         return min(1.0, (epoch + 1) / self.steps)
 
 
-@pytest.mark.parametrize("make", [
-    lambda opt: sched.StepLR(opt, 5, gamma=0.5),
-    lambda opt: sched.MultiStepLR(opt, [4, 9, 15]),
-    lambda opt: sched.ExponentialLR(opt, 0.9),
-    lambda opt: sched.CosineAnnealingLR(opt, T_max=8, eta_min=0.01),
-    lambda opt: sched.LambdaLR(opt, _Warmup(20)),
-    lambda opt: sched.CosineDecayLR(opt, 25, alpha=0.1),
-], ids=["step", "multistep", "exponential", "cosine", "lambda", "cosine-decay"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda opt: sched.StepLR(opt, 5, gamma=0.5),
+        lambda opt: sched.MultiStepLR(opt, [4, 9, 15]),
+        lambda opt: sched.ExponentialLR(opt, 0.9),
+        lambda opt: sched.CosineAnnealingLR(opt, T_max=8, eta_min=0.01),
+        lambda opt: sched.LambdaLR(opt, _Warmup(20)),
+        lambda opt: sched.CosineDecayLR(opt, 25, alpha=0.1),
+    ],
+    ids=["step", "multistep", "exponential", "cosine", "lambda", "cosine-decay"],
+)
 def test_scheduler_state_dict_resume(make):
     """Optimizer and scheduler saved mid-run, loaded into fresh ones: the rest is identical."""
     opt1 = _sgd_two_groups(flow)
@@ -386,9 +407,11 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
 
 @pytest.mark.torch_oracle
 @pytest.mark.parametrize("norm_type", [2.0, math.inf])
-@pytest.mark.parametrize("vals", [[1.0, np.inf], [np.inf, np.inf], [np.nan, 2.0], [3.0, np.nan],
-                                  [5.0, 2.0]], ids=["inf", "inf-inf", "nan-first", "nan-last",
-                                                    "finite"])
+@pytest.mark.parametrize(
+    "vals",
+    [[1.0, np.inf], [np.inf, np.inf], [np.nan, 2.0], [3.0, np.nan], [5.0, 2.0]],
+    ids=["inf", "inf-inf", "nan-first", "nan-last", "finite"],
+)
 def test_clip_grad_norm_nonfinite_matches_torch(vals, norm_type):
     torch = pytest.importorskip("torch")
     fp, tp = [], []
@@ -459,14 +482,14 @@ ROUND_TRIP = [
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs", ROUND_TRIP,
-                         ids=["sgd", "adam", "amsgrad", "adamw-amsgrad", "rmsprop", "adagrad"])
+@pytest.mark.parametrize(
+    "cls,kwargs", ROUND_TRIP, ids=["sgd", "adam", "amsgrad", "adamw-amsgrad", "rmsprop", "adagrad"]
+)
 def test_state_dict_round_trip_resumes_identically(cls, kwargs):
     p1 = _params(5)
     opt1 = cls([{"params": p1[:2]}, {"params": p1[2:], "lr": kwargs["lr"] / 2}], **kwargs)
     for step in range(3):
-        _set_grads(p1[:2] if step < 2 else p1, _grads(6, step)[:2] if step < 2
-                   else _grads(6, step))
+        _set_grads(p1[:2] if step < 2 else p1, _grads(6, step)[:2] if step < 2 else _grads(6, step))
         opt1.step()
     sd = pickle.loads(pickle.dumps(opt1.state_dict()))  # as a checkpoint file would
     assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2]]
@@ -523,12 +546,14 @@ def test_amsgrad_turned_on_after_a_resume():
     opt.param_groups[0]["amsgrad"] = True
     opt.step()
     assert "max_exp_avg_sq" in opt.state[p]
-    np.testing.assert_array_equal(opt.state[p]["max_exp_avg_sq"].numpy(),
-                                  opt.state[p]["exp_avg_sq"].numpy())
+    np.testing.assert_array_equal(
+        opt.state[p]["max_exp_avg_sq"].numpy(), opt.state[p]["exp_avg_sq"].numpy()
+    )
 
 
-@pytest.mark.parametrize("cls,kwargs", ROUND_TRIP,
-                         ids=["sgd", "adam", "amsgrad", "adamw-amsgrad", "rmsprop", "adagrad"])
+@pytest.mark.parametrize(
+    "cls,kwargs", ROUND_TRIP, ids=["sgd", "adam", "amsgrad", "adamw-amsgrad", "rmsprop", "adagrad"]
+)
 def test_kernel_is_selected_once_per_optimizer(cls, kwargs, monkeypatch):
     from flowkit import _plugins
 
@@ -543,8 +568,9 @@ def test_kernel_is_selected_once_per_optimizer(cls, kwargs, monkeypatch):
     ps = _params()
     opt = cls(ps[:2], **kwargs)
     kernel = opt._kernel
-    assert calls == [(cls.algorithm, {k: v for k, v in opt.param_groups[0].items()
-                                      if k != "params"})]
+    assert calls == [
+        (cls.algorithm, {k: v for k, v in opt.param_groups[0].items() if k != "params"})
+    ]
     opt.add_param_group({"params": ps[2:]})
     for step in range(3):
         _set_grads(ps, _grads(8, step))
@@ -573,15 +599,18 @@ def test_a_hand_registered_plugin_cannot_replace_the_update():
         flow.unregister_plugin("hijack")
 
 
-@pytest.mark.parametrize("cls,kwargs,match", [
-    (optim.RMSprop, dict(lr=-1.0), "learning rate"),
-    (optim.RMSprop, dict(alpha=-0.1), "alpha"),
-    (optim.RMSprop, dict(momentum=-0.1), "momentum"),
-    (optim.RMSprop, dict(eps=-1.0), "eps"),
-    (optim.Adagrad, dict(lr_decay=-1.0), "lr_decay"),
-    (optim.Adagrad, dict(initial_accumulator_value=-1.0), "initial_accumulator_value"),
-    (optim.Adagrad, dict(weight_decay=-1.0), "weight_decay"),
-])
+@pytest.mark.parametrize(
+    "cls,kwargs,match",
+    [
+        (optim.RMSprop, dict(lr=-1.0), "learning rate"),
+        (optim.RMSprop, dict(alpha=-0.1), "alpha"),
+        (optim.RMSprop, dict(momentum=-0.1), "momentum"),
+        (optim.RMSprop, dict(eps=-1.0), "eps"),
+        (optim.Adagrad, dict(lr_decay=-1.0), "lr_decay"),
+        (optim.Adagrad, dict(initial_accumulator_value=-1.0), "initial_accumulator_value"),
+        (optim.Adagrad, dict(weight_decay=-1.0), "weight_decay"),
+    ],
+)
 def test_invalid_settings(cls, kwargs, match):
     with pytest.raises(ValueError, match=match):
         cls([nn.Parameter(flow.ones(1))], **kwargs)

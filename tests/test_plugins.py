@@ -30,41 +30,67 @@ pytestmark = pytest.mark.once
 
 def _run(argv: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
     """``subprocess.run``, but a child that overruns is killed with its whole process group."""
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # not reaped yet: the group is certainly ours
         out, err = proc.communicate()
-        raise AssertionError(f"child did not finish within {timeout} s\nstdout:\n{out}\n"
-                             f"stderr:\n{err}") from None
+        raise AssertionError(
+            f"child did not finish within {timeout} s\nstdout:\n{out}\nstderr:\n{err}"
+        ) from None
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def _env(env_updates: dict[str, str] | None = None,
-         pythonpath: list[str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("FLOWKIT_BACKEND", "FLOWKIT_DEVICE", "FLOWKIT_DISABLE_PLUGINS",
-                        "FLOWKIT_PLUGIN_TIMEOUT")}
+def _env(
+    env_updates: dict[str, str] | None = None, pythonpath: list[str] | None = None
+) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "FLOWKIT_BACKEND",
+            "FLOWKIT_DEVICE",
+            "FLOWKIT_DISABLE_PLUGINS",
+            "FLOWKIT_PLUGIN_TIMEOUT",
+        )
+    }
     env.update(env_updates or {})
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(
-            pythonpath + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+            pythonpath + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        )
     return env
 
 
-def _python(code: str, env_updates: dict[str, str] | None = None,
-            pythonpath: list[str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-c", textwrap.dedent(code)], _env(env_updates, pythonpath),
-                timeout)
+def _python(
+    code: str,
+    env_updates: dict[str, str] | None = None,
+    pythonpath: list[str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
+    return _run(
+        [sys.executable, "-c", textwrap.dedent(code)], _env(env_updates, pythonpath), timeout
+    )
 
 
-def _cli(*args: str, env_updates: dict[str, str] | None = None,
-         pythonpath: list[str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return _run([sys.executable, "-m", "flowkit.cli", *args], _env(env_updates, pythonpath),
-                timeout)
+def _cli(
+    *args: str,
+    env_updates: dict[str, str] | None = None,
+    pythonpath: list[str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
+    return _run(
+        [sys.executable, "-m", "flowkit.cli", *args], _env(env_updates, pythonpath), timeout
+    )
 
 
 def _ok(r: subprocess.CompletedProcess) -> list[str]:
@@ -74,7 +100,9 @@ def _ok(r: subprocess.CompletedProcess) -> list[str]:
 
 # ------------------------------------------------------------------------------------ torch-free
 def test_numpy_backend_never_imports_torch():
-    out = _ok(_python("""
+    out = _ok(
+        _python(
+            """
         import sys
         import flowkit as flow
         t = flow.tensor([1.0], requires_grad=True)
@@ -82,18 +110,23 @@ def test_numpy_backend_never_imports_torch():
         flow.optim.SGD([t], lr=0.1)  # asks the numpy plugin for its kernel, no other
         print(flow.backend().name)
         print("torch" in sys.modules)
-    """, {"FLOWKIT_BACKEND": "numpy"}))
+    """,
+            {"FLOWKIT_BACKEND": "numpy"},
+        )
+    )
     assert out == ["numpy", "False"]
 
 
 def test_import_does_not_select_a_backend():
-    out = _ok(_python("""
+    out = _ok(
+        _python("""
         import flowkit as flow
         from flowkit import _plugins
         print(_plugins.current is None)
         flow.zeros(1)
         print(_plugins.current.name)
-    """))
+    """)
+    )
     assert out == ["True", "numpy"]
 
 
@@ -188,7 +221,9 @@ def _install_dist(root, dist: str, module: str, ep_name: str, source: str) -> No
 
 def test_third_party_backend_through_an_entry_point(tmp_path):
     _install_dist(tmp_path, "fakeflow_backend", "fakeflow_backend", "fake", _FAKE_PLUGIN)
-    out = _ok(_python("""
+    out = _ok(
+        _python(
+            """
         import flowkit as flow
         flow.manual_seed(0)
         x = flow.tensor([[1.0, 2.0], [2.0, 3.0], [4.0, 6.0], [3.0, 1.0]])
@@ -211,14 +246,25 @@ def test_third_party_backend_through_an_entry_point(tmp_path):
         print(rows["fake"].version, rows["fake"].usable, rows["fake"].selected,
               rows["fake"].plugin)
         print(rows["numpy"].usable)
-    """, {"FLOWKIT_BACKEND": "fake"}, [str(tmp_path)]))
+    """,
+            {"FLOWKIT_BACKEND": "fake"},
+            [str(tmp_path)],
+        )
+    )
     assert out == ["fake", "['fake']", "True", "0.1 True True fake", "True"]
 
 
 def test_broken_plugin_is_reported_and_numpy_still_works(tmp_path):
-    _install_dist(tmp_path, "brokenflow", "brokenflow", "broken",
-                  'raise RuntimeError("this plugin is broken on purpose")\n')
-    out = _ok(_python("""
+    _install_dist(
+        tmp_path,
+        "brokenflow",
+        "brokenflow",
+        "broken",
+        'raise RuntimeError("this plugin is broken on purpose")\n',
+    )
+    out = _ok(
+        _python(
+            """
         import flowkit as flow
         rows = {b.name: b for b in flow.backends()}
         print(rows["broken"].error)
@@ -226,22 +272,37 @@ def test_broken_plugin_is_reported_and_numpy_still_works(tmp_path):
         t = flow.tensor([1.0, 2.0], requires_grad=True)
         (t * t).sum().backward()
         print(flow.backend().name, t.grad.tolist())
-    """, {"FLOWKIT_BACKEND": "numpy"}, [str(tmp_path)]))
+    """,
+            {"FLOWKIT_BACKEND": "numpy"},
+            [str(tmp_path)],
+        )
+    )
     assert out[0].startswith("Error:")
     assert "RuntimeError: this plugin is broken on purpose" in out[0]
     assert out[1:] == ["False", "numpy [2.0, 4.0]"]
 
 
 def test_selecting_a_broken_plugin_explains_why(tmp_path):
-    _install_dist(tmp_path, "brokenflow", "brokenflow", "broken",
-                  'raise RuntimeError("this plugin is broken on purpose")\n')
-    out = _ok(_python("""
+    _install_dist(
+        tmp_path,
+        "brokenflow",
+        "brokenflow",
+        "broken",
+        'raise RuntimeError("this plugin is broken on purpose")\n',
+    )
+    out = _ok(
+        _python(
+            """
         import flowkit as flow
         try:
             flow.zeros(1)
         except flow.BackendError as e:
             print(e)
-    """, {"FLOWKIT_BACKEND": "broken"}, [str(tmp_path)]))
+    """,
+            {"FLOWKIT_BACKEND": "broken"},
+            [str(tmp_path)],
+        )
+    )
     text = "\n".join(out)
     assert "'broken' failed to load" in text and "broken on purpose" in text
     assert "numpy (usable)" in text  # what is installed instead
@@ -282,93 +343,156 @@ def _with_train(code: str) -> str:
     """``code`` after the definition of ``train()`` (each part dedented on its own)."""
     return textwrap.dedent(_TRAIN) + textwrap.dedent(code)
 
+
 # case -> (hook redefinitions, where it surfaces, what the error says). "select": selecting
 # the plugin's backend fails; "optimizer": building an optimizer on it fails.
 _CASES = {
     "import_exits": (None, "select", "import of module 'badflow' raised SystemExit: 3"),
-    "declare_raises": ("""
+    "declare_raises": (
+        """
         @hookimpl
         def flowkit_declare_backends():
             raise RuntimeError("declare exploded")
-        """, "select", "flowkit_declare_backends() raised RuntimeError: declare exploded"),
-    "declare_exits": ("""
+        """,
+        "select",
+        "flowkit_declare_backends() raised RuntimeError: declare exploded",
+    ),
+    "declare_exits": (
+        """
         @hookimpl
         def flowkit_declare_backends():
             raise SystemExit("declare exits")
-        """, "select", "flowkit_declare_backends() raised SystemExit: declare exits"),
-    "declare_type": ("""
+        """,
+        "select",
+        "flowkit_declare_backends() raised SystemExit: declare exits",
+    ),
+    "declare_type": (
+        """
         @hookimpl
         def flowkit_declare_backends():
             return "bad"
-        """, "select", "returned 'bad' (a str), not a list of flowkit.backend.BackendSpec"),
-    "declare_other_name": ("""
+        """,
+        "select",
+        "returned 'bad' (a str), not a list of flowkit.backend.BackendSpec",
+    ),
+    "declare_other_name": (
+        """
         @hookimpl
         def flowkit_declare_backends():
             return [BackendSpec("numpy", "takes numpy's name")]
-        """, "select", "declares ['numpy'] but not 'bad', its entry-point name"),
-    "probe_raises": ("""
+        """,
+        "select",
+        "declares ['numpy'] but not 'bad', its entry-point name",
+    ),
+    "probe_raises": (
+        """
         @hookimpl
         def flowkit_probe_backend(name):
             raise RuntimeError("probe exploded")
-        """, "select", "flowkit_probe_backend('bad') raised RuntimeError: probe exploded"),
-    "probe_type": ("""
+        """,
+        "select",
+        "flowkit_probe_backend('bad') raised RuntimeError: probe exploded",
+    ),
+    "probe_type": (
+        """
         @hookimpl
         def flowkit_probe_backend(name):
             return {"usable": True}
-        """, "select", "not a flowkit.backend.BackendProbe"),
-    "load_raises": ("""
+        """,
+        "select",
+        "not a flowkit.backend.BackendProbe",
+    ),
+    "load_raises": (
+        """
         @hookimpl
         def flowkit_load_backend(name, device):
             raise RuntimeError("load exploded")
-        """, "select", "flowkit_load_backend('bad') raised RuntimeError: load exploded"),
-    "load_type": ("""
+        """,
+        "select",
+        "flowkit_load_backend('bad') raised RuntimeError: load exploded",
+    ),
+    "load_type": (
+        """
         @hookimpl
         def flowkit_load_backend(name, device):
             return object()
-        """, "select", "(a object), not a flowkit.backend.Backend"),
-    "load_wrong_name": ("""
+        """,
+        "select",
+        "(a object), not a flowkit.backend.Backend",
+    ),
+    "load_wrong_name": (
+        """
         @hookimpl
         def flowkit_load_backend(name, device):
             from flowkit_numpy.backend import NumpyBackend
             return NumpyBackend(device)
-        """, "select", "returned a backend named 'numpy', not 'bad'"),
-    "load_none": ("""
+        """,
+        "select",
+        "returned a backend named 'numpy', not 'bad'",
+    ),
+    "load_none": (
+        """
         @hookimpl
         def flowkit_load_backend(name, device):
             return None
-        """, "select", "flowkit_load_backend('bad') returned None"),
-    "selected_raises": ("""
+        """,
+        "select",
+        "flowkit_load_backend('bad') returned None",
+    ),
+    "selected_raises": (
+        """
         @hookimpl
         def flowkit_backend_selected(backend):
             raise RuntimeError("selected exploded")
-        """, "select", "flowkit_backend_selected() raised RuntimeError: selected exploded"),
-    "kernel_raises": ("""
+        """,
+        "select",
+        "flowkit_backend_selected() raised RuntimeError: selected exploded",
+    ),
+    "kernel_raises": (
+        """
         @hookimpl
         def flowkit_select_optimizer_kernel(backend, optimizer, hyperparams):
             raise RuntimeError("kernel exploded")
-        """, "optimizer",
-        "flowkit_select_optimizer_kernel('sgd') raised RuntimeError: kernel exploded"),
-    "kernel_type": ("""
+        """,
+        "optimizer",
+        "flowkit_select_optimizer_kernel('sgd') raised RuntimeError: kernel exploded",
+    ),
+    "kernel_type": (
+        """
         @hookimpl
         def flowkit_select_optimizer_kernel(backend, optimizer, hyperparams):
             return 42
-        """, "optimizer", "returned 42 (a int), not a callable or None"),
-    "misspelled_hook": ("""
+        """,
+        "optimizer",
+        "returned 42 (a int), not a callable or None",
+    ),
+    "misspelled_hook": (
+        """
         @hookimpl
         def flowkit_declare_backend():
             return []
-        """, "select", "unknown hook(s) 'flowkit_declare_backend' (did you mean "
-                       "'flowkit_declare_backends'?)"),
-    "wrong_argument": ("""
+        """,
+        "select",
+        "unknown hook(s) 'flowkit_declare_backend' (did you mean 'flowkit_declare_backends'?)",
+    ),
+    "wrong_argument": (
+        """
         @hookimpl
         def flowkit_probe_backend(nme):
             return None
-        """, "select", "does not follow flowkit's hook contract"),
-    "hookwrapper": ("""
+        """,
+        "select",
+        "does not follow flowkit's hook contract",
+    ),
+    "hookwrapper": (
+        """
         @hookimpl(hookwrapper=True)
         def flowkit_probe_backend(name):
             yield
-        """, "select", "implements flowkit_probe_backend as a hook wrapper"),
+        """,
+        "select",
+        "implements flowkit_probe_backend as a hook wrapper",
+    ),
 }
 
 
@@ -388,7 +512,10 @@ def test_misbehaving_plugin_is_attributed(tmp_path, case):
     recorded on its row (``flowkit backends``)."""
     _, where, says = _CASES[case]
     _install_dist(tmp_path, "badflow", "badflow", "bad", _case_source(case, "bad"))
-    out = json.loads(_ok(_python("""
+    out = json.loads(
+        _ok(
+            _python(
+                """
         import json
         import flowkit as flow
         out = {}
@@ -401,8 +528,13 @@ def test_misbehaving_plugin_is_attributed(tmp_path, case):
         row = [r for r in flow.backends() if r.name == "bad"][0]
         out["row"] = {"status": row.status, "error": row.error, "problems": row.problems}
         print(json.dumps(out))
-    """, {"FLOWKIT_BACKEND": "bad", "FLOWKIT_DISABLE_PLUGINS": "torch"}, [str(tmp_path)],
-        timeout=60))[-1])
+    """,
+                {"FLOWKIT_BACKEND": "bad", "FLOWKIT_DISABLE_PLUGINS": "torch"},
+                [str(tmp_path)],
+                timeout=60,
+            )
+        )[-1]
+    )
     error = out.get("error", "")
     assert says in error, out
     assert "plugin 'bad' (module badflow, distribution badflow)" in error
@@ -424,8 +556,13 @@ def zoo(tmp_path_factory):
     for case in _CASES:
         _install_dist(root, f"zoo_{case}", f"zoo_{case}", case, _case_source(case, case))
     _install_dist(root, "zoo_hang", "zoo_hang", "hang", "import time\ntime.sleep(600)\n")
-    _install_dist(root, "evil_numpy", "evil_numpy", "numpy",
-                  'raise RuntimeError("a plugin named numpy must never be imported")\n')
+    _install_dist(
+        root,
+        "evil_numpy",
+        "evil_numpy",
+        "numpy",
+        'raise RuntimeError("a plugin named numpy must never be imported")\n',
+    )
     _install_dist(root, "zoo_greedy", "zoo_greedy", "greedy", _plugin("greedy", _GREEDY))
     for twin in ("zoo_twin_a", "zoo_twin_b"):
         _install_dist(root, twin, twin, "twin", _plugin("twin"))
@@ -451,11 +588,15 @@ def test_numpy_is_unaffected_by_misbehaving_plugins(zoo):
         after = train()
         print(json.dumps([before, after, mods, meta, rows, type(flow.backend()).__module__]))
     """)
-    env = {"FLOWKIT_BACKEND": "numpy", "FLOWKIT_PLUGIN_TIMEOUT": "1",
-           "FLOWKIT_DISABLE_PLUGINS": "torch"}
+    env = {
+        "FLOWKIT_BACKEND": "numpy",
+        "FLOWKIT_PLUGIN_TIMEOUT": "1",
+        "FLOWKIT_DISABLE_PLUGINS": "torch",
+    }
     clean = json.loads(_ok(_python(code, env, timeout=60))[-1])
     before, after, mods, meta, rows, module = json.loads(
-        _ok(_python(code, env, [str(zoo)], timeout=60))[-1])
+        _ok(_python(code, env, [str(zoo)], timeout=60))[-1]
+    )
     assert before == after == clean[0] and before == sorted(before, reverse=True)
     assert mods == [] and meta is False  # nothing third-party read before listing
     assert module == "flowkit_numpy.backend"
@@ -468,30 +609,46 @@ def test_flowkit_backends_reports_every_problem(zoo):
     """``flowkit backends`` neither hangs nor crashes: it returns within the timeout and lists
     one problem line per broken, clashing, timed-out or shadowing plugin, with its fix."""
     t0 = time.monotonic()
-    r = _cli("backends", env_updates={"FLOWKIT_PLUGIN_TIMEOUT": "1",
-                                      "FLOWKIT_DISABLE_PLUGINS": "torch"},
-             pythonpath=[str(zoo)], timeout=60)
+    r = _cli(
+        "backends",
+        env_updates={"FLOWKIT_PLUGIN_TIMEOUT": "1", "FLOWKIT_DISABLE_PLUGINS": "torch"},
+        pythonpath=[str(zoo)],
+        timeout=60,
+    )
     elapsed = time.monotonic() - t0
     out = "\n".join(_ok(r))
     assert elapsed < 30, elapsed
     table, problems = out.split("\nproblems (")
-    assert any(line.startswith("hang ") and line.endswith("timed out, see problems below")
-               for line in table.splitlines())
-    assert "  hang: plugin 'hang' (module zoo_hang, distribution zoo_hang): did not answer " \
+    assert any(
+        line.startswith("hang ") and line.endswith("timed out, see problems below")
+        for line in table.splitlines()
+    )
+    assert (
+        "  hang: plugin 'hang' (module zoo_hang, distribution zoo_hang): did not answer "
         "within 1 s (import of module 'zoo_hang')" in problems
+    )
     assert "numpy" in table and "pure numpy" in table
     for case in filter(_fails_when_listed, _CASES):
         line = next(p for p in problems.splitlines() if p.startswith(f"  {case}: "))
-        assert line.startswith(f"  {case}: plugin {case!r} (module zoo_{case}, distribution "
-                               f"zoo_{case}): ")
-        assert f"Fix: switch it off with FLOWKIT_DISABLE_PLUGINS={case}, or uninstall it " \
+        assert line.startswith(
+            f"  {case}: plugin {case!r} (module zoo_{case}, distribution zoo_{case}): "
+        )
+        assert (
+            f"Fix: switch it off with FLOWKIT_DISABLE_PLUGINS={case}, or uninstall it "
             f"(pip uninstall zoo_{case})" in line
-    assert "  numpy: plugin 'numpy' (module evil_numpy, distribution evil_numpy): ignored" \
-        in problems
+        )
+    assert (
+        "  numpy: plugin 'numpy' (module evil_numpy, distribution evil_numpy): ignored" in problems
+    )
     assert "  twin: backend name 'twin' is claimed by 2 plugins" in problems
     assert "  torch: flowkit's built-in 'torch' backend" in problems  # switched off, said so
-    js = _cli("backends", "--json", env_updates={"FLOWKIT_PLUGIN_TIMEOUT": "1"},
-              pythonpath=[str(zoo)], timeout=60)
+    js = _cli(
+        "backends",
+        "--json",
+        env_updates={"FLOWKIT_PLUGIN_TIMEOUT": "1"},
+        pythonpath=[str(zoo)],
+        timeout=60,
+    )
     rows = {row["name"]: row for row in json.loads(js.stdout)}
     assert rows["hang"]["status"] == "timed out" and rows["twin"]["status"] == "clash"
 
@@ -501,24 +658,36 @@ def test_a_plugin_that_blocks_cannot_hang_flowkit(tmp_path, where):
     block = "import time\ntime.sleep(600)\n"
     source = {
         "import": block,
-        "declare": _plugin("hang", """
+        "declare": _plugin(
+            "hang",
+            """
             @hookimpl
             def flowkit_declare_backends():
                 import time
                 time.sleep(600)
-            """),
-        "probe": _plugin("hang", """
+            """,
+        ),
+        "probe": _plugin(
+            "hang",
+            """
             @hookimpl
             def flowkit_probe_backend(name):
                 import time
                 time.sleep(600)
-            """),
+            """,
+        ),
     }[where]
-    stage = {"import": "import of module 'hangflow'", "declare": "flowkit_declare_backends()",
-             "probe": "flowkit_probe_backend('hang')"}[where]
+    stage = {
+        "import": "import of module 'hangflow'",
+        "declare": "flowkit_declare_backends()",
+        "probe": "flowkit_probe_backend('hang')",
+    }[where]
     _install_dist(tmp_path, "hangflow", "hangflow", "hang", source)
     env = {"FLOWKIT_PLUGIN_TIMEOUT": "0.5", "FLOWKIT_DISABLE_PLUGINS": "torch"}
-    out = json.loads(_ok(_python("""
+    out = json.loads(
+        _ok(
+            _python(
+                """
         import json, sys, time
         import flowkit as flow
         t = flow.tensor([1.0, 2.0], requires_grad=True)
@@ -528,40 +697,65 @@ def test_a_plugin_that_blocks_cannot_hang_flowkit(tmp_path, where):
         row = [r for r in flow.backends() if r.name == "hang"][0]
         print(json.dumps([t.grad.tolist(), imported, time.monotonic() - t0, row.status,
                           row.error]))
-    """, env, [str(tmp_path)], timeout=60))[-1])
+    """,
+                env,
+                [str(tmp_path)],
+                timeout=60,
+            )
+        )[-1]
+    )
     grad, imported, seconds, status, error = out
     assert grad == [2.0, 4.0] and imported is False
     assert seconds < 10 and status == "timed out"
     assert error == f"did not answer within 0.5 s ({stage})"
     # an unknown name lists what is installed: bounded too
-    r = _python("""
+    r = _python(
+        """
         import flowkit as flow
         try:
             flow.zeros(1)
         except flow.BackendError as e:
             print(e)
-    """, dict(env, FLOWKIT_BACKEND="nosuch"), [str(tmp_path)], timeout=60)
+    """,
+        dict(env, FLOWKIT_BACKEND="nosuch"),
+        [str(tmp_path)],
+        timeout=60,
+    )
     text = "\n".join(_ok(r))
     assert "unknown backend 'nosuch'" in text and "numpy (usable)" in text
     assert f"hang (not usable: did not answer within 0.5 s ({stage}))" in text
 
 
 def test_a_plugin_named_numpy_cannot_replace_it(zoo):
-    out = _ok(_python(_with_train("""
+    out = _ok(
+        _python(
+            _with_train("""
         rows = {r.name: r for r in flow.backends()}
         print(type(flow.backend()).__module__, "evil_numpy" in sys.modules)
         print(rows["numpy"].status, rows["numpy"].distribution, rows["numpy"].usable)
         print(rows["numpy"].problems[0])
-    """), {"FLOWKIT_BACKEND": "numpy", "FLOWKIT_PLUGIN_TIMEOUT": "1",
-          "FLOWKIT_DISABLE_PLUGINS": "torch"}, [str(zoo)], timeout=60))
+    """),
+            {
+                "FLOWKIT_BACKEND": "numpy",
+                "FLOWKIT_PLUGIN_TIMEOUT": "1",
+                "FLOWKIT_DISABLE_PLUGINS": "torch",
+            },
+            [str(zoo)],
+            timeout=60,
+        )
+    )
     assert out[:2] == ["flowkit_numpy.backend False", "ok flowkit True"]
-    assert out[2].startswith("plugin 'numpy' (module evil_numpy, distribution evil_numpy): "
-                             "ignored, 'numpy' is flowkit's built-in backend")
+    assert out[2].startswith(
+        "plugin 'numpy' (module evil_numpy, distribution evil_numpy): "
+        "ignored, 'numpy' is flowkit's built-in backend"
+    )
     assert "pip uninstall evil_numpy" in out[2]
 
 
 def test_a_plugin_declaring_numpy_is_not_used(tmp_path):
-    thief = _plugin("thief", """
+    thief = _plugin(
+        "thief",
+        """
         @hookimpl
         def flowkit_declare_backends():
             return [BackendSpec("numpy", "numpy, stolen")]
@@ -569,15 +763,21 @@ def test_a_plugin_declaring_numpy_is_not_used(tmp_path):
         @hookimpl
         def flowkit_load_backend(name, device):
             raise AssertionError("never asked")
-        """)
-    extra = _plugin("extra", """
+        """,
+    )
+    extra = _plugin(
+        "extra",
+        """
         @hookimpl
         def flowkit_declare_backends():
             return [BackendSpec("extra", "mine"), BackendSpec("numpy", "and numpy too")]
-        """)
+        """,
+    )
     _install_dist(tmp_path, "thief", "thief", "thief", thief)
     _install_dist(tmp_path, "extraflow", "extraflow", "extra", extra)
-    out = _ok(_python("""
+    out = _ok(
+        _python(
+            """
         import flowkit as flow
         rows = {r.name: r for r in flow.backends()}
         flow.zeros(1)
@@ -586,10 +786,17 @@ def test_a_plugin_declaring_numpy_is_not_used(tmp_path):
         print(rows["extra"].status, rows["extra"].usable)
         print(rows["extra"].problems)
         print(rows["numpy"].problems)
-    """, {"FLOWKIT_DISABLE_PLUGINS": "torch"}, [str(tmp_path)], timeout=60))
+    """,
+            {"FLOWKIT_DISABLE_PLUGINS": "torch"},
+            [str(tmp_path)],
+            timeout=60,
+        )
+    )
     assert out[0] == "flowkit_numpy.backend"
-    assert out[1].startswith("broken Error: flowkit_declare_backends() declares ['numpy'] but "
-                             "not 'thief', its entry-point name")
+    assert out[1].startswith(
+        "broken Error: flowkit_declare_backends() declares ['numpy'] but "
+        "not 'thief', its entry-point name"
+    )
     assert out[2] == "ok True"
     assert "declares backend 'numpy', which is ignored" in out[3]
     assert out[4] == "[]"
@@ -611,9 +818,11 @@ def test_two_plugins_claiming_one_name(tmp_path):
     """
     env = {"FLOWKIT_BACKEND": "twin", "FLOWKIT_DISABLE_PLUGINS": "torch"}
     out = _ok(_python(code, env, [str(tmp_path)], timeout=60))
-    assert out[0].startswith("backend name 'twin' is claimed by 2 plugins: module twin_a "
-                             "(distribution twin_a) and module twin_b (distribution twin_b); "
-                             "neither is used")
+    assert out[0].startswith(
+        "backend name 'twin' is claimed by 2 plugins: module twin_a "
+        "(distribution twin_a) and module twin_b (distribution twin_b); "
+        "neither is used"
+    )
     assert "pip uninstall twin_b" in out[0] and "FLOWKIT_DISABLE_PLUGINS=twin_b" in out[0]
     assert out[1:] == ["[]", "clash twin_a, twin_b"]
     # the fix the message gives works: switch one off by its distribution name
@@ -629,15 +838,19 @@ def test_a_kernel_hook_ignoring_the_backend_name_cannot_replace_numpy_sgd(zoo):
         flow.backends()  # imports and registers every plugin, the greedy one included
         print(json.dumps(["zoo_greedy" in sys.modules, train()]))
     """)
-    env = {"FLOWKIT_BACKEND": "numpy", "FLOWKIT_PLUGIN_TIMEOUT": "1",
-           "FLOWKIT_DISABLE_PLUGINS": "torch"}
+    env = {
+        "FLOWKIT_BACKEND": "numpy",
+        "FLOWKIT_PLUGIN_TIMEOUT": "1",
+        "FLOWKIT_DISABLE_PLUGINS": "torch",
+    }
     imported, losses = json.loads(_ok(_python(code, env, [str(zoo)], timeout=60))[-1])
     _, clean = json.loads(_ok(_python(code, env, timeout=60))[-1])
     assert imported is True
     assert losses == clean and losses[-1] < losses[0]
     # on its own backend, its kernel is used (it is that backend's business)
-    _, frozen = json.loads(_ok(_python(code, dict(env, FLOWKIT_BACKEND="greedy"),
-                                       [str(zoo)], timeout=60))[-1])
+    _, frozen = json.loads(
+        _ok(_python(code, dict(env, FLOWKIT_BACKEND="greedy"), [str(zoo)], timeout=60))[-1]
+    )
     assert frozen == [frozen[0]] * 5
 
 
@@ -645,7 +858,9 @@ def test_a_kernel_hook_ignoring_the_backend_name_cannot_replace_numpy_sgd(zoo):
 @pytest.mark.parametrize("disable", ["fake", "fakeflow-backend", "all"])
 def test_disable_plugins_by_name_distribution_or_all(tmp_path, disable):
     _install_dist(tmp_path, "fakeflow_backend", "fakeflow_backend", "fake", _FAKE_PLUGIN)
-    out = _ok(_python("""
+    out = _ok(
+        _python(
+            """
         import sys
         import flowkit as flow
         rows = {r.name: r for r in flow.backends()}
@@ -655,16 +870,25 @@ def test_disable_plugins_by_name_distribution_or_all(tmp_path, disable):
             flow.use_backend("fake")
         except flow.BackendError as e:
             print(e)
-    """, {"FLOWKIT_DISABLE_PLUGINS": disable}, [str(tmp_path)], timeout=60))
+    """,
+            {"FLOWKIT_DISABLE_PLUGINS": disable},
+            [str(tmp_path)],
+            timeout=60,
+        )
+    )
     assert out[0] == "disabled False False"  # listed, never imported
     assert out[1] == "ok True"  # "all" is every third-party plugin, not the built-ins
-    assert out[2].startswith("backend 'fake' (plugin 'fake' (module fakeflow_backend, "
-                             "distribution fakeflow_backend)) is switched off by "
-                             "FLOWKIT_DISABLE_PLUGINS")
+    assert out[2].startswith(
+        "backend 'fake' (plugin 'fake' (module fakeflow_backend, "
+        "distribution fakeflow_backend)) is switched off by "
+        "FLOWKIT_DISABLE_PLUGINS"
+    )
 
 
 def test_disable_builtin_backends():
-    out = _ok(_python("""
+    out = _ok(
+        _python(
+            """
         import flowkit as flow
         rows = {r.name: r for r in flow.backends()}
         print(rows["torch"].status, rows["numpy"].status)
@@ -672,21 +896,34 @@ def test_disable_builtin_backends():
             flow.use_backend("torch")
         except flow.BackendError as e:
             print(e)
-    """, {"FLOWKIT_DISABLE_PLUGINS": "torch"}, timeout=60))
+    """,
+            {"FLOWKIT_DISABLE_PLUGINS": "torch"},
+            timeout=60,
+        )
+    )
     assert out[0] == "disabled ok"
-    assert out[1].startswith("the built-in 'torch' backend is switched off by "
-                             "FLOWKIT_DISABLE_PLUGINS='torch'")
-    out = _ok(_python("""
+    assert out[1].startswith(
+        "the built-in 'torch' backend is switched off by FLOWKIT_DISABLE_PLUGINS='torch'"
+    )
+    out = _ok(
+        _python(
+            """
         import flowkit as flow
         try:
             flow.zeros(1)
         except flow.BackendError as e:
             print(e)
         print([r.status for r in flow.backends() if r.name == "numpy"])
-    """, {"FLOWKIT_DISABLE_PLUGINS": "numpy,torch"}, timeout=60))
-    assert out[0] == ("the built-in 'numpy' backend is switched off by FLOWKIT_DISABLE_PLUGINS="
-                      "'numpy,torch'; remove 'numpy' from it, or choose another backend with "
-                      "FLOWKIT_BACKEND")
+    """,
+            {"FLOWKIT_DISABLE_PLUGINS": "numpy,torch"},
+            timeout=60,
+        )
+    )
+    assert out[0] == (
+        "the built-in 'numpy' backend is switched off by FLOWKIT_DISABLE_PLUGINS="
+        "'numpy,torch'; remove 'numpy' from it, or choose another backend with "
+        "FLOWKIT_BACKEND"
+    )
     assert out[1] == "['disabled']"
 
 
@@ -694,15 +931,27 @@ def test_disable_builtin_backends():
 def test_numpy_selection_reads_no_entry_point_metadata(tmp_path):
     """The built-ins are imported directly: no importlib.metadata (~30 ms), no other plugin,
     even with a third-party plugin installed."""
-    _install_dist(tmp_path, "fakeflow_backend", "fakeflow_backend", "fake",
-                  'raise RuntimeError("must not be imported")\n')
-    out = _ok(_python("""
+    _install_dist(
+        tmp_path,
+        "fakeflow_backend",
+        "fakeflow_backend",
+        "fake",
+        'raise RuntimeError("must not be imported")\n',
+    )
+    out = _ok(
+        _python(
+            """
         import sys
         import flowkit as flow
         flow.tensor([1.0])
         print(flow.backend().name, sorted(m for m in ("importlib.metadata", "flowkit_torch",
               "fakeflow_backend", "torch") if m in sys.modules))
-    """, {"FLOWKIT_BACKEND": "numpy"}, [str(tmp_path)], timeout=60))
+    """,
+            {"FLOWKIT_BACKEND": "numpy"},
+            [str(tmp_path)],
+            timeout=60,
+        )
+    )
     assert out == ["numpy []"]
 
 
@@ -715,8 +964,14 @@ def test_cli_says_where_the_choice_comes_from(tmp_path):
     assert numpy_line.endswith("(default)")
     assert "selected by FLOWKIT_BACKEND" not in "\n".join(lines)
     assert any(line.startswith("fake ") and "fakeflow_backend" in line for line in lines)
-    lines = _ok(_cli("backends", env_updates=dict(env, FLOWKIT_BACKEND="fake"),
-                     pythonpath=[str(tmp_path)], timeout=60))
+    lines = _ok(
+        _cli(
+            "backends",
+            env_updates=dict(env, FLOWKIT_BACKEND="fake"),
+            pythonpath=[str(tmp_path)],
+            timeout=60,
+        )
+    )
     fake_line = next(line for line in lines if line.startswith("fake "))
     assert fake_line.endswith("(selected by FLOWKIT_BACKEND)")
     assert "(default)" not in "\n".join(lines)
@@ -741,13 +996,19 @@ class _NoOp:
         return []
 
 
-@pytest.mark.parametrize("plugin,name,says", [
-    (_BadHookName(), "badname", "unknown hook(s) 'flowkit_probe_backends' (did you mean "
-                                "'flowkit_probe_backend'?)"),
-    (_Wrapper(), "wrapper", "as a hook wrapper"),
-    (_NoOp(), "numpy", "that is flowkit's built-in backend"),
-    (_NoOp(), "torch", "that is flowkit's built-in backend"),
-])
+@pytest.mark.parametrize(
+    "plugin,name,says",
+    [
+        (
+            _BadHookName(),
+            "badname",
+            "unknown hook(s) 'flowkit_probe_backends' (did you mean 'flowkit_probe_backend'?)",
+        ),
+        (_Wrapper(), "wrapper", "as a hook wrapper"),
+        (_NoOp(), "numpy", "that is flowkit's built-in backend"),
+        (_NoOp(), "torch", "that is flowkit's built-in backend"),
+    ],
+)
 def test_register_plugin_refuses_contract_breakers(plugin, name, says):
     with pytest.raises(flow.BackendError, match="cannot register") as info:
         flow.register_plugin(plugin, name=name)
@@ -789,8 +1050,9 @@ def test_hand_registered_plugin_failures_are_attributed():
     try:
         rows = {r.name: r for r in flow.backends()}
         assert rows["handbad"].status == "broken" and rows["handbad"].distribution is None
-        assert rows["handbad"].error == ("Error: flowkit_probe_backend('handbad') raised "
-                                         "ValueError: probe fails")
+        assert rows["handbad"].error == (
+            "Error: flowkit_probe_backend('handbad') raised ValueError: probe fails"
+        )
         assert rows[flow.backend().name].usable  # the selected backend is untouched
     finally:
         flow.unregister_plugin("handbad")
@@ -808,7 +1070,9 @@ def test_hand_registered_plugin_failures_are_attributed():
 
 
 def test_hand_registered_notification_failure_warns_and_selection_goes_on():
-    out = _ok(_python("""
+    out = _ok(
+        _python(
+            """
         import warnings
         import flowkit as flow
         from flowkit.hookspecs import hookimpl
@@ -825,11 +1089,17 @@ def test_hand_registered_notification_failure_warns_and_selection_goes_on():
         print(len(caught), caught[0].category.__name__)
         print(caught[0].message)
         print([r.status for r in flow.backends() if r.name == "listener"])
-    """, {"FLOWKIT_BACKEND": "numpy", "FLOWKIT_DISABLE_PLUGINS": "torch"}, timeout=60))
+    """,
+            {"FLOWKIT_BACKEND": "numpy", "FLOWKIT_DISABLE_PLUGINS": "torch"},
+            timeout=60,
+        )
+    )
     assert out[:2] == ["[0.0, 0.0] numpy", "1 RuntimeWarning"]
-    assert out[2].startswith("flowkit: plugin 'listener' (registered with "
-                             "flowkit.register_plugin): flowkit_backend_selected() raised "
-                             "RuntimeError: listener broke")
+    assert out[2].startswith(
+        "flowkit: plugin 'listener' (registered with "
+        "flowkit.register_plugin): flowkit_backend_selected() raised "
+        "RuntimeError: listener broke"
+    )
     assert out[3] == "['ok']"
 
 

@@ -16,7 +16,7 @@ import flowkit as flow
 
 # The program exactly as the reference page writes it (its three code blocks, in order), with
 # only the import line changed.
-REFERENCE_PROGRAM = '''
+REFERENCE_PROGRAM = """
 import flowkit as flow
 
 x = flow.tensor([[1, 2], [2, 3], [4, 6], [3, 1]], dtype=flow.float32)
@@ -51,7 +51,7 @@ for i in range(0, model.iter_count):
     optimizer.step()
 
 print(f"\\nw: {model.w}")
-'''
+"""
 
 LINE = re.compile(r"^(\d+)/500 loss:(\S+)$")
 
@@ -60,12 +60,17 @@ LINE = re.compile(r"^(\d+)/500 loss:(\S+)$")
 @pytest.mark.parametrize("backend", [b.name for b in flow.backends() if b.usable])
 def test_reference_program_reaches_the_tutorials_result(backend):
     env = dict(os.environ, FLOWKIT_BACKEND=backend)
-    proc = subprocess.run([sys.executable, "-c", REFERENCE_PROGRAM], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", REFERENCE_PROGRAM],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().split("\n")
     losses = {int(m[1]): float(m[2]) for m in map(LINE.match, lines) if m}
     assert sorted(losses) == list(range(50, 501, 50)), proc.stdout
     assert all(losses[i] < 1e-9 for i in range(200, 501, 50)), losses
-    w = proc.stdout[proc.stdout.index("w: "):]
+    w = proc.stdout[proc.stdout.index("w: ") :]
     assert w.startswith("w: tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32"), w

@@ -41,8 +41,9 @@ print(json.dumps({"backend": flow.backend().name, "draws": draws, "losses": loss
 def _run(backend: str) -> dict:
     env = dict(os.environ, FLOWKIT_BACKEND=backend)
     env.pop("FLOWKIT_DEVICE", None)
-    proc = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -67,8 +68,10 @@ def test_every_backend_gives_the_same_numbers():
     # the tutorial's promise, on every backend
     for name, r in runs.items():
         assert all(v < 1e-9 for v in r["losses"][199:]), (name, r["losses"][199:205])
-        assert r["w"].startswith("tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32"), \
-            (name, r["w"])
+        assert r["w"].startswith("tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32"), (
+            name,
+            r["w"],
+        )
     for name, r in runs.items():
         assert r["draws"] == ref["draws"], f"{name} draws different random numbers"
         for i, (a, b) in enumerate(zip(r["losses"], ref["losses"])):

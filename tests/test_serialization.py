@@ -23,8 +23,11 @@ from flowkit.errors import SerializationError
 
 
 def _same(a: flow.Tensor, b: flow.Tensor) -> bool:
-    return (a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape)
-            and np.array_equal(a.numpy(), b.numpy(), equal_nan=a.dtype.is_floating_point))
+    return (
+        a.dtype == b.dtype
+        and tuple(a.shape) == tuple(b.shape)
+        and np.array_equal(a.numpy(), b.numpy(), equal_nan=a.dtype.is_floating_point)
+    )
 
 
 @pytest.fixture
@@ -50,14 +53,22 @@ def test_every_dtype_and_shape_round_trips_exactly(path, dtype):
 def test_nested_structure_and_python_values(path):
     t = flow.randn(2, 2)
     obj = {
-        "t": t, "again": t,  # stored once, loaded as one tensor
-        "ints": [0, -1, 2**62], "floats": (0.1, -2.5e-300, math.inf, -math.inf, math.nan),
-        "strs": ["", "ünïcødé", "a\nb"], "flags": (True, False, None),
-        1: "int key", (2, "x"): "tuple key", None: "none key", 2.5: "float key",
+        "t": t,
+        "again": t,  # stored once, loaded as one tensor
+        "ints": [0, -1, 2**62],
+        "floats": (0.1, -2.5e-300, math.inf, -math.inf, math.nan),
+        "strs": ["", "ünïcødé", "a\nb"],
+        "flags": (True, False, None),
+        1: "int key",
+        (2, "x"): "tuple key",
+        None: "none key",
+        2.5: "float key",
         "od": OrderedDict([("z", flow.ones(1)), ("a", flow.zeros(1))]),
         "empty": {"l": [], "t": (), "d": {}},
-        "dtype": flow.float16, "device": flow.device("cpu"),
-        "np": np.arange(6, dtype=np.int16).reshape(2, 3), "npscalar": np.float64(1.5),
+        "dtype": flow.float16,
+        "device": flow.device("cpu"),
+        "np": np.arange(6, dtype=np.int16).reshape(2, 3),
+        "npscalar": np.float64(1.5),
     }
     flow.save(obj, path)
     back = flow.load(path)
@@ -81,8 +92,10 @@ def test_nested_structure_and_python_values(path):
 def test_requires_grad_and_parameters(path):
     p = flow.nn.Parameter(flow.ones(2))
     frozen = flow.nn.Parameter(flow.ones(1), requires_grad=False)
-    flow.save({"p": p, "frozen": frozen, "leaf": flow.ones(1, requires_grad=True),
-               "plain": flow.ones(1)}, path)
+    flow.save(
+        {"p": p, "frozen": frozen, "leaf": flow.ones(1, requires_grad=True), "plain": flow.ones(1)},
+        path,
+    )
     back = flow.load(path)
     assert isinstance(back["p"], flow.nn.Parameter) and back["p"].requires_grad
     assert isinstance(back["frozen"], flow.nn.Parameter) and not back["frozen"].requires_grad
@@ -97,8 +110,9 @@ def test_module_and_optimizer_state_dicts(path):
     model(flow.ones(4, 3)).sum().backward()
     sgd.step()
     adam.step()
-    flow.save({"model": model.state_dict(), "sgd": sgd.state_dict(),
-               "adam": adam.state_dict()}, path)
+    flow.save(
+        {"model": model.state_dict(), "sgd": sgd.state_dict(), "adam": adam.state_dict()}, path
+    )
     back = flow.load(path)
     assert type(back["model"]) is OrderedDict and list(back["model"]) == ["weight", "bias"]
     fresh = flow.nn.Linear(3, 2)
@@ -198,9 +212,13 @@ def test_truncated_files(path):
     flow.save({"w": flow.randn(64), "n": 3}, path)
     data = path.read_bytes()
     header = 8 + int.from_bytes(data[:8], "little")
-    for cut, words in [(0, "empty or truncated"), (5, "empty or truncated"),
-                       (header - 10, "truncated"), (header + 10, "truncated"),
-                       (len(data) - 1, "truncated")]:
+    for cut, words in [
+        (0, "empty or truncated"),
+        (5, "empty or truncated"),
+        (header - 10, "truncated"),
+        (header + 10, "truncated"),
+        (len(data) - 1, "truncated"),
+    ]:
         path.write_bytes(data[:cut])
         with pytest.raises(SerializationError, match=words) as info:
             flow.load(path)
@@ -217,12 +235,12 @@ def test_corrupt_files(path):
         flow.load(path)
     # a header that lies about a tensor's shape (same byte length: a digit swapped)
     n = int.from_bytes(data[:8], "little")
-    table = json.loads(data[8:8 + n])
+    table = json.loads(data[8 : 8 + n])
     doc = json.loads(table["__metadata__"]["flowkit"])
     doc["obj"]["dict"][0][1]["shape"] = [5]
     table["__metadata__"]["flowkit"] = json.dumps(doc)
     text = json.dumps(table).encode()
-    path.write_bytes(len(text).to_bytes(8, "little") + text + bytes(data[8 + n:]))
+    path.write_bytes(len(text).to_bytes(8, "little") + text + bytes(data[8 + n :]))
     with pytest.raises(SerializationError, match=r"corrupt.*float32 \[5\].*holds float32 \[4\]"):
         flow.load(path)
 
@@ -314,9 +332,13 @@ def _run(tmp_path, backend, ckpt_in, k, ckpt_out):
     report = tmp_path / f"{ckpt_out}.json"
     env = {**os.environ, "FLOWKIT_BACKEND": backend}
     env.pop("FLOWKIT_DEVICE", None)
-    proc = subprocess.run([sys.executable, str(script), str(ckpt_in), str(k),
-                           str(tmp_path / ckpt_out), str(report)],
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(ckpt_in), str(k), str(tmp_path / ckpt_out), str(report)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(report.read_text())
     assert result["backend"] == backend
@@ -324,8 +346,7 @@ def _run(tmp_path, backend, ckpt_in, k, ckpt_out):
 
 
 def _close(a, b):
-    np.testing.assert_allclose(np.array(a["losses"]), np.array(b["losses"]), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(np.array(a["losses"]), np.array(b["losses"]), rtol=1e-5, atol=1e-6)
     for pa, pb in zip(a["params"], b["params"]):
         np.testing.assert_allclose(np.array(pa), np.array(pb), rtol=1e-5, atol=1e-6)
 

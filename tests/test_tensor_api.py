@@ -18,14 +18,23 @@ CPU = "cpu"  # printing tests pin the device: a CUDA tensor's repr adds device='
 
 
 # ------------------------------------------------------------------------------------ creation
-@pytest.mark.parametrize("data,dtype", [
-    (1, flow.int64), ([1, 2], flow.int64), (1.5, flow.float32), ([1, 2.5], flow.float32),
-    ([[1.0, 2.0]], flow.float32), (True, flow.bool), ([True, False], flow.bool),
-    (np.array([1, 2], dtype=np.int32), flow.int32),
-    (np.array([1.0], dtype=np.float64), flow.float64),
-    (np.array([1, 2], dtype=np.uint8), flow.uint8), (np.float64(2.0), flow.float64),
-    (np.array([1.0], dtype=np.float16), flow.float16),
-])
+@pytest.mark.parametrize(
+    "data,dtype",
+    [
+        (1, flow.int64),
+        ([1, 2], flow.int64),
+        (1.5, flow.float32),
+        ([1, 2.5], flow.float32),
+        ([[1.0, 2.0]], flow.float32),
+        (True, flow.bool),
+        ([True, False], flow.bool),
+        (np.array([1, 2], dtype=np.int32), flow.int32),
+        (np.array([1.0], dtype=np.float64), flow.float64),
+        (np.array([1, 2], dtype=np.uint8), flow.uint8),
+        (np.float64(2.0), flow.float64),
+        (np.array([1.0], dtype=np.float16), flow.float16),
+    ],
+)
 def test_tensor_infers_dtype(data, dtype):
     t = flow.tensor(data)
     assert t.dtype == dtype
@@ -139,8 +148,9 @@ def test_randn_sequence_and_float64():
     flow.manual_seed(3)
     d = flow.randn(4, dtype=flow.float64)
     assert d.dtype == flow.float64
-    np.testing.assert_array_equal(d.numpy(),
-                                  np.random.Generator(np.random.PCG64(3)).standard_normal(4))
+    np.testing.assert_array_equal(
+        d.numpy(), np.random.Generator(np.random.PCG64(3)).standard_normal(4)
+    )
     assert flow.initial_seed() == 3
 
 
@@ -273,37 +283,62 @@ def test_format_of_scalar_tensors():
 
 
 # ------------------------------------------------------------------------------------ repr
-@pytest.mark.parametrize("make,expected", [
-    (lambda: flow.tensor([[2.0000002], [2.9999998]], device=CPU),
-     "tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32)"),
-    (lambda: flow.tensor([[2.0], [3.0]], device=CPU),
-     "tensor([[2.],\n        [3.]], dtype=flowkit.float32)"),
-    (lambda: flow.tensor([1, 2, 3], device=CPU), "tensor([1, 2, 3], dtype=flowkit.int64)"),
-    (lambda: flow.tensor([-10, 200], device=CPU), "tensor([-10, 200], dtype=flowkit.int64)"),
-    (lambda: flow.tensor([1, 2], dtype=flow.int32, device=CPU),
-     "tensor([1, 2], dtype=flowkit.int32)"),
-    (lambda: flow.tensor([True, False], device=CPU),
-     "tensor([ True, False], dtype=flowkit.bool)"),
-    (lambda: flow.tensor([1.0, 2.0], device=CPU), "tensor([1., 2.], dtype=flowkit.float32)"),
-    (lambda: flow.tensor([-1.5, 2.25], device=CPU),
-     "tensor([-1.5000,  2.2500], dtype=flowkit.float32)"),
-    (lambda: flow.tensor([1e-5, 1e3], device=CPU),
-     "tensor([1.0000e-05, 1.0000e+03], dtype=flowkit.float32)"),
-    (lambda: flow.tensor(3.5, device=CPU), "tensor(3.5000, dtype=flowkit.float32)"),
-    (lambda: flow.tensor(7, device=CPU), "tensor(7, dtype=flowkit.int64)"),
-    (lambda: flow.tensor(2.0, dtype=flow.float64, device=CPU),
-     "tensor(2., dtype=flowkit.float64)"),
-    (lambda: flow.tensor([], device=CPU), "tensor([], dtype=flowkit.float32)"),
-    (lambda: flow.zeros(0, 3, device=CPU), "tensor([], size=(0, 3), dtype=flowkit.float32)"),
-    (lambda: flow.arange(1001, device=CPU),
-     "tensor([   0,    1,    2,  ...,  998,  999, 1000], dtype=flowkit.int64)"),
-    (lambda: flow.ones(2, requires_grad=True, device=CPU),
-     "tensor([1., 1.], dtype=flowkit.float32, requires_grad=True)"),
-    (lambda: flow.ones(2, requires_grad=True, device=CPU) * 2,
-     "tensor([2., 2.], dtype=flowkit.float32, grad_fn=<MulBackward>)"),
-    (lambda: flow.tensor([[1.0, 2.0], [3.0, 4.0]], device=CPU),
-     "tensor([[1., 2.],\n        [3., 4.]], dtype=flowkit.float32)"),
-])
+@pytest.mark.parametrize(
+    "make,expected",
+    [
+        (
+            lambda: flow.tensor([[2.0000002], [2.9999998]], device=CPU),
+            "tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32)",
+        ),
+        (
+            lambda: flow.tensor([[2.0], [3.0]], device=CPU),
+            "tensor([[2.],\n        [3.]], dtype=flowkit.float32)",
+        ),
+        (lambda: flow.tensor([1, 2, 3], device=CPU), "tensor([1, 2, 3], dtype=flowkit.int64)"),
+        (lambda: flow.tensor([-10, 200], device=CPU), "tensor([-10, 200], dtype=flowkit.int64)"),
+        (
+            lambda: flow.tensor([1, 2], dtype=flow.int32, device=CPU),
+            "tensor([1, 2], dtype=flowkit.int32)",
+        ),
+        (
+            lambda: flow.tensor([True, False], device=CPU),
+            "tensor([ True, False], dtype=flowkit.bool)",
+        ),
+        (lambda: flow.tensor([1.0, 2.0], device=CPU), "tensor([1., 2.], dtype=flowkit.float32)"),
+        (
+            lambda: flow.tensor([-1.5, 2.25], device=CPU),
+            "tensor([-1.5000,  2.2500], dtype=flowkit.float32)",
+        ),
+        (
+            lambda: flow.tensor([1e-5, 1e3], device=CPU),
+            "tensor([1.0000e-05, 1.0000e+03], dtype=flowkit.float32)",
+        ),
+        (lambda: flow.tensor(3.5, device=CPU), "tensor(3.5000, dtype=flowkit.float32)"),
+        (lambda: flow.tensor(7, device=CPU), "tensor(7, dtype=flowkit.int64)"),
+        (
+            lambda: flow.tensor(2.0, dtype=flow.float64, device=CPU),
+            "tensor(2., dtype=flowkit.float64)",
+        ),
+        (lambda: flow.tensor([], device=CPU), "tensor([], dtype=flowkit.float32)"),
+        (lambda: flow.zeros(0, 3, device=CPU), "tensor([], size=(0, 3), dtype=flowkit.float32)"),
+        (
+            lambda: flow.arange(1001, device=CPU),
+            "tensor([   0,    1,    2,  ...,  998,  999, 1000], dtype=flowkit.int64)",
+        ),
+        (
+            lambda: flow.ones(2, requires_grad=True, device=CPU),
+            "tensor([1., 1.], dtype=flowkit.float32, requires_grad=True)",
+        ),
+        (
+            lambda: flow.ones(2, requires_grad=True, device=CPU) * 2,
+            "tensor([2., 2.], dtype=flowkit.float32, grad_fn=<MulBackward>)",
+        ),
+        (
+            lambda: flow.tensor([[1.0, 2.0], [3.0, 4.0]], device=CPU),
+            "tensor([[1., 2.],\n        [3., 4.]], dtype=flowkit.float32)",
+        ),
+    ],
+)
 def test_repr(make, expected):
     t = make()
     assert repr(t) == expected
@@ -337,24 +372,39 @@ def test_repr_of_a_long_row_wraps():
 
 def test_repr_of_module_output_in_the_tutorial_style():
     w = flow.nn.Parameter(flow.tensor([[2.0000002], [2.9999998]], device=CPU))
-    assert repr(w) == ("tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32, "
-                       "requires_grad=True)")
+    assert repr(w) == (
+        "tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32, requires_grad=True)"
+    )
 
 
 @pytest.mark.torch_oracle
-@pytest.mark.parametrize("make", [
-    lambda: np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32),
-    lambda: np.random.default_rng(1).standard_normal((3, 2, 4)).astype(np.float32) * 1e4,
-    lambda: np.random.default_rng(2).standard_normal(7).astype(np.float32) * 1e-6,
-    lambda: np.array([1.0, np.nan, np.inf, -np.inf], dtype=np.float32),
-    lambda: np.array([0.0, 1.0, -3.0], dtype=np.float32),
-    lambda: np.array([1.0, 1e9], dtype=np.float32),
-    lambda: np.arange(2000, dtype=np.float32).reshape(40, 50) / 3,
-    lambda: np.arange(-5, 5, dtype=np.int64),
-    lambda: np.arange(3000, dtype=np.int64).reshape(10, 300),
-    lambda: np.array([[True, False], [False, True]]),
-], ids=["randn", "large", "tiny", "nonfinite", "intvalued", "wide", "summarised", "ints",
-        "summarised-ints", "bools"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32),
+        lambda: np.random.default_rng(1).standard_normal((3, 2, 4)).astype(np.float32) * 1e4,
+        lambda: np.random.default_rng(2).standard_normal(7).astype(np.float32) * 1e-6,
+        lambda: np.array([1.0, np.nan, np.inf, -np.inf], dtype=np.float32),
+        lambda: np.array([0.0, 1.0, -3.0], dtype=np.float32),
+        lambda: np.array([1.0, 1e9], dtype=np.float32),
+        lambda: np.arange(2000, dtype=np.float32).reshape(40, 50) / 3,
+        lambda: np.arange(-5, 5, dtype=np.int64),
+        lambda: np.arange(3000, dtype=np.int64).reshape(10, 300),
+        lambda: np.array([[True, False], [False, True]]),
+    ],
+    ids=[
+        "randn",
+        "large",
+        "tiny",
+        "nonfinite",
+        "intvalued",
+        "wide",
+        "summarised",
+        "ints",
+        "summarised-ints",
+        "bools",
+    ],
+)
 def test_repr_body_matches_torch(make):
     import torch
 
@@ -390,8 +440,10 @@ def test_tensor_is_hashable_by_identity():
     assert len({a, b}) == 2
 
 
-@pytest.mark.parametrize("dim,keepdim", [(None, False), (0, False), (1, True), (-1, False),
-                                         ((0, 1), False), ((0, 1), True)])
+@pytest.mark.parametrize(
+    "dim,keepdim",
+    [(None, False), (0, False), (1, True), (-1, False), ((0, 1), False), ((0, 1), True)],
+)
 def test_sum_mean_dims(dim, keepdim):
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     t = flow.tensor(a)
@@ -416,8 +468,7 @@ def test_elementwise_functions():
     a = np.array([0.5, 1.0, 2.0], dtype=np.float32)
     t = flow.tensor(a)
     for name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "abs"):
-        np.testing.assert_allclose(getattr(flow, name)(t).numpy(), getattr(np, name)(a),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(getattr(flow, name)(t).numpy(), getattr(np, name)(a), rtol=1e-6)
     np.testing.assert_allclose(flow.sigmoid(t).numpy(), 1 / (1 + np.exp(-a)), rtol=1e-6)
     assert flow.relu(flow.tensor([-1.0, 2.0])).tolist() == [0.0, 2.0]
     assert (-t).tolist() == (-a).tolist()
@@ -484,11 +535,20 @@ def test_tensor_device_and_to_cpu():
 
 
 # ------------------------------------------------------------------------------------ dtypes
-@pytest.mark.parametrize("d,name", [
-    (flow.float32, "float32"), (flow.float64, "float64"), (flow.float16, "float16"),
-    (flow.int64, "int64"), (flow.int32, "int32"), (flow.int16, "int16"), (flow.int8, "int8"),
-    (flow.uint8, "uint8"), (flow.bool, "bool"),
-])
+@pytest.mark.parametrize(
+    "d,name",
+    [
+        (flow.float32, "float32"),
+        (flow.float64, "float64"),
+        (flow.float16, "float16"),
+        (flow.int64, "int64"),
+        (flow.int32, "int32"),
+        (flow.int16, "int16"),
+        (flow.int8, "int8"),
+        (flow.uint8, "uint8"),
+        (flow.bool, "bool"),
+    ],
+)
 def test_dtype_reprs(d, name):
     assert repr(d) == f"flowkit.{name}"
     assert str(d) == f"flowkit.{name}"

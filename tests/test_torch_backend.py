@@ -53,8 +53,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter with ``env`` added (a backend is chosen per process)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("FLOWKIT_")}
     full.update(env)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=full, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=full,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def here_and_on_numpy(code: str) -> tuple[str, str]:
@@ -119,17 +125,35 @@ def test_tutorial_prints_the_same_text_as_numpy():
         assert residuals_agree(float(line.split()[1]), float(ref.split()[1])), (line, ref)
     losses = [float(line.split()[1]) for line in here.splitlines()[:10]]
     assert all(v < 1e-9 for v in losses[3:])  # from iteration 200 on
-    assert here.endswith("tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32, "
-                         "requires_grad=True)\n")
+    assert here.endswith(
+        "tensor([[2.0000],\n        [3.0000]], dtype=flowkit.float32, requires_grad=True)\n"
+    )
 
 
 def test_grad_fn_names_are_the_numpy_backends():
     a = flow.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    made = {"Add": a + 1, "Sub": a - 1, "Mul": a * a, "Div": a / 2, "Rdiv": 2 / a, "Rsub": 2 - a,
-            "Rpow": 2 ** a, "Pow": a ** 2, "Neg": -a, "Sum": a.sum(), "Mean": a.mean(),
-            "Reshape": a.flatten(), "Transpose": a.T, "Permute": a.permute(1, 0),
-            "Getitem": a[0], "Cast": a.double(), "Clone": a.clone(), "Matmul": a @ a,
-            "MseLoss": F.mse_loss(a, a.detach()), "Linear": F.linear(a, a)}
+    made = {
+        "Add": a + 1,
+        "Sub": a - 1,
+        "Mul": a * a,
+        "Div": a / 2,
+        "Rdiv": 2 / a,
+        "Rsub": 2 - a,
+        "Rpow": 2**a,
+        "Pow": a**2,
+        "Neg": -a,
+        "Sum": a.sum(),
+        "Mean": a.mean(),
+        "Reshape": a.flatten(),
+        "Transpose": a.T,
+        "Permute": a.permute(1, 0),
+        "Getitem": a[0],
+        "Cast": a.double(),
+        "Clone": a.clone(),
+        "Matmul": a @ a,
+        "MseLoss": F.mse_loss(a, a.detach()),
+        "Linear": F.linear(a, a),
+    }
     for name, t in made.items():
         assert repr(t.grad_fn) == f"<{name}Backward object>"
     assert a.grad_fn is None
@@ -142,8 +166,10 @@ def test_grad_fn_names_are_the_numpy_backends():
 def test_broadcast_errors_have_the_numpy_message():
     with pytest.raises(ShapeError) as e:
         flow.ones(2, 2) + flow.ones(3)
-    assert str(e.value) == ("add: shapes (2, 2) and (3,) cannot be broadcast together (trailing "
-                            "dimensions must be equal or 1); reshape one of them")
+    assert str(e.value) == (
+        "add: shapes (2, 2) and (3,) cannot be broadcast together (trailing "
+        "dimensions must be equal or 1); reshape one of them"
+    )
     with pytest.raises(ShapeError, match=r"^lt: shapes \(2, 2\) and \(3,\)"):
         _ = flow.ones(2, 2) < flow.ones(3)
     with pytest.raises(ShapeError, match=r"^add_: shapes \(3,\) and \(2, 3\) cannot be broadcast"):
@@ -154,11 +180,15 @@ def test_matmul_linear_and_loss_errors():
     a = flow.ones(2, 2)
     with pytest.raises(ShapeError) as e:
         flow.matmul(a, flow.ones(3, 1))
-    assert str(e.value) == ("matmul: shapes (2, 2) and (3, 1) do not fit: the last dimension of "
-                            "the first (2) must equal the second-to-last dimension of the second "
-                            "(3)")
-    with pytest.raises(DTypeError, match="both operands must have the same dtype, got "
-                                         "flowkit.float32 and flowkit.float64"):
+    assert str(e.value) == (
+        "matmul: shapes (2, 2) and (3, 1) do not fit: the last dimension of "
+        "the first (2) must equal the second-to-last dimension of the second "
+        "(3)"
+    )
+    with pytest.raises(
+        DTypeError,
+        match="both operands must have the same dtype, got flowkit.float32 and flowkit.float64",
+    ):
         flow.matmul(a, flow.ones(2, 2, dtype=flow.float64))
     with pytest.raises(ShapeError, match="at least one dimension"):
         flow.matmul(a, flow.tensor(1.0))
@@ -173,8 +203,10 @@ def test_matmul_linear_and_loss_errors():
 
 
 def test_other_errors_have_the_numpy_messages():
-    with pytest.raises(DTypeError, match="add_: cannot write a float64 result into this "
-                                         "flowkit.int64 tensor in place"):
+    with pytest.raises(
+        DTypeError,
+        match="add_: cannot write a float64 result into this flowkit.int64 tensor in place",
+    ):
         flow.tensor([1, 2]).add_(1.5)
     with pytest.raises(DTypeError, match="mean\\(\\) needs a floating-point tensor"):
         flow.tensor([1, 2]).mean()
@@ -385,6 +417,7 @@ def test_adam_kernel_keeps_float32(settings, amsgrad):
     """In float32 the kernel computes in float32 (parameters and state stay float32) and agrees
     with the reference to a few float32 ulp: rtol for most values, atol (4 ulp of 1) for m
     where its two terms cancel."""
+
     def f32(seed, step):
         return [t.float() for t in _tensors(seed, step)]
 
@@ -438,8 +471,10 @@ def test_probe_without_torch_or_with_an_old_one(monkeypatch):
     monkeypatch.setattr(flowkit_torch.metadata, "version", missing)
     probe = flowkit_torch.flowkit_probe_backend("torch")
     assert not probe.usable and probe.version is None
-    assert probe.reason == ('torch is not installed; install it with: pip install '
-                            '"flowkit[torch]"  (or pip install torch)')
+    assert probe.reason == (
+        "torch is not installed; install it with: pip install "
+        '"flowkit[torch]"  (or pip install torch)'
+    )
     monkeypatch.setattr(flowkit_torch.metadata, "version", lambda name: "2.1.2")
     probe = flowkit_torch.flowkit_probe_backend("torch")
     assert not probe.usable and "torch>=2.4" in probe.reason
@@ -448,8 +483,9 @@ def test_probe_without_torch_or_with_an_old_one(monkeypatch):
 def test_flowkit_device_cuda_without_cuda_is_a_device_error():
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    proc = run_python("import flowkit as flow; flow.zeros(1)", FLOWKIT_BACKEND="torch",
-                      FLOWKIT_DEVICE="cuda")
+    proc = run_python(
+        "import flowkit as flow; flow.zeros(1)", FLOWKIT_BACKEND="torch", FLOWKIT_DEVICE="cuda"
+    )
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("flowkit.errors.DeviceError: FLOWKIT_DEVICE=cuda")
@@ -459,16 +495,20 @@ def test_flowkit_device_cuda_without_cuda_is_a_device_error():
 
 @pytest.mark.parametrize("device", ["cuda:99", "tpu"])
 def test_bad_flowkit_device_is_a_device_error(device):
-    proc = run_python("import flowkit as flow; flow.zeros(1)", FLOWKIT_BACKEND="torch",
-                      FLOWKIT_DEVICE=device)
+    proc = run_python(
+        "import flowkit as flow; flow.zeros(1)", FLOWKIT_BACKEND="torch", FLOWKIT_DEVICE=device
+    )
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(f"flowkit.errors.DeviceError: FLOWKIT_DEVICE={device}"), last
     assert "FLOWKIT_DEVICE=cpu" in last
 
 
 def test_flowkit_device_cpu_selects_cpu():
-    proc = run_python("import flowkit as flow; print(flow.backend(), flow.ones(1).device)",
-                      FLOWKIT_BACKEND="torch", FLOWKIT_DEVICE="cpu")
+    proc = run_python(
+        "import flowkit as flow; print(flow.backend(), flow.ones(1).device)",
+        FLOWKIT_BACKEND="torch",
+        FLOWKIT_DEVICE="cpu",
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "<flowkit backend 'torch' on cpu:0> cpu:0"
 

@@ -21,14 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # any pytest import mode
 from test_api_docs import tensor_members  # noqa: E402
 
-mypy_api = pytest.importorskip("mypy.api", reason="mypy is part of flowkit's test extra: "
-                               'pip install -e ".[test]"')
+mypy_api = pytest.importorskip(
+    "mypy.api", reason='mypy is part of flowkit\'s test extra: pip install -e ".[test]"'
+)
 
 
 def _mypy(*args: str, cwd: Path = ROOT) -> tuple[str, int]:
     env = dict(os.environ, MYPYPATH=f"{ROOT}{os.pathsep}{ROOT / 'backends'}")
-    proc = subprocess.run([sys.executable, "-m", "mypy", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     return proc.stdout + proc.stderr, proc.returncode
 
 
@@ -39,15 +46,36 @@ def test_mypy_finds_no_error_in_flowkit_and_its_backends():
 
 # an argument of each type the declarations use, as a user would write it
 SAMPLES = {
-    "Tensor": "x", "Tensor | None": "x", "Operand": "2.0", "Operand | None": "1.0",
-    "Tensor | float | int": "x", "int": "0", "int | None": "0", "Dims": "0", "bool": "True",
-    "bool | None": "True", "DTypeLike": "flow.float32", "DeviceLike": '"cpu"',
-    "float | str": "2.0", "float | None": "1.0", "Tensor | Number": "1.0",
-    "Number | Tensor": "1.0", "Number | None": "1.0", "int | Tensor | None": "0",
-    "Sequence[int]": "(2,)", "int | Sequence[int]": "2", "int | Sequence[int] | None": "0",
-    "builtins.int": "0", "builtins.int | str | None": "0", "builtins.bool": "False",
+    "Tensor": "x",
+    "Tensor | None": "x",
+    "Operand": "2.0",
+    "Operand | None": "1.0",
+    "Tensor | float | int": "x",
+    "int": "0",
+    "int | None": "0",
+    "Dims": "0",
+    "bool": "True",
+    "bool | None": "True",
+    "DTypeLike": "flow.float32",
+    "DeviceLike": '"cpu"',
+    "float | str": "2.0",
+    "float | None": "1.0",
+    "Tensor | Number": "1.0",
+    "Number | Tensor": "1.0",
+    "Number | None": "1.0",
+    "int | Tensor | None": "0",
+    "Sequence[int]": "(2,)",
+    "int | Sequence[int]": "2",
+    "int | Sequence[int] | None": "0",
+    "builtins.int": "0",
+    "builtins.int | str | None": "0",
+    "builtins.bool": "False",
     "builtins.bool | None": "None",
-    "Sequence[builtins.int]": "(2,)", "Number": "1.0", "object": "x", "Any": "0", "str": '""',
+    "Sequence[builtins.int]": "(2,)",
+    "Number": "1.0",
+    "object": "x",
+    "Any": "0",
+    "str": '""',
 }
 
 
@@ -62,8 +90,9 @@ def _call(name: str) -> str:
     for p in list(sig.parameters.values())[1:]:
         ann = p.annotation if isinstance(p.annotation, str) else p.annotation.__name__
         if ann not in SAMPLES:
-            raise AssertionError(f"Tensor.{name}: no sample argument for the annotation {ann!r}; "
-                                 "add one to SAMPLES")
+            raise AssertionError(
+                f"Tensor.{name}: no sample argument for the annotation {ann!r}; add one to SAMPLES"
+            )
         value = SAMPLES[ann]
         if p.kind is p.VAR_POSITIONAL:
             args.append(value)
@@ -78,7 +107,8 @@ def _call(name: str) -> str:
 
 def test_a_program_calling_every_tensor_method_type_checks(tmp_path):
     calls = "\n".join(_call(n) for n in tensor_members())
-    program = textwrap.dedent('''
+    program = (
+        textwrap.dedent("""
         from __future__ import annotations
 
         import flowkit as flow
@@ -90,7 +120,10 @@ def test_a_program_calling_every_tensor_method_type_checks(tmp_path):
         n: int = x.ndim + x.numel() + len(x)
         s: flow.Size = x.shape
         f: float = float(x.sum().item())
-        ''') + calls + "\n"
+        """)
+        + calls
+        + "\n"
+    )
     path = tmp_path / "user_program.py"
     path.write_text(program)
     # errors inside flowkit are the other test's business; a user sees only their own

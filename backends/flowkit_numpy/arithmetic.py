@@ -84,8 +84,14 @@ def _scalar_operand(value, a: np.ndarray, op: str):
 
 def _sub_bool_error(op: str, a, b):
     """``a - b`` (``b - a`` for ``rsub``) with a bool operand; arrays or numbers."""
-    names = [_dt.from_numpy_dtype(v.dtype) if isinstance(v, np.ndarray) else
-             v.item() if isinstance(v, np.generic) else v for v in (a, b)]
+    names = [
+        _dt.from_numpy_dtype(v.dtype)
+        if isinstance(v, np.ndarray)
+        else v.item()
+        if isinstance(v, np.generic)
+        else v
+        for v in (a, b)
+    ]
     if op == "rsub":
         names.reverse()
     return bool_sub_error(op.removeprefix("r"), *names)
@@ -394,8 +400,7 @@ def _binary(name: str, fwd, save, retry=None):
                 raise _sub_bool_error(name, a, b) from None
             raise
         if define.grad_enabled and (self._rg or (other is not None and other._rg)):
-            need = (self if self._rg else None,
-                    other if other is not None and other._rg else None)
+            need = (self if self._rg else None, other if other is not None and other._rg else None)
             res = make(out, Node(name, vjp, save(a, b, out), need))
         else:
             res = make(out)
@@ -563,7 +568,9 @@ def _rounding(name: str, fwd):
 
     def method(self):
         out, _ = kernel(self._data)
-        res = make(out, Node(name, vjp, None, (self,)) if define.grad_enabled and self._rg else None)
+        res = make(
+            out, Node(name, vjp, None, (self,)) if define.grad_enabled and self._rg else None
+        )
         if define.tracer is not None:
             define.tracer.record(res, kernel, (self,), name)
         return res
@@ -594,13 +601,18 @@ def _clamp(x: NumpyTensorBase, lo, hi) -> NumpyTensorBase:
     try:
         out, ctx = _clamp_kernel(a, la, ha)
     except ValueError:
-        raise clamp_shape_error(() if la is None else np.shape(la),
-                                () if ha is None else np.shape(ha), a.shape) from None
+        raise clamp_shape_error(
+            () if la is None else np.shape(la), () if ha is None else np.shape(ha), a.shape
+        ) from None
     node = None
     if define.grad_enabled and (x._rg or lt is not None and lt._rg or ht is not None and ht._rg):
         node = Node("clamp", _VJP_CLAMP, ctx, (if_rg(x), if_rg(lt), if_rg(ht)))
-    return recorded(make(out, node), _clamp_kernel,
-                     (x, la if lt is None else lt, ha if ht is None else ht), "clamp")
+    return recorded(
+        make(out, node),
+        _clamp_kernel,
+        (x, la if lt is None else lt, ha if ht is None else ht),
+        "clamp",
+    )
 
 
 def _clamp_kernel(a, la, ha):  # (the bounds: tensors' arrays, numbers or None)
@@ -654,8 +666,7 @@ class NumpyArithmetic(NumpyTensorBase):
     cos = _unary("cos", np.cos, save_out=False)
     tanh = _unary("tanh", np.tanh, save_out=True)
     sigmoid = _unary("sigmoid", lambda a: 1 / (1 + np.exp(-a)), save_out=True)
-    relu = _unary("relu", lambda a: np.maximum(a, 0), save_out=True, float_only=False,
-                  no_bool=True)
+    relu = _unary("relu", lambda a: np.maximum(a, 0), save_out=True, float_only=False, no_bool=True)
     reciprocal = _unary("reciprocal", np.reciprocal, save_out=True)
     rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), save_out=True)
     log1p = _unary("log1p", np.log1p, save_out=False)
@@ -675,9 +686,10 @@ class NumpyArithmetic(NumpyTensorBase):
         if a.dtype.kind != "f":
             raise need_float_error(f"round(decimals={decimals})", self.dtype)
         out = np.round(a, decimals)
-        node = Node("round", VJP["round"], None, (self,)) if define.grad_enabled and self._rg else None
-        return recorded(make(out, node), lambda a: (np.round(a, decimals), None), (self,),
-                         "round")
+        node = (
+            Node("round", VJP["round"], None, (self,)) if define.grad_enabled and self._rg else None
+        )
+        return recorded(make(out, node), lambda a: (np.round(a, decimals), None), (self,), "round")
 
     def pow(self, exponent):  # (the declared keyword: x.pow(exponent=2))
         out = self.__pow__(exponent)

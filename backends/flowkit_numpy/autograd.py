@@ -64,8 +64,9 @@ class NumpyAutograd(NumpyTensorBase):
     def grad(self, value) -> None:
         if define.tracer is not None:  # (inlined: these run in every training loop)
             define.tracer.fail("assigning .grad inside build()")
-        if value is not None and (not isinstance(value, NumpyTensorBase) or
-                                  value._data.shape != self._data.shape):
+        if value is not None and (
+            not isinstance(value, NumpyTensorBase) or value._data.shape != self._data.shape
+        ):
             raise grad_value_error(value, self._data.shape)
         self._grad = value
 

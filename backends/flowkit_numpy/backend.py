@@ -77,8 +77,9 @@ class NumpyBackend(NumpyNNOps, Backend):
     def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
         no_replay("flowkit.autograd.grad inside build()")
         seeds = [_seed(o, g, create_graph) for o, g in zip(outputs, grad_outputs)]
-        res = run_general(outputs, seeds, inputs, retain_graph, create_graph, make,
-                          seeds_owned=False)
+        res = run_general(
+            outputs, seeds, inputs, retain_graph, create_graph, make, seeds_owned=False
+        )
         return [r if r is None or create_graph else make(r) for r in res]
 
     def autograd_backward(self, tensors, grad_tensors, retain_graph, create_graph):

@@ -44,8 +44,9 @@ def _bitwise(name: str, sym: str, fwd):
             res = make(fwd(a, b))
         except ValueError:
             raise broadcast_error(name, a.shape, np.shape(b)) from None
-        return recorded(res, kernel, (self, other if isinstance(other, NumpyTensorBase) else b),
-                         name)
+        return recorded(
+            res, kernel, (self, other if isinstance(other, NumpyTensorBase) else b), name
+        )
 
     def kernel(a, b):  # (the checks above hold for the recorded dtypes)
         if b.__class__ is np.ndarray and a.dtype is not b.dtype:
@@ -99,8 +100,7 @@ class NumpyComparison(NumpyTensorBase):
         a = self._data
         if a.dtype.kind not in "biu":
             raise invert_error(self.dtype)
-        return recorded(make(np.invert(a)), lambda a: (np.invert(a), None), (self,),
-                         "bitwise_not")
+        return recorded(make(np.invert(a)), lambda a: (np.invert(a), None), (self,), "bitwise_not")
 
     bitwise_not = __invert__
 

@@ -167,8 +167,9 @@ class Op:
                 if t is not None and t._rg:
                     grad = True
                     break
-        out, ctx = kernel(*[t._data if isinstance(t, NumpyTensorBase) else t for t in tensors],
-                          *attrs, grad)
+        out, ctx = kernel(
+            *[t._data if isinstance(t, NumpyTensorBase) else t for t in tensors], *attrs, grad
+        )
         node = None
         if grad and out.dtype.kind == "f":  # integer results carry no gradient (PyTorch's rule)
             node = Node(self.name, VJP[self.name], ctx, tuple(if_rg(t) for t in inputs))

@@ -1,12 +1,12 @@
 """The numpy backend's reverse-mode autograd engine.
 
-Each op on tensors that need gradients records one :class:`Node`: its VJP (from the table in
-:data:`VJP`, filled by the op families), the arrays it saved, and its inputs. ``backward`` orders the nodes reachable from
-the output with an iterative depth-first search (no recursion limit on deep graphs; HIPS autograd
-made the same move from a tape in 2016), walks them in reverse topological order, sums broadcast
-dimensions away once per input, and frees each node's saved arrays as soon as it has run unless
-``retain_graph`` is set, so a second backward through a freed graph is a clear error rather than
-wrong numbers.
+Each op on tensors that need gradients records one :class:`Node`: its VJP (from the table
+:data:`VJP`, filled by the op families), the arrays it saved, and its inputs. ``backward``
+orders the nodes reachable from the output with an iterative depth-first search (no recursion
+limit on deep graphs; HIPS autograd made the same move from a tape in 2016), walks them in
+reverse topological order, sums broadcast dimensions away once per input, and frees each node's
+saved arrays as soon as it has run unless ``retain_graph`` is set, so a second backward through
+a freed graph is a clear error rather than wrong numbers.
 
 :func:`run_backward` is that hot path (one output, first order, into ``.grad``).
 :func:`run_general` serves the rest: several outputs, ``flowkit.autograd.grad`` (gradients
@@ -212,9 +212,14 @@ def _needed(order, node_slots, leaf_slots) -> set[int]:
     """ids of the nodes whose backward leads to a wanted gradient (the others are skipped)."""
     needed: set[int] = set()
     for n in reversed(order):  # producers first: a node is needed if anything below it is
-        if n.vjp is None or n in node_slots or any(  # (a freed node: running it says so)
-            (id(t) in leaf_slots if e is None else id(e) in needed)
-            for t, e in zip(n.inputs, n.edges) if t is not None
+        if (
+            n.vjp is None
+            or n in node_slots
+            or any(  # (a freed node: running it says so)
+                (id(t) in leaf_slots if e is None else id(e) in needed)
+                for t, e in zip(n.inputs, n.edges)
+                if t is not None
+            )
         ):
             needed.add(id(n))
     return needed
@@ -238,10 +243,12 @@ def _fit_tensor(g, data, wrap):
     if shape != data.shape:
         lead = len(shape) - data.ndim
         if lead < 0:
-            raise ShapeError(f"gradient of shape {shape} cannot flow into a tensor of shape "
-                             f"{data.shape}")
+            raise ShapeError(
+                f"gradient of shape {shape} cannot flow into a tensor of shape {data.shape}"
+            )
         axes = tuple(range(lead)) + tuple(
-            i + lead for i, s in enumerate(data.shape) if s == 1 and shape[i + lead] != 1)
+            i + lead for i, s in enumerate(data.shape) if s == 1 and shape[i + lead] != 1
+        )
         if axes:
             g = g.sum(axes, True)
         if g._data.shape != data.shape:
@@ -298,8 +305,9 @@ def _tensor_ctx(n: Node, wrap):
     return tuple(out)
 
 
-def run_general(roots, seeds, targets, retain_graph: bool, create_graph: bool, wrap,
-                seeds_owned: bool = True):
+def run_general(
+    roots, seeds, targets, retain_graph: bool, create_graph: bool, wrap, seeds_owned: bool = True
+):
     """Backward from every tensor of ``roots`` at once, ``seeds[i]`` being d out / d roots[i].
 
     With ``targets`` (a list of tensors) the gradients of those tensors are returned, one per

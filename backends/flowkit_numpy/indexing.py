@@ -170,8 +170,12 @@ def where(condition, x, y) -> NumpyTensorBase:
     node = None
     if define.grad_enabled and (xt is not None and xt._rg or yt is not None and yt._rg):
         node = Node("where", _VJP_WHERE, ctx, (if_rg(xt), if_rg(yt)))
-    return recorded(make(out, node), _where_kernel,
-                     (condition, xa if xt is None else xt, ya if yt is None else yt), "where")
+    return recorded(
+        make(out, node),
+        _where_kernel,
+        (condition, xa if xt is None else xt, ya if yt is None else yt),
+        "where",
+    )
 
 
 def _where_kernel(c, xa, ya):  # (tensors' arrays or numbers)
@@ -198,8 +202,9 @@ def _masked_fill(x: NumpyTensorBase, mask, value) -> NumpyTensorBase:
     node = None
     if define.grad_enabled and (x._rg or vt is not None and vt._rg):
         node = Node("masked_fill", _VJP_MASKED_FILL, (m,), (if_rg(x), if_rg(vt)))
-    return recorded(make(out, node), _masked_fill_kernel, (x, mask, v if vt is None else vt),
-                     "masked_fill")
+    return recorded(
+        make(out, node), _masked_fill_kernel, (x, mask, v if vt is None else vt), "masked_fill"
+    )
 
 
 def _masked_fill_kernel(a, m, v):  # (v: the value's array, cast to the tensor's dtype)
@@ -233,7 +238,9 @@ class NumpyIndexing(NumpyTensorBase):
     def __setitem__(self, key, value) -> None:
         no_replay("item assignment (t[...] = v) inside build()")
         idx = _index(key)
-        tracked = define.grad_enabled and (self._rg or isinstance(value, NumpyTensorBase) and value._rg)
+        tracked = define.grad_enabled and (
+            self._rg or isinstance(value, NumpyTensorBase) and value._rg
+        )
         v = value._data if isinstance(value, NumpyTensorBase) else value
         if not tracked:
             try:
@@ -251,8 +258,10 @@ class NumpyIndexing(NumpyTensorBase):
         except (IndexError, ValueError) as exc:
             raise _setitem_error(self._data, key, idx, v, exc) from None
         vshape = np.shape(v)
-        need = (old if old_rg else None, value if isinstance(value, NumpyTensorBase) and value._rg
-                else None)
+        need = (
+            old if old_rg else None,
+            value if isinstance(value, NumpyTensorBase) and value._rg else None,
+        )
         self._data = data
         self._node = Node("setitem", _VJP_SETITEM, (idx, vshape), need)
         self._rg = True

@@ -77,8 +77,11 @@ class NumpyInplace(NumpyTensorBase):
             res = result_fn(self, other)
             a, r = self._data, res._data
             if r.shape != a.shape:  # as below: an in-place result cannot grow this tensor
-                raise broadcast_error(op, a.shape, np.shape(
-                    other._data if isinstance(other, NumpyTensorBase) else other))
+                raise broadcast_error(
+                    op,
+                    a.shape,
+                    np.shape(other._data if isinstance(other, NumpyTensorBase) else other),
+                )
             if r.dtype != a.dtype:  # nor change its dtype
                 if not np.can_cast(r.dtype, a.dtype, "same_kind"):
                     raise result_dtype_error(op, str(r.dtype), self.dtype)
@@ -86,8 +89,12 @@ class NumpyInplace(NumpyTensorBase):
             self._data, self._node, self._rg = res._data, res._node, res._rg
             return self
         b = other._data if isinstance(other, NumpyTensorBase) else other
-        if define.tracer is not None:  # replayed as the same write (e.g. batch norm's batch counter)
-            define.tracer.record(self, _in_place_kernel(_INPLACE[op]), (self, other), op, write=True)
+        if (
+            define.tracer is not None
+        ):  # replayed as the same write (e.g. batch norm's batch counter)
+            define.tracer.record(
+                self, _in_place_kernel(_INPLACE[op]), (self, other), op, write=True
+            )
         try:  # one dtype (Python numbers are weak): the usual case, with no casting at all
             _INPLACE[op](self._data, b, out=self._data, casting="no")
         except ValueError:
@@ -103,8 +110,12 @@ class NumpyInplace(NumpyTensorBase):
         operand of sub_), then numpy's same_kind rule (an int tensor cannot take a float
         result)."""
         a = self._data
-        if op == "sub_" and (a.dtype.kind == "b" or isinstance(b, (bool, np.bool_)) or
-                             b.__class__ is np.ndarray and b.dtype.kind == "b"):
+        if op == "sub_" and (
+            a.dtype.kind == "b"
+            or isinstance(b, (bool, np.bool_))
+            or b.__class__ is np.ndarray
+            and b.dtype.kind == "b"
+        ):
             raise _sub_bool_error(op, a, b)
         try:
             _INPLACE[op](a, b, out=a, casting="same_kind")

@@ -19,8 +19,10 @@ def _matmul_vjp(g, ctx, need):
     if a.__class__ is np.ndarray and g.__class__ is np.ndarray and a.ndim == 2 and b.ndim == 2:
         # plain 2-D arrays (not a create_graph pass): np.dot on transposed views is ~2x faster
         # than np.matmul + np.swapaxes on small matrices, with the same BLAS call and result
-        return (np.dot(g, b.T) if need[0] is not None else None,
-                np.dot(a.T, g) if need[1] is not None else None)
+        return (
+            np.dot(g, b.T) if need[0] is not None else None,
+            np.dot(a.T, g) if need[1] is not None else None,
+        )
     # 1-d operands are promoted to matrices (as matmul does) and squeezed back afterwards
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
@@ -66,13 +68,15 @@ def _matmul(x: NumpyTensorBase, y) -> NumpyTensorBase:
     except ValueError as exc:
         raise _refused(x, y, exc) from None
     if define.grad_enabled and (x._rg or y._rg):
-        res = make(out, Node("matmul", _VJP_MATMUL, (a, b),
-                              (x if x._rg else None, y if y._rg else None)))
+        res = make(
+            out, Node("matmul", _VJP_MATMUL, (a, b), (x if x._rg else None, y if y._rg else None))
+        )
     else:
         res = make(out)
     if define.tracer is not None:
-        define.tracer.record(res, _dot_kernel if a.ndim == 2 and b.ndim == 2 else _matmul_kernel,
-                       (x, y), "matmul")
+        define.tracer.record(
+            res, _dot_kernel if a.ndim == 2 and b.ndim == 2 else _matmul_kernel, (x, y), "matmul"
+        )
     return res
 
 

@@ -41,30 +41,65 @@ from .engine import VJP, Node
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
 # as in his SPECFUN routine CALERF: three rational approximations (|x| <= 0.46875, <= 4, > 4),
 # accurate to about 1e-16 in float64. numpy has no erf and flowkit does not depend on scipy.
-_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
-      3.20937758913846947e03, 1.85777706184603153e-1)
+_A = (
+    3.16112374387056560e00,
+    1.13864154151050156e02,
+    3.77485237685302021e02,
+    3.20937758913846947e03,
+    1.85777706184603153e-1,
+)
 
 
-_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
-      2.84423683343917062e03)
+_B = (
+    2.36012909523441209e01,
+    2.44024637934444173e02,
+    1.28261652607737228e03,
+    2.84423683343917062e03,
+)
 
 
-_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
-      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
-      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_C = (
+    5.64188496988670089e-1,
+    8.88314979438837594e00,
+    6.61191906371416295e01,
+    2.98635138197400131e02,
+    8.81952221241769090e02,
+    1.71204761263407058e03,
+    2.05107837782607147e03,
+    1.23033935479799725e03,
+    2.15311535474403846e-8,
+)
 
 
-_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-      3.43936767414372164e03, 1.23033935480374942e03)
+_D = (
+    1.57449261107098347e01,
+    1.17693950891312499e02,
+    5.37181101862009858e02,
+    1.62138957456669019e03,
+    3.29079923573345963e03,
+    4.36261909014324716e03,
+    3.43936767414372164e03,
+    1.23033935480374942e03,
+)
 
 
-_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
-      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_P = (
+    3.05326634961232344e-1,
+    3.60344899949804439e-1,
+    1.25781726111229246e-1,
+    1.60837851487422766e-2,
+    6.58749161529837803e-4,
+    1.63153871373020978e-2,
+)
 
 
-_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
-      6.05183413124413191e-2, 2.33520497626869185e-3)
+_Q = (
+    2.56852019228982242e00,
+    1.87295284992346725e00,
+    5.27905102951428412e-1,
+    6.05183413124413191e-2,
+    2.33520497626869185e-3,
+)
 
 
 _SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
@@ -228,7 +263,7 @@ def _softmax_parts(a: np.ndarray, dim: int):
     except ValueError:  # a dimension of size 0: an empty result, as in PyTorch
         if a.shape[dim] != 0:
             raise
-        m = np.zeros(a.shape[:dim % a.ndim] + (1,) + a.shape[dim % a.ndim + 1:], a.dtype)
+        m = np.zeros(a.shape[: dim % a.ndim] + (1,) + a.shape[dim % a.ndim + 1 :], a.dtype)
     if m.dtype.kind == "f":
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: as torch, NaN/inf, no warning
     s = a - m
@@ -302,8 +337,11 @@ def _norm_backward(g, xhat, rstd, w, axes, training: bool):
     With batch statistics, mean and rstd depend on x: the two mean terms project them out."""
     gx = g if w is None else g * w
     if training:
-        gx = gx - gx.mean(axis=axes, keepdims=True) \
+        gx = (
+            gx
+            - gx.mean(axis=axes, keepdims=True)
             - xhat * (gx * xhat).mean(axis=axes, keepdims=True)
+        )
     return gx * rstd
 
 
@@ -351,8 +389,9 @@ def _batch_norm(a, rm, rv, w, b, training, momentum, eps, grad):
         mean = rm.astype(a.dtype, copy=False)
         var = rv.astype(a.dtype, copy=False)
         xc = a - mean.reshape(bshape)
-    rstd = (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype,
-                                                                                 copy=False)
+    rstd = (
+        (1.0 / np.sqrt(var + np.asarray(eps, a.dtype))).reshape(bshape).astype(a.dtype, copy=False)
+    )
     xhat = xc * rstd
     w = None if w is None else w.reshape(bshape)
     out = xhat if w is None else xhat * w
@@ -377,16 +416,23 @@ def _windows(xp: np.ndarray, out_hw, kernel, stride, dilation) -> np.ndarray:
     """A read-only ``(N, C, Ho, Wo, kh, kw)`` view of every window of ``xp`` (no copy)."""
     n, c = xp.shape[:2]
     s_n, s_c, s_h, s_w = xp.strides
-    return as_strided(xp, (n, c) + tuple(out_hw) + tuple(kernel),
-                      (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0],
-                       s_w * dilation[1]), writeable=False)
+    return as_strided(
+        xp,
+        (n, c) + tuple(out_hw) + tuple(kernel),
+        (s_n, s_c, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1]),
+        writeable=False,
+    )
 
 
 def _window_slice(i: int, j: int, out_hw, stride, dilation):
     """The positions kernel tap ``(i, j)`` reads for every output pixel: one strided slice."""
     h0, w0 = i * dilation[0], j * dilation[1]
-    return (slice(None), slice(None), slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0]),
-            slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]))
+    return (
+        slice(None),
+        slice(None),
+        slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0]),
+        slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]),
+    )
 
 
 def _pad(a: np.ndarray, pads, value) -> np.ndarray:
@@ -395,7 +441,7 @@ def _pad(a: np.ndarray, pads, value) -> np.ndarray:
         return a
     n, c, h, w = a.shape
     out = np.full((n, c, h + top + bottom, w + left + right), value, a.dtype)
-    out[:, :, top:top + h, left:left + w] = a
+    out[:, :, top : top + h, left : left + w] = a
     return out
 
 
@@ -404,8 +450,10 @@ def _conv2d(a, w, b, stride, padding, dilation, groups, grad):
     n, c = a.shape[:2]
     o, cg, kh, kw = w.shape
     xp = _pad(a, padding, 0)
-    out_hw = ((xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
-              (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1)
+    out_hw = (
+        (xp.shape[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1,
+        (xp.shape[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1,
+    )
     win = _windows(xp, out_hw, (kh, kw), stride, dilation)
     # im2col: rows are output pixels (N, Ho, Wo), columns input taps (C, kh, kw)
     cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * out_hw[0] * out_hw[1], c * kh * kw)
@@ -414,8 +462,10 @@ def _conv2d(a, w, b, stride, padding, dilation, groups, grad):
         out = cols @ w2.T
     else:
         og, k = o // groups, cg * kh * kw
-        out = np.concatenate([cols[:, i * k:(i + 1) * k] @ w2[i * og:(i + 1) * og].T
-                              for i in range(groups)], axis=1)
+        out = np.concatenate(
+            [cols[:, i * k : (i + 1) * k] @ w2[i * og : (i + 1) * og].T for i in range(groups)],
+            axis=1,
+        )
     if b is not None:
         out += b
     # back to NCHW, contiguous: the next op (relu, pooling) streams through it
@@ -435,39 +485,52 @@ def _conv2d_vjp(g, ctx, need):
         if groups == 1:
             gw = (g2.T @ cols).reshape(wshape)
         else:
-            gw = np.concatenate([g2[:, i * og:(i + 1) * og].T @ cols[:, i * k:(i + 1) * k]
-                                 for i in range(groups)]).reshape(wshape)
+            gw = np.concatenate(
+                [
+                    g2[:, i * og : (i + 1) * og].T @ cols[:, i * k : (i + 1) * k]
+                    for i in range(groups)
+                ]
+            ).reshape(wshape)
     if need[2] is not None:
         gb = g.sum(axis=(0, 2, 3))
     if need[0] is not None:
         if groups == 1:
             gcols = g2 @ w2
         else:
-            gcols = np.concatenate([g2[:, i * og:(i + 1) * og] @ w2[i * og:(i + 1) * og]
-                                    for i in range(groups)], axis=1)
+            gcols = np.concatenate(
+                [g2[:, i * og : (i + 1) * og] @ w2[i * og : (i + 1) * og] for i in range(groups)],
+                axis=1,
+            )
         kh, kw = wshape[2:]
         # one copy into (N, C, kh, kw, Ho, Wo): each tap's slab is then contiguous
         gcols = np.ascontiguousarray(
-            gcols.reshape(n, out_hw[0], out_hw[1], c, kh, kw).transpose(0, 3, 4, 5, 1, 2))
+            gcols.reshape(n, out_hw[0], out_hw[1], c, kh, kw).transpose(0, 3, 4, 5, 1, 2)
+        )
         top, bottom, left, right = pads
         gxp = np.zeros((n, c, h + top + bottom, w + left + right), g.dtype)
         for i in range(kh):  # col2im: overlapping windows accumulate, one strided add per tap
             for j in range(kw):
                 gxp[_window_slice(i, j, out_hw, stride, dilation)] += gcols[:, :, i, j]
-        gx = gxp[:, :, top:top + h, left:left + w]
+        gx = gxp[:, :, top : top + h, left : left + w]
     return gx, gw, gb
 
 
 @op("max_pool2d")
 def _max_pool2d(a, kernel, stride, padding, dilation, ceil_mode, grad):
     h, w = a.shape[2:]
-    out_hw = tuple(pool_out_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
-                   zip((h, w), kernel, stride, padding, dilation))
+    out_hw = tuple(
+        pool_out_size(size, k, s, p, d, ceil_mode)
+        for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+    )
     # pad with -inf to every position a window reads (ceil_mode windows run past the end)
     need_h = (out_hw[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
     need_w = (out_hw[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
-    pads = (padding[0], max(0, need_h - h - padding[0]),
-            padding[1], max(0, need_w - w - padding[1]))
+    pads = (
+        padding[0],
+        max(0, need_h - h - padding[0]),
+        padding[1],
+        max(0, need_w - w - padding[1]),
+    )
     xp = _pad(a, pads, -np.inf)
     out = arg = None
     for i in range(kernel[0]):
@@ -495,7 +558,7 @@ def _max_pool2d_vjp(g, ctx, need):
             if won.any():
                 gxp[_window_slice(i, j, out_hw, stride, dilation)] += np.where(won, g, 0)
     top, left = pads
-    return (gxp[:, :, top:top + xshape[2], left:left + xshape[3]],)
+    return (gxp[:, :, top : top + xshape[2], left : left + xshape[3]],)
 
 
 # ------------------------------------------------------------------------------------------- losses
@@ -552,8 +615,9 @@ def _reduce(per: np.ndarray, reduction: str, denom, none_shape):
 _CE_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def _cross_entropy_fast(a: np.ndarray, t: np.ndarray, ignore_index: int, reduction: str,
-                        grad: bool):
+def _cross_entropy_fast(
+    a: np.ndarray, t: np.ndarray, ignore_index: int, reduction: str, grad: bool
+):
     """``cross_entropy`` for the common case, or None to take the general path: logits
     ``(N, C)`` (float32/float64, every row's max finite), class indices ``(N,)`` all in
     ``[0, C)`` and none equal to ``ignore_index``, reduction ``"mean"`` or ``"sum"`` (the caller
@@ -566,8 +630,12 @@ def _cross_entropy_fast(a: np.ndarray, t: np.ndarray, ignore_index: int, reducti
     ``exp(s) / sum`` (the exp the loss already took) where the general VJP takes
     ``exp(logp)``."""
     tk = t.dtype.kind
-    if a.ndim != 2 or t.ndim != 1 or a.dtype not in _CE_FAST_DTYPES or not (
-            tk == "i" or (tk == "u" and t.dtype.itemsize < 8)):  # uint64 + int64 is float64
+    if (
+        a.ndim != 2
+        or t.ndim != 1
+        or a.dtype not in _CE_FAST_DTYPES
+        or not (tk == "i" or (tk == "u" and t.dtype.itemsize < 8))
+    ):  # uint64 + int64 is float64
         return None
     n, c = a.shape
     if n == 0 or c == 0 or t.shape[0] != n:
@@ -700,8 +768,11 @@ class NumpyNNOps:
         out, ctx = _linear_kernel(a, w, None if bias is None else bias._data)
         rg = x._rg or weight._rg or (bias is not None and bias._rg)
         if define.grad_enabled and rg:
-            need = (x if x._rg else None, weight if weight._rg else None,
-                    bias if bias is not None and bias._rg else None)
+            need = (
+                x if x._rg else None,
+                weight if weight._rg else None,
+                bias if bias is not None and bias._rg else None,
+            )
             res = make(out, Node("linear", _VJP_LINEAR, ctx, need))
         else:
             res = make(out)
@@ -753,8 +824,13 @@ class NumpyNNOps:
         return _layer_norm((x, weight, bias), normalized_shape, eps)
 
     def batch_norm(self, x, running_mean, running_var, weight, bias, training, momentum, eps):
-        return _batch_norm((x, running_mean, running_var, weight, bias), training, momentum, eps,
-                           inputs=(x, weight, bias))
+        return _batch_norm(
+            (x, running_mean, running_var, weight, bias),
+            training,
+            momentum,
+            eps,
+            inputs=(x, weight, bias),
+        )
 
     # -- convolution and pooling
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
@@ -767,8 +843,9 @@ class NumpyNNOps:
     def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
         # probabilities as targets get a gradient too; class indices never do
         soft = target if target._data.dtype.kind == "f" else None
-        return _cross_entropy((x, target, weight), ignore_index, reduction, label_smoothing,
-                              inputs=(x, soft))
+        return _cross_entropy(
+            (x, target, weight), ignore_index, reduction, label_smoothing, inputs=(x, soft)
+        )
 
     def nll_loss(self, x, target, weight, ignore_index, reduction):
         return _nll_loss((x, target, weight), ignore_index, reduction, inputs=(x,))

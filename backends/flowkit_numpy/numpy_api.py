@@ -1,15 +1,17 @@
 """numpy's array protocols on :class:`~.tensor.NumpyTensor`: the one VJP table, run on tensors.
 
-The VJPs (the engine's table, filled by the op families) are written once, against numpy. A first-order backward calls them with
-arrays. ``backward(create_graph=True)`` and ``flowkit.autograd.grad(..., create_graph=True)`` call
-the *same* functions with tensors (the incoming gradient and the values the forward pass saved),
-inside :func:`differentiable`: numpy hands each ufunc and function applied to a tensor to
-``NumpyTensor.__array_ufunc__`` / ``__array_function__``, which run flowkit's own recorded ops
-instead (``np.matmul`` -> ``matmul``, ``np.add.reduce`` -> ``sum``, ``np.where`` -> getitem and
-setitem, ``np.add.at`` -> the ``add_at`` op). So the gradient computation is itself a graph, and
-its gradient comes from the same table again: there is no second table of "double backward"
-formulas to keep in step. A numpy call with no differentiable counterpart raises
-:class:`~flowkit.errors.AutogradError` (the engine adds the op's name), never a wrong number.
+The VJPs (the engine's table, filled by the op families) are written once, against numpy. A
+first-order backward calls them with arrays. ``backward(create_graph=True)`` and
+``flowkit.autograd.grad(..., create_graph=True)`` call the *same* functions with tensors (the
+incoming gradient and the values the forward pass saved), inside :func:`differentiable`: numpy
+hands each ufunc and function applied to a tensor to ``NumpyTensor.__array_ufunc__`` /
+``__array_function__``, which run flowkit's own recorded ops instead (``np.matmul`` ->
+``matmul``, ``np.add.reduce`` -> ``sum``, ``np.where`` -> getitem and setitem, ``np.add.at`` ->
+the ``add_at`` op). So the gradient computation is itself a graph, and its gradient comes from
+the same table again: there is no second table of "double backward" formulas to keep in step. A
+numpy call with no differentiable counterpart raises :class:`~flowkit.errors.AutogradError` (the
+engine adds the op's name), never a wrong number.
+
 
 Outside that window the protocols keep numpy's behaviour from before they existed, so a program
 sees the same results on every backend: ``np.exp(t)`` is an ndarray, and a numpy scalar or array
@@ -113,23 +115,48 @@ def _broadcast(x, shape, dtype) -> NumpyTensor:
 # ---------------------------------------------------------------------------------- ufuncs
 # ufunc -> (operator on a tensor first operand, reflected operator on a tensor second one)
 _BINARY = {
-    np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
-    np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
-    np.power: ("__pow__", "__rpow__"), np.matmul: ("__matmul__", "__rmatmul__"),
-    np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
-    np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__"),
-    np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+    np.add: ("__add__", "__radd__"),
+    np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"),
+    np.true_divide: ("__truediv__", "__rtruediv__"),
+    np.power: ("__pow__", "__rpow__"),
+    np.matmul: ("__matmul__", "__rmatmul__"),
+    np.equal: ("__eq__", "__eq__"),
+    np.not_equal: ("__ne__", "__ne__"),
+    np.less: ("__lt__", "__gt__"),
+    np.less_equal: ("__le__", "__ge__"),
+    np.greater: ("__gt__", "__lt__"),
+    np.greater_equal: ("__ge__", "__le__"),
 }
 _UNARY = {
-    np.negative: operator.neg, np.positive: lambda x: x, np.exp: NumpyTensor.exp,
-    np.log: NumpyTensor.log, np.sqrt: NumpyTensor.sqrt, np.absolute: abs,
-    np.sin: NumpyTensor.sin, np.cos: NumpyTensor.cos, np.tanh: NumpyTensor.tanh,
-    np.square: lambda x: x * x, np.reciprocal: lambda x: 1 / x,
+    np.negative: operator.neg,
+    np.positive: lambda x: x,
+    np.exp: NumpyTensor.exp,
+    np.log: NumpyTensor.log,
+    np.sqrt: NumpyTensor.sqrt,
+    np.absolute: abs,
+    np.sin: NumpyTensor.sin,
+    np.cos: NumpyTensor.cos,
+    np.tanh: NumpyTensor.tanh,
+    np.square: lambda x: x * x,
+    np.reciprocal: lambda x: 1 / x,
 }
 # piecewise constant: their derivative is zero wherever it exists (PyTorch's convention), so
 # they are computed on the values and enter the graph as constants
-_CONSTANT = {np.sign, np.floor, np.ceil, np.rint, np.isfinite, np.isnan, np.isinf,
-             np.logical_not, np.signbit, np.floor_divide, np.logical_and, np.logical_or}
+_CONSTANT = {
+    np.sign,
+    np.floor,
+    np.ceil,
+    np.rint,
+    np.isfinite,
+    np.isnan,
+    np.isinf,
+    np.logical_not,
+    np.signbit,
+    np.floor_divide,
+    np.logical_and,
+    np.logical_or,
+}
 
 
 def _ufunc_call(ufunc, inputs, kwargs):
@@ -148,15 +175,17 @@ def _ufunc_call(ufunc, inputs, kwargs):
     a, b = (_operand(x) for x in inputs)
     r = getattr(a, ops[0])(b) if isinstance(a, NumpyTensor) else getattr(b, ops[1])(a)
     if r is NotImplemented:  # e.g. a number @ a tensor
-        _unsupported(f"np.{ufunc.__name__} of {type(inputs[0]).__name__} and "
-                     f"{type(inputs[1]).__name__}")
+        _unsupported(
+            f"np.{ufunc.__name__} of {type(inputs[0]).__name__} and {type(inputs[1]).__name__}"
+        )
     return r
 
 
 def _ufunc_reduce(ufunc, x, axis=0, dtype=None, out=None, keepdims=False, **kwargs):
     if ufunc is not np.add or dtype is not None or out is not None or kwargs:
-        _unsupported(f"np.{ufunc.__name__}.reduce" + (" with dtype=, out=, ..." if ufunc is np.add
-                                                     else ""))
+        _unsupported(
+            f"np.{ufunc.__name__}.reduce" + (" with dtype=, out=, ..." if ufunc is np.add else "")
+        )
     t = _tensor(x)
     if axis == ():  # numpy: reduce over no axis is the identity
         return t
@@ -175,8 +204,9 @@ def _ufunc_at(ufunc, a, index, b=None):
     if not isinstance(a, NumpyTensor):
         _unsupported("np.add.at into a numpy array (only into a tensor)")
     if a._rg and a._node is None:
-        raise AutogradError("np.add.at: a leaf tensor that requires grad cannot be changed in "
-                            "place")
+        raise AutogradError(
+            "np.add.at: a leaf tensor that requires grad cannot be changed in place"
+        )
     idx = _index(index)
     bt = b if isinstance(b, NumpyTensor) else None
     bv = _data(b)
@@ -184,8 +214,12 @@ def _ufunc_at(ufunc, a, index, b=None):
     np.add.at(data, idx, bv)
     if define.grad_enabled and (a._rg or (bt is not None and bt._rg)):
         old = _make(a._data, a._node) if a._rg else None  # the value before the write
-        a._node = Node("add_at", _VJP_ADD_AT, (idx, np.shape(bv)),
-                       (old, bt if bt is not None and bt._rg else None))
+        a._node = Node(
+            "add_at",
+            _VJP_ADD_AT,
+            (idx, np.shape(bv)),
+            (old, bt if bt is not None and bt._rg else None),
+        )
         a._rg = True
     a._data = data
 
@@ -263,8 +297,11 @@ def _split(a, indices_or_sections, axis=0):
 def _flip(a, axis=None):
     t = _tensor(a)
     nd = t._data.ndim
-    axes = range(nd) if axis is None else {d % nd for d in ((axis,) if isinstance(axis, int)
-                                                            else axis)}
+    axes = (
+        range(nd)
+        if axis is None
+        else {d % nd for d in ((axis,) if isinstance(axis, int) else axis)}
+    )
     return t[tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(nd))]
 
 
@@ -277,8 +314,13 @@ def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
 def _constant_like(fill):
     def make(a, dtype=None, order="K", subok=True, shape=None, **kwargs):
         d = _data(a)
-        return _make(np.full(np.shape(d) if shape is None else shape, fill,
-                             np.result_type(d) if dtype is None else dtype))
+        return _make(
+            np.full(
+                np.shape(d) if shape is None else shape,
+                fill,
+                np.result_type(d) if dtype is None else dtype,
+            )
+        )
 
     return make
 
@@ -297,23 +339,26 @@ _FUNCTIONS = {
     np.expand_dims: _expand_dims,
     np.swapaxes: lambda a, axis1, axis2: _tensor(a).transpose(axis1, axis2),
     np.transpose: _transpose,
-    np.reshape: lambda a, shape=None, *args, **kw: _tensor(a).reshape(
-        kw.get("newshape", shape)),
+    np.reshape: lambda a, shape=None, *args, **kw: _tensor(a).reshape(kw.get("newshape", shape)),
     np.copy: lambda a, order="K", subok=False: _tensor(a).clone(),
     np.sum: _sum,
     np.squeeze: lambda a, axis=None: _tensor(a).squeeze(axis),
     np.moveaxis: _moveaxis,
     np.split: _split,
     np.flip: _flip,
-    np.zeros_like: _constant_like(0), np.ones_like: _constant_like(1),
+    np.zeros_like: _constant_like(0),
+    np.ones_like: _constant_like(1),
     np.empty_like: _constant_like(0),
-    np.zeros: _created(np.zeros), np.ones: _created(np.ones), np.empty: _created(np.zeros),
+    np.zeros: _created(np.zeros),
+    np.ones: _created(np.ones),
+    np.empty: _created(np.zeros),
     np.full: _created(np.full),
 }
 # questions about the values, not values on the graph: answered from the arrays
 for _f in (np.shape, np.ndim, np.size, np.any, np.all, np.count_nonzero, np.result_type):
-    _FUNCTIONS[_f] = (lambda f: lambda *a, **k: f(*_arrays(a), **{n: _arrays(v)
-                                                                  for n, v in k.items()}))(_f)
+    _FUNCTIONS[_f] = (
+        lambda f: lambda *a, **k: f(*_arrays(a), **{n: _arrays(v) for n, v in k.items()})
+    )(_f)
 
 
 def _arrays(x):

@@ -23,8 +23,9 @@ def _grad(g: np.ndarray, w: np.ndarray, maximize: bool, weight_decay: float) -> 
     return g
 
 
-def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov,
-        maximize):
+def sgd(
+    params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+):
     for i, p in enumerate(params):
         w = p._data
         g = _grad(grads[i]._data, w, maximize, weight_decay)
@@ -56,8 +57,23 @@ def _scratch(like: np.ndarray, k: int) -> np.ndarray:
     return buf
 
 
-def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, weight_decay,
-         decoupled_weight_decay, maximize, amsgrad=False, max_exp_avg_sqs=None):
+def adam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    decoupled_weight_decay,
+    maximize,
+    amsgrad=False,
+    max_exp_avg_sqs=None,
+):
     for i, p in enumerate(params):
         w = p._data
         g = grads[i]._data
@@ -77,8 +93,8 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, 
         np.multiply(g, g, out=t)  # (g * g) * (1 - beta2): the reference's order
         t *= 1 - beta2
         v += t
-        bias1 = 1 - beta1 ** step
-        bias2 = 1 - beta2 ** step
+        bias1 = 1 - beta1**step
+        bias2 = 1 - beta2**step
         if amsgrad:
             vmax = max_exp_avg_sqs[i]._data
             np.maximum(vmax, v, out=vmax)
@@ -91,8 +107,21 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, 
         w -= u
 
 
-def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alpha, eps,
-            weight_decay, momentum, centered, maximize):
+def rmsprop(
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffers,
+    *,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+):
     for i, p in enumerate(params):
         w = p._data
         g = _grad(grads[i]._data, w, maximize, weight_decay)

@@ -223,8 +223,9 @@ def _extreme_kernel(reduce):
         kept = reduce(a, axis=dims, keepdims=True)  # kept for the VJP's comparison
         if keepdim:
             return kept, (a, kept, dims, keepdim)
-        out = kept.reshape(() if dims is None else
-                           tuple(s for i, s in enumerate(a.shape) if i not in dims))
+        out = kept.reshape(
+            () if dims is None else tuple(s for i, s in enumerate(a.shape) if i not in dims)
+        )
         return out, (a, kept, dims, keepdim)
 
     return kernel
@@ -253,8 +254,13 @@ def _logsumexp(a, dims, keepdim, grad):
     m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
     with np.errstate(divide="ignore"):  # log(0): a reduction over nothing is -inf
         kept = np.log(np.add.reduce(np.exp(a - m), axis=dims, keepdims=True)) + m
-    out = kept if keepdim else kept.reshape(
-        () if dims is None else tuple(s for i, s in enumerate(a.shape) if i not in dims))
+    out = (
+        kept
+        if keepdim
+        else kept.reshape(
+            () if dims is None else tuple(s for i, s in enumerate(a.shape) if i not in dims)
+        )
+    )
     return out, (a, out, dims, keepdim)
 
 
@@ -295,8 +301,9 @@ def _minmax(x: NumpyTensorBase, dim, keepdim: bool, op: str, reduce, arg):
             return out, (a, out, None)
 
         out, ctx = kernel(a)
-        return recorded(make(out, Node(op, VJP["max"], ctx, (x,)) if track else None),
-                         kernel, (x,), op)
+        return recorded(
+            make(out, Node(op, VJP["max"], ctx, (x,)) if track else None), kernel, (x,), op
+        )
     d = one_dim(op, dim, a.ndim)
     if a.ndim and a.shape[d] == 0:
         raise empty_dim_error(op, dim, d, a.shape)
@@ -318,8 +325,9 @@ def _minmax(x: NumpyTensorBase, dim, keepdim: bool, op: str, reduce, arg):
         return along(a)[1], None
 
     vals, ctx = values_kernel(a)
-    values = recorded(make(vals, Node(op, VJP["max"], ctx, (x,)) if track else None),
-                       values_kernel, (x,), op)
+    values = recorded(
+        make(vals, Node(op, VJP["max"], ctx, (x,)) if track else None), values_kernel, (x,), op
+    )
     indices = recorded(make(indices_kernel(a)[0]), indices_kernel, (x,), "arg" + op)
     return (_rt.max if op == "max" else _rt.min)(values, indices)
 
@@ -342,8 +350,12 @@ def _argminmax(x: NumpyTensorBase, dim, keepdim: bool, op: str, arg) -> NumpyTen
         raise empty_dim_error(op, dim, d, a.shape)
     res = make(arg(a, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
     if define.tracer is not None:  # (along a dim: the common `logits.argmax(1) == y`)
-        define.tracer.record(res, lambda a: (arg(a, axis=d, keepdims=keepdim).astype(
-            np.int64, copy=False), None), (x,), op)
+        define.tracer.record(
+            res,
+            lambda a: (arg(a, axis=d, keepdims=keepdim).astype(np.int64, copy=False), None),
+            (x,),
+            op,
+        )
     return res
 
 
@@ -397,8 +409,12 @@ class NumpyReduction(NumpyTensorBase):
             res = make(out)
         if define.tracer is not None:
             ctx = _mean_ctx(a, dims, keepdim)  # static for the recorded shapes
-            define.tracer.record(res, lambda a: (fresh(np.mean(a, axis=dims, keepdims=keepdim)), ctx),
-                           (self,), "mean")
+            define.tracer.record(
+                res,
+                lambda a: (fresh(np.mean(a, axis=dims, keepdims=keepdim)), ctx),
+                (self,),
+                "mean",
+            )
         return res
 
     def max(self, dim=None, keepdim: bool = False):  # noqa: A003 - PyTorch's name
@@ -433,8 +449,7 @@ class NumpyReduction(NumpyTensorBase):
         return _var(self, True, dim, unbiased, keepdim, correction)
 
     def norm(self, p="fro", dim=None, keepdim: bool = False):
-        return _norm((self,), norm_order(p), _reduce_dims(dim, _need_float("norm", self)),
-                     keepdim)
+        return _norm((self,), norm_order(p), _reduce_dims(dim, _need_float("norm", self)), keepdim)
 
     def any(self, dim=None, keepdim: bool = False):  # noqa: A003 - PyTorch's name
         return _any((self,), _reduce_dims(dim, self._data), keepdim)

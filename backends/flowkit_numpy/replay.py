@@ -63,8 +63,11 @@ class Tracer:
     def made_tensor(self, t) -> None:
         """Every new tensor passes here (``_make``); recorded ops then claim theirs."""
         self.keep.append(t)
-        self.made[id(t)] = (f"the op {t._node.name!r}" if t._node is not None else
-                            "flow.tensor, a random draw or another creation from values")
+        self.made[id(t)] = (
+            f"the op {t._node.name!r}"
+            if t._node is not None
+            else "flow.tensor, a random draw or another creation from values"
+        )
 
     def record(self, out, kernel, inputs, name: str, write: bool = False) -> None:
         """``out`` was made by ``kernel(*arrays)`` -> ``(array, ctx)``, from ``inputs`` (tensors,
@@ -93,8 +96,10 @@ class Tracer:
         if r is not None:
             return r
         if id(v) in self.made:
-            self.fail(f"{user} uses a tensor made inside build() by {self.made[id(v)]}: the "
-                      "recording would freeze its values (make it outside build and pass it in)")
+            self.fail(
+                f"{user} uses a tensor made inside build() by {self.made[id(v)]}: the "
+                "recording would freeze its values (make it outside build and pass it in)"
+            )
             return None
         # made before the call: a parameter, a buffer or a constant build captured. The replay
         # reads its array afresh each time (the optimizer updates it; load_state_dict may swap it)
@@ -117,8 +122,10 @@ class Tracer:
         for n in engine._topological_order(root._node):
             k = self.node_instr.get(id(n))
             if k is None:
-                return self.fail(f"backward() reaches {n.name!r}, an op recorded outside build() "
-                                 "or one the numpy backend cannot replay yet")
+                return self.fail(
+                    f"backward() reaches {n.name!r}, an op recorded outside build() "
+                    "or one the numpy backend cannot replay yet"
+                )
             if n.retained is not None:
                 return self.fail("retain_grad() inside build()")
             targets: list = []
@@ -130,14 +137,17 @@ class Tracer:
                 if child is None:  # a leaf: its .grad
                     tr = self.ref.get(id(t))
                     if tr is None or tr[0] != "e":
-                        return self.fail("a gradient flows into an argument of the graph or a "
-                                         "tensor made inside build()")
+                        return self.fail(
+                            "a gradient flows into an argument of the graph or a "
+                            "tensor made inside build()"
+                        )
                     targets.append(("leaf", tr[1], shape, dtype))
                 else:
                     kc = self.node_instr.get(id(child))
                     if kc is None:
-                        return self.fail(f"backward() reaches {child.name!r}, an op recorded "
-                                         "outside build()")
+                        return self.fail(
+                            f"backward() reaches {child.name!r}, an op recorded outside build()"
+                        )
                     targets.append(("op", kc, shape, dtype))
             need = tuple(None if t is None else True for t in n.inputs)
             steps.append((k, n.vjp, need, targets))
@@ -205,14 +215,21 @@ def _generate(tracer: Tracer, out_refs) -> tuple[str, dict]:
     """The source of ``replay(X)`` (``X``: the argument tensors) and its namespace."""
     lines = ["def replay(X):"]
     emit = lines.append
-    for i in sorted({r[1] for *_, args, _ in tracer.instrs for r in args if r[0] == "x"}
-                    | {r[1] for r in _template_refs(out_refs, []) if r[0] == "x"}):
+    for i in sorted(
+        {r[1] for *_, args, _ in tracer.instrs for r in args if r[0] == "x"}
+        | {r[1] for r in _template_refs(out_refs, []) if r[0] == "x"}
+    ):
         emit(f"    x{i} = X[{i}]._data")
     for j in range(len(tracer.externals)):
         emit(f"    e{j} = E[{j}]._data")
     # each kernel, VJP and its need-tuple is a global of its own (F3, V3, N3): one lookup each
-    ns = {"E": tracer.externals, "K": tracer.consts, "unbroadcast": engine.unbroadcast,
-          "store_grad": engine.store_grad, "wrap": make}
+    ns = {
+        "E": tracer.externals,
+        "K": tracer.consts,
+        "unbroadcast": engine.unbroadcast,
+        "store_grad": engine.store_grad,
+        "wrap": make,
+    }
     for k, (kernel, args, name) in enumerate(tracer.instrs):
         ns[f"F{k}"] = kernel
         emit(f"    v{k}, c{k} = F{k}({', '.join(_name(a) for a in args)})  # {name}")
@@ -379,10 +396,11 @@ class GraphRunner:
 
     def explain(self) -> list[str]:
         """One line per recorded signature: replayed (and how many ops) or why eager."""
-        return [f"replayed, {p.n_ops} ops" if isinstance(p, Program) else f"eager: {p}"
-                for p in self.programs.values()]
+        return [
+            f"replayed, {p.n_ops} ops" if isinstance(p, Program) else f"eager: {p}"
+            for p in self.programs.values()
+        ]
 
 
 def compile_graph(graph):
     return GraphRunner(graph)
-

@@ -155,10 +155,21 @@ def cat(tensors, dim: int = 0) -> NumpyTensorBase:
     if define.tracer is not None:
         dtype = out.dtype  # the common dtype, fixed for the recorded dtypes
         kept = None if joined is arrays else keep  # fixed for the recorded shapes
-        define.tracer.record(res, lambda *arrays: (np.concatenate(
-            [b if b.dtype == dtype else b.astype(dtype) for b in (
-                arrays if kept is None else [arrays[i] for i in kept])], axis=dim), ctx),
-            ts, "cat")
+        define.tracer.record(
+            res,
+            lambda *arrays: (
+                np.concatenate(
+                    [
+                        b if b.dtype == dtype else b.astype(dtype)
+                        for b in (arrays if kept is None else [arrays[i] for i in kept])
+                    ],
+                    axis=dim,
+                ),
+                ctx,
+            ),
+            ts,
+            "cat",
+        )
     return res
 
 
@@ -176,9 +187,15 @@ def stack(tensors, dim: int = 0) -> NumpyTensorBase:
         res = make(out)
     if define.tracer is not None:
         dtype = out.dtype
-        define.tracer.record(res, lambda *arrays: (np.stack(
-            [b if b.dtype == dtype else b.astype(dtype) for b in arrays], axis=dim), ctx),
-            ts, "stack")
+        define.tracer.record(
+            res,
+            lambda *arrays: (
+                np.stack([b if b.dtype == dtype else b.astype(dtype) for b in arrays], axis=dim),
+                ctx,
+            ),
+            ts,
+            "stack",
+        )
     return res
 
 
@@ -238,8 +255,7 @@ class NumpyShape(NumpyTensorBase):
             start += n
             ctx = (a.shape, a.dtype, idx)
             piece = make(a[idx], Node("split", _VJP_SPLIT, ctx, (self,)) if track else None)
-            out.append(recorded(piece, lambda a, idx=idx, ctx=ctx: (a[idx], ctx), (self,),
-                                 "split"))
+            out.append(recorded(piece, lambda a, idx=idx, ctx=ctx: (a[idx], ctx), (self,), "split"))
         return tuple(out)
 
     def flip(self, *dims):
@@ -256,8 +272,9 @@ class NumpyShape(NumpyTensorBase):
         else:
             res = make(out)
         if define.tracer is not None:
-            define.tracer.record(res, lambda a: (np.swapaxes(a, d0, d1), (d0, d1)), (self,),
-                           "transpose")
+            define.tracer.record(
+                res, lambda a: (np.swapaxes(a, d0, d1), (d0, d1)), (self,), "transpose"
+            )
         return res
 
     def permute(self, *dims) -> NumpyTensorBase:
@@ -273,7 +290,9 @@ class NumpyShape(NumpyTensorBase):
         else:
             res = make(out)
         if define.tracer is not None:
-            define.tracer.record(res, lambda a: (np.transpose(a, dims), (inverse,)), (self,), "permute")
+            define.tracer.record(
+                res, lambda a: (np.transpose(a, dims), (inverse,)), (self,), "permute"
+            )
         return res
 
     def contiguous(self):

@@ -46,8 +46,16 @@ def _cast_vjp(g, ctx, need):
     return (g,)  # the engine casts the gradient back to the input's dtype
 
 
-class NumpyTensor(NumpyArithmetic, NumpyComparison, NumpyReduction, NumpyShape, NumpyIndexing,
-                  NumpyInplace, NumpyLinalg, NumpyAutograd):
+class NumpyTensor(
+    NumpyArithmetic,
+    NumpyComparison,
+    NumpyReduction,
+    NumpyShape,
+    NumpyIndexing,
+    NumpyInplace,
+    NumpyLinalg,
+    NumpyAutograd,
+):
     """A :class:`flowkit.Tensor` on the numpy backend: one ``ndarray`` and its graph node."""
 
     __slots__ = ()
@@ -67,14 +75,16 @@ class NumpyTensor(NumpyArithmetic, NumpyComparison, NumpyReduction, NumpyShape, 
 
     def numpy(self) -> np.ndarray:
         if define.tracer is not None:  # (inlined: these run in every training loop)
-            define.tracer.fail("reading values back to Python (numpy(), tolist(), printing) "
-                               "inside build()")
+            define.tracer.fail(
+                "reading values back to Python (numpy(), tolist(), printing) inside build()"
+            )
         return self._data
 
     def item(self):
         if define.tracer is not None:  # (inlined: these run in every training loop)
-            define.tracer.fail("reading a value back to Python (item(), float(), if tensor:) "
-                               "inside build()")
+            define.tracer.fail(
+                "reading a value back to Python (item(), float(), if tensor:) inside build()"
+            )
         if self._data.size != 1:
             raise item_error(self._data.shape)
         return self._data.item()

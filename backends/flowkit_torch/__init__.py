@@ -41,17 +41,28 @@ def flowkit_probe_backend(name):
         # the distribution's metadata, not `import torch`: a missing torch costs nothing here
         version = metadata.version("torch")
     except metadata.PackageNotFoundError:
-        return BackendProbe(None, False, reason=f"torch is not installed; install it with: "
-                                                f"{_INSTALL}")
+        return BackendProbe(
+            None, False, reason=f"torch is not installed; install it with: {_INSTALL}"
+        )
     if _version_tuple(version) < _MIN_VERSION:
-        return BackendProbe(version, False, reason=(
-            f"torch {version} is too old; flowkit needs {REQUIRES[0]}: pip install -U torch"))
+        return BackendProbe(
+            version,
+            False,
+            reason=(
+                f"torch {version} is too old; flowkit needs {REQUIRES[0]}: pip install -U torch"
+            ),
+        )
     try:
         import torch
     except Exception as exc:  # noqa: BLE001 - a broken install is reported, not raised
-        return BackendProbe(version, False, reason=(
-            f"torch {version} is installed but fails to import ({type(exc).__name__}: {exc}); "
-            "reinstall it with: pip install --force-reinstall torch"))
+        return BackendProbe(
+            version,
+            False,
+            reason=(
+                f"torch {version} is installed but fails to import ({type(exc).__name__}: {exc}); "
+                "reinstall it with: pip install --force-reinstall torch"
+            ),
+        )
     n = torch.cuda.device_count() if torch.cuda.is_available() else 0
     return BackendProbe(version, True, ["cpu"] + [f"cuda:{i}" for i in range(n)])
 

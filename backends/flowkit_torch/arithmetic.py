@@ -84,8 +84,13 @@ def _weak_tensor(o, t: torch.Tensor):
     a 0-d int64 tensor would break against a 0-d ``t``)."""
     if isinstance(o, torch.Tensor) or t.dim():
         return _as_tensor(o, t)
-    if isinstance(o, bool) or isinstance(o, int) and t.dtype is not torch.bool or isinstance(
-            o, float) and t.is_floating_point():
+    if (
+        isinstance(o, bool)
+        or isinstance(o, int)
+        and t.dtype is not torch.bool
+        or isinstance(o, float)
+        and t.is_floating_point()
+    ):
         try:
             return torch.tensor(o, dtype=t.dtype, device=t.device)
         except RuntimeError:  # out of the dtype's range: as before
@@ -196,15 +201,18 @@ class TorchArithmetic(TorchTensorBase):
             raise operand_type_error("pow", exponent)
         return out
 
-    maximum = _named("maximum", _binary(
-        "maximum", lambda t, o: torch.maximum(t, _weak_tensor(o, t))))
-    minimum = _named("minimum", _binary(
-        "minimum", lambda t, o: torch.minimum(t, _weak_tensor(o, t))))
-    __mod__ = _binary("remainder", lambda t, o: _int_division(
-        "remainder", torch.remainder, t, o))
+    maximum = _named(
+        "maximum", _binary("maximum", lambda t, o: torch.maximum(t, _weak_tensor(o, t)))
+    )
+    minimum = _named(
+        "minimum", _binary("minimum", lambda t, o: torch.minimum(t, _weak_tensor(o, t)))
+    )
+    __mod__ = _binary("remainder", lambda t, o: _int_division("remainder", torch.remainder, t, o))
     remainder = _named("remainder", __mod__)
-    __floordiv__ = _binary("floor_divide", lambda t, o: _int_division(
-        "floor_divide", torch.floor_divide, t.detach(), o))
+    __floordiv__ = _binary(
+        "floor_divide",
+        lambda t, o: _int_division("floor_divide", torch.floor_divide, t.detach(), o),
+    )
     floor_divide = _named("floor_divide", __floordiv__)
 
     def __rmod__(self, other):
@@ -218,8 +226,9 @@ class TorchArithmetic(TorchTensorBase):
         if o is None:
             return NotImplemented
         t = self._t.detach()  # no gradient for the divisor side, as on the numpy backend
-        return _wrap(_int_division(name.removeprefix("r"), lambda a, b: fn(b, a), t, o,
-                                   reflected=True))
+        return _wrap(
+            _int_division(name.removeprefix("r"), lambda a, b: fn(b, a), t, o, reflected=True)
+        )
 
     def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         return _wrap(_clamp(self._t, min, max), "clamp")

@@ -140,8 +140,11 @@ class TorchAutograd(TorchTensorBase):
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False) -> None:
         t = self._t
         if gradient is not None:
-            g = gradient._t if isinstance(gradient, TorchTensorBase) else torch.as_tensor(
-                np.asarray(gradient))
+            g = (
+                gradient._t
+                if isinstance(gradient, TorchTensorBase)
+                else torch.as_tensor(np.asarray(gradient))
+            )
             if g.shape != t.shape:
                 raise gradient_shape_error(g.shape, t.shape)
             if g.dtype != t.dtype or g.device != t.device:
@@ -151,8 +154,9 @@ class TorchAutograd(TorchTensorBase):
             if create_graph:
                 with warnings.catch_warnings():  # torch warns of the grad <-> graph cycle
                     warnings.simplefilter("ignore", UserWarning)
-                    torch.autograd.backward(t, gradient, retain_graph=retain_graph,
-                                            create_graph=True)
+                    torch.autograd.backward(
+                        t, gradient, retain_graph=retain_graph, create_graph=True
+                    )
             else:
                 torch.autograd.backward(t, gradient, retain_graph=retain_graph)
         except RuntimeError as exc:

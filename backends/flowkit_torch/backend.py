@@ -75,8 +75,9 @@ class TorchBackend(TorchNNOps, Backend):
         return w
 
     def full(self, shape, value, dtype, device, requires_grad=False):
-        w = _wrap(torch.full(shape, value, dtype=to_torch_dtype(dtype),
-                             device=self._target(device)))
+        w = _wrap(
+            torch.full(shape, value, dtype=to_torch_dtype(dtype), device=self._target(device))
+        )
         if requires_grad:
             w.requires_grad = True
         return w
@@ -97,9 +98,14 @@ class TorchBackend(TorchNNOps, Backend):
     def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
         outs = [o._t for o in outputs]
         try:
-            res = torch.autograd.grad(outs, [i._t for i in inputs], _seeds(outs, grad_outputs),
-                                      retain_graph=retain_graph, create_graph=create_graph,
-                                      allow_unused=True)  # the core names an unused input
+            res = torch.autograd.grad(
+                outs,
+                [i._t for i in inputs],
+                _seeds(outs, grad_outputs),
+                retain_graph=retain_graph,
+                create_graph=create_graph,
+                allow_unused=True,
+            )  # the core names an unused input
         except RuntimeError as exc:
             raise _autograd_error(exc) from None
         # never alias a caller's gradient or another result (the numpy backend's promise)
@@ -119,8 +125,12 @@ class TorchBackend(TorchNNOps, Backend):
         try:
             with warnings.catch_warnings():  # create_graph: torch warns of the grad/graph cycle
                 warnings.simplefilter("ignore", UserWarning)
-                torch.autograd.backward(outs, _seeds(outs, grad_tensors),
-                                        retain_graph=retain_graph, create_graph=create_graph)
+                torch.autograd.backward(
+                    outs,
+                    _seeds(outs, grad_tensors),
+                    retain_graph=retain_graph,
+                    create_graph=create_graph,
+                )
         except RuntimeError as exc:
             raise _autograd_error(exc) from None
 

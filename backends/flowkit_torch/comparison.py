@@ -29,8 +29,9 @@ def _bitwise(name: str, sym: str, fn):
             o_float = isinstance(o, float)
         t = self._t
         if t.is_floating_point() or o_float:
-            raise bitwise_error(name, sym, self.dtype, other if isinstance(
-                other, TorchTensorBase) else o)
+            raise bitwise_error(
+                name, sym, self.dtype, other if isinstance(other, TorchTensorBase) else o
+            )
         try:
             return _wrap(fn(t, o))
         except RuntimeError as exc:
@@ -67,12 +68,15 @@ class TorchComparison(TorchTensorBase):
         return _wrap(torch.bitwise_not(t))
 
     bitwise_not = __invert__
-    logical_and = _named("logical_and", _compare(
-        "logical_and", lambda t, o: torch.logical_and(t, _as_tensor(o, t))))
-    logical_or = _named("logical_or", _compare(
-        "logical_or", lambda t, o: torch.logical_or(t, _as_tensor(o, t))))
-    logical_xor = _named("logical_xor", _compare(
-        "logical_xor", lambda t, o: torch.logical_xor(t, _as_tensor(o, t))))
+    logical_and = _named(
+        "logical_and", _compare("logical_and", lambda t, o: torch.logical_and(t, _as_tensor(o, t)))
+    )
+    logical_or = _named(
+        "logical_or", _compare("logical_or", lambda t, o: torch.logical_or(t, _as_tensor(o, t)))
+    )
+    logical_xor = _named(
+        "logical_xor", _compare("logical_xor", lambda t, o: torch.logical_xor(t, _as_tensor(o, t)))
+    )
 
     def logical_not(self) -> TorchTensorBase:
         return _wrap(torch.logical_not(self._t))

@@ -109,9 +109,15 @@ class GradFn:
 
 # ---------------------------------------------------------------------------------- dtypes
 _TO_TORCH = {
-    _dt.bool: torch.bool, _dt.uint8: torch.uint8, _dt.int8: torch.int8, _dt.int16: torch.int16,
-    _dt.int32: torch.int32, _dt.int64: torch.int64, _dt.float16: torch.float16,
-    _dt.float32: torch.float32, _dt.float64: torch.float64,
+    _dt.bool: torch.bool,
+    _dt.uint8: torch.uint8,
+    _dt.int8: torch.int8,
+    _dt.int16: torch.int16,
+    _dt.int32: torch.int32,
+    _dt.int64: torch.int64,
+    _dt.float16: torch.float16,
+    _dt.float32: torch.float32,
+    _dt.float64: torch.float64,
 }
 
 
@@ -147,8 +153,10 @@ def fk_device(td: torch.device) -> _Device:
     d = _FK_DEVICES.get(td)
     if d is None:
         if td.type not in ("cpu", "cuda"):
-            raise DeviceError(f"the tensor is on torch device {td!s}, which flowkit does not "
-                              "carry; move it with .to('cpu')")
+            raise DeviceError(
+                f"the tensor is on torch device {td!s}, which flowkit does not "
+                "carry; move it with .to('cpu')"
+            )
         d = _FK_DEVICES[td] = _Device(td.type, td.index)
     return d
 
@@ -157,12 +165,16 @@ def cuda_problem(index: int) -> str | None:
     """Why ``cuda:index`` cannot be used here (naming torch's version and what it reports), or
     ``None`` when it can."""
     if not torch.cuda.is_available():
-        return (f"torch {torch.__version__} reports torch.cuda.is_available() = False (a "
-                "CPU-only torch build, no GPU, or no driver)")
+        return (
+            f"torch {torch.__version__} reports torch.cuda.is_available() = False (a "
+            "CPU-only torch build, no GPU, or no driver)"
+        )
     n = torch.cuda.device_count()
     if index >= n:
-        return (f"torch {torch.__version__} sees {n} CUDA device(s) (torch.cuda.is_available() "
-                f"= True), so cuda:{index} does not exist; use cuda:0 .. cuda:{n - 1}")
+        return (
+            f"torch {torch.__version__} sees {n} CUDA device(s) (torch.cuda.is_available() "
+            f"= True), so cuda:{index} does not exist; use cuda:0 .. cuda:{n - 1}"
+        )
     return None
 
 
@@ -174,8 +186,10 @@ def torch_device(dev) -> torch.device:
         if d.type == "cuda":
             why = cuda_problem(d.index)
             if why is not None:
-                raise DeviceError(f"device {d} is not available: {why}. Use device='cpu' (or "
-                                  "run on a machine with a CUDA GPU)")
+                raise DeviceError(
+                    f"device {d} is not available: {why}. Use device='cpu' (or "
+                    "run on a machine with a CUDA GPU)"
+                )
             td = torch.device("cuda", d.index)
         else:
             td = _TORCH_CPU  # torch's cpu device has no index; flowkit's is cpu:0
@@ -240,8 +254,10 @@ def _dtype_error(op: str, a: torch.Tensor, b, exc: Exception) -> Exception:
     if op in ("sub", "sub_", "rsub"):
         b_bool = b.dtype is torch.bool if isinstance(b, torch.Tensor) else isinstance(b, bool)
         if a.dtype is torch.bool or b_bool:
-            names = [from_torch_dtype(a.dtype),
-                     from_torch_dtype(b.dtype) if isinstance(b, torch.Tensor) else b]
+            names = [
+                from_torch_dtype(a.dtype),
+                from_torch_dtype(b.dtype) if isinstance(b, torch.Tensor) else b,
+            ]
             if op == "rsub":  # the number came first
                 names.reverse()
             return bool_sub_error(op.removeprefix("r"), *names)

@@ -97,9 +97,11 @@ def _negative_step_key(t: torch.Tensor, key):
         elif k is None or k is Ellipsis:
             o += 1 if k is None else w
         elif not isinstance(k, (int, np.integer)):
-            raise IndexError("assignment through a negative-step slice together with tensor or "
-                             "list indices is not supported on the torch backend; flip the "
-                             "value instead (value.flip(dim)) and use a forward slice")
+            raise IndexError(
+                "assignment through a negative-step slice together with tensor or "
+                "list indices is not supported on the torch backend; flip the "
+                "value instead (value.flip(dim)) and use a forward slice"
+            )
         d += w
     return tuple(items), flips
 
@@ -144,8 +146,9 @@ def where(condition, x, y) -> TorchTensorBase:
     try:
         out = torch.where(c, xo, yo)
     except RuntimeError as exc:
-        shapes = [tuple(c.shape)] + [tuple(o.shape) if isinstance(o, torch.Tensor) else ()
-                                     for o in (xo, yo)]
+        shapes = [tuple(c.shape)] + [
+            tuple(o.shape) if isinstance(o, torch.Tensor) else () for o in (xo, yo)
+        ]
         try:
             torch.broadcast_shapes(*shapes)
         except RuntimeError:
@@ -223,8 +226,11 @@ class TorchIndexing(TorchTensorBase):
             v = value
         v_rg = isinstance(v, torch.Tensor) and v.requires_grad
         if not ((t.requires_grad or v_rg) and torch.is_grad_enabled()):
-            if 0 in t.stride() and t.numel() > 1 and any(
-                    s == 0 and n > 1 for s, n in zip(t.stride(), t.shape)):
+            if (
+                0 in t.stride()
+                and t.numel() > 1
+                and any(s == 0 and n > 1 for s, n in zip(t.stride(), t.shape))
+            ):
                 # made by expand: elements share memory (the numpy backend's view is read-only)
                 raise expanded_write_error("item assignment")
             with torch.no_grad():

@@ -165,5 +165,4 @@ class TorchInplace(TorchTensorBase):
 
     def masked_fill_(self, mask, value):
         self._check_leaf("masked_fill_")
-        return self._assign_result("masked_fill_", _masked_fill(self, mask, value),
-                                   "masked_fill")
+        return self._assign_result("masked_fill_", _masked_fill(self, mask, value), "masked_fill")

@@ -90,21 +90,38 @@ class TorchNNOps:
             lo, hi = int(idx.min()), int(idx.max())
             if lo < 0 or hi >= w.shape[0]:
                 raise embedding_index_error(lo if lo < 0 else hi, w.shape[0])
-        return _wrap(torch.embedding(w, idx, -1 if padding_idx is None else padding_idx),
-                     "embedding")
+        return _wrap(
+            torch.embedding(w, idx, -1 if padding_idx is None else padding_idx), "embedding"
+        )
 
     def layer_norm(self, x, normalized_shape, weight, bias, eps):
-        return _wrap(torch.layer_norm(x._t, list(normalized_shape),
-                                      None if weight is None else weight._t,
-                                      None if bias is None else bias._t, eps), "layer_norm")
+        return _wrap(
+            torch.layer_norm(
+                x._t,
+                list(normalized_shape),
+                None if weight is None else weight._t,
+                None if bias is None else bias._t,
+                eps,
+            ),
+            "layer_norm",
+        )
 
     def batch_norm(self, x, running_mean, running_var, weight, bias, training, momentum, eps):
         # torch updates running_mean/running_var in place, as the numpy backend does
-        return _wrap(torch.batch_norm(
-            x._t, None if weight is None else weight._t, None if bias is None else bias._t,
-            None if running_mean is None else running_mean._t,
-            None if running_var is None else running_var._t,
-            training, momentum, eps, torch.backends.cudnn.enabled), "batch_norm")
+        return _wrap(
+            torch.batch_norm(
+                x._t,
+                None if weight is None else weight._t,
+                None if bias is None else bias._t,
+                None if running_mean is None else running_mean._t,
+                None if running_var is None else running_var._t,
+                training,
+                momentum,
+                eps,
+                torch.backends.cudnn.enabled,
+            ),
+            "batch_norm",
+        )
 
     # -- convolution and pooling
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
@@ -115,12 +132,17 @@ class TorchNNOps:
         else:  # padding="same" with an even kernel pads one more on the bottom/right
             a = torch.nn.functional.pad(a, (left, right, top, bottom))
             pad = (0, 0)
-        return _wrap(torch.conv2d(a, weight._t, None if bias is None else bias._t, stride, pad,
-                                  dilation, groups), "conv2d")
+        return _wrap(
+            torch.conv2d(
+                a, weight._t, None if bias is None else bias._t, stride, pad, dilation, groups
+            ),
+            "conv2d",
+        )
 
     def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
-        return _wrap(torch.max_pool2d(x._t, kernel, stride, padding, dilation, ceil_mode),
-                     "max_pool2d")
+        return _wrap(
+            torch.max_pool2d(x._t, kernel, stride, padding, dilation, ceil_mode), "max_pool2d"
+        )
 
     # -- losses
     def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
@@ -128,15 +150,27 @@ class TorchNNOps:
         if not t.is_floating_point():
             t = _long(t)
             _check_class_indices(t, a.shape[0 if a.dim() == 1 else 1], ignore_index, a.shape)
-        return _wrap(_nn.cross_entropy_loss(a, t, None if weight is None else weight._t,
-                                            _REDUCTION[reduction], ignore_index, label_smoothing),
-                     "cross_entropy")
+        return _wrap(
+            _nn.cross_entropy_loss(
+                a,
+                t,
+                None if weight is None else weight._t,
+                _REDUCTION[reduction],
+                ignore_index,
+                label_smoothing,
+            ),
+            "cross_entropy",
+        )
 
     def nll_loss(self, x, target, weight, ignore_index, reduction):
         a, t = x._t, _long(target._t)
         _check_class_indices(t, a.shape[0 if a.dim() == 1 else 1], ignore_index, a.shape)
-        return _wrap(_nn.nll_loss_nd(a, t, None if weight is None else weight._t,
-                                     _REDUCTION[reduction], ignore_index), "nll_loss")
+        return _wrap(
+            _nn.nll_loss_nd(
+                a, t, None if weight is None else weight._t, _REDUCTION[reduction], ignore_index
+            ),
+            "nll_loss",
+        )
 
 
 def _linear_error(x, weight, bias, exc: Exception) -> Exception:

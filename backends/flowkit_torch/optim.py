@@ -41,19 +41,30 @@ def _grads(gs, ps, maximize: bool, weight_decay: float):
     return gs
 
 
-def sgd(params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov,
-        maximize):
+def sgd(
+    params, grads, momentum_buffers, *, lr, momentum, dampening, weight_decay, nesterov, maximize
+):
     prev = _is_grad_enabled()
     _set_grad_enabled(False)
     try:
-        _sgd(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov,
-             maximize)
+        _sgd(
+            params,
+            grads,
+            momentum_buffers,
+            lr,
+            momentum,
+            dampening,
+            weight_decay,
+            nesterov,
+            maximize,
+        )
     finally:
         _set_grad_enabled(prev)
 
 
-def _sgd(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov,
-         maximize):
+def _sgd(
+    params, grads, momentum_buffers, lr, momentum, dampening, weight_decay, nesterov, maximize
+):
     ps = [p._t for p in params]
     gs = [g._t for g in grads]
     gs = _grads(gs, ps, maximize, weight_decay)
@@ -64,8 +75,9 @@ def _sgd(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay,
             gsel = gs if len(old) == len(gs) else [gs[i] for i in old]
             torch._foreach_mul_(bufs, momentum)
             # g * 1.0 is exact: skip the multiply when there is no dampening
-            torch._foreach_add_(bufs, gsel if dampening == 0
-                                else torch._foreach_mul(gsel, 1 - dampening))
+            torch._foreach_add_(
+                bufs, gsel if dampening == 0 else torch._foreach_mul(gsel, 1 - dampening)
+            )
         if len(old) != len(gs):
             for i, b in enumerate(momentum_buffers):
                 if b is None:  # first step: the buffer starts as a copy of the gradient
@@ -75,19 +87,62 @@ def _sgd(params, grads, momentum_buffers, lr, momentum, dampening, weight_decay,
     torch._foreach_sub_(ps, torch._foreach_mul(gs, lr))
 
 
-def adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, beta1, beta2, eps, weight_decay,
-         decoupled_weight_decay, maximize, amsgrad=False, max_exp_avg_sqs=None):
+def adam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    decoupled_weight_decay,
+    maximize,
+    amsgrad=False,
+    max_exp_avg_sqs=None,
+):
     prev = _is_grad_enabled()
     _set_grad_enabled(False)
     try:
-        _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, weight_decay,
-              decoupled_weight_decay, maximize, amsgrad, max_exp_avg_sqs)
+        _adam(
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            steps,
+            lr,
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+            decoupled_weight_decay,
+            maximize,
+            amsgrad,
+            max_exp_avg_sqs,
+        )
     finally:
         _set_grad_enabled(prev)
 
 
-def _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, weight_decay,
-          decoupled_weight_decay, maximize, amsgrad, max_exp_avg_sqs):
+def _adam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    steps,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    decoupled_weight_decay,
+    maximize,
+    amsgrad,
+    max_exp_avg_sqs,
+):
     # The update is torch.optim.Adam's own multi-tensor one (torch/optim/adam.py,
     # _multi_tensor_adam): the first moment is one fused in-place pass, the second two, the step
     # one addcdiv_; seven _foreach ops and one temporary list (the denominator) where the
@@ -120,25 +175,62 @@ def _adam(params, grads, exp_avgs, exp_avg_sqs, steps, lr, beta1, beta2, eps, we
         vs = vmaxs
     # one bias correction per parameter: their step counts can differ
     denom = torch._foreach_sqrt(vs)
-    torch._foreach_div_(denom, [math.sqrt(1 - beta2 ** s) for s in steps])
+    torch._foreach_div_(denom, [math.sqrt(1 - beta2**s) for s in steps])
     torch._foreach_add_(denom, eps)
     # p <- p - (lr / bias1) * m / denom, as p + (-(lr / bias1)) * m / denom in one pass
-    torch._foreach_addcdiv_(ps, ms, denom, [-(lr / (1 - beta1 ** s)) for s in steps])
+    torch._foreach_addcdiv_(ps, ms, denom, [-(lr / (1 - beta1**s)) for s in steps])
 
 
-def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, *, lr, alpha, eps,
-            weight_decay, momentum, centered, maximize):
+def rmsprop(
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffers,
+    *,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+):
     prev = _is_grad_enabled()
     _set_grad_enabled(False)
     try:
-        _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
-                 weight_decay, momentum, centered, maximize)
+        _rmsprop(
+            params,
+            grads,
+            square_avgs,
+            grad_avgs,
+            momentum_buffers,
+            lr,
+            alpha,
+            eps,
+            weight_decay,
+            momentum,
+            centered,
+            maximize,
+        )
     finally:
         _set_grad_enabled(prev)
 
 
-def _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffers, lr, alpha, eps,
-             weight_decay, momentum, centered, maximize):
+def _rmsprop(
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffers,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+):
     ps = [p._t for p in params]
     gs = [g._t for g in grads]
     sqs = [s._t for s in square_avgs]

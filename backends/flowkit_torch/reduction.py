@@ -1,5 +1,4 @@
-"""Reductions on the torch backend (the contract and the rules: :mod:`flowkit.ops.reduction`).
-"""
+"""Reductions on the torch backend (the contract and the rules: :mod:`flowkit.ops.reduction`)."""
 
 from __future__ import annotations
 
@@ -60,8 +59,7 @@ def _var(x: TorchTensorBase, op: str, dim, unbiased, keepdim: bool, correction) 
     dims = (reduction_dims(dim, t.dim()) or None) if t.dim() else normalize_dims(dim, 0) and None
     with warnings.catch_warnings():  # n <= correction: nan or inf, quietly as on numpy
         warnings.simplefilter("ignore")
-        out = (torch.std if op == "std" else torch.var)(t, dims, correction=ddof,
-                                                        keepdim=keepdim)
+        out = (torch.std if op == "std" else torch.var)(t, dims, correction=ddof, keepdim=keepdim)
     return _wrap(out, op)
 
 
@@ -157,12 +155,14 @@ class TorchReduction(TorchTensorBase):
             out = t.prod(one_dim("prod", dim, t.dim()), keepdim, dtype=td)
         return _wrap(out, "prod")
 
-    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
-            correction=None) -> TorchTensorBase:
+    def var(
+        self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None
+    ) -> TorchTensorBase:
         return _var(self, "var", dim, unbiased, keepdim, correction)
 
-    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *,
-            correction=None) -> TorchTensorBase:
+    def std(
+        self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None
+    ) -> TorchTensorBase:
         return _var(self, "std", dim, unbiased, keepdim, correction)
 
     def norm(self, p="fro", dim=None, keepdim: bool = False) -> TorchTensorBase:
@@ -170,7 +170,9 @@ class TorchReduction(TorchTensorBase):
         if not t.is_floating_point():
             raise need_float_error("norm()", self.dtype)
         pv = norm_order(p)
-        dims = (reduction_dims(dim, t.dim()) or None) if t.dim() else normalize_dims(dim, 0) and None
+        dims = (
+            (reduction_dims(dim, t.dim()) or None) if t.dim() else normalize_dims(dim, 0) and None
+        )
         out = torch.linalg.vector_norm(t, pv, dims, keepdim)
         if dims is None and keepdim and out.dim() != t.dim():
             out = out.reshape((1,) * t.dim())

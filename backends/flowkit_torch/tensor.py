@@ -34,8 +34,16 @@ from .reduction import TorchReduction
 from .shape import TorchShape
 
 
-class TorchTensor(TorchArithmetic, TorchComparison, TorchReduction, TorchShape, TorchIndexing,
-                  TorchInplace, TorchLinalg, TorchAutograd):
+class TorchTensor(
+    TorchArithmetic,
+    TorchComparison,
+    TorchReduction,
+    TorchShape,
+    TorchIndexing,
+    TorchInplace,
+    TorchLinalg,
+    TorchAutograd,
+):
     """A :class:`flowkit.Tensor` around one ``torch.Tensor`` (``_t``), made by ``_wrap``."""
 
     __slots__ = ()

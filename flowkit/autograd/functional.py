@@ -16,8 +16,9 @@ from ..tensor import Tensor
 def _tensors(value, what: str) -> list[Tensor]:
     items = [value] if isinstance(value, Tensor) else value
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise TypeError(f"{what} must be a flowkit tensor or a sequence of them, got "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"{what} must be a flowkit tensor or a sequence of them, got {type(value).__name__}"
+        )
     items = list(items)
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
@@ -36,8 +37,10 @@ def _seeds(outputs: list[Tensor], given, fn: str, arg: str) -> list[Tensor | Non
     else:
         given = list(given)
     if len(given) != len(outputs):
-        raise AutogradError(f"{fn}(): {len(given)} {arg} for {len(outputs)} outputs; pass one "
-                            "per output (None stands for 1 with a scalar output)")
+        raise AutogradError(
+            f"{fn}(): {len(given)} {arg} for {len(outputs)} outputs; pass one "
+            "per output (None stands for 1 with a scalar output)"
+        )
     for i, (o, g) in enumerate(zip(outputs, given)):
         if not o.requires_grad:
             raise AutogradError(
@@ -52,16 +55,25 @@ def _seeds(outputs: list[Tensor], given, fn: str, arg: str) -> list[Tensor | Non
                     "scalar first (.sum())"
                 )
         elif not isinstance(g, Tensor):
-            raise TypeError(f"{fn}(): {arg}[{i}] must be a flowkit tensor or None, got "
-                            f"{type(g).__name__}")
+            raise TypeError(
+                f"{fn}(): {arg}[{i}] must be a flowkit tensor or None, got {type(g).__name__}"
+            )
         elif tuple(g.shape) != tuple(o.shape):
-            raise ShapeError(f"{fn}(): {arg}[{i}] has shape {shape_str(g.shape)}, output {i} has "
-                             f"shape {shape_str(o.shape)}; they must match")
+            raise ShapeError(
+                f"{fn}(): {arg}[{i}] has shape {shape_str(g.shape)}, output {i} has "
+                f"shape {shape_str(o.shape)}; they must match"
+            )
     return given
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
 
     Computes the vector-Jacobian product ``sum_i grad_outputs[i] * d outputs[i] / d input`` for
@@ -109,9 +121,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     seeds = _seeds(outs, grad_outputs, "grad", "grad_outputs")
     for i, t in enumerate(ins):
         if not t.requires_grad:
-            raise AutogradError(f"grad(): input {i} does not require grad, so it has no "
-                                "gradient; create it with requires_grad=True (or call "
-                                ".requires_grad_())")
+            raise AutogradError(
+                f"grad(): input {i} does not require grad, so it has no "
+                "gradient; create it with requires_grad=True (or call "
+                ".requires_grad_())"
+            )
     if retain_graph is None:
         retain_graph = create_graph
     res = _plugins.get().grad(outs, ins, seeds, bool(retain_graph), bool(create_graph))
@@ -125,8 +139,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     return tuple(res)
 
 
-def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
-             create_graph: bool = False) -> None:
+def backward(
+    tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
     """Accumulate into the leaves' ``.grad`` the gradients of several outputs at once.
 
     The same as ``sum(t * g for t, g in zip(tensors, grad_tensors)).backward()``, without

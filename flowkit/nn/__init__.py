@@ -30,6 +30,15 @@ from .modules import (
 )
 from .parameter import Parameter
 
-__all__ = ["Module", "Graph", "Parameter", "Linear", "Identity", "MSELoss", "functional", "init",
-           "utils"]
+__all__ = [
+    "Module",
+    "Graph",
+    "Parameter",
+    "Linear",
+    "Identity",
+    "MSELoss",
+    "functional",
+    "init",
+    "utils",
+]
 __all__ += [n for n in modules.__all__ if n not in __all__]

@@ -22,9 +22,24 @@ from ..tensor import Tensor
 _REDUCTIONS = ("none", "mean", "sum")
 
 __all__ = [
-    "linear", "mse_loss", "relu", "leaky_relu", "gelu", "sigmoid", "tanh", "softmax",
-    "log_softmax", "dropout", "embedding", "layer_norm", "batch_norm", "conv2d", "max_pool2d",
-    "cross_entropy", "nll_loss", "flatten",
+    "linear",
+    "mse_loss",
+    "relu",
+    "leaky_relu",
+    "gelu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "dropout",
+    "embedding",
+    "layer_norm",
+    "batch_norm",
+    "conv2d",
+    "max_pool2d",
+    "cross_entropy",
+    "nll_loss",
+    "flatten",
 ]
 
 
@@ -37,8 +52,10 @@ def _check_tensors(op: str, **named) -> None:
 
 def _check_float(op: str, name: str, t: Tensor) -> None:
     if not t.dtype.is_floating_point:
-        raise DTypeError(f"{op}: {name} must be a floating-point tensor, got {t.dtype!r}; "
-                         "convert it with .float()")
+        raise DTypeError(
+            f"{op}: {name} must be a floating-point tensor, got {t.dtype!r}; "
+            "convert it with .float()"
+        )
 
 
 def _check_same_dtype(op: str, input: Tensor, **named) -> None:
@@ -47,8 +64,10 @@ def _check_same_dtype(op: str, input: Tensor, **named) -> None:
             continue
         _check_tensors(op, **{name: t})
         if t.dtype != input.dtype:
-            raise DTypeError(f"{op}: the input is {input.dtype!r} but {name} is {t.dtype!r}; "
-                             f"convert one of them, e.g. input.to({t.dtype!r})")
+            raise DTypeError(
+                f"{op}: the input is {input.dtype!r} but {name} is {t.dtype!r}; "
+                f"convert one of them, e.g. input.to({t.dtype!r})"
+            )
 
 
 def _check_reduction(op: str, reduction: str) -> None:
@@ -60,8 +79,9 @@ def _dim(op: str, dim: int, ndim: int) -> int:
     """``dim`` normalised to ``[0, ndim)`` (a 0-d tensor has the one dimension 0, as in PyTorch)."""
     n = max(ndim, 1)
     if not isinstance(dim, numbers.Integral) or not -n <= dim < n:
-        raise IndexError(f"{op}: dim={dim!r} is out of range for a {ndim}-d tensor "
-                         f"(valid: {-n} to {n - 1})")
+        raise IndexError(
+            f"{op}: dim={dim!r} is out of range for a {ndim}-d tensor (valid: {-n} to {n - 1})"
+        )
     return int(dim) % n
 
 
@@ -69,8 +89,11 @@ def _pair(op: str, name: str, value) -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; a pair of ints stays a pair. A clear error for anything else."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
+    ):
         return int(value[0]), int(value[1])
     raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
 
@@ -101,8 +124,9 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     nd = input.ndim
     s, e = _dim("flatten", start_dim, nd), _dim("flatten", end_dim, nd)
     if nd and s > e:
-        raise ValueError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for a "
-                         f"{nd}-d tensor")
+        raise ValueError(
+            f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for a {nd}-d tensor"
+        )
     return input.flatten(s, e)
 
 
@@ -175,8 +199,12 @@ def _softmax_dim(op: str, input: Tensor, dim) -> int:
     if dim is None:  # PyTorch's legacy choice, with its warning
         nd = input.ndim
         dim = 0 if nd in (0, 1, 3) else 1
-        warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call "
-                      f"to include dim=X as an argument.", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"Implicit dimension choice for {op} has been deprecated. Change the call "
+            f"to include dim=X as an argument.",
+            UserWarning,
+            stacklevel=4,
+        )
     return _dim(op, dim, input.ndim)
 
 
@@ -201,8 +229,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=N
     return _plugins.get().softmax(input, _softmax_dim("softmax", input, dim))
 
 
-def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
-                dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: finite for any finite logits (no ``log(0)``).
 
     Examples:
@@ -241,8 +268,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     _check_float("dropout", "input", input)
     b = _plugins.get()
-    mask = b.from_numpy(_dropout_mask(input.shape, p, input.dtype.np), input.device, False,
-                        share=True)
+    mask = b.from_numpy(
+        _dropout_mask(input.shape, p, input.dtype.np), input.device, False, share=True
+    )
     return b.dropout(input, mask)
 
 
@@ -260,22 +288,32 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     """
     _check_tensors("embedding", input=input, weight=weight)
     if input.dtype.is_floating_point or input.dtype.name == "bool":
-        raise DTypeError(f"embedding: the indices must be an integer tensor, got {input.dtype!r}; "
-                         "convert them with .long()")
+        raise DTypeError(
+            f"embedding: the indices must be an integer tensor, got {input.dtype!r}; "
+            "convert them with .long()"
+        )
     if weight.ndim != 2:
-        raise ShapeError(f"embedding: weight must be 2-d (num_embeddings, embedding_dim), got "
-                         f"shape {shape_str(weight.shape)}")
+        raise ShapeError(
+            f"embedding: weight must be 2-d (num_embeddings, embedding_dim), got "
+            f"shape {shape_str(weight.shape)}"
+        )
     rows = weight.shape[0]
     if padding_idx is not None:
         if not -rows <= padding_idx < rows:
-            raise ValueError(f"embedding: padding_idx={padding_idx} must be within "
-                             f"num_embeddings={rows}")
+            raise ValueError(
+                f"embedding: padding_idx={padding_idx} must be within num_embeddings={rows}"
+            )
         padding_idx %= rows
     return _plugins.get().embedding(input, weight, padding_idx)
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dimensions to mean 0 and variance 1
     (biased variance), then scale by ``weight`` and shift by ``bias``.
 
@@ -291,21 +329,31 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     _check_float("layer_norm", "input", input)
     _check_same_dtype("layer_norm", input, weight=weight, bias=bias)
     k = len(normalized_shape)
-    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != normalized_shape:
         raise ShapeError(
             f"layer_norm: normalized_shape={normalized_shape} must match the input's last "
             f"dimensions, but the input has shape {shape_str(input.shape)}; expected shape "
-            f"(*, {', '.join(map(str, normalized_shape))})")
+            f"(*, {', '.join(map(str, normalized_shape))})"
+        )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != normalized_shape:
-            raise ShapeError(f"layer_norm: {name} has shape {shape_str(t.shape)}, expected "
-                             f"normalized_shape {shape_str(normalized_shape)}")
+            raise ShapeError(
+                f"layer_norm: {name} has shape {shape_str(t.shape)}, expected "
+                f"normalized_shape {shape_str(normalized_shape)}"
+            )
     return _plugins.get().layer_norm(input, normalized_shape, weight, bias, float(eps))
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel (dimension 1) over the batch and spatial dimensions.
 
     ``training=True`` uses the batch's statistics and, when ``running_mean``/``running_var`` are
@@ -325,28 +373,41 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_tensors("batch_norm", input=input)
     _check_float("batch_norm", "input", input)
     if input.ndim < 2:
-        raise ShapeError(f"batch_norm: the input needs a batch and a channel dimension (N, C, "
-                         f"...), got shape {shape_str(input.shape)}")
+        raise ShapeError(
+            f"batch_norm: the input needs a batch and a channel dimension (N, C, "
+            f"...), got shape {shape_str(input.shape)}"
+        )
     c = input.shape[1]
     _check_same_dtype("batch_norm", input, weight=weight, bias=bias)
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if t is not None:
             _check_tensors("batch_norm", **{name: t})
             if tuple(t.shape) != (c,):
-                raise ShapeError(f"batch_norm: {name} has shape {shape_str(t.shape)}, but the "
-                                 f"input of shape {shape_str(input.shape)} has {c} channels "
-                                 f"(dimension 1); expected ({c},)")
+                raise ShapeError(
+                    f"batch_norm: {name} has shape {shape_str(t.shape)}, but the "
+                    f"input of shape {shape_str(input.shape)} has {c} channels "
+                    f"(dimension 1); expected ({c},)"
+                )
     if training:
         if input.numel() // max(c, 1) <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                             f"training, got input of shape {shape_str(input.shape)}; use a "
-                             f"batch of at least 2 or call .eval()")
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when "
+                f"training, got input of shape {shape_str(input.shape)}; use a "
+                f"batch of at least 2 or call .eval()"
+            )
     elif running_mean is None or running_var is None:
-        raise ValueError("batch_norm: running_mean and running_var must be given when "
-                         "training=False (they replace the batch statistics)")
-    return _plugins.get().batch_norm(input, running_mean, running_var, weight, bias,
-                                     bool(training), float(momentum), float(eps))
+        raise ValueError(
+            "batch_norm: running_mean and running_var must be given when "
+            "training=False (they replace the batch statistics)"
+        )
+    return _plugins.get().batch_norm(
+        input, running_mean, running_var, weight, bias, bool(training), float(momentum), float(eps)
+    )
 
 
 # -------------------------------------------------------------------- convolution and pooling
@@ -356,12 +417,21 @@ def _spatial_input(op: str, input: Tensor, what: str) -> tuple[Tensor, bool]:
         return input, False
     if input.ndim == 3:
         return input.unsqueeze(0), True
-    raise ShapeError(f"{op}: expected a 4-d input (N, C, H, W) or a 3-d unbatched input "
-                     f"(C, H, W), got shape {shape_str(input.shape)}{what}")
+    raise ShapeError(
+        f"{op}: expected a 4-d input (N, C, H, W) or a 3-d unbatched input "
+        f"(C, H, W), got shape {shape_str(input.shape)}{what}"
+    )
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
-           dilation=1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
     """2-d convolution (cross-correlation, as in PyTorch) of ``(N, C, H, W)`` input with
     ``(out_channels, C / groups, kh, kw)`` weight. ``padding``: an int, a pair, ``"valid"``
     (none) or ``"same"`` (output as large as the input; stride 1 only).
@@ -374,25 +444,36 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                   [4., 4.]]]], dtype=flowkit.float32)
     """
     _check_tensors("conv2d", input=input, weight=weight)
-    x, unbatched = _spatial_input("conv2d", input, "; a batch of single-channel images "
-                                  "(N, H, W) needs a channel dimension: x.unsqueeze(1)")
+    x, unbatched = _spatial_input(
+        "conv2d",
+        input,
+        "; a batch of single-channel images (N, H, W) needs a channel dimension: x.unsqueeze(1)",
+    )
     if weight.ndim != 4:
-        raise ShapeError(f"conv2d: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
-                         f"got shape {shape_str(weight.shape)}")
+        raise ShapeError(
+            f"conv2d: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
+            f"got shape {shape_str(weight.shape)}"
+        )
     _check_float("conv2d", "input", x)
     _check_same_dtype("conv2d", x, weight=weight, bias=bias)
     o, cg, kh, kw = weight.shape
     if not isinstance(groups, numbers.Integral) or groups < 1 or o % groups:
-        raise ValueError(f"conv2d: groups={groups} must be a positive integer dividing "
-                         f"out_channels={o}")
+        raise ValueError(
+            f"conv2d: groups={groups} must be a positive integer dividing out_channels={o}"
+        )
     c = x.shape[1]
     if c != cg * groups:
-        hint = (" (a 3-d input is one unbatched (C, H, W) image; for a batch of single-channel "
-                "images use x.unsqueeze(1))" if unbatched else "")
+        hint = (
+            " (a 3-d input is one unbatched (C, H, W) image; for a batch of single-channel "
+            "images use x.unsqueeze(1))"
+            if unbatched
+            else ""
+        )
         raise ShapeError(
             f"conv2d: the input of shape {shape_str(input.shape)} has {c} channels, but the "
             f"weight of shape {shape_str(weight.shape)} expects in_channels={cg * groups}"
-            f"{f' ({cg} x groups={groups})' if groups > 1 else ''}{hint}")
+            f"{f' ({cg} x groups={groups})' if groups > 1 else ''}{hint}"
+        )
     if bias is not None and tuple(bias.shape) != (o,):
         raise ShapeError(f"conv2d: bias has shape {shape_str(bias.shape)}, expected ({o},)")
     stride = _pair("conv2d", "stride", stride)
@@ -404,13 +485,16 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
             pads = (0, 0, 0, 0)
         elif padding == "same":
             if stride != (1, 1):
-                raise ValueError("conv2d: padding='same' is not supported for strided "
-                                 f"convolutions (stride={stride})")
+                raise ValueError(
+                    "conv2d: padding='same' is not supported for strided "
+                    f"convolutions (stride={stride})"
+                )
             th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
             pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)  # extra on the bottom/right
         else:
-            raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got "
-                             f"{padding!r}")
+            raise ValueError(
+                f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+            )
     else:
         ph, pw = _pair("conv2d", "padding", padding)
         if ph < 0 or pw < 0:
@@ -422,13 +506,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise ShapeError(
             f"conv2d: the padded input is {hp}x{wp} but the kernel spans {eh}x{ew} (kernel "
             f"{kh}x{kw}, dilation {dilation}); the input of shape {shape_str(input.shape)} is "
-            "too small: pad it or use a smaller kernel")
+            "too small: pad it or use a smaller kernel"
+        )
     out = _plugins.get().conv2d(x, weight, bias, stride, pads, dilation, int(groups))
     return out.squeeze(0) if unbatched else out
 
 
-def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-               ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
+def max_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
     """The maximum of each ``kernel_size`` window of ``(N, C, H, W)`` (or ``(C, H, W)``) input;
     ``stride`` defaults to ``kernel_size``. Padding counts as ``-inf``.
 
@@ -449,17 +541,25 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     padding = _pair("max_pool2d", "padding", padding)
     dilation = _pair("max_pool2d", "dilation", dilation)
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
-        raise ValueError(f"max_pool2d: kernel_size {kernel}, stride {stride} and dilation "
-                         f"{dilation} must be positive, padding {padding} non-negative")
+        raise ValueError(
+            f"max_pool2d: kernel_size {kernel}, stride {stride} and dilation "
+            f"{dilation} must be positive, padding {padding} non-negative"
+        )
     if any(p > k // 2 for k, p in zip(kernel, padding)):
-        raise ValueError(f"max_pool2d: padding should be at most half of the kernel size, but "
-                         f"got padding={padding} and kernel_size={kernel}")
-    out_hw = tuple(pool_out_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
-                   zip(x.shape[2:], kernel, stride, padding, dilation))
+        raise ValueError(
+            f"max_pool2d: padding should be at most half of the kernel size, but "
+            f"got padding={padding} and kernel_size={kernel}"
+        )
+    out_hw = tuple(
+        pool_out_size(size, k, s, p, d, ceil_mode)
+        for size, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)
+    )
     if min(out_hw) < 1:
-        raise ShapeError(f"max_pool2d: the input of shape {shape_str(input.shape)} is too small "
-                         f"for kernel_size={kernel}, padding={padding}, dilation={dilation}: "
-                         f"the output would be {out_hw[0]}x{out_hw[1]}")
+        raise ShapeError(
+            f"max_pool2d: the input of shape {shape_str(input.shape)} is too small "
+            f"for kernel_size={kernel}, padding={padding}, dilation={dilation}: "
+            f"the output would be {out_hw[0]}x{out_hw[1]}"
+        )
     out = _plugins.get().max_pool2d(x, kernel, stride, padding, dilation, bool(ceil_mode))
     return out.squeeze(0) if unbatched else out
 
@@ -481,52 +581,69 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _plugins.get().mse_loss(input, target, reduction)
 
 
-def _classification_args(op: str, input: Tensor, target: Tensor, weight, reduction: str,
-                         probabilities_ok: bool) -> bool:
+def _classification_args(
+    op: str, input: Tensor, target: Tensor, weight, reduction: str, probabilities_ok: bool
+) -> bool:
     """Checks shared by cross_entropy and nll_loss; returns whether ``target`` holds class
     probabilities (the input's shape, floating point) rather than class indices."""
     _check_tensors(op, input=input, target=target)
     _check_reduction(op, reduction)
     _check_float(op, "input", input)
     if input.ndim == 0:
-        raise ShapeError(f"{op}: the input must have a class dimension: (C,), (N, C) or "
-                         "(N, C, d1, ...), got a 0-d tensor")
+        raise ShapeError(
+            f"{op}: the input must have a class dimension: (C,), (N, C) or "
+            "(N, C, d1, ...), got a 0-d tensor"
+        )
     shape = tuple(input.shape)
     c = shape[0] if len(shape) == 1 else shape[1]
     index_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
     tshape = tuple(target.shape)
     probs = probabilities_ok and tshape == shape and target.dtype.is_floating_point
-    expect = (f"class indices of shape {shape_str(index_shape)}"
-              + (f" or class probabilities of shape {shape_str(shape)}" if probabilities_ok
-                 else ""))
+    expect = f"class indices of shape {shape_str(index_shape)}" + (
+        f" or class probabilities of shape {shape_str(shape)}" if probabilities_ok else ""
+    )
     if probs:
         if target.dtype != input.dtype:
-            raise DTypeError(f"{op}: the input is {input.dtype!r} but the target probabilities "
-                             f"are {target.dtype!r}; convert them with .to({input.dtype!r})")
+            raise DTypeError(
+                f"{op}: the input is {input.dtype!r} but the target probabilities "
+                f"are {target.dtype!r}; convert them with .to({input.dtype!r})"
+            )
     elif tshape != index_shape:
         hint = ""
         if tshape == index_shape + (1,):
             hint = "; drop the trailing dimension with target.squeeze(-1)"
         elif tshape == shape:
             hint = "; class probabilities must be floating point"
-        raise ShapeError(f"{op}: input of shape {shape_str(shape)} ({c} classes) needs a target "
-                         f"of {expect}, got shape {shape_str(tshape)}{hint}")
+        raise ShapeError(
+            f"{op}: input of shape {shape_str(shape)} ({c} classes) needs a target "
+            f"of {expect}, got shape {shape_str(tshape)}{hint}"
+        )
     elif target.dtype.is_floating_point or target.dtype.name == "bool":
-        raise DTypeError(f"{op}: a target of shape {shape_str(tshape)} holds class indices, so it "
-                         f"must be an integer tensor (int64), got {target.dtype!r}; convert it "
-                         f"with target.long()")
+        raise DTypeError(
+            f"{op}: a target of shape {shape_str(tshape)} holds class indices, so it "
+            f"must be an integer tensor (int64), got {target.dtype!r}; convert it "
+            f"with target.long()"
+        )
     if weight is not None:
         _check_tensors(op, weight=weight)
         if tuple(weight.shape) != (c,):
-            raise ShapeError(f"{op}: weight must have one value per class, shape ({c},), got "
-                             f"{shape_str(weight.shape)}")
+            raise ShapeError(
+                f"{op}: weight must have one value per class, shape ({c},), got "
+                f"{shape_str(weight.shape)}"
+            )
         _check_same_dtype(op, input, weight=weight)
     return probs
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
-                  ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy between logits ``input`` (classes on dimension 1, or 0 for ``(C,)``) and
     ``target``: class indices (int64, the input's shape without the class dimension) or class
     probabilities (the input's shape). Computed through ``log_softmax`` (logsumexp), so huge
@@ -541,18 +658,28 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
     """
     probs = _classification_args("cross_entropy", input, target, weight, reduction, True)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
-                         f"{label_smoothing}")
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
+        )
     if probs and ignore_index >= 0:  # PyTorch's rule: no class to ignore in probabilities
-        raise ValueError(f"cross_entropy: ignore_index={ignore_index} is not supported with "
-                         "class-probability (floating-point) targets; leave ignore_index at its "
-                         "default, or zero the probabilities of the class to ignore")
-    return _plugins.get().cross_entropy(input, target, weight, int(ignore_index), reduction,
-                                        float(label_smoothing))
+        raise ValueError(
+            f"cross_entropy: ignore_index={ignore_index} is not supported with "
+            "class-probability (floating-point) targets; leave ignore_index at its "
+            "default, or zero the probabilities of the class to ignore"
+        )
+    return _plugins.get().cross_entropy(
+        input, target, weight, int(ignore_index), reduction, float(label_smoothing)
+    )
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (e.g. from ``log_softmax``) at
     the class indices ``target``: ``-input[i, target[i]]``, weighted and reduced as in PyTorch.
 
@@ -564,4 +691,3 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,
     """
     _classification_args("nll_loss", input, target, weight, reduction, False)
     return _plugins.get().nll_loss(input, target, weight, int(ignore_index), reduction)
-

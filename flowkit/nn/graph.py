@@ -201,14 +201,20 @@ class Graph:
 
         self._registries("add_optimizer")
         if not isinstance(optim, Optimizer):
-            raise TypeError(f"add_optimizer: expected a flowkit optimizer (e.g. "
-                            f"flow.optim.SGD(...)), got {type(optim).__name__}")
+            raise TypeError(
+                f"add_optimizer: expected a flowkit optimizer (e.g. "
+                f"flow.optim.SGD(...)), got {type(optim).__name__}"
+            )
         if lr_sch is not None and getattr(lr_sch, "optimizer", optim) is not optim:
-            raise ValueError("add_optimizer: lr_sch schedules another optimizer; pass the "
-                             "scheduler built on this one")
+            raise ValueError(
+                "add_optimizer: lr_sch schedules another optimizer; pass the "
+                "scheduler built on this one"
+            )
         if is_sparse:
-            raise ValueError("add_optimizer: is_sparse=True (OneFlow's sparse updates) is not "
-                             "supported by flowkit; leave it False")
+            raise ValueError(
+                "add_optimizer: is_sparse=True (OneFlow's sparse updates) is not "
+                "supported by flowkit; leave it False"
+            )
         self._optimizers.append((optim, lr_sch))
         self.__dict__["_runner"] = None
 
@@ -256,10 +262,14 @@ class Graph:
             with no_grad():  # a graph without a training step records no autograd graph
                 return self.build(*args, **kwargs)
         except AutogradError as exc:
-            fix = ("is in eval mode: call .train() to train with it" if self._optimizers else
-                   "has no optimizer: add one with self.add_optimizer(...) to train with it")
-            raise AutogradError(f"{exc} ({type(self).__name__} {fix}; until then build() "
-                                "runs without autograd)") from exc
+            fix = (
+                "is in eval mode: call .train() to train with it"
+                if self._optimizers
+                else "has no optimizer: add one with self.add_optimizer(...) to train with it"
+            )
+            raise AutogradError(
+                f"{exc} ({type(self).__name__} {fix}; until then build() runs without autograd)"
+            ) from exc
 
     @staticmethod
     def _detach_outputs(outputs):
@@ -308,8 +318,15 @@ class Graph:
         """Evaluation mode: ``train(False)``. ``build`` runs without autograd and nothing steps."""
         return self.train(False)
 
-    def debug(self, v_level: int = 0, *, ranks=None, max_py_stack_depth: int = 2,
-              only_user_py_stack: bool = True, op_repr_with_py_stack: bool = False) -> None:
+    def debug(
+        self,
+        v_level: int = 0,
+        *,
+        ranks=None,
+        max_py_stack_depth: int = 2,
+        only_user_py_stack: bool = True,
+        op_repr_with_py_stack: bool = False,
+    ) -> None:
         """OneFlow's compile-time debug output switch. With ``v_level >= 1`` the backend reports
         how it runs the graph when it compiles a call: the numpy backend prints the code it
         replays, or why it runs ``build`` eagerly; a backend without a compiler (torch) prints
@@ -391,9 +408,12 @@ class Graph:
                 parts.append("missing keys: " + ", ".join(missing))
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(unexpected))
-            raise StateDictError(f"load_state_dict into {type(self).__name__}: "
-                                 + "; ".join(parts) + ". Pass strict=False to load the matching "
-                                 "keys only")
+            raise StateDictError(
+                f"load_state_dict into {type(self).__name__}: "
+                + "; ".join(parts)
+                + ". Pass strict=False to load the matching "
+                "keys only"
+            )
         for key, obj in own.items():
             if key in state_dict:
                 if isinstance(obj, Module):
@@ -409,8 +429,11 @@ class Graph:
         for key, obj in self._optimizer_keys():
             kind = "OPTIMIZER" if key.startswith("_optimizer") else "LR_SCHEDULER"
             lines.append(f"({kind}:{key}:{_optimizer_repr(obj)}): ()")
-        return (f"(GRAPH:{self.name}:{type(self).__name__}): (\n"
-                + "\n".join("  " + _addindent(line, 2) for line in lines) + "\n)")
+        return (
+            f"(GRAPH:{self.name}:{type(self).__name__}): (\n"
+            + "\n".join("  " + _addindent(line, 2) for line in lines)
+            + "\n)"
+        )
 
 
 def _meta(t: Tensor) -> str:
@@ -440,8 +463,9 @@ def _optimizer_repr(obj) -> str:
     groups = getattr(obj, "param_groups", None)
     if not groups:
         return type(obj).__name__
-    settings = ", ".join(f"{k}={v}" for k, v in groups[0].items() if k not in ("params",
-                                                                              "initial_lr"))
+    settings = ", ".join(
+        f"{k}={v}" for k, v in groups[0].items() if k not in ("params", "initial_lr")
+    )
     more = f", groups={len(groups)}" if len(groups) > 1 else ""
     return f"{type(obj).__name__}({settings}{more})"
 

@@ -38,7 +38,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
@@ -47,9 +47,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _fans(t: Tensor) -> tuple[int, int]:
     shape = tuple(t.shape)
     if len(shape) < 2:
-        raise ValueError(
-            f"fan in/out need a tensor with at least 2 dimensions, got shape {shape}"
-        )
+        raise ValueError(f"fan in/out need a tensor with at least 2 dimensions, got shape {shape}")
     receptive = 1
     for s in shape[2:]:
         receptive *= s
@@ -145,8 +143,9 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``.
 
     Examples:
@@ -160,8 +159,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He normal: ``N(0, std²)`` with ``std = gain / sqrt(fan)``.
 
     Examples:

@@ -101,13 +101,17 @@ class Module:
                 reg.pop(name, None)
             (params if isinstance(value, Parameter) else modules)[name] = value
         elif "_parameters" in d:
-            for reg, allowed, what in ((d["_parameters"], (), "a Parameter"),
-                                       (d["_modules"], (), "a Module"),
-                                       (d["_buffers"], (Tensor,), "a tensor")):
+            for reg, allowed, what in (
+                (d["_parameters"], (), "a Parameter"),
+                (d["_modules"], (), "a Module"),
+                (d["_buffers"], (Tensor,), "a tensor"),
+            ):
                 if name in reg:
                     if value is not None and not isinstance(value, allowed):
-                        raise TypeError(f"cannot assign {type(value).__name__} to {name!r}: it is "
-                                        f"registered, so it takes {what} or None")
+                        raise TypeError(
+                            f"cannot assign {type(value).__name__} to {name!r}: it is "
+                            f"registered, so it takes {what} or None"
+                        )
                     reg[name] = value
                     break
         d[name] = value
@@ -120,8 +124,10 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or ``None``, a declared-but-absent parameter) as ``name``."""
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got "
-                            f"{type(param).__name__}; wrap it with flowkit.nn.Parameter(...)")
+            raise TypeError(
+                f"register_parameter({name!r}): expected a Parameter or None, got "
+                f"{type(param).__name__}; wrap it with flowkit.nn.Parameter(...)"
+            )
         self._registries(name)[0][name] = param
         self.__dict__[name] = param
 
@@ -235,8 +241,11 @@ class Module:
                     if b is not None:
                         # integer buffers (num_batches_tracked) move but keep their dtype, as in
                         # PyTorch: .double() must not turn a counter into a float
-                        b = b.to(*args, **kwargs) if b.dtype.is_floating_point else b.to(
-                            device=_device_of(args, kwargs))
+                        b = (
+                            b.to(*args, **kwargs)
+                            if b.dtype.is_floating_point
+                            else b.to(device=_device_of(args, kwargs))
+                        )
                         m._buffers[name] = m.__dict__[name] = b
         return self
 
@@ -244,8 +253,9 @@ class Module:
         return self.to("cpu")
 
     def cuda(self, device=None) -> Module:
-        return self.to("cuda" if device is None else f"cuda:{device}" if isinstance(device, int)
-                       else device)
+        return self.to(
+            "cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device
+        )
 
     def float(self) -> Module:
         from .. import dtypes
@@ -288,12 +298,16 @@ class Module:
                 v = state_dict[k]
                 vshape = tuple(v.shape) if hasattr(v, "shape") else ()
                 if tuple(target.shape) != vshape:
-                    mismatched.append(f"{k}: checkpoint {shape_str(vshape)}, model "
-                                      f"{shape_str(target.shape)}")
+                    mismatched.append(
+                        f"{k}: checkpoint {shape_str(vshape)}, model {shape_str(target.shape)}"
+                    )
         if mismatched:
-            raise ShapeError("load_state_dict: shapes differ for " + "; ".join(mismatched)
-                             + ". Build the model with the checkpoint's sizes, or drop those keys "
-                             "from the state dict and load it with strict=False")
+            raise ShapeError(
+                "load_state_dict: shapes differ for "
+                + "; ".join(mismatched)
+                + ". Build the model with the checkpoint's sizes, or drop those keys "
+                "from the state dict and load it with strict=False"
+            )
         if strict and (missing or unexpected):
             parts = []
             if missing:
@@ -301,7 +315,8 @@ class Module:
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(unexpected))
             raise StateDictError(
-                f"load_state_dict into {type(self).__name__}: " + "; ".join(parts)
+                f"load_state_dict into {type(self).__name__}: "
+                + "; ".join(parts)
                 + ". Pass strict=False to load the matching keys only"
             )
         with autograd.no_grad():

@@ -112,8 +112,10 @@ def need_tensor(op: str, x) -> None:
         TypeError: flowkit.sum: expected a flowkit tensor, got list; make one with ...
     """
     if not isinstance(x, _tensor.Tensor):
-        raise TypeError(f"flowkit.{op}: expected a flowkit tensor, got {type(x).__name__}; "
-                        "make one with flowkit.tensor(...)")
+        raise TypeError(
+            f"flowkit.{op}: expected a flowkit tensor, got {type(x).__name__}; "
+            "make one with flowkit.tensor(...)"
+        )
 
 
 # last, because flowkit.tensor imports this module for the names above (whichever of the two is

@@ -28,10 +28,38 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 __all__ = [
-    "abs", "add", "ceil", "clamp", "clip", "cos", "div", "exp", "expm1", "floor",
-    "floor_divide", "log", "log1p", "log2", "log10", "maximum", "minimum", "mul", "neg", "pow",
-    "reciprocal", "relu", "remainder", "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt",
-    "square", "sub", "tanh",
+    "abs",
+    "add",
+    "ceil",
+    "clamp",
+    "clip",
+    "cos",
+    "div",
+    "exp",
+    "expm1",
+    "floor",
+    "floor_divide",
+    "log",
+    "log1p",
+    "log2",
+    "log10",
+    "maximum",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "reciprocal",
+    "relu",
+    "remainder",
+    "round",
+    "rsqrt",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sqrt",
+    "square",
+    "sub",
+    "tanh",
 ]
 
 
@@ -77,9 +105,11 @@ def result_dtype(*operands) -> dtype:
 
     res = None
     for zero_d in (False, True):
-        group = [v.dtype if isinstance(v, Tensor) else _dt.from_numpy_dtype(v.dtype)
-                 for v in operands if isinstance(v, (Tensor, np.ndarray)) and
-                 (v.ndim == 0) == zero_d]
+        group = [
+            v.dtype if isinstance(v, Tensor) else _dt.from_numpy_dtype(v.dtype)
+            for v in operands
+            if isinstance(v, (Tensor, np.ndarray)) and (v.ndim == 0) == zero_d
+        ]
         if group:
             g = group[0]
             for d in group[1:]:
@@ -89,8 +119,11 @@ def result_dtype(*operands) -> dtype:
     for v in operands:
         if not isinstance(v, (Tensor, np.ndarray)):
             # numpy scalars are weak like Python numbers, as in PyTorch (np.float32(1.5) too)
-            s = _dt.bool if isinstance(v, (bool, np.bool_)) else (
-                _dt.float32 if isinstance(v, (float, np.floating)) else _dt.int64)
+            s = (
+                _dt.bool
+                if isinstance(v, (bool, np.bool_))
+                else (_dt.float32 if isinstance(v, (float, np.floating)) else _dt.int64)
+            )
             if res is None or _dt._kind(s) > _dt._kind(res):
                 res = s
     if res is None:
@@ -130,17 +163,19 @@ def operand_type_error(op: str, value) -> TypeError:
 
 def need_float_error(op: str, dt: dtype) -> DTypeError:
     """``op`` (written as called, e.g. ``"mean()"``) takes floating-point tensors only."""
-    return DTypeError(f"{op} needs a floating-point tensor, this one is {dt!r}; call .float() "
-                      "first")
+    return DTypeError(
+        f"{op} needs a floating-point tensor, this one is {dt!r}; call .float() first"
+    )
 
 
 def bool_unary_error(op: str) -> DTypeError:
     """floor/ceil/round/relu/neg of a bool tensor (PyTorch has no kernel for it)."""
     if op == "neg":
-        return DTypeError("neg (-x): not defined for bool tensors; to invert a mask use ~x or "
-                          "x.logical_not(), otherwise convert with .int() or .float() first")
-    return DTypeError(f"{op}: not defined for bool tensors; convert with .int() or .float() "
-                      "first")
+        return DTypeError(
+            "neg (-x): not defined for bool tensors; to invert a mask use ~x or "
+            "x.logical_not(), otherwise convert with .int() or .float() first"
+        )
+    return DTypeError(f"{op}: not defined for bool tensors; convert with .int() or .float() first")
 
 
 def bool_operands_error(op: str) -> DTypeError:
@@ -153,19 +188,26 @@ def bool_sub_error(op: str, a, b) -> DTypeError:
     ``b``: the operands in the user's order (tensors, dtypes or numbers)."""
     na, nb = operand_name(a), operand_name(b)
     both = all(n in ("flowkit.bool", "a Python bool") for n in (na, nb))
-    fix = ("for two masks use ^ (logical_xor)" if both else
-           "to invert a mask use ~x or x.logical_not()")
+    fix = (
+        "for two masks use ^ (logical_xor)"
+        if both
+        else "to invert a mask use ~x or x.logical_not()"
+    )
     sym = "-=" if op.endswith("_") else "-"
-    return DTypeError(f"{op} ({sym}) does not take bool operands, got {na} and {nb}; {fix}, "
-                      "otherwise convert with .int() or .float() first")
+    return DTypeError(
+        f"{op} ({sym}) does not take bool operands, got {na} and {nb}; {fix}, "
+        "otherwise convert with .int() or .float() first"
+    )
 
 
 def negative_power_error(dt, exponent) -> DTypeError:
     """An integer (or bool) tensor to a negative Python int power, as in PyTorch (a tensor of
     exponents is fine: 1 -> 1, -1 -> +-1, others -> 0)."""
-    return DTypeError(f"pow (**): integers to negative integer powers are not allowed, got a "
-                      f"{operand_name(dt)} tensor to the power {exponent}; use a float "
-                      f"exponent ({float(exponent)!r}) or convert with .float() first")
+    return DTypeError(
+        f"pow (**): integers to negative integer powers are not allowed, got a "
+        f"{operand_name(dt)} tensor to the power {exponent}; use a float "
+        f"exponent ({float(exponent)!r}) or convert with .float() first"
+    )
 
 
 def integer_division_by_zero(op: str) -> ZeroDivisionError:
@@ -178,9 +220,11 @@ def clamp_bounds_missing() -> ValueError:
 
 
 def clamp_shape_error(lo_shape, hi_shape, shape) -> ShapeError:
-    return ShapeError(f"clamp: the bounds of shapes {shape_str(lo_shape)} and "
-                      f"{shape_str(hi_shape)} cannot be broadcast with the input of shape "
-                      f"{shape_str(shape)}")
+    return ShapeError(
+        f"clamp: the bounds of shapes {shape_str(lo_shape)} and "
+        f"{shape_str(hi_shape)} cannot be broadcast with the input of shape "
+        f"{shape_str(shape)}"
+    )
 
 
 def named_operator(name: str, method):
@@ -772,7 +816,7 @@ def pow(input: Tensor, exponent: Operand) -> Tensor:  # noqa: A001 - PyTorch's n
         >>> flow.pow(flow.tensor([1.0, 2.0, 3.0]), 2)
         tensor([1., 4., 9.], dtype=flowkit.float32)
     """
-    return input ** exponent
+    return input**exponent
 
 
 def remainder(input: Tensor, other: Operand) -> Tensor:
@@ -821,8 +865,11 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return input.minimum(other)
 
 
-def clamp(input: Tensor, min: Operand | None = None,  # noqa: A002 - PyTorch's names
-          max: Operand | None = None) -> Tensor:  # noqa: A002
+def clamp(
+    input: Tensor,
+    min: Operand | None = None,  # noqa: A002 - PyTorch's names
+    max: Operand | None = None,
+) -> Tensor:  # noqa: A002
     """Values limited to ``[min, max]``; either bound may be left out, or be a tensor.
 
     ``flowkit.clip`` is another name for this function.

@@ -69,10 +69,14 @@ def requires_grad_error(dt, is_leaf: bool, value: bool) -> Exception:
     """Why ``requires_grad = value`` cannot be set: switched off on a non-leaf, or on for a
     tensor of a dtype ``dt`` that is not floating point (the caller found one of the two)."""
     if not is_leaf and not value:
-        return AutogradError("requires_grad can only be switched off on a leaf tensor; use "
-                             ".detach() to get a tensor outside the graph")
-    return DTypeError(f"only floating-point tensors can require gradients, this one is "
-                      f"{dt!r}; convert it first with .float()")
+        return AutogradError(
+            "requires_grad can only be switched off on a leaf tensor; use "
+            ".detach() to get a tensor outside the graph"
+        )
+    return DTypeError(
+        f"only floating-point tensors can require gradients, this one is "
+        f"{dt!r}; convert it first with .float()"
+    )
 
 
 def grad_value_error(value, shape) -> Exception:
@@ -82,8 +86,10 @@ def grad_value_error(value, shape) -> Exception:
 
     if not isinstance(value, Tensor):
         return TypeError(f"grad must be a flowkit tensor or None, got {type(value).__name__}")
-    return ShapeError(f"assigned grad has shape {shape_str(value.shape)}, but the tensor has "
-                      f"shape {shape_str(shape)}")
+    return ShapeError(
+        f"assigned grad has shape {shape_str(value.shape)}, but the tensor has "
+        f"shape {shape_str(shape)}"
+    )
 
 
 def retain_grad_error() -> AutogradError:
@@ -191,8 +197,12 @@ class AutogradMethods:
         """Replace the values (and shape) without autograd seeing it."""
 
     @backend_method
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf that requires
         grad, walking the graph backwards.
 

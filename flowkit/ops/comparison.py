@@ -18,8 +18,24 @@ if TYPE_CHECKING:
     from ..tensor import Tensor
 
 __all__ = [
-    "allclose", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "ge", "gt", "isfinite",
-    "isinf", "isnan", "le", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
+    "allclose",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "eq",
+    "ge",
+    "gt",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "lt",
+    "ne",
 ]
 
 
@@ -37,8 +53,10 @@ def bitwise_error(op: str, sym: str, x_dtype, other) -> DTypeError:
 
 def invert_error(x_dtype) -> DTypeError:
     """``~x`` of a floating-point tensor."""
-    return DTypeError(f"bitwise_not (~) needs a bool or integer tensor, got {x_dtype!r}; use "
-                      "logical_not for truth values of other dtypes")
+    return DTypeError(
+        f"bitwise_not (~) needs a bool or integer tensor, got {x_dtype!r}; use "
+        "logical_not for truth values of other dtypes"
+    )
 
 
 # ============================================================================ the methods
@@ -553,8 +571,9 @@ def isfinite(input: Tensor) -> Tensor:
     return input.isfinite()
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8,
-             equal_nan: bool = False) -> bool:
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+) -> bool:
     """Whether all values are close: ``|input - other| <= atol + rtol * |other|`` (a Python
     bool; the shapes must broadcast).
 

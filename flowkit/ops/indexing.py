@@ -50,8 +50,11 @@ def index_error(key, shape) -> IndexError:
         else:
             arr = _as_index_array(k)
             if arr is None or arr.dtype.kind not in "biu":
-                what = (f"a tensor or list of {arr.dtype}" if arr is not None
-                        else f"a {type(k).__name__}")
+                what = (
+                    f"a tensor or list of {arr.dtype}"
+                    if arr is not None
+                    else f"a {type(k).__name__}"
+                )
                 return IndexError(
                     f"index {key!r}: indices must be integers, slices (:), ellipsis (...), None, "
                     f"or integer or bool tensors (or lists), not {what}"
@@ -59,8 +62,10 @@ def index_error(key, shape) -> IndexError:
             widths.append(arr.ndim if arr.dtype.kind == "b" else 1)
     used = sum(w for w in widths if w is not None)
     if used > len(shape):
-        return IndexError(f"too many indices for a tensor of shape {shape_str(shape)}: "
-                          f"{used} dimensions indexed, the tensor has {len(shape)}")
+        return IndexError(
+            f"too many indices for a tensor of shape {shape_str(shape)}: "
+            f"{used} dimensions indexed, the tensor has {len(shape)}"
+        )
     d = 0
     for k, w in zip(items, widths):
         if w is None:
@@ -69,12 +74,14 @@ def index_error(key, shape) -> IndexError:
         if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
             n = shape[d]
             if not -n <= k < n:
-                return IndexError(f"index {int(k)} is out of range for dimension {d} of size "
-                                  f"{n} (shape {shape_str(shape)})")
+                return IndexError(
+                    f"index {int(k)} is out of range for dimension {d} of size "
+                    f"{n} (shape {shape_str(shape)})"
+                )
         elif w and not isinstance(k, slice):
             arr = _as_index_array(k)
             if arr.dtype.kind == "b":
-                part = shape[d:d + arr.ndim]
+                part = shape[d : d + arr.ndim]
                 if arr.shape != part:
                     return IndexError(
                         f"a boolean mask of shape {shape_str(arr.shape)} does not match the "
@@ -85,8 +92,10 @@ def index_error(key, shape) -> IndexError:
                 n = shape[d]
                 bad = arr[(arr < -n) | (arr >= n)]
                 if bad.size:
-                    return IndexError(f"index {int(bad.reshape(-1)[0])} is out of range for "
-                                      f"dimension {d} of size {n} (shape {shape_str(shape)})")
+                    return IndexError(
+                        f"index {int(bad.reshape(-1)[0])} is out of range for "
+                        f"dimension {d} of size {n} (shape {shape_str(shape)})"
+                    )
         d += w
     return IndexError(f"index {key!r} is not valid for a tensor of shape {shape_str(shape)}")
 
@@ -104,10 +113,13 @@ def where_condition_error(condition) -> Exception:
     from ..tensor import Tensor
 
     if not isinstance(condition, Tensor):
-        return TypeError(f"where: the condition must be a flowkit bool tensor, got "
-                         f"{type(condition).__name__}")
-    return DTypeError(f"where: the condition must be a bool tensor, got {condition.dtype!r}; "
-                      "make one with a comparison (x > 0) or .bool()")
+        return TypeError(
+            f"where: the condition must be a flowkit bool tensor, got {type(condition).__name__}"
+        )
+    return DTypeError(
+        f"where: the condition must be a bool tensor, got {condition.dtype!r}; "
+        "make one with a comparison (x > 0) or .bool()"
+    )
 
 
 def where_shape_error(c_shape, x_shape, y_shape) -> ShapeError:
@@ -123,18 +135,24 @@ def mask_error(mask) -> DTypeError:
     from ..tensor import Tensor
 
     got = repr(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
-    return DTypeError(f"masked_fill: the mask must be a bool tensor, got {got}; make one "
-                      "with a comparison (x > 0) or .bool()")
+    return DTypeError(
+        f"masked_fill: the mask must be a bool tensor, got {got}; make one "
+        "with a comparison (x > 0) or .bool()"
+    )
 
 
 def mask_value_error(value_shape) -> ShapeError:
-    return ShapeError(f"masked_fill: the value must be a number or a 0-d tensor, got "
-                      f"shape {shape_str(value_shape)}")
+    return ShapeError(
+        f"masked_fill: the value must be a number or a 0-d tensor, got "
+        f"shape {shape_str(value_shape)}"
+    )
 
 
 def mask_shape_error(mask_shape, shape) -> ShapeError:
-    return ShapeError(f"masked_fill: a mask of shape {shape_str(mask_shape)} cannot be "
-                      f"broadcast with the tensor of shape {shape_str(shape)}")
+    return ShapeError(
+        f"masked_fill: a mask of shape {shape_str(mask_shape)} cannot be "
+        f"broadcast with the tensor of shape {shape_str(shape)}"
+    )
 
 
 # ============================================================================ the methods
@@ -153,8 +171,10 @@ class IndexingMethods:
         Examples:
             >>> import flowkit as flow
             >>> x = flow.tensor([[1, 2, 3], [4, 5, 6]])
-            >>> x[1], x[:, ::-1][0], x[x > 4]
-            (tensor([4, 5, 6], dtype=flowkit.int64), tensor([3, 2, 1], dtype=flowkit.int64), tensor([5, 6], dtype=flowkit.int64))
+            >>> x[1], x[:, ::-1][0]
+            (tensor([4, 5, 6], dtype=flowkit.int64), tensor([3, 2, 1], dtype=flowkit.int64))
+            >>> x[x > 4]
+            tensor([5, 6], dtype=flowkit.int64)
         """
 
     @backend_method

@@ -48,21 +48,27 @@ def view_write_error(op: str) -> AutogradError:
 
 def result_shape_error(op: str, result_shape, shape) -> ShapeError:
     """An in-place op whose result would have another shape (it cannot grow the tensor)."""
-    return ShapeError(f"{op}: the result has shape {shape_str(result_shape)} but this tensor "
-                      f"has shape {shape_str(shape)}; an in-place op cannot change it")
+    return ShapeError(
+        f"{op}: the result has shape {shape_str(result_shape)} but this tensor "
+        f"has shape {shape_str(shape)}; an in-place op cannot change it"
+    )
 
 
 def result_dtype_error(op: str, result_dtype_name: str, dt) -> DTypeError:
     """An in-place op whose result dtype cannot be written into this tensor's (float into int).
 
     ``result_dtype_name``: numpy's name of the result's dtype (``"float32"``)."""
-    return DTypeError(f"{op}: cannot write a {result_dtype_name} result into this {dt!r} tensor "
-                      "in place; convert one of them with .to(dtype)")
+    return DTypeError(
+        f"{op}: cannot write a {result_dtype_name} result into this {dt!r} tensor "
+        "in place; convert one of them with .to(dtype)"
+    )
 
 
 def copy_shape_error(src_shape, shape) -> ShapeError:
-    return ShapeError(f"copy_: source of shape {shape_str(src_shape)} does not fit into a tensor "
-                      f"of shape {shape_str(shape)}")
+    return ShapeError(
+        f"copy_: source of shape {shape_str(src_shape)} does not fit into a tensor "
+        f"of shape {shape_str(shape)}"
+    )
 
 
 # ============================================================================ the methods

@@ -25,8 +25,9 @@ __all__ = ["matmul", "mm"]
 # ============================================================================ rules and errors
 def operand_error(other) -> TypeError:
     """The second operand of a matrix product is not a flowkit tensor."""
-    return TypeError(f"matmul: expected a flowkit tensor as the second operand, "
-                     f"got {type(other).__name__}")
+    return TypeError(
+        f"matmul: expected a flowkit tensor as the second operand, got {type(other).__name__}"
+    )
 
 
 def matmul_error(a_shape, a_dtype, b_shape, b_dtype) -> Exception | None:
@@ -38,7 +39,7 @@ def matmul_error(a_shape, a_dtype, b_shape, b_dtype) -> Exception | None:
         >>> import flowkit as flow
         >>> from flowkit.ops.linalg import matmul_error
         >>> print(matmul_error((2, 3), flow.float32, (2, 3), flow.float32))
-        matmul: shapes (2, 3) and (2, 3) do not fit: the last dimension of the first (3) must equal the second-to-last dimension of the second (2)
+        matmul: shapes (2, 3) and (2, 3) do not fit: the last dimension of the first (3) ...
     """
     if a_dtype != b_dtype:
         return DTypeError(
@@ -47,8 +48,10 @@ def matmul_error(a_shape, a_dtype, b_shape, b_dtype) -> Exception | None:
         )
     a_shape, b_shape = tuple(a_shape), tuple(b_shape)
     if not a_shape or not b_shape:
-        return ShapeError("matmul: both operands need at least one dimension, got a 0-d tensor; "
-                          "use * to multiply by a scalar")
+        return ShapeError(
+            "matmul: both operands need at least one dimension, got a 0-d tensor; "
+            "use * to multiply by a scalar"
+        )
     k_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
     try:  # the batch dimensions must broadcast too
         np.broadcast_shapes(a_shape[:-2], b_shape[:-2])

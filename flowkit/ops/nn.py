@@ -25,8 +25,10 @@ def class_index_error(value: int, classes: int, input_shape, ignore_index: int) 
 
 def embedding_index_error(value: int, rows: int) -> IndexError:
     """An embedding index outside ``[0, rows)``."""
-    return IndexError(f"embedding: index {value} is out of range for a table of {rows} rows "
-                      f"(num_embeddings={rows}); indices must be in [0, {rows - 1}]")
+    return IndexError(
+        f"embedding: index {value} is out of range for a table of {rows} rows "
+        f"(num_embeddings={rows}); indices must be in [0, {rows - 1}]"
+    )
 
 
 def pool_out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -57,11 +59,12 @@ def loss_shape_error(op: str, input_shape, target_shape) -> ShapeError:
 def loss_dtype_error(op: str, input_dtype, target_dtype) -> DTypeError | None:
     """Why a loss refuses these dtypes (they must be one floating-point dtype), or ``None``."""
     if input_dtype != target_dtype:
-        return DTypeError(f"{op}: input is {input_dtype!r} but target is {target_dtype!r}; "
-                          f"convert the target with .to({input_dtype!r})")
+        return DTypeError(
+            f"{op}: input is {input_dtype!r} but target is {target_dtype!r}; "
+            f"convert the target with .to({input_dtype!r})"
+        )
     if not input_dtype.is_floating_point:
-        return DTypeError(f"{op}: needs floating-point tensors, got {input_dtype!r}; call "
-                          ".float()")
+        return DTypeError(f"{op}: needs floating-point tensors, got {input_dtype!r}; call .float()")
     return None
 
 
@@ -72,17 +75,21 @@ def linear_error(x_shape, x_dtype, w_shape, w_dtype, bias_dtype=None) -> Excepti
         >>> import flowkit as flow
         >>> from flowkit.ops.nn import linear_error
         >>> print(linear_error((4, 3), flow.float32, (1, 2), flow.float32))
-        linear: input of shape (4, 3) does not fit a weight of shape (1, 2): the input's last dimension must be in_features=2
+        linear: input of shape (4, 3) does not fit a weight of shape (1, 2): the input's ...
     """
     if x_dtype != w_dtype:
-        return DTypeError(f"linear: input is {x_dtype!r} but the weight is {w_dtype!r}; "
-                          f"convert the input with .to({w_dtype!r})")
+        return DTypeError(
+            f"linear: input is {x_dtype!r} but the weight is {w_dtype!r}; "
+            f"convert the input with .to({w_dtype!r})"
+        )
     if len(x_shape) == 0 or x_shape[-1] != w_shape[1]:
         return ShapeError(
             f"linear: input of shape {shape_str(x_shape)} does not fit a weight of shape "
             f"{shape_str(w_shape)}: the input's last dimension must be in_features={w_shape[1]}"
         )
     if bias_dtype is not None and bias_dtype != x_dtype:
-        return DTypeError(f"linear: the bias is {bias_dtype!r} but the input and weight are "
-                          f"{x_dtype!r}; convert the bias with .to({x_dtype!r})")
+        return DTypeError(
+            f"linear: the bias is {bias_dtype!r} but the input and weight are "
+            f"{x_dtype!r}; convert the bias with .to({x_dtype!r})"
+        )
     return None

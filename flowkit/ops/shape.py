@@ -22,8 +22,19 @@ if TYPE_CHECKING:
     from ..tensor import Size, Tensor
 
 __all__ = [
-    "cat", "chunk", "concat", "concatenate", "flatten", "flip", "permute", "reshape", "split",
-    "squeeze", "stack", "transpose", "unsqueeze",
+    "cat",
+    "chunk",
+    "concat",
+    "concatenate",
+    "flatten",
+    "flip",
+    "permute",
+    "reshape",
+    "split",
+    "squeeze",
+    "stack",
+    "transpose",
+    "unsqueeze",
 ]
 
 
@@ -33,8 +44,9 @@ def dim_out_of_range(dim: int, ndim: int) -> IndexError:
 
 
 def duplicate_dims_error(dims) -> ShapeError:
-    return ShapeError(f"dims {tuple(dims)} name the same dimension more than once; list each "
-                      "dimension once")
+    return ShapeError(
+        f"dims {tuple(dims)} name the same dimension more than once; list each dimension once"
+    )
 
 
 @overload
@@ -86,8 +98,10 @@ def dims_arg(dims) -> tuple:
 
 # ============================================================================ rules and errors
 def reshape_error(shape, size: int, new_shape) -> ShapeError:
-    return ShapeError(f"reshape: cannot view a tensor of shape {shape_str(shape)} ({size} "
-                      f"elements) as shape {tuple(new_shape)}")
+    return ShapeError(
+        f"reshape: cannot view a tensor of shape {shape_str(shape)} ({size} "
+        f"elements) as shape {tuple(new_shape)}"
+    )
 
 
 def permute_error(dims, ndim: int) -> ShapeError:
@@ -144,8 +158,10 @@ def split_sizes(n: int, split_size_or_sections, dim: int) -> list[int]:
     try:
         sections = [int(x) for x in s]
     except TypeError:
-        raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
-                        f"{type(s).__name__}") from None
+        raise TypeError(
+            f"split: split_size_or_sections must be an int or a list of ints, got "
+            f"{type(s).__name__}"
+        ) from None
     if any(x < 0 for x in sections) or sum(sections) != n:
         raise ShapeError(
             f"split: sections {sections} add up to {sum(sections)}, but dimension {dim} has "
@@ -168,15 +184,19 @@ def tensor_sequence(op: str, tensors) -> list:
     from ..tensor import Tensor
 
     if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
-        raise TypeError(f"{op}: expected a sequence (list or tuple) of flowkit tensors, "
-                        f"got {type(tensors).__name__}")
+        raise TypeError(
+            f"{op}: expected a sequence (list or tuple) of flowkit tensors, "
+            f"got {type(tensors).__name__}"
+        )
     ts = list(tensors)
     if not ts:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
     for i, t in enumerate(ts):
         if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: element {i} is a {type(t).__name__}, not a flowkit tensor; "
-                            "make it one with flowkit.tensor(...)")
+            raise TypeError(
+                f"{op}: element {i} is a {type(t).__name__}, not a flowkit tensor; "
+                "make it one with flowkit.tensor(...)"
+            )
     return ts
 
 
@@ -192,8 +212,10 @@ def cat_error(shapes, dim) -> Exception | None:
     kept = cat_kept(shapes)
     for i in kept:
         if len(shapes[i]) == 0:
-            return ShapeError(f"cat: tensor {i} is 0-d and cannot be concatenated; use "
-                              "flowkit.stack to join scalars, or reshape them to 1-d first")
+            return ShapeError(
+                f"cat: tensor {i} is 0-d and cannot be concatenated; use "
+                "flowkit.stack to join scalars, or reshape them to 1-d first"
+            )
     i0 = kept[0]
     s0 = tuple(shapes[i0])
     nd = len(s0)
@@ -227,8 +249,10 @@ def stack_error(shapes, dim) -> Exception | None:
             )
     nd = len(s0) + 1
     if not -nd <= dim < nd:
-        return IndexError(f"stack: dimension {dim} is out of range: tensors of shape "
-                          f"{shape_str(s0)} stack at a dimension from {-nd} to {nd - 1}")
+        return IndexError(
+            f"stack: dimension {dim} is out of range: tensors of shape "
+            f"{shape_str(s0)} stack at a dimension from {-nd} to {nd - 1}"
+        )
     return None
 
 
@@ -317,12 +341,14 @@ class ShapeMethods:
             return self.reshape(1)
         s, e = normalize_dims((start_dim, end_dim), len(shape))
         if s > e:
-            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
-                             f"in a {len(shape)}-d tensor")
+            raise ShapeError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                f"in a {len(shape)}-d tensor"
+            )
         n = 1
-        for d in shape[s:e + 1]:
+        for d in shape[s : e + 1]:
             n *= d
-        return self.reshape(shape[:s] + (n,) + shape[e + 1:])
+        return self.reshape(shape[:s] + (n,) + shape[e + 1 :])
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
         """Size-1 dimensions removed (all of them, or those in ``dim``).
@@ -351,8 +377,10 @@ class ShapeMethods:
         shape = tuple(self.shape)
         nd = len(shape)
         if not -nd - 1 <= dim <= nd:
-            raise IndexError(f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
-                             f"(a new dimension goes at {-nd - 1} .. {nd})")
+            raise IndexError(
+                f"unsqueeze: dimension {dim} is out of range for a {nd}-d tensor "
+                f"(a new dimension goes at {-nd - 1} .. {nd})"
+            )
         d = dim % (nd + 1)
         return self.reshape(shape[:d] + (1,) + shape[d:])
 
@@ -399,8 +427,9 @@ class ShapeMethods:
         return self.permute(*reversed(range(nd)))
 
     @backend_method
-    def split(self, split_size_or_sections: int | Sequence[int],
-              dim: int = 0) -> tuple[Tensor, ...]:
+    def split(
+        self, split_size_or_sections: int | Sequence[int], dim: int = 0
+    ) -> tuple[Tensor, ...]:
         """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
         smaller), or of the sizes in a list, which must add up to the dimension's size.
 
@@ -538,8 +567,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return _plugins.get().stack(tensors, dim)
 
 
-def split(tensor: Tensor, split_size_or_sections: int | Sequence[int],
-          dim: int = 0) -> tuple[Tensor, ...]:
+def split(
+    tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
+) -> tuple[Tensor, ...]:
     """Consecutive pieces of ``split_size`` along ``dim`` (or of the sizes in a list).
 
     Examples:

@@ -18,9 +18,18 @@ import math
 from ..tensor import Tensor
 
 
-def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffers: list[Tensor | None], *,
-        lr: float, momentum: float, dampening: float, weight_decay: float, nesterov: bool,
-        maximize: bool) -> None:
+def sgd(
+    params: list[Tensor],
+    grads: list[Tensor],
+    momentum_buffers: list[Tensor | None],
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+) -> None:
     """SGD with optional momentum, dampening, Nesterov and L2 weight decay.
 
     ``momentum_buffers[i]`` is created on the first step (``None`` before) and updated in place.
@@ -40,10 +49,23 @@ def sgd(params: list[Tensor], grads: list[Tensor], momentum_buffers: list[Tensor
         p.sub_(lr * g)
 
 
-def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
-         exp_avg_sqs: list[Tensor], steps: list[int], *, lr: float, beta1: float, beta2: float,
-         eps: float, weight_decay: float, decoupled_weight_decay: bool, maximize: bool,
-         amsgrad: bool = False, max_exp_avg_sqs: list[Tensor] | None = None) -> None:
+def adam(
+    params: list[Tensor],
+    grads: list[Tensor],
+    exp_avgs: list[Tensor],
+    exp_avg_sqs: list[Tensor],
+    steps: list[int],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+    amsgrad: bool = False,
+    max_exp_avg_sqs: list[Tensor] | None = None,
+) -> None:
     """Adam, and AdamW when ``decoupled_weight_decay`` (decay applied to the weights directly).
 
     ``steps[i]`` is the step count *after* this update (the caller increments it first). With
@@ -60,8 +82,8 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         m, v, step = exp_avgs[i], exp_avg_sqs[i], steps[i]
         m.mul_(beta1).add_(g * (1 - beta1))
         v.mul_(beta2).add_(g * g * (1 - beta2))
-        bias1 = 1 - beta1 ** step
-        bias2 = 1 - beta2 ** step
+        bias1 = 1 - beta1**step
+        bias2 = 1 - beta2**step
         if amsgrad:
             assert max_exp_avg_sqs is not None  # the caller passes them with amsgrad
             vmax = max_exp_avg_sqs[i]
@@ -71,10 +93,21 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         p.sub_((lr / bias1) * m / denom)
 
 
-def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor],
-            grad_avgs: list[Tensor], momentum_buffers: list[Tensor], *, lr: float, alpha: float,
-            eps: float, weight_decay: float, momentum: float, centered: bool,
-            maximize: bool) -> None:
+def rmsprop(
+    params: list[Tensor],
+    grads: list[Tensor],
+    square_avgs: list[Tensor],
+    grad_avgs: list[Tensor],
+    momentum_buffers: list[Tensor],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+    maximize: bool,
+) -> None:
     """RMSprop (Hinton), optionally centered and with momentum (torch/optim/rmsprop.py).
 
     ``grad_avgs`` is used only when ``centered``, ``momentum_buffers`` only when
@@ -101,9 +134,18 @@ def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor]
             p.sub_(lr * (g / avg))
 
 
-def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],
-            steps: list[int], *, lr: float, lr_decay: float, weight_decay: float, eps: float,
-            maximize: bool) -> None:
+def adagrad(
+    params: list[Tensor],
+    grads: list[Tensor],
+    state_sums: list[Tensor],
+    steps: list[int],
+    *,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+) -> None:
     """Adagrad (Duchi et al.) with learning-rate decay (torch/optim/adagrad.py).
 
     ``state_sums[i]`` accumulates squared gradients; ``steps[i]`` is the step count *after*

@@ -39,9 +39,17 @@ class Adagrad(Optimizer):
     algorithm = "adagrad"
     _reference = staticmethod(_functional.adagrad)
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
         if lr < 0.0:
             raise ValueError(f"Adagrad: invalid learning rate {lr} (must be >= 0)")
         if lr_decay < 0.0:
@@ -55,9 +63,17 @@ class Adagrad(Optimizer):
             )
         if eps < 0.0:
             raise ValueError(f"Adagrad: invalid eps {eps} (must be >= 0)")
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+                maximize=maximize,
+            ),
+        )
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a parameter group and make its parameters' state (see :class:`Adagrad`).
@@ -110,7 +126,15 @@ class Adagrad(Optimizer):
                 steps.append(s["step"])
             if not params:
                 continue
-            self._kernel(params, grads, sums, steps, lr=group["lr"], lr_decay=group["lr_decay"],
-                         weight_decay=group["weight_decay"], eps=group["eps"],
-                         maximize=group["maximize"])
+            self._kernel(
+                params,
+                grads,
+                sums,
+                steps,
+                lr=group["lr"],
+                lr_decay=group["lr_decay"],
+                weight_decay=group["weight_decay"],
+                eps=group["eps"],
+                maximize=group["maximize"],
+            )
         return loss

@@ -36,9 +36,17 @@ class Adam(Optimizer):
     _reference = staticmethod(_functional.adam)
     _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         if lr < 0.0:
             raise ValueError(f"{type(self).__name__}: invalid learning rate {lr} (must be >= 0)")
         if eps < 0.0:
@@ -47,9 +55,17 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
         if weight_decay < 0.0:
             raise ValueError(f"{type(self).__name__}: invalid weight_decay {weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+            ),
+        )
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
@@ -96,10 +112,22 @@ class Adam(Optimizer):
             if not params:
                 continue
             beta1, beta2 = group["betas"]
-            self._kernel(params, grads, ms, vs, steps, lr=group["lr"], beta1=beta1, beta2=beta2,
-                         eps=group["eps"], weight_decay=group["weight_decay"],
-                         decoupled_weight_decay=self._decoupled, maximize=group["maximize"],
-                         amsgrad=amsgrad, max_exp_avg_sqs=vmaxs)
+            self._kernel(
+                params,
+                grads,
+                ms,
+                vs,
+                steps,
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                decoupled_weight_decay=self._decoupled,
+                maximize=group["maximize"],
+                amsgrad=amsgrad,
+                max_exp_avg_sqs=vmaxs,
+            )
         return loss
 
 
@@ -130,7 +158,15 @@ class AdamW(Adam):
     algorithm = "adamw"
     _decoupled = True
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -92,7 +92,8 @@ class Optimizer:
         # asked of the selected backend's own plugin only: no other plugin can replace this
         # backend's update
         kernel = _plugins.optimizer_kernel(
-            _plugins.get(), self.algorithm,
+            _plugins.get(),
+            self.algorithm,
             {k: v for k, v in self.param_groups[0].items() if k != "params"},
         )
         return kernel or _without_graph(self._reference)

@@ -36,9 +36,18 @@ class RMSprop(Optimizer):
     algorithm = "rmsprop"
     _reference = staticmethod(_functional.rmsprop)
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         if lr < 0.0:
             raise ValueError(f"RMSprop: invalid learning rate {lr} (must be >= 0)")
         if eps < 0.0:
@@ -49,8 +58,18 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: invalid weight_decay {weight_decay} (must be >= 0)")
         if alpha < 0.0:
             raise ValueError(f"RMSprop: invalid alpha {alpha} (must be >= 0)")
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
@@ -89,7 +108,18 @@ class RMSprop(Optimizer):
                     gas.append(s["grad_avg"])
             if not params:
                 continue
-            self._kernel(params, grads, sqs, gas, bufs, lr=group["lr"], alpha=group["alpha"],
-                         eps=group["eps"], weight_decay=group["weight_decay"], momentum=momentum,
-                         centered=centered, maximize=group["maximize"])
+            self._kernel(
+                params,
+                grads,
+                sqs,
+                gas,
+                bufs,
+                lr=group["lr"],
+                alpha=group["alpha"],
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                momentum=momentum,
+                centered=centered,
+                maximize=group["maximize"],
+            )
         return loss

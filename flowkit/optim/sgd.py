@@ -33,9 +33,17 @@ class SGD(Optimizer):
     algorithm = "sgd"
     _reference = staticmethod(_functional.sgd)
 
-    def __init__(self, params, lr: float = required, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, *,
-                 maximize: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = required,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ):
         if lr is not required and lr < 0.0:
             raise ValueError(f"SGD: invalid learning rate {lr} (must be >= 0)")
         if momentum < 0.0:
@@ -44,9 +52,17 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: invalid weight_decay {weight_decay} (must be >= 0)")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def step(self, closure=None):
         """Perform one update of every parameter that has a gradient.
@@ -82,9 +98,17 @@ class SGD(Optimizer):
                         bufs.append(state[p].get("momentum_buffer"))
             if not params:
                 continue
-            self._kernel(params, grads, bufs, lr=group["lr"], momentum=momentum,
-                         dampening=group["dampening"], weight_decay=group["weight_decay"],
-                         nesterov=group["nesterov"], maximize=group["maximize"])
+            self._kernel(
+                params,
+                grads,
+                bufs,
+                lr=group["lr"],
+                momentum=momentum,
+                dampening=group["dampening"],
+                weight_decay=group["weight_decay"],
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+            )
             if momentum != 0:
                 for p, b in zip(params, bufs):
                     state[p]["momentum_buffer"] = b

@@ -83,7 +83,8 @@ class OutputRules:
         if unknown:
             raise ValueError(f"unknown output rule(s) {sorted(unknown)}; known: {sorted(known)}")
         return cls(
-            rtol=float(args.get("rtol", 0)), atol=float(args.get("atol", 0)),
+            rtol=float(args.get("rtol", 0)),
+            atol=float(args.get("atol", 0)),
             below=float(args["below"]) if "below" in args else None,
             ignore=re.compile(args["ignore"]) if "ignore" in args else None,
             head=int(args["head"]) if "head" in args else None,
@@ -143,16 +144,23 @@ def compare(expected: str, actual: str, rules: OutputRules) -> str | None:
             continue
         if math.isfinite(ev) and abs(av - ev) <= rules.atol + rules.rtol * abs(ev):
             continue
-        return _diff(exp, act, f"number {i + 1}: expected {e}, got {a} (rules: rtol="
-                               f"{rules.rtol}, atol={rules.atol}, below={rules.below})")
+        return _diff(
+            exp,
+            act,
+            f"number {i + 1}: expected {e}, got {a} (rules: rtol="
+            f"{rules.rtol}, atol={rules.atol}, below={rules.below})",
+        )
     return None
 
 
 def _diff(exp: str, act: str, why: str) -> str:
     import difflib
 
-    d = "\n".join(difflib.unified_diff(exp.split("\n"), act.split("\n"), "expected (page)",
-                                       "actual", lineterm=""))
+    d = "\n".join(
+        difflib.unified_diff(
+            exp.split("\n"), act.split("\n"), "expected (page)", "actual", lineterm=""
+        )
+    )
     return f"output does not match the page: {why}\n{d}"
 
 
@@ -172,7 +180,7 @@ def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
     last_end = 0
     awaiting_output: Step | None = None
     for kind, r in events:
-        gap = text[last_end:r.start]
+        gap = text[last_end : r.start]
         if gap.strip():  # prose in between: comments collected so far no longer apply
             pending = {}
             awaiting_output = None
@@ -191,8 +199,15 @@ def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
             if unknown:
                 raise ValueError(f"{document.path}: unknown run option(s) {sorted(unknown)}")
             line = text.count("\n", 0, r.start) + 2  # first line of code
-            step = Step(len(steps), str(r.lexemes["source"]), line, run.get("raises"),
-                        run.get("requires"), code_end=r.end, region=(r.start, r.end))
+            step = Step(
+                len(steps),
+                str(r.lexemes["source"]),
+                line,
+                run.get("raises"),
+                run.get("requires"),
+                code_end=r.end,
+                region=(r.start, r.end),
+            )
             steps.append(step)
             awaiting_output = step
         elif info == "text" and awaiting_output is not None:
@@ -255,8 +270,10 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
         raise unittest.SkipTest("needs CUDA (run with FLOWKIT_BACKEND=torch on a GPU machine)")
     if step.requires not in (None, "cuda") and step.requires != _backend_name():
         stats.skipped += 1
-        raise unittest.SkipTest(f"shows the {step.requires} backend's workings "
-                                f"(run with FLOWKIT_BACKEND={step.requires})")
+        raise unittest.SkipTest(
+            f"shows the {step.requires} backend's workings "
+            f"(run with FLOWKIT_BACKEND={step.requires})"
+        )
     code = compile("\n" * (step.line - 1) + step.source, path, "exec")
     buf = io.StringIO()
     error = None
@@ -273,8 +290,10 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
             raise BlockRaised(f"{path}:{step.line}: the block raised\n{tb}", error) from None
         out += f"{type(error).__name__}: {error}\n"
     elif step.raises is not None:
-        raise AssertionError(f"{path}:{step.line}: the block should raise {step.raises} "
-                             "(<!-- run: raises=... -->) but did not")
+        raise AssertionError(
+            f"{path}:{step.line}: the block should raise {step.raises} "
+            "(<!-- run: raises=... -->) but did not"
+        )
     stats.outputs[step.index] = out
     if UPDATE_MODE:
         return
@@ -287,8 +306,9 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
         return
     problem = compare(step.expected, out, step.rules)
     if problem is not None:
-        raise AssertionError(f"{path}:{step.line}: {problem}\n({REGEN_HINT} if the change is "
-                             "intended)")
+        raise AssertionError(
+            f"{path}:{step.line}: {problem}\n({REGEN_HINT} if the change is intended)"
+        )
     stats.outputs_checked += 1
 
 
@@ -302,8 +322,12 @@ class PageParser:
         path = document.path
         for step in steps:
             start, end = step.region
-            yield Region(start, end, parsed=step,
-                         evaluator=lambda ex: run_step(ex.parsed, ex.namespace, path))
+            yield Region(
+                start,
+                end,
+                parsed=step,
+                evaluator=lambda ex: run_step(ex.parsed, ex.namespace, path),
+            )
 
 
 def sybil(path: str | os.PathLike = DOCS_DIR) -> Sybil:
@@ -329,14 +353,18 @@ def docstrings_sybil(path: str | os.PathLike = DOCS_DIR.parent / "flowkit") -> S
     # leaves out doctest's private attribute that holds it
     runner = parser.string_parser.evaluator.runner
     runner._checker = DeviceBlindChecker()  # type: ignore[attr-defined]
-    return Sybil(parsers=[parser], path=str(Path(path).resolve()), patterns=["*.py"],
-                 name="docstrings")
+    return Sybil(
+        parsers=[parser], path=str(Path(path).resolve()), patterns=["*.py"], name="docstrings"
+    )
 
 
 def pages(root: Path = DOCS_DIR) -> list[Path]:
     """Every docs page that contains a runnable block."""
-    return sorted(p for p in root.rglob("*.md") if re.search(r"^\s*```(python|py)\b",
-                                                            p.read_text("utf-8"), re.M))
+    return sorted(
+        p
+        for p in root.rglob("*.md")
+        if re.search(r"^\s*```(python|py)\b", p.read_text("utf-8"), re.M)
+    )
 
 
 # --------------------------------------------------------------------------- whole pages
@@ -379,11 +407,17 @@ def run_page(path: Path) -> dict:
     import flowkit
 
     return {
-        "page": str(path), "backend": flowkit.backend().name,
-        "device": str(flowkit.backend().device), "blocks": len(ns.get("__flowkit_steps__", [])),
-        "blocks_run": stats.blocks_run, "outputs_checked": stats.outputs_checked,
-        "skipped": stats.skipped, "failures": failures, "loss": report.get("loss"),
-        "result": report.get("result"), "seconds": elapsed,
+        "page": str(path),
+        "backend": flowkit.backend().name,
+        "device": str(flowkit.backend().device),
+        "blocks": len(ns.get("__flowkit_steps__", [])),
+        "blocks_run": stats.blocks_run,
+        "outputs_checked": stats.outputs_checked,
+        "skipped": stats.skipped,
+        "failures": failures,
+        "loss": report.get("loss"),
+        "result": report.get("result"),
+        "seconds": elapsed,
         "outputs": {str(k): v for k, v in stats.outputs.items()},
     }
 
@@ -397,8 +431,9 @@ def regen_page(path: Path) -> bool:
     finally:
         UPDATE_MODE = False
     if result["failures"]:
-        raise RuntimeError(f"{path}: cannot regenerate, the page fails:\n"
-                           + "\n".join(result["failures"]))
+        raise RuntimeError(
+            f"{path}: cannot regenerate, the page fails:\n" + "\n".join(result["failures"])
+        )
     text = path.read_text("utf-8")
     doc = Document(text, str(path))
     steps, _ = parse_steps(doc)

@@ -46,8 +46,11 @@ NAME = "mini"
 @hookimpl
 def flowkit_declare_backends():
     """Called whenever flowkit lists or selects backends: names only, nothing heavy."""
-    return [BackendSpec(NAME, "a teaching backend: numpy arrays and a small autograd; cpu",
-                        ("numpy>=1.24",))]
+    return [
+        BackendSpec(
+            NAME, "a teaching backend: numpy arrays and a small autograd; cpu", ("numpy>=1.24",)
+        )
+    ]
 
 
 @hookimpl

@@ -93,15 +93,22 @@ def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
         return g
     lead = g.ndim - len(shape)
     if lead < 0:  # a VJP's bug, not the user's: this engine's own message
-        raise ShapeError(f"a gradient of shape {shape_str(g.shape)} cannot flow into a tensor of "
-                         f"shape {shape_str(shape)}")
+        raise ShapeError(
+            f"a gradient of shape {shape_str(g.shape)} cannot flow into a tensor of "
+            f"shape {shape_str(shape)}"
+        )
     stretched = tuple(lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
     g = g.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
     return g.reshape(shape)
 
 
-def run_backward(roots: list, seeds: list[np.ndarray], retain_graph: bool,
-                 deliver: Callable, capture: dict | None = None) -> None:
+def run_backward(
+    roots: list,
+    seeds: list[np.ndarray],
+    retain_graph: bool,
+    deliver: Callable,
+    capture: dict | None = None,
+) -> None:
     """Propagate ``seeds[i]`` (d loss / d ``roots[i]``) back through the graph.
 
     Args:

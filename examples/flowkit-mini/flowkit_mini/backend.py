@@ -119,6 +119,7 @@ class MiniBackend(Backend):
             def receive(g):
                 for i in slots:
                     results[i] = np.array(g, copy=True) if results[i] is None else results[i] + g
+
             return receive
 
         leaves: dict[int, list[int]] = {}  # id(leaf) -> positions in inputs
@@ -156,9 +157,11 @@ class MiniBackend(Backend):
 
         def vjp(g):
             g2 = g.reshape(-1, g.shape[-1])  # every leading (batch) dimension as one
-            return (g @ w if need_x else None,
-                    g2.T @ a.reshape(-1, a.shape[-1]) if need_w else None,
-                    g2.sum(axis=0) if need_b else None)
+            return (
+                g @ w if need_x else None,
+                g2.T @ a.reshape(-1, a.shape[-1]) if need_w else None,
+                g2.sum(axis=0) if need_b else None,
+            )
 
         return _t.record("linear", out, (x, weight, bias), vjp)
 
@@ -200,8 +203,9 @@ class MiniBackend(Backend):
 
         def vjp(g):  # a piece of g for each joined tensor, an empty gradient for a left-out one
             pieces = iter(np.split(g, ends, axis=d))
-            return tuple(next(pieces) if i in kept else np.zeros(0, g.dtype)
-                         for i in range(len(ts)))
+            return tuple(
+                next(pieces) if i in kept else np.zeros(0, g.dtype) for i in range(len(ts))
+            )
 
         return _t.record("cat", out, tuple(ts), vjp)
 
@@ -225,7 +229,5 @@ class MiniBackend(Backend):
         try:
             out = np.where(c, *operands).astype(result_dtype(x, y).np, copy=False)
         except ValueError:
-            raise where_shape_error(c.shape, np.shape(operands[0]),
-                                    np.shape(operands[1])) from None
-        return _t.record("where", out, (x, y),
-                          lambda g: (np.where(c, g, 0), np.where(c, 0, g)))
+            raise where_shape_error(c.shape, np.shape(operands[0]), np.shape(operands[1])) from None
+        return _t.record("where", out, (x, y), lambda g: (np.where(c, g, 0), np.where(c, 0, g)))

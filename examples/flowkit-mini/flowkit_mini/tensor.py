@@ -202,8 +202,12 @@ def _binary(op: str, x, y, name: str | None = None):
             raise broadcast_error(name or op, np.shape(a), np.shape(b)) from None
         raise
     need_a, need_b = tracked(x), tracked(y)  # decided now, at forward time
-    return record(name or op, out, (x, y), lambda g: (
-        da(g, a, b, out) if need_a else None, db(g, a, b, out) if need_b else None))
+    return record(
+        name or op,
+        out,
+        (x, y),
+        lambda g: (da(g, a, b, out) if need_a else None, db(g, a, b, out) if need_b else None),
+    )
 
 
 # name: (forward(a), float only?, derivative(g, a, out) = g times d out / d a)
@@ -272,8 +276,14 @@ def _expand_back(g, shape: tuple, axes, keepdim: bool):
 
 def _is_basic_index(key) -> bool:
     keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, slice) or
-               isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in keys)
+    return all(
+        k is None
+        or k is Ellipsis
+        or isinstance(k, slice)
+        or isinstance(k, (int, np.integer))
+        and not isinstance(k, bool)
+        for k in keys
+    )
 
 
 def device_error(dev) -> DeviceError:
@@ -284,7 +294,8 @@ def device_error(dev) -> DeviceError:
 def first_order_only(what: str) -> BackendNotImplementedError:
     return BackendNotImplementedError(
         f"{what}(create_graph=True): the mini backend computes first-order gradients only; run "
-        "with FLOWKIT_BACKEND=numpy or torch for higher-order gradients")
+        "with FLOWKIT_BACKEND=numpy or torch for higher-order gradients"
+    )
 
 
 def _no_tracked_write(op: str, x: MiniTensor, other=None) -> None:
@@ -295,7 +306,8 @@ def _no_tracked_write(op: str, x: MiniTensor, other=None) -> None:
         raise leaf_error(op)
     raise BackendNotImplementedError(  # PyTorch would record it: a capability mini lacks
         f"{op} on a tensor that autograd tracks: the mini backend does not record in-place "
-        "ops; write it out of place (y = y + x), or run with FLOWKIT_BACKEND=numpy or torch")
+        "ops; write it out of place (y = y + x), or run with FLOWKIT_BACKEND=numpy or torch"
+    )
 
 
 # ------------------------------------------------------------------------------ the tensor
@@ -353,8 +365,10 @@ class MiniTensor(Tensor):
             if not isinstance(value, MiniTensor) or value._data.shape != self._data.shape:
                 raise grad_value_error(value, self._data.shape)
             if value.dtype is not self.dtype:  # as PyTorch; flowkit.ops has no rule for it yet
-                raise DTypeError(f"assigned grad is {value.dtype!r}, but the tensor is "
-                                 f"{self.dtype!r}; convert it with .to({self.dtype!r})")
+                raise DTypeError(
+                    f"assigned grad is {value.dtype!r}, but the tensor is "
+                    f"{self.dtype!r}; convert it with .to({self.dtype!r})"
+                )
         self._grad = value
 
     @property
@@ -486,8 +500,7 @@ class MiniTensor(Tensor):
         out = np.mean(a, axis=axes, keepdims=keepdim)
         n = a.size if axes is None else int(np.prod([a.shape[d] for d in axes]))
         shape = a.shape
-        return record("mean", out, (self,),
-                       lambda g: (_expand_back(g / n, shape, axes, keepdim),))
+        return record("mean", out, (self,), lambda g: (_expand_back(g / n, shape, axes, keepdim),))
 
     # -------------------------------------------------------------- shape
     def reshape(self, *shape) -> MiniTensor:
@@ -513,7 +526,8 @@ class MiniTensor(Tensor):
         if not _is_basic_index(key):
             raise BackendNotImplementedError(
                 f"indexing with {key!r}: the mini backend takes ints, slices, None and ... only "
-                "(no tensor, list or mask indices); run with FLOWKIT_BACKEND=numpy or torch")
+                "(no tensor, list or mask indices); run with FLOWKIT_BACKEND=numpy or torch"
+            )
         a = self._data
         try:
             out = a[key]  # basic indexing: a view, as in PyTorch
@@ -539,8 +553,9 @@ class MiniTensor(Tensor):
             ufunc(a, b, out=a, casting="same_kind")
         except ValueError:  # the shapes do not broadcast, or the result would be larger
             if broadcasts(a.shape, np.shape(b)):
-                raise result_shape_error(op, np.broadcast_shapes(a.shape, np.shape(b)),
-                                         a.shape) from None
+                raise result_shape_error(
+                    op, np.broadcast_shapes(a.shape, np.shape(b)), a.shape
+                ) from None
             raise broadcast_error(op, a.shape, np.shape(b)) from None
         except TypeError:  # numpy's UFuncTypeError: a result of a wider kind (float into int)
             raise result_dtype_error(op, result_dtype(self, other).name, self.dtype) from None

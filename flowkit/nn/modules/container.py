@@ -12,17 +12,22 @@ from ..module import Module, _addindent
 
 def _check_module(owner: Module, name: str, module) -> None:
     if not isinstance(module, Module) and module is not None:
-        raise TypeError(f"{type(owner).__name__}: {type(module).__name__} is not a Module "
-                        "subclass; wrap functions in a Module (or use flowkit.nn.Identity)")
+        raise TypeError(
+            f"{type(owner).__name__}: {type(module).__name__} is not a Module "
+            "subclass; wrap functions in a Module (or use flowkit.nn.Identity)"
+        )
     if not isinstance(name, str):
-        raise TypeError(f"{type(owner).__name__}: module names are strings, got "
-                        f"{type(name).__name__}")
+        raise TypeError(
+            f"{type(owner).__name__}: module names are strings, got {type(name).__name__}"
+        )
     if "." in name or name == "":
-        raise KeyError(f"{type(owner).__name__}: module name {name!r} can't be empty or "
-                       "contain '.'")
+        raise KeyError(
+            f"{type(owner).__name__}: module name {name!r} can't be empty or contain '.'"
+        )
     if name not in owner._modules and hasattr(owner, name):
-        raise KeyError(f"{type(owner).__name__}: attribute {name!r} already exists; pick "
-                       "another name")
+        raise KeyError(
+            f"{type(owner).__name__}: attribute {name!r} already exists; pick another name"
+        )
 
 
 def _add(owner: Module, name: str, module) -> None:
@@ -45,8 +50,7 @@ def _index(owner: Module, idx) -> int:
     n = len(owner._modules)
     idx = operator.index(idx)
     if not -n <= idx < n:
-        raise IndexError(f"index {idx} is out of range for a {type(owner).__name__} of "
-                         f"{n} modules")
+        raise IndexError(f"index {idx} is out of range for a {type(owner).__name__} of {n} modules")
     return idx % n
 
 
@@ -97,8 +101,13 @@ class Sequential(Module):
         keys = list(self._modules)
         drop = set(keys[idx]) if isinstance(idx, slice) else {keys[_index(self, idx)]}
         # renumbered afterwards, as PyTorch does: the children stay "0", "1", ...
-        _set_all(self, ((str(i), m) for i, m in
-                        enumerate(m for k, m in self._modules.items() if k not in drop)))
+        _set_all(
+            self,
+            (
+                (str(i), m)
+                for i, m in enumerate(m for k, m in self._modules.items() if k not in drop)
+            ),
+        )
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -109,8 +118,10 @@ class Sequential(Module):
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError(f"add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given."
+            )
         return Sequential(*self, *other)
 
     def append(self, module: Module) -> Sequential:
@@ -169,8 +180,13 @@ class ModuleList(Module):
     def __delitem__(self, idx) -> None:
         keys = list(self._modules)
         drop = set(keys[idx]) if isinstance(idx, slice) else {keys[_index(self, idx)]}
-        _set_all(self, ((str(i), m) for i, m in
-                        enumerate(m for k, m in self._modules.items() if k not in drop)))
+        _set_all(
+            self,
+            (
+                (str(i), m)
+                for i, m in enumerate(m for k, m in self._modules.items() if k not in drop)
+            ),
+        )
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -191,8 +207,10 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if isinstance(modules, (Module, str)) or not isinstance(modules, Iterable):
-            raise TypeError(f"ModuleList.extend should be called with an iterable of modules, "
-                            f"but got {type(modules).__name__}")
+            raise TypeError(
+                f"ModuleList.extend should be called with an iterable of modules, "
+                f"but got {type(modules).__name__}"
+            )
         for module in modules:
             self.append(module)
         return self
@@ -285,6 +303,7 @@ class ModuleDict(Module):
             return
         for j, pair in enumerate(modules):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise ValueError(f"ModuleDict.update: element #{j} should be a (key, module) "
-                                 f"pair, got {pair!r}")
+                raise ValueError(
+                    f"ModuleDict.update: element #{j} should be a (key, module) pair, got {pair!r}"
+                )
             self[pair[0]] = pair[1]

@@ -27,9 +27,20 @@ class Conv2d(Module):
         flowkit.Size([2, 8, 8, 8])
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -42,18 +53,23 @@ class Conv2d(Module):
         dilation = F._pair("Conv2d", "dilation", dilation)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of "
-                                 "{'same', 'valid'}")
+                raise ValueError(
+                    f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}"
+                )
             if padding == "same" and stride != (1, 1):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
             padding = F._pair("Conv2d", "padding", padding)
         if padding_mode != "zeros":
             if padding_mode in ("reflect", "replicate", "circular"):
-                raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not "
-                                          "supported by flowkit yet; only 'zeros'")
-            raise ValueError("padding_mode must be one of {'zeros', 'reflect', 'replicate', "
-                             f"'circular'}}, but got padding_mode='{padding_mode}'")
+                raise NotImplementedError(
+                    f"Conv2d: padding_mode={padding_mode!r} is not "
+                    "supported by flowkit yet; only 'zeros'"
+                )
+            raise ValueError(
+                "padding_mode must be one of {'zeros', 'reflect', 'replicate', "
+                f"'circular'}}, but got padding_mode='{padding_mode}'"
+            )
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -64,8 +80,9 @@ class Conv2d(Module):
         self.output_padding = (0, 0)
         self.groups = groups
         self.padding_mode = padding_mode
-        self.weight = Parameter(empty(out_channels, in_channels // groups, *kernel_size,
-                                      dtype=dtype, device=device))
+        self.weight = Parameter(
+            empty(out_channels, in_channels // groups, *kernel_size, dtype=dtype, device=device)
+        )
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
         else:
@@ -80,12 +97,15 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
     def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
+        s = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding != (0, 0):
             s += f", padding={self.padding}"
         if self.dilation != (1, 1):

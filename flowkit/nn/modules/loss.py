@@ -15,8 +15,12 @@ def _legacy_reduction(size_average, reduce, reduction: str, name: str) -> str:
     """PyTorch's deprecated ``size_average``/``reduce`` flags, mapped onto ``reduction``."""
     if size_average is None and reduce is None:
         return reduction
-    warnings.warn(f"{name}: size_average and reduce are deprecated, please use "
-                  "reduction='mean'|'sum'|'none' instead.", UserWarning, stacklevel=3)
+    warnings.warn(
+        f"{name}: size_average and reduce are deprecated, please use "
+        "reduction='mean'|'sum'|'none' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     return "none" if not reduce else "mean" if size_average else "sum"
@@ -27,8 +31,10 @@ class _Loss(Module):
         super().__init__()
         reduction = _legacy_reduction(size_average, reduce, reduction, type(self).__name__)
         if reduction not in F._REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {F._REDUCTIONS}, "
-                             f"got {reduction!r}")
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be one of {F._REDUCTIONS}, "
+                f"got {reduction!r}"
+            )
         self.reduction = reduction
 
 
@@ -69,18 +75,33 @@ class CrossEntropyLoss(_WeightedLoss):
         tensor(0.2395, dtype=flowkit.float32)
     """
 
-    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
-                 reduction: str = "mean", label_smoothing: float = 0.0):
+    def __init__(
+        self,
+        weight=None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, "
-                             f"got {label_smoothing}")
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0, "
+                f"got {label_smoothing}"
+            )
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(_WeightedLoss):
@@ -92,11 +113,18 @@ class NLLLoss(_WeightedLoss):
         tensor(2., dtype=flowkit.float32)
     """
 
-    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
-                 reduction: str = "mean"):
+    def __init__(
+        self,
+        weight=None,
+        size_average=None,
+        ignore_index: int = -100,
+        reduce=None,
+        reduction: str = "mean",
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )

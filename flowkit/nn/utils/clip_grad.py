@@ -31,8 +31,12 @@ def _amax(x: Tensor) -> Tensor:
 
 
 @no_grad()  # clipping edits .grad in place; it is not part of any graph
-def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Scale the gradients in place so that their joint norm is at most ``max_norm``.
 
     The norm is taken over all the gradients together, as if they were concatenated into one
@@ -85,8 +89,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         # the p-th powers summed over every element of every gradient, then one p-th root: the
         # norm of the concatenation (per-gradient norms, then the norm of those, is the same
         # number with extra roundings)
-        parts = [(g * g).sum() if norm_type == 2.0 else (g.abs() ** norm_type).sum()
-                 for g in grads]
+        parts = [(g * g).sum() if norm_type == 2.0 else (g.abs() ** norm_type).sum() for g in grads]
         total = parts[0]
         for part in parts[1:]:
             total = total + part.to(total.device)
@@ -109,8 +112,12 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     return total
 
 
-def clip_grad_norm(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                   norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Deprecated alias of :func:`clip_grad_norm_` (PyTorch keeps it too).
 
     Examples:

@@ -52,8 +52,12 @@ class Draw:
 
     def choice(self, seq):
         seq = list(seq)
-        if self.for_grad and seq and all(isinstance(x, np.dtype) for x in seq) and any(
-                x.kind == "f" for x in seq):
+        if (
+            self.for_grad
+            and seq
+            and all(isinstance(x, np.dtype) for x in seq)
+            and any(x.kind == "f" for x in seq)
+        ):
             seq = [x for x in seq if x.kind == "f"]
         return self._choice(seq)
 
@@ -360,8 +364,11 @@ def normalize(out):
         a = np.asarray(out)
         return ("T", a.dtype.name, a.shape, a.copy())
     if isinstance(out, (tuple, list)):
-        kind = type(out).__name__ if type(out).__module__ == "flowkit.return_types" else (
-            "list" if isinstance(out, list) else "tuple")
+        kind = (
+            type(out).__name__
+            if type(out).__module__ == "flowkit.return_types"
+            else ("list" if isinstance(out, list) else "tuple")
+        )
         if kind in ("tuple", "list") and _is_plain(out):
             return ("py", kind, _plain(out))  # Size, tolist(): plain Python values
         return ("seq", kind, [normalize(x) for x in out])
@@ -397,8 +404,7 @@ def mismatch(got, exp, rtol=None, atol=None, path="out") -> str | None:
         return None
     if got[0] == "seq":
         if got[1] != exp[1] or len(got[2]) != len(exp[2]):
-            return (f"{path}: {got[1]} of {len(got[2])}, expected {exp[1]} of "
-                    f"{len(exp[2])}")
+            return f"{path}: {got[1]} of {len(got[2])}, expected {exp[1]} of {len(exp[2])}"
         for i, (g, e) in enumerate(zip(got[2], exp[2])):
             why = mismatch(g, e, rtol, atol, f"{path}[{i}]")
             if why:
@@ -420,9 +426,11 @@ def mismatch(got, exp, rtol=None, atol=None, path="out") -> str | None:
         ok = np.isclose(gv64, ev64, rtol=r, atol=a * scale, equal_nan=True)
         if not ok.all():
             bad = np.argwhere(~ok)[:3].tolist()
-            return (f"{path}: values differ at {bad} (rtol={r}, atol={a * scale:.3g}):\n"
-                    f"got      {np.array2string(gv.reshape(-1)[:12], precision=12)}\n"
-                    f"expected {np.array2string(ev.reshape(-1)[:12], precision=12)}")
+            return (
+                f"{path}: values differ at {bad} (rtol={r}, atol={a * scale:.3g}):\n"
+                f"got      {np.array2string(gv.reshape(-1)[:12], precision=12)}\n"
+                f"expected {np.array2string(ev.reshape(-1)[:12], precision=12)}"
+            )
         return None
     if not np.array_equal(gv, ev):
         return f"{path}: values differ:\ngot      {gv!r:.300}\nexpected {ev!r:.300}"
@@ -490,8 +498,11 @@ def autograd(case: Case, arrays, diff):
     grads = []
     for i in diff:
         g = leaves[i].grad
-        grads.append(None if g is None else ("T", g.dtype.name, tuple(g.shape),
-                                             np.array(g.numpy(), copy=True)))
+        grads.append(
+            None
+            if g is None
+            else ("T", g.dtype.name, tuple(g.shape), np.array(g.numpy(), copy=True))
+        )
     return out, cots, grads
 
 
@@ -507,8 +518,9 @@ def finite_differences(case: Case, arrays, diff, cots, grads_seen):
         with flow.no_grad():
             flow.manual_seed(case.seed)
             o = case.fn(*to_tensors(arrs))
-        return float(sum((t.numpy().astype(np.float64) * c).sum()
-                         for t, c in zip(float_outputs(o), cots)))
+        return float(
+            sum((t.numpy().astype(np.float64) * c).sum() for t, c in zip(float_outputs(o), cots))
+        )
 
     eps = case.fd_eps
     results: list[tuple] = []
@@ -564,18 +576,28 @@ def _check_gradients(case: Case) -> None:
         if g is None:  # no gradient reached the input: only right when it does not matter
             g = ("T", "float64", a.shape, np.zeros(a.shape))
             assert not np.any(num[1] if num[0] == "full" else num[2]), (
-                f"input {i} got no gradient (None), but finite differences say it matters")
+                f"input {i} got no gradient (None), but finite differences say it matters"
+            )
         _, gd, gs, gv = g
         assert gd == "float64", f"input {i}: gradient dtype {gd}"
         assert tuple(gs) == a.shape, f"input {i}: gradient shape {gs}, input shape {a.shape}"
         if num[0] == "full":
-            np.testing.assert_allclose(gv, num[1], rtol=case.fd_rtol, atol=case.fd_atol,
-                                       err_msg=f"gradient of input {i} vs finite differences")
+            np.testing.assert_allclose(
+                gv,
+                num[1],
+                rtol=case.fd_rtol,
+                atol=case.fd_atol,
+                err_msg=f"gradient of input {i} vs finite differences",
+            )
         else:
             proj = np.array([(gv * v).sum() for v in num[1]])
-            np.testing.assert_allclose(proj, num[2], rtol=case.fd_rtol,
-                                       atol=case.fd_atol * max(1.0, np.abs(num[2]).max()),
-                                       err_msg=f"gradient of input {i} along random directions")
+            np.testing.assert_allclose(
+                proj,
+                num[2],
+                rtol=case.fd_rtol,
+                atol=case.fd_atol * max(1.0, np.abs(num[2]).max()),
+                err_msg=f"gradient of input {i} along random directions",
+            )
 
 
 def check_forward(case: Case) -> None:
@@ -616,8 +638,9 @@ def check_gradient_values(case: Case) -> None:
     for i, want in zip(diff, case.ref(*arrays)):
         g = leaves[i].grad
         assert g is not None, f"input {i} got no gradient"
-        np.testing.assert_allclose(g.numpy(), want, rtol=1e-10, atol=1e-12,
-                                   err_msg=f"gradient of input {i}")
+        np.testing.assert_allclose(
+            g.numpy(), want, rtol=1e-10, atol=1e-12, err_msg=f"gradient of input {i}"
+        )
 
 
 def check_error(case: Case) -> None:
@@ -633,8 +656,10 @@ def check_error(case: Case) -> None:
             raise
         except case.error:
             return
-        raise AssertionError(f"{case.label or 'the call'}: expected "
-                             f"{_names(case.error)}, but it returned {normalize(out)!r:.300}")
+        raise AssertionError(
+            f"{case.label or 'the call'}: expected "
+            f"{_names(case.error)}, but it returned {normalize(out)!r:.300}"
+        )
 
 
 def _names(error) -> str:
@@ -658,8 +683,11 @@ def record(case: Case, with_grad: bool) -> dict:
             if diff:
                 try:
                     _, _, grads = autograd(case, arrays, diff)
-                    rec["grad"] = ("seq", "grads", [("py", "NoneType", None) if g is None else g
-                                                   for g in grads])
+                    rec["grad"] = (
+                        "seq",
+                        "grads",
+                        [("py", "NoneType", None) if g is None else g for g in grads],
+                    )
                 except Exception as exc:  # noqa: BLE001
                     rec["grad"] = ("err", error_name(exc))
     return rec
@@ -729,8 +757,10 @@ def compare_records(a: dict, b: dict) -> str | None:
         ga, gb = a[part], b[part]
         if ga[0] == "err" or gb[0] == "err":
             if ga != gb:
-                return f"{part}: {ga[1] if ga[0] == 'err' else 'a result'} vs " \
-                       f"{gb[1] if gb[0] == 'err' else 'a result'}"
+                return (
+                    f"{part}: {ga[1] if ga[0] == 'err' else 'a result'} vs "
+                    f"{gb[1] if gb[0] == 'err' else 'a result'}"
+                )
             continue
         why = mismatch(ga, gb, path=part)  # DEFAULT_TOL: float64 1e-10, float32 2e-5; exact ints
         if why:

@@ -45,20 +45,25 @@ OPTIM_CASES = [
     OptimCase("SGD", "plain", dict(lr=0.1)),
     OptimCase("SGD", "momentum", dict(lr=0.1, momentum=0.9)),
     OptimCase("SGD", "nesterov-wd", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.05)),
-    OptimCase("SGD", "dampening-maximize", dict(lr=0.1, momentum=0.7, dampening=0.2,
-                                                maximize=True)),
+    OptimCase(
+        "SGD", "dampening-maximize", dict(lr=0.1, momentum=0.7, dampening=0.2, maximize=True)
+    ),
     OptimCase("Adam", "plain", dict(lr=0.01)),
     OptimCase("Adam", "wd-maximize", dict(lr=0.01, weight_decay=0.1, maximize=True)),
     OptimCase("Adam", "amsgrad", dict(lr=0.01, betas=(0.9, 0.99), amsgrad=True)),
-    OptimCase("Adam", "amsgrad-wd-maximize", dict(lr=0.01, weight_decay=0.1, amsgrad=True,
-                                                  maximize=True)),
+    OptimCase(
+        "Adam", "amsgrad-wd-maximize", dict(lr=0.01, weight_decay=0.1, amsgrad=True, maximize=True)
+    ),
     OptimCase("AdamW", "plain", dict(lr=0.01, weight_decay=0.3)),
     OptimCase("AdamW", "amsgrad", dict(lr=0.01, weight_decay=0.1, amsgrad=True)),
     OptimCase("RMSprop", "plain", dict(lr=0.01)),
     OptimCase("RMSprop", "momentum", dict(lr=0.01, alpha=0.9, momentum=0.9)),
     OptimCase("RMSprop", "centered", dict(lr=0.01, eps=1e-6, centered=True)),
-    OptimCase("RMSprop", "all", dict(lr=0.01, alpha=0.8, weight_decay=0.1, momentum=0.5,
-                                     centered=True, maximize=True)),
+    OptimCase(
+        "RMSprop",
+        "all",
+        dict(lr=0.01, alpha=0.8, weight_decay=0.1, momentum=0.5, centered=True, maximize=True),
+    ),
     # alpha <= 0.5: the centered average's lerp weight 1 - alpha takes lerp's other formula
     OptimCase("RMSprop", "small-alpha", dict(lr=0.01, alpha=0.3, centered=True)),
     OptimCase("Adagrad", "plain", dict(lr=0.1)),
@@ -95,14 +100,21 @@ def _same(what: str, got, want, exact: bool) -> None:
     if isinstance(want, flow.Tensor):
         assert isinstance(got, flow.Tensor), f"{what}: {type(got).__name__}, expected a tensor"
         assert got.dtype == want.dtype == flow.float64, (
-            f"{what}: dtype {got.dtype} (the reference keeps {want.dtype})")
+            f"{what}: dtype {got.dtype} (the reference keeps {want.dtype})"
+        )
         assert tuple(got.shape) == tuple(want.shape), (
-            f"{what}: shape {tuple(got.shape)}, expected {tuple(want.shape)}")
+            f"{what}: shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+        )
         if exact:
             np.testing.assert_array_equal(got.numpy(), want.numpy(), err_msg=what)
         else:
-            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=RTOL, atol=ATOL,
-                                       err_msg=f"{what} (kernel vs reference)")
+            np.testing.assert_allclose(
+                got.numpy(),
+                want.numpy(),
+                rtol=RTOL,
+                atol=ATOL,
+                err_msg=f"{what} (kernel vs reference)",
+            )
     else:
         assert got == want, f"{what}: {got!r}, the reference has {want!r}"
 

@@ -42,8 +42,10 @@ def find_docs(option: str | None = None) -> tuple[Path | None, str]:
     # unless the checkout's mkdocs.yml is there too
     if root.is_dir() and (root.parent / "mkdocs.yml").is_file() and docs.pages(root):
         return root, f"{root} ({len(docs.pages(root))} pages)"
-    return None, ("not found (an installed flowkit has no docs pages): pass --flowkit-docs PATH, "
-                  "the docs/ directory of a flowkit source checkout, to check them")
+    return None, (
+        "not found (an installed flowkit has no docs pages): pass --flowkit-docs PATH, "
+        "the docs/ directory of a flowkit source checkout, to check them"
+    )
 
 
 QUICK_LANGUAGE = "en"
@@ -86,5 +88,8 @@ def check_page(path: Path) -> dict:
         more = f"\n\n(and {len(failures) - 3} more)" if len(failures) > 3 else ""
         raise AssertionError("\n\n".join(str(f) for f in failures[:3]) + more)
     stats = doc.namespace.get("__flowkit_stats__", docs.PageStats())
-    return {"blocks_run": stats.blocks_run, "outputs_checked": stats.outputs_checked,
-            "skipped": stats.skipped}
+    return {
+        "blocks_run": stats.blocks_run,
+        "outputs_checked": stats.outputs_checked,
+        "skipped": stats.skipped,
+    }

@@ -39,16 +39,32 @@ SUITE = Path(__file__).resolve().with_name("suite.py")
 
 def pytest_addoption(parser):
     group = parser.getgroup("flowkit", "flowkit backend conformance kit")
-    group.addoption("--flowkit-quick", action="store_true", default=False,
-                    help="a few examples per op, no shrinking, the docs pages in one language: "
-                         "fast, for iterating on a backend")
-    group.addoption("--flowkit-docs", metavar="PATH", default=None,
-                    help="the docs pages to check (the docs/ directory of a flowkit checkout); "
-                         "default: the checkout flowkit runs from, if any")
-    group.addoption("--flowkit-strict", action="store_true", default=False,
-                    help="ops the backend does not implement fail (default: listed, skipped)")
-    group.addoption("--flowkit-json", metavar="PATH", default=None,
-                    help="write the per-op summary to PATH as JSON")
+    group.addoption(
+        "--flowkit-quick",
+        action="store_true",
+        default=False,
+        help="a few examples per op, no shrinking, the docs pages in one language: "
+        "fast, for iterating on a backend",
+    )
+    group.addoption(
+        "--flowkit-docs",
+        metavar="PATH",
+        default=None,
+        help="the docs pages to check (the docs/ directory of a flowkit checkout); "
+        "default: the checkout flowkit runs from, if any",
+    )
+    group.addoption(
+        "--flowkit-strict",
+        action="store_true",
+        default=False,
+        help="ops the backend does not implement fail (default: listed, skipped)",
+    )
+    group.addoption(
+        "--flowkit-json",
+        metavar="PATH",
+        default=None,
+        help="write the per-op summary to PATH as JSON",
+    )
 
 
 def pytest_configure(config):
@@ -72,8 +88,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_makereport(item, call):
     report = yield
     excinfo = call.excinfo
-    if excinfo is None or report.when != "call" or not dict(item.user_properties).get(
-            "flowkit_op"):
+    if excinfo is None or report.when != "call" or not dict(item.user_properties).get("flowkit_op"):
         return report
     message = one_line(excinfo.exconly())
     props = [("flowkit_message", message)]
@@ -81,8 +96,11 @@ def pytest_runtest_makereport(item, call):
         props.append(("flowkit_status", MISSING))
         if not item.config.getoption("--flowkit-strict"):
             report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1] + 1,
-                               f"Skipped: not implemented by the backend: {message}")
+            report.longrepr = (
+                str(item.path),
+                item.location[1] + 1,
+                f"Skipped: not implemented by the backend: {message}",
+            )
     report.user_properties = [*report.user_properties, *props]
     return report
 
@@ -94,8 +112,11 @@ class _Recorder:
         from .pages import QUICK_LANGUAGE, find_docs
 
         self.config = config
-        self.summary = Summary(backend="?", quick=bool(config.getoption("--flowkit-quick")),
-                               strict=bool(config.getoption("--flowkit-strict")))
+        self.summary = Summary(
+            backend="?",
+            quick=bool(config.getoption("--flowkit-quick")),
+            strict=bool(config.getoption("--flowkit-strict")),
+        )
         root, self.summary.docs = find_docs(config.getoption("--flowkit-docs"))
         if root is not None and self.summary.quick and (root / QUICK_LANGUAGE).is_dir():
             self.summary.docs += f"; --quick: {QUICK_LANGUAGE}/ only"
@@ -110,8 +131,9 @@ class _Recorder:
 
     def pytest_collectreport(self, report):
         if report.failed:
-            self.summary.errors.append(f"collecting {report.nodeid or 'the kit'}: "
-                                       f"{one_line(str(report.longrepr))}")
+            self.summary.errors.append(
+                f"collecting {report.nodeid or 'the kit'}: {one_line(str(report.longrepr))}"
+            )
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
@@ -121,8 +143,15 @@ class _Recorder:
         status = None
         if report.when == "call":
             missing = props.get("flowkit_status") == MISSING
-            status = (MISSING if missing else PASS if report.passed
-                      else SKIPPED if report.skipped else FAIL)
+            status = (
+                MISSING
+                if missing
+                else PASS
+                if report.passed
+                else SKIPPED
+                if report.skipped
+                else FAIL
+            )
         elif report.failed:  # a setup or teardown error
             status = FAIL
         elif report.skipped:  # skipped before it ran (a skip mark, the docs not found)
@@ -132,8 +161,16 @@ class _Recorder:
         message = props.get("flowkit_message", "")
         if not message and report.failed:
             message = one_line(str(report.longrepr))
-        self.summary.add(Outcome(op, props["flowkit_check"], status, report.nodeid, message,
-                                 props.get("flowkit_kernel")))
+        self.summary.add(
+            Outcome(
+                op,
+                props["flowkit_check"],
+                status,
+                report.nodeid,
+                message,
+                props.get("flowkit_kernel"),
+            )
+        )
 
     def pytest_sessionfinish(self, session):
         path = self.config.getoption("--flowkit-json")

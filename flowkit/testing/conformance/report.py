@@ -62,27 +62,44 @@ class Summary:
             cells = {c: self.cell(by_op[op][c]) if c in by_op[op] else NONE for c in COLUMNS}
             kernels = sorted({o.kernel for o in by_op[op].get("kernel", []) if o.kernel})
             statuses = set(cells.values())
-            status = (FAIL if FAIL in statuses else MISSING if MISSING in statuses
-                      else PASS if statuses & {PASS, REFERENCE} else SKIPPED)
+            status = (
+                FAIL
+                if FAIL in statuses
+                else MISSING
+                if MISSING in statuses
+                else PASS
+                if statuses & {PASS, REFERENCE}
+                else SKIPPED
+            )
             rows.append({"op": op, **cells, "status": status, "kernels": kernels})
         return rows
 
     def checks(self) -> list[dict]:
-        return [{"name": o.op, "status": o.status, "message": o.message}
-                for o in self.outcomes if o.column == "check"]
+        return [
+            {"name": o.op, "status": o.status, "message": o.message}
+            for o in self.outcomes
+            if o.column == "check"
+        ]
 
     def to_json(self) -> dict:
         rows, checks = self.rows(), self.checks()
         totals = {s: sum(r["status"] == s for r in rows) for s in (PASS, FAIL, MISSING, SKIPPED)}
-        per_check = {c: {s: sum(r[c] == s for r in rows) for s in (PASS, FAIL, MISSING, SKIPPED,
-                                                                     REFERENCE)}
-                     for c in COLUMNS}
+        per_check = {
+            c: {s: sum(r[c] == s for r in rows) for s in (PASS, FAIL, MISSING, SKIPPED, REFERENCE)}
+            for c in COLUMNS
+        }
         bad = [o for o in self.outcomes if o.status == FAIL]
         missing = [o for o in self.outcomes if o.status == MISSING]
         ok = not bad and not self.errors and not (self.strict and missing)
         return {
-            "backend": self.backend, "quick": self.quick, "strict": self.strict, "ok": ok,
-            "docs": self.docs, "columns": list(COLUMNS), "rows": rows, "checks": checks,
+            "backend": self.backend,
+            "quick": self.quick,
+            "strict": self.strict,
+            "ok": ok,
+            "docs": self.docs,
+            "columns": list(COLUMNS),
+            "rows": rows,
+            "checks": checks,
             "totals": {"ops": len(rows), **totals, "checks": per_check},
             "failures": [_brief(o) for o in bad],
             "not_implemented": [_brief(o) for o in missing],
@@ -95,24 +112,32 @@ class Summary:
         rows = data["rows"]
         name_w = max([len(r["op"]) for r in rows] + [24]) + 2
         mode = " (quick)" if self.quick else ""
-        lines = [f"flowkit check-backend: backend {self.backend}{mode}",
-                 ("op".ljust(name_w) + "".join(c.ljust(width) for c in COLUMNS)).rstrip()]
-        lines += [r["op"].ljust(name_w) + "".join(r[c].ljust(width) for c in COLUMNS).rstrip()
-                  for r in rows]
+        lines = [
+            f"flowkit check-backend: backend {self.backend}{mode}",
+            ("op".ljust(name_w) + "".join(c.ljust(width) for c in COLUMNS)).rstrip(),
+        ]
+        lines += [
+            r["op"].ljust(name_w) + "".join(r[c].ljust(width) for c in COLUMNS).rstrip()
+            for r in rows
+        ]
         lines.append("")
         for c in data["checks"]:
             lines.append(f"check: {c['name']}: {c['status']}")
         lines.append(f"docs pages: {self.docs or '-'}")
         t = data["totals"]
-        lines.append(f"totals: {t['ops']} ops: {t[PASS]} pass, {t[FAIL]} FAIL, "
-                     f"{t[MISSING]} not implemented, {t[SKIPPED]} skipped")
+        lines.append(
+            f"totals: {t['ops']} ops: {t[PASS]} pass, {t[FAIL]} FAIL, "
+            f"{t[MISSING]} not implemented, {t[SKIPPED]} skipped"
+        )
         for c in COLUMNS:
             n = t["checks"][c]
             ran = sum(n.values())
             if ran:
                 extra = f", {n[REFERENCE]} reference" if n[REFERENCE] else ""
-                lines.append(f"  {c + ':':<10} {n[PASS]} pass{extra}, {n[FAIL]} FAIL, "
-                             f"{n[MISSING]} not implemented, {n[SKIPPED]} skipped")
+                lines.append(
+                    f"  {c + ':':<10} {n[PASS]} pass{extra}, {n[FAIL]} FAIL, "
+                    f"{n[MISSING]} not implemented, {n[SKIPPED]} skipped"
+                )
         if data["failures"]:
             lines.append("FAIL:")
             lines += [f"  {f['op']} ({f['check']}): {f['message']}" for f in data["failures"]]

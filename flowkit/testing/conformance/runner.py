@@ -21,9 +21,16 @@ import tempfile
 from pathlib import Path
 
 
-def pytest_command(summary: Path, config_dir: Path, *, quick: bool = False,
-                   keyword: str | None = None, strict: bool = False, docs: str | None = None,
-                   pytest_args: tuple[str, ...] | list[str] = ()) -> list[str]:
+def pytest_command(
+    summary: Path,
+    config_dir: Path,
+    *,
+    quick: bool = False,
+    keyword: str | None = None,
+    strict: bool = False,
+    docs: str | None = None,
+    pytest_args: tuple[str, ...] | list[str] = (),
+) -> list[str]:
     """The child's command line.
 
     Examples:
@@ -35,12 +42,26 @@ def pytest_command(summary: Path, config_dir: Path, *, quick: bool = False,
     """
     from .plugin import SUITE
 
-    cmd = [sys.executable, "-m", "pytest", str(SUITE),
-           # a blank configuration: neither the checkout's pyproject nor any conftest.py applies
-           "-c", str(config_dir / "pytest.ini"), "--rootdir", str(SUITE.parent), "--noconftest",
-           "-p", "no:cacheprovider", "-p", "flowkit.testing.conformance.plugin",
-           "-q", "--tb=short",
-           "--flowkit-json", str(summary)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SUITE),
+        # a blank configuration: neither the checkout's pyproject nor any conftest.py applies
+        "-c",
+        str(config_dir / "pytest.ini"),
+        "--rootdir",
+        str(SUITE.parent),
+        "--noconftest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "flowkit.testing.conformance.plugin",
+        "-q",
+        "--tb=short",
+        "--flowkit-json",
+        str(summary),
+    ]
     if quick:
         cmd.append("--flowkit-quick")
     if strict:
@@ -77,24 +98,33 @@ def source_path_entries(source: str | os.PathLike, site: Path) -> list[str]:
         try:
             import tomli as tomllib
         except ImportError:
-            raise RuntimeError("checking a backend from its source tree reads pyproject.toml: "
-                               "on Python 3.10 install tomli (pip install tomli)") from None
+            raise RuntimeError(
+                "checking a backend from its source tree reads pyproject.toml: "
+                "on Python 3.10 install tomli (pip install tomli)"
+            ) from None
     root = Path(source).resolve()
     try:
         meta = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{root} has no pyproject.toml: give the directory of the "
-                                "backend's distribution (where its pyproject.toml is)") from None
+        raise FileNotFoundError(
+            f"{root} has no pyproject.toml: give the directory of the "
+            "backend's distribution (where its pyproject.toml is)"
+        ) from None
     project = meta.get("project", {})
     groups = project.get("entry-points", {})
     if "flowkit.backends" not in groups:
-        raise ValueError(f"{root / 'pyproject.toml'} registers no flowkit backend: add "
-                         '[project.entry-points."flowkit.backends"] name = "module"')
+        raise ValueError(
+            f"{root / 'pyproject.toml'} registers no flowkit backend: add "
+            '[project.entry-points."flowkit.backends"] name = "module"'
+        )
     name = project.get("name", root.name).replace("-", "_")
     info = site / f"{name}-{project.get('version', '0')}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project.get('name')}\n"
-                                   f"Version: {project.get('version', '0')}\n", "utf-8")
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project.get('name')}\n"
+        f"Version: {project.get('version', '0')}\n",
+        "utf-8",
+    )
     lines = []
     for group, entries in groups.items():
         lines.append(f"[{group}]")
@@ -105,9 +135,15 @@ def source_path_entries(source: str | os.PathLike, site: Path) -> list[str]:
     return [str(site)] + [str((root / w).resolve()) for w in wheres]
 
 
-def certify(name: str, *, source: str | os.PathLike | None = None, quick: bool = True,
-            keyword: str | None = None, docs: str | None = None,
-            timeout: float | None = 600) -> dict:
+def certify(
+    name: str,
+    *,
+    source: str | os.PathLike | None = None,
+    quick: bool = True,
+    keyword: str | None = None,
+    docs: str | None = None,
+    timeout: float | None = 600,
+) -> dict:
     """The kit's summary for backend ``name`` (optionally from its ``source`` tree), run in a
     child process whose output is kept out of this one's: the dict ``--json`` writes (``ok``,
     ``totals``, ``rows``...). For programs and docs pages that report what the kit says.
@@ -120,19 +156,37 @@ def certify(name: str, *, source: str | os.PathLike | None = None, quick: bool =
     """
     with tempfile.TemporaryDirectory(prefix="flowkit-certify-") as tmp:
         summary = Path(tmp) / "certify.json"
-        code = check_backend(name, quick=quick, keyword=keyword, json_path=str(summary),
-                             docs=docs, source=source, timeout=timeout, quiet=True)
+        code = check_backend(
+            name,
+            quick=quick,
+            keyword=keyword,
+            json_path=str(summary),
+            docs=docs,
+            source=source,
+            timeout=timeout,
+            quiet=True,
+        )
         if not summary.exists():
-            raise RuntimeError(f"the conformance kit did not run on {name!r} (exit status "
-                               f"{code}); run `flowkit check-backend {name}` to see why")
+            raise RuntimeError(
+                f"the conformance kit did not run on {name!r} (exit status "
+                f"{code}); run `flowkit check-backend {name}` to see why"
+            )
         return json.loads(summary.read_text("utf-8"))
 
 
-def check_backend(name: str, *, quick: bool = False, keyword: str | None = None,
-                  strict: bool = False, json_path: str | None = None, docs: str | None = None,
-                  pytest_args: tuple[str, ...] | list[str] = (),
-                  timeout: float | None = None, source: str | os.PathLike | None = None,
-                  quiet: bool = False) -> int:
+def check_backend(
+    name: str,
+    *,
+    quick: bool = False,
+    keyword: str | None = None,
+    strict: bool = False,
+    json_path: str | None = None,
+    docs: str | None = None,
+    pytest_args: tuple[str, ...] | list[str] = (),
+    timeout: float | None = None,
+    source: str | os.PathLike | None = None,
+    quiet: bool = False,
+) -> int:
     """Run the kit on backend ``name`` in a child process; 0 when nothing FAILs.
 
     Args:
@@ -158,25 +212,34 @@ def check_backend(name: str, *, quick: bool = False, keyword: str | None = None,
         (tmp_dir / "pytest.ini").write_text("[pytest]\n", "utf-8")
         summary = Path(json_path).resolve() if json_path else tmp_dir / "summary.json"
         summary.unlink(missing_ok=True)
-        cmd = pytest_command(summary, tmp_dir, quick=quick, keyword=keyword, strict=strict,
-                             docs=docs, pytest_args=pytest_args)
+        cmd = pytest_command(
+            summary,
+            tmp_dir,
+            quick=quick,
+            keyword=keyword,
+            strict=strict,
+            docs=docs,
+            pytest_args=pytest_args,
+        )
         env = dict(os.environ, FLOWKIT_BACKEND=name)
         env.setdefault("PYTHONHASHSEED", "0")
         if source is not None:
             entries = source_path_entries(source, tmp_dir / "site")
             env["PYTHONPATH"] = os.pathsep.join(
-                entries + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+                entries + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+            )
         sys.stdout.flush()
         out = subprocess.DEVNULL if quiet else None
-        proc = subprocess.run(cmd, env=env, cwd=tmp_dir, timeout=timeout, stdout=out,
-                              stderr=out)
+        proc = subprocess.run(cmd, env=env, cwd=tmp_dir, timeout=timeout, stdout=out, stderr=out)
         if not summary.exists():
-            print(f"flowkit check-backend {name}: pytest stopped before the kit ran "
-                  f"(exit status {proc.returncode}); see its output above", file=sys.stderr)
+            print(
+                f"flowkit check-backend {name}: pytest stopped before the kit ran "
+                f"(exit status {proc.returncode}); see its output above",
+                file=sys.stderr,
+            )
             return proc.returncode or 2
         data = json.loads(summary.read_text("utf-8"))
     if not data["rows"] and not data["checks"] and data["ok"]:
-        print(f"flowkit check-backend {name}: no check selected (-k {keyword!r}?)",
-              file=sys.stderr)
+        print(f"flowkit check-backend {name}: no check selected (-k {keyword!r}?)", file=sys.stderr)
         return 5  # pytest's "no tests collected"
     return 0 if data["ok"] else 1

@@ -44,8 +44,9 @@ from .pages import check_page, find_docs, page_ids
 
 EXAMPLES = {"forward": 12, "gradient": 12, "errors": 10}
 QUICK_EXAMPLES = {"forward": 3, "gradient": 2, "errors": 2}
-SETTINGS = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck),
-                    print_blob=False)
+SETTINGS = settings(
+    deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=False
+)
 
 NAMES = sorted(SPECS)
 GRAD_NAMES = [n for n in NAMES if SPECS[n].grad]
@@ -109,8 +110,9 @@ def _fresh_state():
 @pytest.mark.parametrize("name", NAMES)
 def test_forward(name, request):
     n, shrink = _budget(request, "forward")
-    run_property(lambda data: check_forward(SPECS[name].build(HypDraw(data))),
-                 f"forward:{name}", n, shrink)
+    run_property(
+        lambda data: check_forward(SPECS[name].build(HypDraw(data))), f"forward:{name}", n, shrink
+    )
 
 
 def _gradient(name: str, data) -> None:
@@ -130,8 +132,9 @@ def test_gradient(name, request):
 @pytest.mark.parametrize("name", INVALID_NAMES)
 def test_invalid(name, request):
     n, shrink = _budget(request, "errors")
-    run_property(lambda data: check_error(SPECS[name].invalid(HypDraw(data))),
-                 f"invalid:{name}", n, shrink)
+    run_property(
+        lambda data: check_error(SPECS[name].invalid(HypDraw(data))), f"invalid:{name}", n, shrink
+    )
 
 
 @_row("kernel", lambda p: p["case"].op)
@@ -148,7 +151,8 @@ def test_every_public_op_has_a_case():
     assert not missing, (
         f"public ops without a conformance case: {missing}; a backend's tensor adds no public "
         "names of its own (flowkit declares every op), and a new op of flowkit's gets its case "
-        "in flowkit.testing.conformance.cases")
+        "in flowkit.testing.conformance.cases"
+    )
     stale = sorted(covered - ops)
     assert not stale, f"cases for names that are not public (renamed? missing?): {stale}"
     assert len(ops - NOT_OPS) > 250
@@ -162,11 +166,19 @@ def pytest_generate_tests(metafunc):
         return
     root, note = find_docs(metafunc.config.getoption("--flowkit-docs", default=None))
     if root is None:
-        metafunc.parametrize("docs_page", [pytest.param(
-            None, id="not-found", marks=pytest.mark.skip(reason=f"docs pages: {note}"))])
+        metafunc.parametrize(
+            "docs_page",
+            [
+                pytest.param(
+                    None, id="not-found", marks=pytest.mark.skip(reason=f"docs pages: {note}")
+                )
+            ],
+        )
         return
-    metafunc.parametrize("docs_page", [pytest.param((root, pid), id=pid)
-                                       for pid in page_ids(root, is_quick(metafunc.config))])
+    metafunc.parametrize(
+        "docs_page",
+        [pytest.param((root, pid), id=pid) for pid in page_ids(root, is_quick(metafunc.config))],
+    )
 
 
 # last: a page may change process-wide settings that the op checks above rely on

@@ -47,8 +47,11 @@ def to_wire(obj: Any) -> Any:
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
         return type(obj)(*(to_wire(v) for v in obj))
     if isinstance(obj, (list, tuple)):
-        return type(obj)(to_wire(v) for v in obj) if type(obj) in (list, tuple) else \
-            _rebuild_sequence(obj, [to_wire(v) for v in obj])
+        return (
+            type(obj)(to_wire(v) for v in obj)
+            if type(obj) in (list, tuple)
+            else _rebuild_sequence(obj, [to_wire(v) for v in obj])
+        )
     return obj
 
 
@@ -65,8 +68,11 @@ def from_wire(obj: Any) -> Any:
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
         return type(obj)(*(from_wire(v) for v in obj))
     if isinstance(obj, (list, tuple)):
-        return type(obj)(from_wire(v) for v in obj) if type(obj) in (list, tuple) else \
-            _rebuild_sequence(obj, [from_wire(v) for v in obj])
+        return (
+            type(obj)(from_wire(v) for v in obj)
+            if type(obj) in (list, tuple)
+            else _rebuild_sequence(obj, [from_wire(v) for v in obj])
+        )
     return obj
 
 
@@ -137,8 +143,10 @@ def _collate(batch: Sequence, wire: bool) -> Any:
         return _stack_tensors(list(batch))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUSV":
-            raise TypeError(f"default_collate: numpy arrays of dtype {elem.dtype} cannot become "
-                            "tensors; convert them to numbers or pass a collate_fn")
+            raise TypeError(
+                f"default_collate: numpy arrays of dtype {elem.dtype} cannot become "
+                "tensors; convert them to numbers or pass a collate_fn"
+            )
         return _from_host(_stack_arrays(list(batch), "numpy array"), wire)
     if isinstance(elem, np.generic):  # numpy scalars keep their dtype (np.float64 -> float64)
         return _from_host(np.stack([np.asarray(b) for b in batch]), wire)
@@ -150,17 +158,21 @@ def _collate(batch: Sequence, wire: bool) -> Any:
         keys = list(elem)
         for i, b in enumerate(batch):
             if not isinstance(b, Mapping) or set(b) != set(keys):
-                raise ValueError(f"default_collate: sample {i} has keys "
-                                 f"{sorted(map(str, b)) if isinstance(b, Mapping) else b!r}, "
-                                 f"sample 0 has {sorted(map(str, keys))}; every sample needs "
-                                 "the same keys")
+                raise ValueError(
+                    f"default_collate: sample {i} has keys "
+                    f"{sorted(map(str, b)) if isinstance(b, Mapping) else b!r}, "
+                    f"sample 0 has {sorted(map(str, keys))}; every sample needs "
+                    "the same keys"
+                )
         return _rebuild_mapping(elem, {k: _collate([b[k] for b in batch], wire) for k in keys})
     if isinstance(elem, Sequence):
         n = len(elem)
         for i, b in enumerate(batch):
             if len(b) != n:
-                raise ShapeError(f"default_collate: sample 0 has {n} fields but sample {i} has "
-                                 f"{len(b)}; every sample needs the same structure")
+                raise ShapeError(
+                    f"default_collate: sample 0 has {n} fields but sample {i} has "
+                    f"{len(b)}; every sample needs the same structure"
+                )
         columns = [_collate(list(col), wire) for col in zip(*batch)]
         if isinstance(elem, tuple) and hasattr(elem, "_fields"):
             return type(elem)(*columns)
@@ -169,11 +181,15 @@ def _collate(batch: Sequence, wire: bool) -> Any:
             return elem_type(columns)
         return _rebuild_sequence(elem, columns)
     if elem is None:
-        raise TypeError("default_collate: a sample contains None; return a value (or a tensor) "
-                        "or pass a collate_fn that handles it")
-    raise TypeError(f"default_collate: cannot merge samples of type {type(elem).__name__}; it "
-                    "merges tensors, numpy arrays, numbers, strings, and dicts, lists and tuples "
-                    "of those. Pass collate_fn= to merge other types")
+        raise TypeError(
+            "default_collate: a sample contains None; return a value (or a tensor) "
+            "or pass a collate_fn that handles it"
+        )
+    raise TypeError(
+        f"default_collate: cannot merge samples of type {type(elem).__name__}; it "
+        "merges tensors, numpy arrays, numbers, strings, and dicts, lists and tuples "
+        "of those. Pass collate_fn= to merge other types"
+    )
 
 
 def default_collate(batch: Sequence) -> Any:
@@ -226,6 +242,9 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(v) for v in data))
     if isinstance(data, (list, tuple)):
-        return type(data)(default_convert(v) for v in data) if type(data) in (list, tuple) \
+        return (
+            type(data)(default_convert(v) for v in data)
+            if type(data) in (list, tuple)
             else _rebuild_sequence(data, [default_convert(v) for v in data])
+        )
     return data

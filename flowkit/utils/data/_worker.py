@@ -66,8 +66,10 @@ class ExceptionWrapper:
             )
 
     def reraise(self):
-        msg = (f"Caught {self.exc_type.__name__} {self.where}.\nOriginal traceback (from the "
-               f"worker):\n{self.text}")
+        msg = (
+            f"Caught {self.exc_type.__name__} {self.where}.\nOriginal traceback (from the "
+            f"worker):\n{self.text}"
+        )
         if self.exc_type is KeyError:  # KeyError would print the message as a repr
             raise _KeyErrorMessage(msg)
         try:
@@ -138,24 +140,38 @@ def _fetch(dataset, iterable: bool, it, indices, auto_collation: bool, drop_last
     return batch
 
 
-def worker_loop(dataset, iterable: bool, index_queue, result_queue, done_event,
-                auto_collation: bool, drop_last: bool, seed: int, init_fn, worker_id: int,
-                num_workers: int, parent_pid: int, backend_name: str | None) -> None:
+def worker_loop(
+    dataset,
+    iterable: bool,
+    index_queue,
+    result_queue,
+    done_event,
+    auto_collation: bool,
+    drop_last: bool,
+    seed: int,
+    init_fn,
+    worker_id: int,
+    num_workers: int,
+    parent_pid: int,
+    backend_name: str | None,
+) -> None:
     global _worker_info
     init_error = None
     it = None
     try:
         _use_cpu_backend(backend_name)
         _seed(seed)
-        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
-                                  dataset=dataset)
+        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
         if init_fn is not None:
             init_fn(worker_id)
         if iterable:
             it = iter(dataset)
     except Exception as exc:
-        init_error = ExceptionWrapper(exc, f"in DataLoader worker process {worker_id} while "
-                                           "starting (worker_init_fn or iter(dataset))")
+        init_error = ExceptionWrapper(
+            exc,
+            f"in DataLoader worker process {worker_id} while "
+            "starting (worker_init_fn or iter(dataset))",
+        )
     ended = False
     data: object  # what goes back: a batch (wire form), an IterableEnd or an ExceptionWrapper
     try:
@@ -176,13 +192,15 @@ def worker_loop(dataset, iterable: bool, index_queue, result_queue, done_event,
                 ended = iterable  # an iterable worker that failed to start has nothing more
             else:
                 try:
-                    data = to_wire(_fetch(dataset, iterable, it, indices, auto_collation,
-                                          drop_last))
+                    data = to_wire(
+                        _fetch(dataset, iterable, it, indices, auto_collation, drop_last)
+                    )
                 except StopIteration:
                     if not iterable:  # a map-style __getitem__ raising StopIteration is a bug
-                        data = ExceptionWrapper(RuntimeError("StopIteration raised by "
-                                                             "dataset[...]"),
-                                                f"in DataLoader worker process {worker_id}")
+                        data = ExceptionWrapper(
+                            RuntimeError("StopIteration raised by dataset[...]"),
+                            f"in DataLoader worker process {worker_id}",
+                        )
                     else:
                         data, ended = IterableEnd(worker_id), True
                 except Exception as exc:
@@ -190,10 +208,15 @@ def worker_loop(dataset, iterable: bool, index_queue, result_queue, done_event,
             try:
                 payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
-                payload = pickle.dumps(ExceptionWrapper(
-                    TypeError(f"a sample cannot be sent to the main process ({exc}); return "
-                              "tensors, numpy arrays, numbers, strings and containers of them"),
-                    f"in DataLoader worker process {worker_id}"))
+                payload = pickle.dumps(
+                    ExceptionWrapper(
+                        TypeError(
+                            f"a sample cannot be sent to the main process ({exc}); return "
+                            "tensors, numpy arrays, numbers, strings and containers of them"
+                        ),
+                        f"in DataLoader worker process {worker_id}",
+                    )
+                )
             result_queue.put((idx, payload))
             del data, payload  # don't hold a batch's memory while waiting for the next task
     except KeyboardInterrupt:

@@ -103,21 +103,34 @@ class DataLoader:
         (1, 2) [1]
     """
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
-                 sampler: Sampler | Iterable | None = None,
-                 batch_sampler: Sampler | Iterable | None = None, num_workers: int = 0,
-                 collate_fn: Callable | None = None, pin_memory: bool = False,
-                 drop_last: bool = False, timeout: float = 0,
-                 worker_init_fn: Callable[[int], None] | None = None,
-                 multiprocessing_context=None, generator=None, *,
-                 prefetch_factor: int | None = None, persistent_workers: bool = False):
+    def __init__(
+        self,
+        dataset,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Sampler | Iterable | None = None,
+        batch_sampler: Sampler | Iterable | None = None,
+        num_workers: int = 0,
+        collate_fn: Callable | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+    ):
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if timeout < 0:
             raise ValueError(f"DataLoader: timeout must be >= 0, got {timeout}")
         if prefetch_factor is not None and num_workers == 0:
-            raise ValueError("DataLoader: prefetch_factor applies to worker processes only; "
-                             "pass num_workers > 0 or drop prefetch_factor")
+            raise ValueError(
+                "DataLoader: prefetch_factor applies to worker processes only; "
+                "pass num_workers > 0 or drop prefetch_factor"
+            )
         prefetch_factor = 2 if prefetch_factor is None else prefetch_factor
         if prefetch_factor < 1:
             raise ValueError(f"DataLoader: prefetch_factor must be >= 1, got {prefetch_factor}")
@@ -136,36 +149,51 @@ class DataLoader:
 
         if self._iterable:
             if shuffle:
-                raise ValueError("DataLoader: shuffle=True needs a map-style dataset; an "
-                                 "IterableDataset decides its own order (shuffle inside it)")
+                raise ValueError(
+                    "DataLoader: shuffle=True needs a map-style dataset; an "
+                    "IterableDataset decides its own order (shuffle inside it)"
+                )
             if sampler is not None or batch_sampler is not None:
-                raise ValueError("DataLoader: an IterableDataset takes no sampler or "
-                                 "batch_sampler; it yields its samples in its own order")
+                raise ValueError(
+                    "DataLoader: an IterableDataset takes no sampler or "
+                    "batch_sampler; it yields its samples in its own order"
+                )
         elif not hasattr(dataset, "__getitem__"):
-            raise TypeError(f"DataLoader: the dataset ({type(dataset).__name__}) must be indexable "
-                            "(__getitem__ and __len__) or an IterableDataset")
+            raise TypeError(
+                f"DataLoader: the dataset ({type(dataset).__name__}) must be indexable "
+                "(__getitem__ and __len__) or an IterableDataset"
+            )
 
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("DataLoader: batch_sampler makes the batches itself, so it "
-                                 "excludes batch_size, shuffle, sampler and drop_last")
+                raise ValueError(
+                    "DataLoader: batch_sampler makes the batches itself, so it "
+                    "excludes batch_size, shuffle, sampler and drop_last"
+                )
             batch_size, drop_last = None, False
         elif batch_size is None:
             if drop_last:
-                raise ValueError("DataLoader: drop_last needs a batch_size (batch_size=None "
-                                 "loads samples one by one)")
-        elif (not isinstance(batch_size, int) or isinstance(batch_size, bool)
-              or batch_size <= 0):
-            raise ValueError(f"DataLoader: batch_size must be a positive int or None, got "
-                             f"{batch_size!r}")
+                raise ValueError(
+                    "DataLoader: drop_last needs a batch_size (batch_size=None "
+                    "loads samples one by one)"
+                )
+        elif not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive int or None, got {batch_size!r}"
+            )
 
         if sampler is not None and shuffle:
-            raise ValueError("DataLoader: pass either sampler or shuffle=True, not both (a "
-                             "RandomSampler is what shuffle=True uses)")
+            raise ValueError(
+                "DataLoader: pass either sampler or shuffle=True, not both (a "
+                "RandomSampler is what shuffle=True uses)"
+            )
         if not self._iterable:
             if sampler is None:
-                sampler = (RandomSampler(dataset, generator=generator) if shuffle
-                           else SequentialSampler(dataset))
+                sampler = (
+                    RandomSampler(dataset, generator=generator)
+                    if shuffle
+                    else SequentialSampler(dataset)
+                )
             if batch_size is not None and batch_sampler is None:
                 batch_sampler = BatchSampler(sampler, batch_size, drop_last)
 
@@ -173,8 +201,9 @@ class DataLoader:
         self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self._auto_collation = batch_sampler is not None or (self._iterable and
-                                                             batch_size is not None)
+        self._auto_collation = batch_sampler is not None or (
+            self._iterable and batch_size is not None
+        )
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
@@ -189,15 +218,18 @@ class DataLoader:
             try:
                 n = len(self.dataset)
             except TypeError:
-                raise TypeError(f"len(DataLoader): the IterableDataset "
-                                f"{type(self.dataset).__name__} has no __len__") from None
+                raise TypeError(
+                    f"len(DataLoader): the IterableDataset "
+                    f"{type(self.dataset).__name__} has no __len__"
+                ) from None
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         sampler = self.batch_sampler if self.batch_sampler is not None else self.sampler
         if not isinstance(sampler, Sized):  # a sampler may be any iterable of indices
-            raise TypeError(f"len(DataLoader): its sampler ({type(sampler).__name__}) has no "
-                            "__len__")
+            raise TypeError(
+                f"len(DataLoader): its sampler ({type(sampler).__name__}) has no __len__"
+            )
         return len(sampler)
 
     def _index_iter(self):
@@ -277,10 +309,21 @@ class _MultiProcessIter(_BaseIter):
                 iq.cancel_join_thread()  # never block the main process's exit on this pipe
                 w = ctx.Process(
                     target=_worker.worker_loop,
-                    args=(self._dataset, loader._iterable, iq, self._result_queue,
-                          self._done_event, self._auto_collation, self._drop_last,
-                          self._base_seed + wid, loader.worker_init_fn, wid, n, os.getpid(),
-                          backend_name),
+                    args=(
+                        self._dataset,
+                        loader._iterable,
+                        iq,
+                        self._result_queue,
+                        self._done_event,
+                        self._auto_collation,
+                        self._drop_last,
+                        self._base_seed + wid,
+                        loader.worker_init_fn,
+                        wid,
+                        n,
+                        os.getpid(),
+                        backend_name,
+                    ),
                     daemon=True,
                 )
                 w.start()
@@ -319,8 +362,10 @@ class _MultiProcessIter(_BaseIter):
                 left = self._timeout - (time.monotonic() - start)
                 if left <= 0:
                     self._shutdown_workers()
-                    raise RuntimeError(f"DataLoader timed out after {self._timeout} s waiting "
-                                       "for a batch from its workers")
+                    raise RuntimeError(
+                        f"DataLoader timed out after {self._timeout} s waiting "
+                        "for a batch from its workers"
+                    )
                 wait = min(wait, left)
             try:
                 idx, payload = self._result_queue.get(timeout=wait)

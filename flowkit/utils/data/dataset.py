@@ -58,8 +58,10 @@ class IterableDataset(Dataset):
         raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, do not index it")
 
     def __add__(self, other):
-        raise TypeError("IterableDatasets cannot be concatenated with +; chain their iterators "
-                        "in a new IterableDataset")
+        raise TypeError(
+            "IterableDatasets cannot be concatenated with +; chain their iterators "
+            "in a new IterableDataset"
+        )
 
 
 class TensorDataset(Dataset):
@@ -81,15 +83,21 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset needs at least one tensor")
         for i, t in enumerate(tensors):
             if not isinstance(t, Tensor):
-                raise TypeError(f"TensorDataset: argument {i} is a {type(t).__name__}, not a "
-                                "flowkit tensor; wrap it with flowkit.tensor(...)")
+                raise TypeError(
+                    f"TensorDataset: argument {i} is a {type(t).__name__}, not a "
+                    "flowkit tensor; wrap it with flowkit.tensor(...)"
+                )
             if t.ndim == 0:
-                raise ShapeError(f"TensorDataset: argument {i} is a 0-d tensor; samples are "
-                                 "taken along dimension 0")
+                raise ShapeError(
+                    f"TensorDataset: argument {i} is a 0-d tensor; samples are "
+                    "taken along dimension 0"
+                )
         sizes = [t.shape[0] for t in tensors]
         if len(set(sizes)) != 1:
-            raise ShapeError(f"TensorDataset: the tensors' first dimensions differ ({sizes}); "
-                             "every tensor needs one entry per sample")
+            raise ShapeError(
+                f"TensorDataset: the tensors' first dimensions differ ({sizes}); "
+                "every tensor needs one entry per sample"
+            )
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
@@ -179,12 +187,16 @@ def _split_lengths(n: int, lengths: Sequence[float]) -> list[int]:
     sizes = []
     for x in lengths:
         if isinstance(x, float) and not x.is_integer() or int(x) < 0:
-            raise ValueError(f"random_split: lengths must be non-negative ints (or fractions "
-                             f"summing to 1), got {lengths}")
+            raise ValueError(
+                f"random_split: lengths must be non-negative ints (or fractions "
+                f"summing to 1), got {lengths}"
+            )
         sizes.append(int(x))
     if sum(sizes) != n:
-        raise ValueError(f"random_split: the lengths {sizes} sum to {sum(sizes)}, but the dataset "
-                         f"has {n} samples; make them add up, or pass fractions like [0.8, 0.2]")
+        raise ValueError(
+            f"random_split: the lengths {sizes} sum to {sum(sizes)}, but the dataset "
+            f"has {n} samples; make them add up, or pass fractions like [0.8, 0.2]"
+        )
     return sizes
 
 
@@ -216,6 +228,6 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator=None) -> 
     perm = _rng(generator).permutation(n).tolist()
     out, start = [], 0
     for size in sizes:
-        out.append(Subset(dataset, perm[start:start + size]))
+        out.append(Subset(dataset, perm[start : start + size]))
         start += size
     return out

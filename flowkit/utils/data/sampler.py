@@ -90,16 +90,22 @@ class RandomSampler(Sampler):
         (True, [0, 1, 2, 3, 4])
     """
 
-    def __init__(self, data_source: Sized, replacement: bool = False,
-                 num_samples: int | None = None, generator=None) -> None:
+    def __init__(
+        self,
+        data_source: Sized,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator=None,
+    ) -> None:
         self.data_source = data_source
         self.replacement = bool(replacement)
         self._num_samples = num_samples
         self.generator = generator
         _rng(generator)  # the type error now, not at the first epoch
         if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
-            raise ValueError(f"RandomSampler: num_samples must be a positive int, got "
-                             f"{num_samples!r}")
+            raise ValueError(
+                f"RandomSampler: num_samples must be a positive int, got {num_samples!r}"
+            )
 
     @property
     def num_samples(self) -> int:
@@ -179,7 +185,8 @@ class BatchSampler(Sampler):
 
     def __len__(self) -> int:
         if not isinstance(self.sampler, Sized):  # any iterable batches; only a sized one counts
-            raise TypeError(f"len(BatchSampler): its sampler ({type(self.sampler).__name__}) "
-                            "has no __len__")
+            raise TypeError(
+                f"len(BatchSampler): its sampler ({type(self.sampler).__name__}) has no __len__"
+            )
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

@@ -21,5 +21,15 @@ from . import (
     shape,
 )
 
-FAMILIES = (elementwise, reduction, shape, indexing, linalg, inplace, conversion, creation,
-            nn_functional, findings)
+FAMILIES = (
+    elementwise,
+    reduction,
+    shape,
+    indexing,
+    linalg,
+    inplace,
+    conversion,
+    creation,
+    nn_functional,
+    findings,
+)

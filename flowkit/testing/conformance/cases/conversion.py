@@ -53,17 +53,36 @@ def _register_casts():
 
             if want == U8:
                 x = np.abs(x)
-            return Case(fn, [x], ref, fd_eps=step[0], fd_rtol=step[1], fd_atol=step[1],
-                        label=f"{label} {src}{x.shape} -> {want}")
+            return Case(
+                fn,
+                [x],
+                ref,
+                fd_eps=step[0],
+                fd_rtol=step[1],
+                fd_atol=step[1],
+                label=f"{label} {src}{x.shape} -> {want}",
+            )
+
         return build
 
     for name, want in _CASTS.items():
-        spec(f"Tensor.{name}",
-             cast_b(lambda d, name=name, want=want: (lambda t: getattr(t, name)(), want, name)),
-             True)
+        spec(
+            f"Tensor.{name}",
+            cast_b(lambda d, name=name, want=want: (lambda t: getattr(t, name)(), want, name)),
+            True,
+        )
 
-    targets = [("float32", F32), ("float64", F64), ("int64", I64), ("int32", I32),
-               ("bool", BOOL), ("uint8", U8), ("int8", I8), ("int16", I16), ("float16", F16)]
+    targets = [
+        ("float32", F32),
+        ("float64", F64),
+        ("int64", I64),
+        ("int32", I32),
+        ("bool", BOOL),
+        ("uint8", U8),
+        ("int8", I8),
+        ("int16", I16),
+        ("float16", F16),
+    ]
 
     def to_make(d):
         tname, want = d.choice(targets)
@@ -83,9 +102,17 @@ def _register_casts():
 
     def type_make(d):
         tname, want = d.choice(targets)
-        names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                 "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor",
-                 "int8": "CharTensor", "int16": "ShortTensor", "float16": "HalfTensor"}
+        names = {
+            "float32": "FloatTensor",
+            "float64": "DoubleTensor",
+            "int64": "LongTensor",
+            "int32": "IntTensor",
+            "bool": "BoolTensor",
+            "uint8": "ByteTensor",
+            "int8": "CharTensor",
+            "int16": "ShortTensor",
+            "float16": "HalfTensor",
+        }
         if d.bool():
             return (lambda t: t.type(getattr(flow, tname))), want, f"type({tname})"
         return (lambda t: t.type("flowkit." + names[tname])), want, f"type('{names[tname]}')"
@@ -94,16 +121,27 @@ def _register_casts():
 
     def type_as_make(d):
         tname, want = d.choice(targets)
-        return (lambda t: t.type_as(flow.zeros(2, dtype=getattr(flow, tname)))), want, \
-            f"type_as({tname})"
+        return (
+            (lambda t: t.type_as(flow.zeros(2, dtype=getattr(flow, tname)))),
+            want,
+            f"type_as({tname})",
+        )
 
     spec("Tensor.type_as", cast_b(type_as_make), True)
 
     def type_name_b(d):
         dt = d.choice(ALL + (U8, I8, I16, F16))
-        names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                 "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor",
-                 "int8": "CharTensor", "int16": "ShortTensor", "float16": "HalfTensor"}
+        names = {
+            "float32": "FloatTensor",
+            "float64": "DoubleTensor",
+            "int64": "LongTensor",
+            "int32": "IntTensor",
+            "bool": "BoolTensor",
+            "uint8": "ByteTensor",
+            "int8": "CharTensor",
+            "int16": "ShortTensor",
+            "float16": "HalfTensor",
+        }
         x = values(d.rng(), shape(d), dt)
         return Case(lambda t: t.type(), [x], lambda v: "flowkit." + names[v.dtype.name])
 
@@ -114,40 +152,74 @@ def _register_casts():
         def build(d):
             x = values(d.rng(), shp(d) if shp else shape(d), d.choice(dts))
             return Case(fn, [x], ref, label=f"{x.dtype}{x.shape}")
+
         return build
 
     one = lambda d: d.choice(((), (1,), (1, 1)))  # noqa: E731
     nonscalar = lambda d: shape(d, 1, 3, zero=True)  # noqa: E731
-    spec("Tensor.size", query(lambda t: (t.size(), [t.size(i) for i in range(-t.dim(), t.dim())]),
-                              lambda v: (list(v.shape), [v.shape[i] for i in
-                                                         range(-v.ndim, v.ndim)])))
+    spec(
+        "Tensor.size",
+        query(
+            lambda t: (t.size(), [t.size(i) for i in range(-t.dim(), t.dim())]),
+            lambda v: (list(v.shape), [v.shape[i] for i in range(-v.ndim, v.ndim)]),
+        ),
+    )
     spec("Tensor.dim", query(lambda t: t.dim(), lambda v: v.ndim))
     spec("Tensor.numel", query(lambda t: t.numel(), lambda v: int(v.size)))
     spec("Tensor.nelement", query(lambda t: t.nelement(), lambda v: int(v.size)))
     spec("flowkit.numel", query(flow.numel, lambda v: int(v.size)))
-    spec("Tensor.element_size", query(lambda t: t.element_size(), lambda v: v.itemsize,
-                                      ALL + (U8, I8, I16, F16)))
-    spec("Tensor.is_floating_point", query(lambda t: t.is_floating_point(),
-                                           lambda v: v.dtype.kind == "f", ALL + (F16,)))
-    spec("Tensor.item", query(lambda t: t.item(), lambda v: v.item(), ALL, one),
-         invalid=lambda d: Case(lambda t: t.item(), [np.zeros((2,))], error=flow.ShapeError))
+    spec(
+        "Tensor.element_size",
+        query(lambda t: t.element_size(), lambda v: v.itemsize, ALL + (U8, I8, I16, F16)),
+    )
+    spec(
+        "Tensor.is_floating_point",
+        query(lambda t: t.is_floating_point(), lambda v: v.dtype.kind == "f", ALL + (F16,)),
+    )
+    spec(
+        "Tensor.item",
+        query(lambda t: t.item(), lambda v: v.item(), ALL, one),
+        invalid=lambda d: Case(lambda t: t.item(), [np.zeros((2,))], error=flow.ShapeError),
+    )
     spec("Tensor.tolist", query(lambda t: t.tolist(), lambda v: v.tolist()))
-    spec("Tensor.__float__", query(float, lambda v: float(v.item()), ALL, one),
-         invalid=lambda d: Case(float, [np.zeros((2,))], error=flow.ShapeError))
-    spec("Tensor.__int__", query(int, lambda v: int(v.item()), ALL, one),
-         invalid=lambda d: Case(int, [np.zeros((3,))], error=flow.ShapeError))
-    spec("Tensor.__bool__", query(bool, lambda v: bool(v.item()), ALL, one),
-         invalid=lambda d: Case(bool, [np.zeros((2,))], error=flow.FlowkitError))
-    spec("Tensor.__index__", query(operator.index, lambda v: int(v.item()), INTS + (U8,), one),
-         invalid=lambda d: Case(operator.index, [np.zeros(())], error=TypeError))
-    spec("Tensor.__len__", query(len, lambda v: v.shape[0], ALL, nonscalar),
-         invalid=lambda d: Case(len, [np.zeros(())], error=TypeError))
-    spec("Tensor.__iter__", query(lambda t: [r.tolist() for r in t], lambda v: list(v.tolist()),
-                                  ALL, nonscalar),
-         invalid=lambda d: Case(lambda t: list(t), [np.zeros(())], error=TypeError))
-    spec("flowkit.is_tensor", lambda d: Case(
-        lambda t: (flow.is_tensor(t), flow.is_tensor(t.numpy()), flow.is_tensor([1.0])),
-        [values(d.rng(), shape(d), d.choice(ALL))], lambda v: (True, False, False)))
+    spec(
+        "Tensor.__float__",
+        query(float, lambda v: float(v.item()), ALL, one),
+        invalid=lambda d: Case(float, [np.zeros((2,))], error=flow.ShapeError),
+    )
+    spec(
+        "Tensor.__int__",
+        query(int, lambda v: int(v.item()), ALL, one),
+        invalid=lambda d: Case(int, [np.zeros((3,))], error=flow.ShapeError),
+    )
+    spec(
+        "Tensor.__bool__",
+        query(bool, lambda v: bool(v.item()), ALL, one),
+        invalid=lambda d: Case(bool, [np.zeros((2,))], error=flow.FlowkitError),
+    )
+    spec(
+        "Tensor.__index__",
+        query(operator.index, lambda v: int(v.item()), INTS + (U8,), one),
+        invalid=lambda d: Case(operator.index, [np.zeros(())], error=TypeError),
+    )
+    spec(
+        "Tensor.__len__",
+        query(len, lambda v: v.shape[0], ALL, nonscalar),
+        invalid=lambda d: Case(len, [np.zeros(())], error=TypeError),
+    )
+    spec(
+        "Tensor.__iter__",
+        query(lambda t: [r.tolist() for r in t], lambda v: list(v.tolist()), ALL, nonscalar),
+        invalid=lambda d: Case(lambda t: list(t), [np.zeros(())], error=TypeError),
+    )
+    spec(
+        "flowkit.is_tensor",
+        lambda d: Case(
+            lambda t: (flow.is_tensor(t), flow.is_tensor(t.numpy()), flow.is_tensor([1.0])),
+            [values(d.rng(), shape(d), d.choice(ALL))],
+            lambda v: (True, False, False),
+        ),
+    )
 
     def allclose_b(d):
         rng = d.rng()
@@ -155,11 +227,20 @@ def _register_casts():
         sa, sb = bcast_pair(d)
         a = values(rng, sa, dt)
         close = d.bool()
-        b = (np.broadcast_to(a, np.broadcast_shapes(sa, sb)) * (1 + (1e-7 if close else 1e-2))
-             ).astype(dt) if d.bool() else values(rng, sb, dt)
+        b = (
+            (
+                np.broadcast_to(a, np.broadcast_shapes(sa, sb)) * (1 + (1e-7 if close else 1e-2))
+            ).astype(dt)
+            if d.bool()
+            else values(rng, sb, dt)
+        )
         kw = d.choice(({}, {"rtol": 1e-3}, {"atol": 0.5}, {"rtol": 0.0, "atol": 0.0}))
-        return Case(lambda x, y: flow.allclose(x, y, **kw), [a, b],
-                    lambda x, y: bool(np.allclose(x, y, **kw)), label=f"{sa} {sb} {kw}")
+        return Case(
+            lambda x, y: flow.allclose(x, y, **kw),
+            [a, b],
+            lambda x, y: bool(np.allclose(x, y, **kw)),
+            label=f"{sa} {sb} {kw}",
+        )
 
     spec("flowkit.allclose", allclose_b)
 

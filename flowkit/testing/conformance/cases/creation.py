@@ -28,27 +28,39 @@ from ..core import (
 )
 
 # ============================================================================ creation
-_FDT = {"float32": F32, "float64": F64, "int64": I64, "int32": I32, "bool": BOOL,
-        "float16": F16, "uint8": U8}
+_FDT = {
+    "float32": F32,
+    "float64": F64,
+    "int64": I64,
+    "int32": I32,
+    "bool": BOOL,
+    "float16": F16,
+    "uint8": U8,
+}
 
 
 def _size_forms(d: Draw, size: tuple):
     """``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` mean the same size."""
     form = d.choice(("star", "tuple", "list"))
-    return {"star": lambda f, **k: f(*size, **k), "tuple": lambda f, **k: f(tuple(size), **k),
-            "list": lambda f, **k: f(list(size), **k)}[form]
+    return {
+        "star": lambda f, **k: f(*size, **k),
+        "tuple": lambda f, **k: f(tuple(size), **k),
+        "list": lambda f, **k: f(list(size), **k),
+    }[form]
 
 
 def _dtype_kw(d: Draw, default):
     name = d.choice((None, "float32", "float64", "int64", "int32", "bool"))
     return ({} if name is None else {"dtype": getattr(flow, name)}), (
-        default if name is None else _FDT[name])
+        default if name is None else _FDT[name]
+    )
 
 
 def _data(d: Draw, rng):
     """Data for flowkit.tensor: nested lists of Python numbers, Python numbers, numpy arrays."""
-    kind = d.choice(("int_list", "float_list", "bool_list", "mixed_list", "nested", "number",
-                     "array", "empty"))
+    kind = d.choice(
+        ("int_list", "float_list", "bool_list", "mixed_list", "nested", "number", "array", "empty")
+    )
     if kind == "array":
         return values(rng, shape(d), d.choice(ALL + (U8, F16)))
     if kind == "number":
@@ -72,8 +84,13 @@ def _infer(data, dtype=None):
         a = data.copy()
     else:
         a = np.array(data)
-        a = a.astype({"f": F32 if dtype is None else F64, "i": I64, "u": I64, "b": BOOL}[
-            a.dtype.kind]) if a.size or a.dtype.kind != "f" else a.astype(F32)
+        a = (
+            a.astype(
+                {"f": F32 if dtype is None else F64, "i": I64, "u": I64, "b": BOOL}[a.dtype.kind]
+            )
+            if a.size or a.dtype.kind != "f"
+            else a.astype(F32)
+        )
     return a if dtype is None else a.astype(dtype)
 
 
@@ -99,8 +116,13 @@ def _register_creation():
             size = shape(d)
             kw, want = _dtype_kw(d, F32)
             call = _size_forms(d, size)
-            return Case(lambda: call(getattr(flow, name), **kw), [],
-                        lambda: np.full(size, value).astype(want), label=f"{name}{size} {kw}")
+            return Case(
+                lambda: call(getattr(flow, name), **kw),
+                [],
+                lambda: np.full(size, value).astype(want),
+                label=f"{name}{size} {kw}",
+            )
+
         return build
 
     def size_invalid(name):
@@ -116,11 +138,19 @@ def _register_creation():
         kw, want = _dtype_kw(d, infer)
         as_int = d.bool() and len(size) == 1
         sz = size[0] if as_int else size
-        return Case(lambda: flow.full(sz, v, **kw), [], lambda: np.full(size, v).astype(want),
-                    label=f"full({sz}, {v!r}, {kw})")
+        return Case(
+            lambda: flow.full(sz, v, **kw),
+            [],
+            lambda: np.full(size, v).astype(want),
+            label=f"full({sz}, {v!r}, {kw})",
+        )
 
-    spec("flowkit.full", full_b, False,
-         lambda d: Case(lambda: flow.full((2, -3), 1.0), [], error=flow.ShapeError))
+    spec(
+        "flowkit.full",
+        full_b,
+        False,
+        lambda d: Case(lambda: flow.full((2, -3), 1.0), [], error=flow.ShapeError),
+    )
 
     def like_b(name):
         def build(d):
@@ -134,8 +164,13 @@ def _register_creation():
                     return flow.full_like(t, v, **kw)
                 return getattr(flow, name)(t, **kw)
 
-            return Case(fn, [x], lambda a: np.full(a.shape, fill).astype(want or a.dtype),
-                        label=f"{name} {x.dtype}{x.shape} {kw} {fill!r}")
+            return Case(
+                fn,
+                [x],
+                lambda a: np.full(a.shape, fill).astype(want or a.dtype),
+                label=f"{name} {x.dtype}{x.shape} {kw} {fill!r}",
+            )
+
         return build
 
     for name in ("zeros_like", "ones_like", "empty_like", "full_like"):
@@ -147,26 +182,44 @@ def _register_creation():
         kw, want = _dtype_kw(d, F32)
         if m is None:
             return Case(lambda: flow.eye(n, **kw), [], lambda: np.eye(n).astype(want))
-        return Case(lambda: flow.eye(n, m, **kw), [], lambda: np.eye(n, m).astype(want),
-                    label=f"eye({n}, {m}, {kw})")
+        return Case(
+            lambda: flow.eye(n, m, **kw),
+            [],
+            lambda: np.eye(n, m).astype(want),
+            label=f"eye({n}, {m}, {kw})",
+        )
 
     spec("flowkit.eye", eye_b)
 
     def arange_b(d):
         form = d.choice(("end", "start_end", "step", "float", "neg_step"))
-        args = {"end": (d.int(0, 6),), "start_end": (d.int(-3, 2), d.int(-3, 6)),
-                "step": (d.int(-3, 2), d.int(3, 9), d.int(1, 3)),
-                "float": (d.choice((0.0, -1.5, 0.5)), d.choice((2.0, 3.25, 4)), d.choice((0.5, 1,
-                                                                                          0.75))),
-                "neg_step": (d.int(3, 6), d.int(-2, 1), d.choice((-1, -2)))}[form]
+        args = {
+            "end": (d.int(0, 6),),
+            "start_end": (d.int(-3, 2), d.int(-3, 6)),
+            "step": (d.int(-3, 2), d.int(3, 9), d.int(1, 3)),
+            "float": (
+                d.choice((0.0, -1.5, 0.5)),
+                d.choice((2.0, 3.25, 4)),
+                d.choice((0.5, 1, 0.75)),
+            ),
+            "neg_step": (d.int(3, 6), d.int(-2, 1), d.choice((-1, -2))),
+        }[form]
         kw, want = _dtype_kw(d, F32 if any(isinstance(a, float) for a in args) else I64)
         if want == BOOL:
             kw, want = {}, (F32 if any(isinstance(a, float) for a in args) else I64)
-        return Case(lambda: flow.arange(*args, **kw), [],
-                    lambda: np.arange(*args).astype(want), label=f"arange{args} {kw}")
+        return Case(
+            lambda: flow.arange(*args, **kw),
+            [],
+            lambda: np.arange(*args).astype(want),
+            label=f"arange{args} {kw}",
+        )
 
-    spec("flowkit.arange", arange_b, False,
-         lambda d: Case(lambda: flow.arange(0, 5, 0), [], error=ValueError))
+    spec(
+        "flowkit.arange",
+        arange_b,
+        False,
+        lambda d: Case(lambda: flow.arange(0, 5, 0), [], error=ValueError),
+    )
 
     def linspace_b(d):
         start, end = d.choice((0.0, -1.0, 2)), d.choice((1.0, 3.5, -2))
@@ -174,9 +227,12 @@ def _register_creation():
         kw, want = _dtype_kw(d, F32)
         if want.kind != "f":
             kw, want = {"dtype": flow.float64}, F64
-        return Case(lambda: flow.linspace(start, end, steps, **kw), [],
-                    lambda: np.linspace(start, end, steps).astype(want),
-                    label=f"linspace({start}, {end}, {steps}) {kw}")
+        return Case(
+            lambda: flow.linspace(start, end, steps, **kw),
+            [],
+            lambda: np.linspace(start, end, steps).astype(want),
+            label=f"linspace({start}, {end}, {steps}) {kw}",
+        )
 
     spec("flowkit.linspace", linspace_b)
 
@@ -205,12 +261,18 @@ def _register_creation():
                     assert ((v >= 0) & (v < 1)).all()
 
             return Case(fn, [], check=check, seed=seed, label=f"{name}{size} {kw}")
+
         return build
 
     for name in ("rand", "randn"):
-        spec(f"flowkit.{name}", random_b(name), False,
-             lambda d, f=getattr(flow, name): Case(lambda: f(2, dtype=flow.int64), [],
-                                                   error=flow.DTypeError))
+        spec(
+            f"flowkit.{name}",
+            random_b(name),
+            False,
+            lambda d, f=getattr(flow, name): Case(
+                lambda: f(2, dtype=flow.int64), [], error=flow.DTypeError
+            ),
+        )
 
     def random_like_b(name):
         def build(d):
@@ -224,7 +286,9 @@ def _register_creation():
                 assert np.isfinite(v).all()
                 if name == "rand_like":
                     assert ((v >= 0) & (v < 1)).all()
+
             return Case(lambda t: getattr(flow, name)(t), [x], check=check, seed=seed)
+
         return build
 
     spec("flowkit.rand_like", random_like_b("rand_like"))
@@ -245,8 +309,11 @@ def _register_creation():
             assert ((v >= lo) & (v < high)).all()
 
         if one:  # randint(high, size), positionally (PyTorch's form) or by keyword
-            fn = (lambda: flow.randint(high, size, **kw)) if d.bool() else (
-                lambda: flow.randint(high, size=size, **kw))
+            fn = (
+                (lambda: flow.randint(high, size, **kw))
+                if d.bool()
+                else (lambda: flow.randint(high, size=size, **kw))
+            )
         else:
             fn = lambda: flow.randint(low, high, size, **kw)  # noqa: E731
         return Case(fn, [], check=check, seed=d.int(0, 1000), label=f"randint {low} {high}")
@@ -262,6 +329,7 @@ def _register_creation():
         def check(out, arrays):
             assert out.dtype.name == want.name and tuple(out.shape) == (n,)
             assert sorted(out.tolist()) == list(range(n))
+
         return Case(lambda: flow.randperm(n, **kw), [], check=check, seed=d.int(0, 1000))
 
     spec("flowkit.randperm", randperm_b)
@@ -270,8 +338,12 @@ def _register_creation():
         x = values(d.rng(), shape(d), d.choice(ALL + (U8, I8, I16, F16)))
         return Case(lambda: flow.from_numpy(x), [], lambda: x.copy(), label=f"{x.dtype}{x.shape}")
 
-    spec("flowkit.from_numpy", from_numpy_b, False,
-         lambda d: Case(lambda: flow.from_numpy([1, 2]), [], error=TypeError))
+    spec(
+        "flowkit.from_numpy",
+        from_numpy_b,
+        False,
+        lambda d: Case(lambda: flow.from_numpy([1, 2]), [], error=TypeError),
+    )
 
     # Tensor.new_*: this tensor's dtype unless given
     def new_b(name):
@@ -284,18 +356,31 @@ def _register_creation():
                 data = _data(d, d.rng())
                 if isinstance(data, np.ndarray) and data.dtype == F16 and not kw:
                     data = data.astype(F32)
-                return Case(lambda t: t.new_tensor(data, **kw), [x],
-                            lambda a: _infer(data, F64).astype(want or a.dtype)
-                            if not isinstance(data, np.ndarray) else data.astype(want or a.dtype),
-                            label=f"new_tensor({data!r:.50}) {kw}")
+                return Case(
+                    lambda t: t.new_tensor(data, **kw),
+                    [x],
+                    lambda a: (
+                        _infer(data, F64).astype(want or a.dtype)
+                        if not isinstance(data, np.ndarray)
+                        else data.astype(want or a.dtype)
+                    ),
+                    label=f"new_tensor({data!r:.50}) {kw}",
+                )
             if name == "new_full":
-                return Case(lambda t: t.new_full(size, v, **kw), [x],
-                            lambda a: np.full(size, v).astype(want or a.dtype))
+                return Case(
+                    lambda t: t.new_full(size, v, **kw),
+                    [x],
+                    lambda a: np.full(size, v).astype(want or a.dtype),
+                )
             fill = {"new_zeros": 0, "new_ones": 1, "new_empty": 0}[name]
             call = _size_forms(d, size)
-            return Case(lambda t: call(getattr(t, name), **kw), [x],
-                        lambda a: np.full(size, fill).astype(want or a.dtype),
-                        label=f"{name}{size} {kw}")
+            return Case(
+                lambda t: call(getattr(t, name), **kw),
+                [x],
+                lambda a: np.full(size, fill).astype(want or a.dtype),
+                label=f"{name}{size} {kw}",
+            )
+
         return build
 
     for name in ("new_tensor", "new_full", "new_zeros", "new_ones", "new_empty"):

@@ -42,13 +42,27 @@ F = flow.nn.functional
 
 # ============================================================================ binary elementwise
 _NP2 = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "pow": np.power, "remainder": np.remainder, "floor_divide": np.floor_divide,
-    "maximum": np.maximum, "minimum": np.minimum,
-    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.true_divide,
+    "pow": np.power,
+    "remainder": np.remainder,
+    "floor_divide": np.floor_divide,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
     "ge": np.greater_equal,
-    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
-    "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
+    "bitwise_and": np.bitwise_and,
+    "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor,
+    "logical_and": np.logical_and,
+    "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor,
 }
 _CMP = ("eq", "ne", "lt", "le", "gt", "ge")
 _LOGICAL = ("logical_and", "logical_or", "logical_xor")
@@ -79,7 +93,7 @@ def _int_pow1(x, y):
     # base -1 (by parity), 0 otherwise (numpy refuses negative integer powers)
     x, y = int(x), int(y)
     if y >= 0:
-        return x ** y
+        return x**y
     return 1 if x == 1 else (-1 if y % 2 else 1) if x == -1 else 0
 
 
@@ -119,8 +133,7 @@ def _doms(op: str, da, db, b_is_float_exponent: bool):
     if op == "pow":
         base = "pos" if b_is_float_exponent else "any"
         # integer ** integer tensors take negative exponents (PyTorch: 1, +-1 or 0)
-        return base, ("nonneg" if np.dtype(db).kind != "f" and np.dtype(da).kind == "f"
-                      else "any")
+        return base, ("nonneg" if np.dtype(db).kind != "f" and np.dtype(da).kind == "f" else "any")
     return "any", "any"
 
 
@@ -139,8 +152,12 @@ def binary_builder(op: str, form: str, call: Callable):
                 db = da  # int ** float tensor: fine in torch; keep the int ** int rule simple
             doma, domb = _doms(op, da, db, np.dtype(db).kind == "f")
             a, b = values(rng, sa, da, doma), values(rng, sb, db, domb)
-            return Case(lambda x, y: call(x, y), [a, b], lambda x, y: ref_binary(op, x, y),
-                        label=f"{op} {da}{sa} {db}{sb}")
+            return Case(
+                lambda x, y: call(x, y),
+                [a, b],
+                lambda x, y: ref_binary(op, x, y),
+                label=f"{op} {da}{sa} {db}{sb}",
+            )
         s = d.choice(scalars)
         da = d.choice([t for t in dts if t != U8])
         if op == "pow" and f == "ts":
@@ -161,10 +178,18 @@ def binary_builder(op: str, form: str, call: Callable):
             s = 1
         a = values(rng, shape(d), da, dom)
         if f == "ts":
-            return Case(lambda x: call(x, s), [a], lambda x: ref_binary(op, x, s),
-                        label=f"{op} {da}{a.shape} {s!r}")
-        return Case(lambda x: call(s, x), [a], lambda x: ref_binary(op, s, x),
-                    label=f"{s!r} {op} {da}{a.shape}")
+            return Case(
+                lambda x: call(x, s),
+                [a],
+                lambda x: ref_binary(op, x, s),
+                label=f"{op} {da}{a.shape} {s!r}",
+            )
+        return Case(
+            lambda x: call(s, x),
+            [a],
+            lambda x: ref_binary(op, s, x),
+            label=f"{s!r} {op} {da}{a.shape}",
+        )
 
     return build
 
@@ -187,9 +212,11 @@ def binary_invalid(op: str, call: Callable, form: str = "tt"):
             return Case(lambda x, y: call(x, y), [a, a], error=flow.DTypeError)
         sa, sb = bad_pair(d)
         dt = d.choice(_ARITH[op][0])
-        return Case(lambda x, y: call(x, y), [values(rng, sa, dt, "nonzero"),
-                                               values(rng, sb, dt, "nonzero")],
-                    error=flow.ShapeError)
+        return Case(
+            lambda x, y: call(x, y),
+            [values(rng, sa, dt, "nonzero"), values(rng, sb, dt, "nonzero")],
+            error=flow.ShapeError,
+        )
 
     return build
 
@@ -219,17 +246,54 @@ def _sub_bool_invalid(d: Draw, call: Callable, form: str = "tt") -> Case:
     return Case(lambda u, v: call(u, v), [a, b], error=flow.DTypeError)
 
 
-_DUNDER = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow",
-           "remainder": "mod", "floor_divide": "floordiv", "eq": "eq", "ne": "ne", "lt": "lt",
-           "le": "le", "gt": "gt", "ge": "ge", "bitwise_and": "and", "bitwise_or": "or",
-           "bitwise_xor": "xor"}
-_PYOP = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-         "pow": operator.pow, "remainder": operator.mod, "floor_divide": operator.floordiv,
-         "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-         "gt": operator.gt, "ge": operator.ge, "bitwise_and": operator.and_,
-         "bitwise_or": operator.or_, "bitwise_xor": operator.xor}
-_REFLECTED = ("add", "sub", "mul", "div", "pow", "remainder", "floor_divide", "bitwise_and",
-              "bitwise_or", "bitwise_xor")
+_DUNDER = {
+    "add": "add",
+    "sub": "sub",
+    "mul": "mul",
+    "div": "truediv",
+    "pow": "pow",
+    "remainder": "mod",
+    "floor_divide": "floordiv",
+    "eq": "eq",
+    "ne": "ne",
+    "lt": "lt",
+    "le": "le",
+    "gt": "gt",
+    "ge": "ge",
+    "bitwise_and": "and",
+    "bitwise_or": "or",
+    "bitwise_xor": "xor",
+}
+_PYOP = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": operator.pow,
+    "remainder": operator.mod,
+    "floor_divide": operator.floordiv,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "bitwise_and": operator.and_,
+    "bitwise_or": operator.or_,
+    "bitwise_xor": operator.xor,
+}
+_REFLECTED = (
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "pow",
+    "remainder",
+    "floor_divide",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+)
 _REFLECTED_GRAD = ("add", "sub", "mul", "div", "pow")  # PyTorch: none for number % x, number // x
 
 
@@ -237,23 +301,33 @@ def _register_binary():
     for op, (_, _, grad) in _ARITH.items():
         fn = getattr(flow, op)
         call_f, call_m = fn, method(op)
-        spec(f"flowkit.{op}", binary_builder(op, "tt", call_f), grad,
-             binary_invalid(op, call_f))
+        spec(f"flowkit.{op}", binary_builder(op, "tt", call_f), grad, binary_invalid(op, call_f))
         spec(f"Tensor.{op}", binary_builder(op, "tt", call_m), grad, binary_invalid(op, call_m))
         if op in _DUNDER:
             pyop = _PYOP[op]
-            spec(f"Tensor.__{_DUNDER[op]}__", binary_builder(op, "tt", pyop), grad,
-                 binary_invalid(op, pyop))
+            spec(
+                f"Tensor.__{_DUNDER[op]}__",
+                binary_builder(op, "tt", pyop),
+                grad,
+                binary_invalid(op, pyop),
+            )
         if op in _REFLECTED:
             pyop = _PYOP[op]
-            spec(f"Tensor.__r{_DUNDER[op]}__", binary_builder(op, "st", pyop),
-                 op in _REFLECTED_GRAD,
-                 binary_invalid(op, pyop, "st") if op in _BITWISE + ("sub",) else None)
+            spec(
+                f"Tensor.__r{_DUNDER[op]}__",
+                binary_builder(op, "st", pyop),
+                op in _REFLECTED_GRAD,
+                binary_invalid(op, pyop, "st") if op in _BITWISE + ("sub",) else None,
+            )
     # a number on the left of the function forms that are operators underneath
     for op in ("add", "sub", "mul", "div", "pow", "remainder", "floor_divide"):
         fn = getattr(flow, op)
-        spec(f"flowkit.{op}[number_first]", binary_builder(op, "st", fn),
-             op in _REFLECTED_GRAD, binary_invalid(op, fn, "st") if op == "sub" else None)
+        spec(
+            f"flowkit.{op}[number_first]",
+            binary_builder(op, "st", fn),
+            op in _REFLECTED_GRAD,
+            binary_invalid(op, fn, "st") if op == "sub" else None,
+        )
 
 
 _register_binary()
@@ -266,18 +340,29 @@ def _sigmoid(x):
 
 # float functions: integer (and bool) inputs give float32, as in PyTorch
 _UFLOAT: dict[str, tuple[Callable, str]] = {
-    "exp": (np.exp, "any"), "log": (np.log, "pos"), "sqrt": (np.sqrt, "nonneg"),
-    "sin": (np.sin, "any"), "cos": (np.cos, "any"), "tanh": (np.tanh, "any"),
-    "sigmoid": (_sigmoid, "any"), "reciprocal": (lambda x: 1.0 / x, "nonzero"),
-    "rsqrt": (lambda x: 1.0 / np.sqrt(x), "pos"), "log1p": (np.log1p, "unit"),
-    "expm1": (np.expm1, "any"), "log2": (np.log2, "pos"), "log10": (np.log10, "pos"),
+    "exp": (np.exp, "any"),
+    "log": (np.log, "pos"),
+    "sqrt": (np.sqrt, "nonneg"),
+    "sin": (np.sin, "any"),
+    "cos": (np.cos, "any"),
+    "tanh": (np.tanh, "any"),
+    "sigmoid": (_sigmoid, "any"),
+    "reciprocal": (lambda x: 1.0 / x, "nonzero"),
+    "rsqrt": (lambda x: 1.0 / np.sqrt(x), "pos"),
+    "log1p": (np.log1p, "unit"),
+    "expm1": (np.expm1, "any"),
+    "log2": (np.log2, "pos"),
+    "log10": (np.log10, "pos"),
 }
 # dtype-keeping functions (integers stay integers)
 _UKEEP: dict[str, tuple[Callable, str, bool]] = {
-    "neg": (np.negative, "any", True), "abs": (np.abs, "nonzero", True),
+    "neg": (np.negative, "any", True),
+    "abs": (np.abs, "nonzero", True),
     "relu": (lambda x: np.maximum(x, 0).astype(x.dtype), "nonzero", True),
-    "sign": (np.sign, "any", True), "floor": (np.floor, "any", True),
-    "ceil": (np.ceil, "any", True), "round": (np.round, "any", True),
+    "sign": (np.sign, "any", True),
+    "floor": (np.floor, "any", True),
+    "ceil": (np.ceil, "any", True),
+    "round": (np.round, "any", True),
     "square": (lambda x: x * x, "any", True),
 }
 
@@ -288,8 +373,11 @@ def unary_float_builder(op: str, call):
     def build(d: Draw) -> Case:
         dts = NUM + ((BOOL,) if dom in ("any", "nonneg") else ())
         dt = d.choice(dts)
-        idom = dom if dt.kind == "f" else {"unit": "nonneg", "nonzero": "nonzero"}.get(
-            dom, "pos" if dom == "pos" else "any")
+        idom = (
+            dom
+            if dt.kind == "f"
+            else {"unit": "nonneg", "nonzero": "nonzero"}.get(dom, "pos" if dom == "pos" else "any")
+        )
         a = values(d.rng(), shape(d), dt, idom)
 
         def ref(x):
@@ -309,8 +397,9 @@ def unary_keep_builder(op: str, call):
         a = values(d.rng(), shape(d), dt, dom)
         if op == "round" and dt.kind == "f":
             a = (a * 3).astype(dt)  # several integers apart: halves round to even
-        return Case(call, [a], lambda x: np.asarray(fn(x)).astype(x.dtype),
-                    label=f"{op} {dt}{a.shape}")
+        return Case(
+            call, [a], lambda x: np.asarray(fn(x)).astype(x.dtype), label=f"{op} {dt}{a.shape}"
+        )
 
     return build
 
@@ -326,16 +415,27 @@ def _register_unary():
     for op in _UFLOAT:
         b = unary_float_builder(op, getattr(flow, op))
         spec(f"flowkit.{op}", b, True)
-        spec(f"Tensor.{op}", unary_float_builder(op, method(op)),
-             True)
+        spec(f"Tensor.{op}", unary_float_builder(op, method(op)), True)
     for op in _UKEEP:
         bad = op in _UKEEP_NO_BOOL
-        spec(f"flowkit.{op}", unary_keep_builder(op, getattr(flow, op)), True,
-             unary_bool_invalid(getattr(flow, op)) if bad else None)
-        spec(f"Tensor.{op}", unary_keep_builder(op, method(op)),
-             True, unary_bool_invalid(method(op)) if bad else None)
-    spec("Tensor.__neg__", unary_keep_builder("neg", operator.neg), True,
-         unary_bool_invalid(operator.neg))
+        spec(
+            f"flowkit.{op}",
+            unary_keep_builder(op, getattr(flow, op)),
+            True,
+            unary_bool_invalid(getattr(flow, op)) if bad else None,
+        )
+        spec(
+            f"Tensor.{op}",
+            unary_keep_builder(op, method(op)),
+            True,
+            unary_bool_invalid(method(op)) if bad else None,
+        )
+    spec(
+        "Tensor.__neg__",
+        unary_keep_builder("neg", operator.neg),
+        True,
+        unary_bool_invalid(operator.neg),
+    )
     spec("Tensor.__abs__", unary_keep_builder("abs", abs), True)
     for name in ("sigmoid", "tanh"):
         spec(f"F.{name}", unary_float_builder(name, getattr(F, name)), True)
@@ -353,45 +453,68 @@ def _register_unary():
             dt = d.choice(FLOATS)
             k = d.choice((1, 2, -1))
             a = values(d.rng(), shape(d), dt)
-            return Case(lambda x: call(x, k), [a], lambda x: np.round(x, k),
-                        label=f"round {dt}{a.shape} decimals={k}")
+            return Case(
+                lambda x: call(x, k),
+                [a],
+                lambda x: np.round(x, k),
+                label=f"round {dt}{a.shape} decimals={k}",
+            )
+
         return build
 
     def round_invalid(call):
-        return lambda d: Case(lambda x: call(x, 1), [values(d.rng(), shape(d), d.choice(INTS))],
-                              error=flow.DTypeError)
+        return lambda d: Case(
+            lambda x: call(x, 1), [values(d.rng(), shape(d), d.choice(INTS))], error=flow.DTypeError
+        )
 
-    spec("flowkit.round[decimals]", round_decimals(lambda x, k: flow.round(x, decimals=k)), True,
-         round_invalid(lambda x, k: flow.round(x, k)))
-    spec("Tensor.round[decimals]", round_decimals(lambda x, k: x.round(k)), True,
-         round_invalid(lambda x, k: x.round(decimals=k)))
+    spec(
+        "flowkit.round[decimals]",
+        round_decimals(lambda x, k: flow.round(x, decimals=k)),
+        True,
+        round_invalid(lambda x, k: flow.round(x, k)),
+    )
+    spec(
+        "Tensor.round[decimals]",
+        round_decimals(lambda x, k: x.round(k)),
+        True,
+        round_invalid(lambda x, k: x.round(decimals=k)),
+    )
 
     # predicates: any dtype in, bool out; floats with nan and inf mixed in
-    preds = {"isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
-             "logical_not": np.logical_not}
+    preds = {
+        "isnan": np.isnan,
+        "isinf": np.isinf,
+        "isfinite": np.isfinite,
+        "logical_not": np.logical_not,
+    }
     for op, fn in preds.items():
+
         def build(d, op=op, fn=fn, call=None):
             dt = d.choice(ALL)
             a = values(d.rng(), shape(d), dt, "special")
             return Case(call, [a], lambda x: fn(x), label=f"{op} {dt}{a.shape}")
+
         spec(f"flowkit.{op}", functools.partial(build, call=getattr(flow, op)))
-        spec(f"Tensor.{op}", functools.partial(
-            build, call=method(op)))
+        spec(f"Tensor.{op}", functools.partial(build, call=method(op)))
 
     def bitwise_not(call):
         def build(d):
             dt = d.choice(INTS + (BOOL, U8, I8))
             a = values(d.rng(), shape(d), dt)
             return Case(call, [a], lambda x: np.invert(x), label=f"~ {dt}{a.shape}")
+
         return build
 
     def bitwise_not_invalid(call):
-        return lambda d: Case(call, [values(d.rng(), shape(d), d.choice(FLOATS))],
-                              error=flow.DTypeError)
+        return lambda d: Case(
+            call, [values(d.rng(), shape(d), d.choice(FLOATS))], error=flow.DTypeError
+        )
 
-    for name, call in (("flowkit.bitwise_not", flow.bitwise_not),
-                       ("Tensor.bitwise_not", lambda x: x.bitwise_not()),
-                       ("Tensor.__invert__", operator.invert)):
+    for name, call in (
+        ("flowkit.bitwise_not", flow.bitwise_not),
+        ("Tensor.bitwise_not", lambda x: x.bitwise_not()),
+        ("Tensor.__invert__", operator.invert),
+    ):
         spec(name, bitwise_not(call), False, bitwise_not_invalid(call))
 
 
@@ -403,17 +526,18 @@ for _op in ("neg", "abs", "relu", "sign", "floor", "ceil", "round", "square"):
     edge(f"bool.{_op}", (lambda op: lambda x: getattr(x, op)())(_op), np.array([True, False]))
 edge("bool.sub", lambda x, y: x - y, np.array([True, False]), np.array([True, True]))
 edge("bool.rsub", lambda x: True - x, np.array([True, False]))
-edge("int.pow.negative_number", lambda x: x ** -1, np.array([1, 2, -1]))
-edge("int.pow.negative_tensor", lambda x, y: x ** y, np.array([1, 2, 3]), np.array([-1, 2, -2]))
-edge("int.rpow.negative", lambda x: 2 ** x, np.array([-1, 2]))
+edge("int.pow.negative_number", lambda x: x**-1, np.array([1, 2, -1]))
+edge("int.pow.negative_tensor", lambda x, y: x**y, np.array([1, 2, 3]), np.array([-1, 2, -2]))
+edge("int.rpow.negative", lambda x: 2**x, np.array([-1, 2]))
 edge("bool.div", lambda x, y: x / y, np.array([True, False]), np.array([True, True]))
 edge("bool.floor_divide", lambda x, y: x // y, np.array([True, False]), np.array([True, True]))
 edge("bool.remainder", lambda x, y: x % y, np.array([True, False]), np.array([True, True]))
-edge("bool.pow", lambda x: x ** 2, np.array([True, False]))
-edge("bool.pow_bool", lambda x, y: (x ** y, x ** y[0]), np.array([True, False]),
-     np.array([True, True]))
-edge("bool.pow_bool_number", lambda x: x ** True, np.array([True, False]))
-edge("bool.rpow_bool", lambda x: True ** x, np.array([True, False]))
+edge("bool.pow", lambda x: x**2, np.array([True, False]))
+edge(
+    "bool.pow_bool", lambda x, y: (x**y, x ** y[0]), np.array([True, False]), np.array([True, True])
+)
+edge("bool.pow_bool_number", lambda x: x**True, np.array([True, False]))
+edge("bool.rpow_bool", lambda x: True**x, np.array([True, False]))
 edge("bool.clamp", lambda x: x.clamp(0, 1), np.array([True, False]))
 edge("int.div_zero", lambda x, y: x / y, np.array([1, 0, -1]), np.array([0, 0, 0]))
 edge("int.floor_divide_zero", lambda x, y: x // y, np.array([1, 2]), np.array([0, 1]))
@@ -426,9 +550,17 @@ edge("uint8.sub_wrap", lambda x, y: x - y, np.array([1, 2], np.uint8), np.array(
 edge("int8.add_overflow", lambda x, y: x + y, np.array([100], np.int8), np.array([100], np.int8))
 edge("int.sqrt_negative", lambda x: x.sqrt(), np.array([-4, 4]))
 edge("float.log_negative", lambda x: x.log(), np.array([-1.0, 0.0, 1.0]))
-edge("float16.add", lambda x, y: x + y, np.array([1.5, 2.25], np.float16),
-     np.array([0.1, 1e4], np.float16))
-edge("float16.mul_float32", lambda x, y: x * y, np.array([1.5], np.float16),
-     np.array([3.0], np.float32))
+edge(
+    "float16.add",
+    lambda x, y: x + y,
+    np.array([1.5, 2.25], np.float16),
+    np.array([0.1, 1e4], np.float16),
+)
+edge(
+    "float16.mul_float32",
+    lambda x, y: x * y,
+    np.array([1.5], np.float16),
+    np.array([3.0], np.float32),
+)
 edge("float16.exp", lambda x: x.exp(), np.array([1.5, -2.0], np.float16))
 edge("float16.sum", lambda x: x.sum(), np.array([1.5, -2.0, 7.0], np.float16))

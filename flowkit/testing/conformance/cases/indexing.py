@@ -30,8 +30,18 @@ def _index(d: Draw, rng, shp, repeats: bool):
     """An index for a tensor of ``shp`` (first dimension non-empty): (numpy key, index arrays
     passed as tensors, make(tensors) -> flowkit key)."""
     n0, nd = shp[0], len(shp)
-    kinds = ["int", "slice", "slice", "mask", "mask_rows", "int_tensor", "list", "zero_d",
-             "ellipsis", "none"]
+    kinds = [
+        "int",
+        "slice",
+        "slice",
+        "mask",
+        "mask_rows",
+        "int_tensor",
+        "list",
+        "zero_d",
+        "ellipsis",
+        "none",
+    ]
     if nd >= 2:
         kinds += ["tuple", "tuple_rev", "pair_tensors", "slice_int_tensor"]
     kind = d.choice(kinds)
@@ -86,8 +96,12 @@ def _register_indexing():
         shp = (d.choice((1, 2, 3)),) + shape(d, 0, 2)
         x = values(rng, shp, d.choice(ALL))
         key, idx_arrays, make = _index(d, rng, shp, repeats=True)
-        return Case(lambda t, *ix: t[make(*ix)], [x] + idx_arrays,
-                    lambda v, *ix: np.asarray(v[key]).copy(), label=f"{x.shape}[{key!r}]")
+        return Case(
+            lambda t, *ix: t[make(*ix)],
+            [x] + idx_arrays,
+            lambda v, *ix: np.asarray(v[key]).copy(),
+            label=f"{x.shape}[{key!r}]",
+        )
 
     def getitem_invalid(d):
         x = values(d.rng(), (2, 3), F32)
@@ -119,6 +133,7 @@ def _register_indexing():
                 y = v.copy()
                 y[key] = s
                 return y
+
             return Case(fn, [x] + idx_arrays, ref, label=f"{x.shape}[{key!r}] = {s!r}")
         vshape = {"zero_d": (), "full": slot, "broadcast": slot[-1:]}[vkind]
         val = values(rng, vshape, vdt)
@@ -135,8 +150,7 @@ def _register_indexing():
             y[key] = val.astype(y.dtype)
             return y
 
-        return Case(fn, [x] + idx_arrays + [val], ref,
-                    label=f"{x.shape}[{key!r}] = {vdt}{vshape}")
+        return Case(fn, [x] + idx_arrays + [val], ref, label=f"{x.shape}[{key!r}] = {vdt}{vshape}")
 
     def setitem_invalid(d):
         x = values(d.rng(), (2, 3), F32)
@@ -144,6 +158,7 @@ def _register_indexing():
         def fn(t, v):
             t[0] = v
             return t
+
         return Case(fn, [x, np.zeros((4,), np.float32)], error=flow.ShapeError)
 
     spec("Tensor.__setitem__", setitem_b, True, setitem_invalid)
@@ -170,13 +185,20 @@ def _register_indexing():
 
             if vkind == "number":
                 s = d.choice((0.25, -3, True, 2.7))
-                return Case(lambda t, mt: call(t, mt, s), [x, m],
-                            lambda v, mm: np.where(mm, np.asarray(s).astype(v.dtype), v),
-                            label=f"masked_fill {x.dtype}{x.shape} {mshape} {s!r}")
+                return Case(
+                    lambda t, mt: call(t, mt, s),
+                    [x, m],
+                    lambda v, mm: np.where(mm, np.asarray(s).astype(v.dtype), v),
+                    label=f"masked_fill {x.dtype}{x.shape} {mshape} {s!r}",
+                )
             val = values(rng, (), d.choice(FLOATS) if dt.kind == "f" else dt)
-            return Case(lambda t, mt, vt: call(t, mt, vt), [x, m, val],
-                        lambda v, mm, vv: np.where(mm, vv.astype(v.dtype), v),
-                        label=f"masked_fill {x.dtype}{x.shape} {mshape} tensor")
+            return Case(
+                lambda t, mt, vt: call(t, mt, vt),
+                [x, m, val],
+                lambda v, mm, vv: np.where(mm, vv.astype(v.dtype), v),
+                label=f"masked_fill {x.dtype}{x.shape} {mshape} tensor",
+            )
+
         return build
 
     def masked_fill_invalid(call):
@@ -184,22 +206,36 @@ def _register_indexing():
             kind = d.choice(("mask_dtype", "mask_shape", "value_shape"))
             x = values(d.rng(), (2, 3), F32)
             if kind == "mask_dtype":
-                return Case(lambda t, m: call(t, m, 1.0), [x, np.ones((2, 3), I64)],
-                            error=flow.DTypeError)
+                return Case(
+                    lambda t, m: call(t, m, 1.0), [x, np.ones((2, 3), I64)], error=flow.DTypeError
+                )
             if kind == "mask_shape":
-                return Case(lambda t, m: call(t, m, 1.0), [x, np.ones((4,), bool)],
-                            error=flow.ShapeError)
-            return Case(lambda t, m, v: call(t, m, v), [x, np.ones((2, 3), bool),
-                                                       np.ones(2, np.float32)],
-                        error=flow.ShapeError)
+                return Case(
+                    lambda t, m: call(t, m, 1.0), [x, np.ones((4,), bool)], error=flow.ShapeError
+                )
+            return Case(
+                lambda t, m, v: call(t, m, v),
+                [x, np.ones((2, 3), bool), np.ones(2, np.float32)],
+                error=flow.ShapeError,
+            )
+
         return build
 
-    spec("flowkit.masked_fill", masked_fill_b("flowkit"), True,
-         masked_fill_invalid(flow.masked_fill))
-    spec("Tensor.masked_fill", masked_fill_b("method"), True,
-         masked_fill_invalid(lambda t, m, v: t.masked_fill(m, v)))
-    spec("Tensor.masked_fill_", masked_fill_b("method", True), True,
-         masked_fill_invalid(lambda t, m, v: t.clone().masked_fill_(m, v)))
+    spec(
+        "flowkit.masked_fill", masked_fill_b("flowkit"), True, masked_fill_invalid(flow.masked_fill)
+    )
+    spec(
+        "Tensor.masked_fill",
+        masked_fill_b("method"),
+        True,
+        masked_fill_invalid(lambda t, m, v: t.masked_fill(m, v)),
+    )
+    spec(
+        "Tensor.masked_fill_",
+        masked_fill_b("method", True),
+        True,
+        masked_fill_invalid(lambda t, m, v: t.clone().masked_fill_(m, v)),
+    )
 
     # where(condition, x, y): tensors or numbers, all three broadcast together
     def where_b(method):
@@ -221,19 +257,39 @@ def _register_indexing():
 
             if method:
                 if form == "ts":
-                    return Case(lambda x, ct: x.where(ct, s), [a, c],
-                                lambda x, cc: rf(cc, x, s), label=f"where method {s!r}")
-                return Case(lambda x, ct, y: x.where(ct, y), [a, c, b],
-                            lambda x, cc, y: rf(cc, x, y), label=f"where {sa} {sb} {cshape}")
+                    return Case(
+                        lambda x, ct: x.where(ct, s),
+                        [a, c],
+                        lambda x, cc: rf(cc, x, s),
+                        label=f"where method {s!r}",
+                    )
+                return Case(
+                    lambda x, ct, y: x.where(ct, y),
+                    [a, c, b],
+                    lambda x, cc, y: rf(cc, x, y),
+                    label=f"where {sa} {sb} {cshape}",
+                )
             if form == "ts":
-                return Case(lambda ct, x: flow.where(ct, x, s), [c, a],
-                            lambda cc, x: rf(cc, x, s), label=f"where t {s!r}")
+                return Case(
+                    lambda ct, x: flow.where(ct, x, s),
+                    [c, a],
+                    lambda cc, x: rf(cc, x, s),
+                    label=f"where t {s!r}",
+                )
             if form == "st":
-                return Case(lambda ct, y: flow.where(ct, s, y), [c, b],
-                            lambda cc, y: rf(cc, s, y), label=f"where {s!r} t")
-            return Case(lambda ct, x, y: flow.where(ct, x, y), [c, a, b],
-                        lambda cc, x, y: rf(cc, x, y),
-                        label=f"where {cshape} {da}{sa} {db}{sb}")
+                return Case(
+                    lambda ct, y: flow.where(ct, s, y),
+                    [c, b],
+                    lambda cc, y: rf(cc, s, y),
+                    label=f"where {s!r} t",
+                )
+            return Case(
+                lambda ct, x, y: flow.where(ct, x, y),
+                [c, a, b],
+                lambda cc, x, y: rf(cc, x, y),
+                label=f"where {cshape} {da}{sa} {db}{sb}",
+            )
+
         return build
 
     def where_invalid(method):
@@ -248,6 +304,7 @@ def _register_indexing():
             if method:
                 return Case(lambda ct, t: t.where(ct, 0.0), [c, x], error=err)
             return Case(lambda ct, t: flow.where(ct, t, 0.0), [c, x], error=err)
+
         return build
 
     spec("flowkit.where", where_b(False), True, where_invalid(False))
@@ -259,7 +316,7 @@ def _register_indexing():
             rng = d.rng()
             sa, sb = bcast_pair(d)
             if inplace:
-                sb = sa[len(sa) - len(sb):] if len(sb) <= len(sa) else sa
+                sb = sa[len(sa) - len(sb) :] if len(sb) <= len(sa) else sa
             dt = d.choice(NUM)
             x = values(rng, sa, dt)
             kind = d.choice(("both", "min", "max", "tensors", "tensor_min", "tensor_max"))
@@ -278,26 +335,51 @@ def _register_indexing():
 
             label = f"clamp {kind} {dt}{sa} {sb}"
             if kind == "both":
-                return Case(lambda t: call(t, lo, hi), [x], lambda v: ref(v, lo, hi),
-                            label=label + f" {lo} {hi}")
+                return Case(
+                    lambda t: call(t, lo, hi),
+                    [x],
+                    lambda v: ref(v, lo, hi),
+                    label=label + f" {lo} {hi}",
+                )
             if kind == "min":
-                return Case(lambda t: call(t, min=lo), [x], lambda v: ref(v, lo, None),
-                            label=label + f" {lo}")
+                return Case(
+                    lambda t: call(t, min=lo),
+                    [x],
+                    lambda v: ref(v, lo, None),
+                    label=label + f" {lo}",
+                )
             if kind == "max":
-                return Case(lambda t: call(t, max=hi), [x], lambda v: ref(v, None, hi),
-                            label=label + f" {hi}")
+                return Case(
+                    lambda t: call(t, max=hi),
+                    [x],
+                    lambda v: ref(v, None, hi),
+                    label=label + f" {hi}",
+                )
             bdt = dt if inplace or d.int(0, 2) else d.choice(NUM)
             lo_a = (values(rng, sb, bdt) - (1 if bdt.kind != "f" else 0.5)).astype(bdt)
             hi_a = (values(rng, sb, bdt) + (1 if bdt.kind != "f" else 0.5)).astype(bdt)
             if kind == "tensor_min":
-                return Case(lambda t, m: call(t, min=m), [x, lo_a], lambda v, m: ref(v, m, None),
-                            label=label)
+                return Case(
+                    lambda t, m: call(t, min=m),
+                    [x, lo_a],
+                    lambda v, m: ref(v, m, None),
+                    label=label,
+                )
             if kind == "tensor_max":
-                return Case(lambda t, m: call(t, None, m), [x, hi_a],
-                            lambda v, m: ref(v, None, m), label=label)
+                return Case(
+                    lambda t, m: call(t, None, m),
+                    [x, hi_a],
+                    lambda v, m: ref(v, None, m),
+                    label=label,
+                )
             # bounds may cross (min > max): max wins, as in PyTorch
-            return Case(lambda t, m, h: call(t, m, h), [x, lo_a, hi_a],
-                        lambda v, m, h: ref(v, m, h), label=label)
+            return Case(
+                lambda t, m, h: call(t, m, h),
+                [x, lo_a, hi_a],
+                lambda v, m, h: ref(v, m, h),
+                label=label,
+            )
+
         return build
 
     def clamp_invalid(call):
@@ -306,11 +388,15 @@ def _register_indexing():
             if kind == "none":
                 return Case(lambda t: call(t), [values(d.rng(), (2,), F32)], error=ValueError)
             if kind == "bool":
-                return Case(lambda t: call(t, 0, 1), [np.array([True, False])],
-                            error=flow.DTypeError)
-            return Case(lambda t, m: call(t, m), [np.zeros((2, 3), np.float32),
-                                                   np.zeros((4,), np.float32)],
-                        error=flow.ShapeError)
+                return Case(
+                    lambda t: call(t, 0, 1), [np.array([True, False])], error=flow.DTypeError
+                )
+            return Case(
+                lambda t, m: call(t, m),
+                [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32)],
+                error=flow.ShapeError,
+            )
+
         return build
 
     def inplace_call(name):
@@ -319,15 +405,24 @@ def _register_indexing():
             r = getattr(y, name)(*a, **k)
             assert r is y
             return y
+
         return call
 
     for name in ("clamp", "clip"):
-        spec(f"flowkit.{name}", clamp_b(getattr(flow, name)), True,
-             clamp_invalid(getattr(flow, name)))
+        spec(
+            f"flowkit.{name}",
+            clamp_b(getattr(flow, name)),
+            True,
+            clamp_invalid(getattr(flow, name)),
+        )
         m = method(name)
         spec(f"Tensor.{name}", clamp_b(m), True, clamp_invalid(m))
-        spec(f"Tensor.{name}_", clamp_b(inplace_call(name + "_"), True), True,
-             clamp_invalid(inplace_call(name + "_")))
+        spec(
+            f"Tensor.{name}_",
+            clamp_b(inplace_call(name + "_"), True),
+            True,
+            clamp_invalid(inplace_call(name + "_")),
+        )
 
 
 _register_indexing()

@@ -13,10 +13,22 @@ from ..core import ALL, BOOL, FLOATS, I64, NUM, Case, _kind, shape, spec, values
 from .elementwise import ref_binary
 
 # ============================================================================ in-place arithmetic
-_INPLACE = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div",
-            "__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div"}
-_IOP = {"__iadd__": operator.iadd, "__isub__": operator.isub, "__imul__": operator.imul,
-        "__itruediv__": operator.itruediv}
+_INPLACE = {
+    "add_": "add",
+    "sub_": "sub",
+    "mul_": "mul",
+    "div_": "div",
+    "__iadd__": "add",
+    "__isub__": "sub",
+    "__imul__": "mul",
+    "__itruediv__": "div",
+}
+_IOP = {
+    "__iadd__": operator.iadd,
+    "__isub__": operator.isub,
+    "__imul__": operator.imul,
+    "__itruediv__": operator.itruediv,
+}
 
 
 def _inplace_ref(op, x, other, alpha=None):
@@ -29,6 +41,7 @@ def _inplace_ref(op, x, other, alpha=None):
 
 def _register_inplace():
     for name, op in _INPLACE.items():
+
         def build(d, name=name, op=op):
             rng = d.rng()
             dx = d.choice(FLOATS) if op == "div" else d.choice(NUM)
@@ -52,33 +65,48 @@ def _register_inplace():
                 if op == "sub" and s is True:
                     s = 1  # a bool number subtracted is an error: see invalid below
                 x = values(rng, sx, dx)
-                return Case(lambda t: call(t, s), [x], lambda v: _inplace_ref(op, v, s, alpha),
-                            label=f"{name} {dx}{sx} {s!r} alpha={alpha}")
+                return Case(
+                    lambda t: call(t, s),
+                    [x],
+                    lambda v: _inplace_ref(op, v, s, alpha),
+                    label=f"{name} {dx}{sx} {s!r} alpha={alpha}",
+                )
             k = d.int(0, len(sx))
             so = tuple(1 if d.bool() else z for z in sx[k:])  # broadcasts to x's shape
             do = dx if d.int(0, 2) else d.choice([t for t in NUM if _kind(t) <= _kind(dx)])
             x = values(rng, sx, dx)
             o = values(rng, so, do, "nonzero" if op == "div" else "any")
-            return Case(lambda t, u: call(t, u), [x, o],
-                        lambda v, u: _inplace_ref(op, v, u, alpha),
-                        label=f"{name} {dx}{sx} {do}{so} alpha={alpha}")
+            return Case(
+                lambda t, u: call(t, u),
+                [x, o],
+                lambda v, u: _inplace_ref(op, v, u, alpha),
+                label=f"{name} {dx}{sx} {do}{so} alpha={alpha}",
+            )
 
         def invalid(d, name=name, op=op):
             def call(t, o):
                 y = t.clone()
                 return _IOP[name](y, o) if name in _IOP else getattr(y, name)(o)
+
             if op == "sub" and d.int(0, 2) == 0:  # a bool operand, as in PyTorch
                 if d.bool():
-                    return Case(lambda t: call(t, True), [values(d.rng(), (3,), d.choice(ALL))],
-                                error=flow.DTypeError)
+                    return Case(
+                        lambda t: call(t, True),
+                        [values(d.rng(), (3,), d.choice(ALL))],
+                        error=flow.DTypeError,
+                    )
                 bad = [values(d.rng(), (3,), d.choice(ALL)), values(d.rng(), (3,), BOOL)]
                 return Case(call, bad[::-1] if d.bool() else bad, error=flow.DTypeError)
             if d.bool():  # the result cannot grow the tensor
-                return Case(call, [np.zeros((3,), np.float32), np.zeros((2, 3), np.float32)],
-                            error=flow.ShapeError)
+                return Case(
+                    call,
+                    [np.zeros((3,), np.float32), np.zeros((2, 3), np.float32)],
+                    error=flow.ShapeError,
+                )
             # nor change its dtype kind: float results into an int tensor
-            return Case(call, [np.ones((3,), I64), np.full((3,), 1.5, np.float32)],
-                        error=flow.DTypeError)
+            return Case(
+                call, [np.ones((3,), I64), np.full((3,), 1.5, np.float32)], error=flow.DTypeError
+            )
 
         spec(f"Tensor.{name}", build, True, invalid)
 
@@ -99,6 +127,7 @@ def _register_inplace():
 
             val = 0 if name == "zero_" else v
             return Case(fn, [x], lambda a: np.full(a.shape, val).astype(a.dtype))
+
         return build
 
     spec("Tensor.fill_", fill_b("fill_"))
@@ -118,12 +147,21 @@ def _register_inplace():
             assert r is t
             return t
 
-        return Case(fn, [x, src], lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
-                    label=f"copy_ {dx}{sx} <- {ds}{ss}")
+        return Case(
+            fn,
+            [x, src],
+            lambda a, b: np.broadcast_to(b, a.shape).astype(a.dtype),
+            label=f"copy_ {dx}{sx} <- {ds}{ss}",
+        )
 
-    spec("Tensor.copy_", copy_b, False,
-         lambda d: Case(lambda t, s: t.copy_(s), [np.zeros((2, 3)), np.zeros((4,))],
-                        error=flow.ShapeError))
+    spec(
+        "Tensor.copy_",
+        copy_b,
+        False,
+        lambda d: Case(
+            lambda t, s: t.copy_(s), [np.zeros((2, 3)), np.zeros((4,))], error=flow.ShapeError
+        ),
+    )
 
 
 _register_inplace()

@@ -12,11 +12,16 @@ from ..core import FLOATS, I64, Case, f64, spec, values
 
 # ============================================================================ matmul
 _MM_SHAPES = [
-    lambda n, k, m, b, c: ((k,), (k,)), lambda n, k, m, b, c: ((k,), (k, m)),
-    lambda n, k, m, b, c: ((n, k), (k,)), lambda n, k, m, b, c: ((n, k), (k, m)),
-    lambda n, k, m, b, c: ((b, n, k), (k, m)), lambda n, k, m, b, c: ((n, k), (b, k, m)),
-    lambda n, k, m, b, c: ((b, 1, n, k), (c, k, m)), lambda n, k, m, b, c: ((k,), (b, k, m)),
-    lambda n, k, m, b, c: ((b, n, k), (k,)), lambda n, k, m, b, c: ((b, n, k), (b, k, m)),
+    lambda n, k, m, b, c: ((k,), (k,)),
+    lambda n, k, m, b, c: ((k,), (k, m)),
+    lambda n, k, m, b, c: ((n, k), (k,)),
+    lambda n, k, m, b, c: ((n, k), (k, m)),
+    lambda n, k, m, b, c: ((b, n, k), (k, m)),
+    lambda n, k, m, b, c: ((n, k), (b, k, m)),
+    lambda n, k, m, b, c: ((b, 1, n, k), (c, k, m)),
+    lambda n, k, m, b, c: ((k,), (b, k, m)),
+    lambda n, k, m, b, c: ((b, n, k), (k,)),
+    lambda n, k, m, b, c: ((b, n, k), (b, k, m)),
 ]
 
 
@@ -28,9 +33,15 @@ def _register_matmul():
             dt = d.choice(FLOATS + (I64,))
             rng = d.rng()
             x, y = values(rng, sa, dt), values(rng, sb, dt)
-            return Case(call, [x, y],
-                        lambda u, v: np.matmul(f64(u), f64(v)).astype(dt) if dt.kind == "f"
-                        else np.matmul(u, v), label=f"matmul {dt}{sa} {sb}")
+            return Case(
+                call,
+                [x, y],
+                lambda u, v: (
+                    np.matmul(f64(u), f64(v)).astype(dt) if dt.kind == "f" else np.matmul(u, v)
+                ),
+                label=f"matmul {dt}{sa} {sb}",
+            )
+
         return build
 
     def mm_invalid(call):
@@ -40,13 +51,18 @@ def _register_matmul():
                 return Case(call, [np.zeros((2, 3)), np.zeros((4, 2))], error=flow.ShapeError)
             if kind == "zero_d":
                 return Case(call, [np.zeros(()), np.zeros((2,))], error=flow.ShapeError)
-            return Case(call, [np.zeros((2, 3), np.float32), np.zeros((3, 2))],
-                        error=flow.DTypeError)
+            return Case(
+                call, [np.zeros((2, 3), np.float32), np.zeros((3, 2))], error=flow.DTypeError
+            )
+
         return build
 
-    for name, call in (("flowkit.matmul", flow.matmul), ("flowkit.mm", flow.mm),
-                       ("Tensor.matmul", lambda a, b: a.matmul(b)),
-                       ("Tensor.__matmul__", operator.matmul)):
+    for name, call in (
+        ("flowkit.matmul", flow.matmul),
+        ("flowkit.mm", flow.mm),
+        ("Tensor.matmul", lambda a, b: a.matmul(b)),
+        ("Tensor.__matmul__", operator.matmul),
+    ):
         spec(name, mm_b(call), True, mm_invalid(call))
 
     # a flowkit tensor on the right of a non-tensor: Python asks the tensor, which declines

@@ -37,7 +37,7 @@ def ref_softmax(x, dim, log=False):
 def ref_gelu(x, approximate="none"):
     v = f64(x)
     if approximate == "tanh":
-        out = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)))
+        out = 0.5 * v * (1 + np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v**3)))
     else:
         erf = np.vectorize(math.erf, otypes=[np.float64])
         out = 0.5 * v * (1 + erf(v / math.sqrt(2))) if v.size else v
@@ -56,14 +56,18 @@ def ref_conv2d(x, w, b, stride, pads, dil, groups):
     out = np.zeros((n, o, ho, wo))
     og = o // groups
     for g in range(groups):
-        xs = xp[:, g * cg:(g + 1) * cg]
-        ws = f64(w)[g * og:(g + 1) * og]
+        xs = xp[:, g * cg : (g + 1) * cg]
+        ws = f64(w)[g * og : (g + 1) * og]
         for i in range(kh):
             for j in range(kw):
                 r0, c0 = i * dil[0], j * dil[1]
-                patch = xs[:, :, r0:r0 + stride[0] * (ho - 1) + 1:stride[0],
-                           c0:c0 + stride[1] * (wo - 1) + 1:stride[1]]
-                out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
+                patch = xs[
+                    :,
+                    :,
+                    r0 : r0 + stride[0] * (ho - 1) + 1 : stride[0],
+                    c0 : c0 + stride[1] * (wo - 1) + 1 : stride[1],
+                ]
+                out[:, g * og : (g + 1) * og] += np.einsum("nchw,oc->nohw", patch, ws[:, :, i, j])
     if b is not None:
         out += f64(b)[None, :, None, None]
     out = out.astype(x.dtype)
@@ -86,14 +90,21 @@ def ref_max_pool2d(x, k, s, p, dil, ceil_mode):
     wo = _pool_len(w, k[1], s[1], p[1], dil[1], ceil_mode)
     extra_h = max(0, (ho - 1) * s[0] + dil[0] * (k[0] - 1) + 1 - (h + 2 * p[0]))
     extra_w = max(0, (wo - 1) * s[1] + dil[1] * (k[1] - 1) + 1 - (w + 2 * p[1]))
-    xp = np.pad(xv, ((0, 0), (0, 0), (p[0], p[0] + extra_h), (p[1], p[1] + extra_w)),
-                constant_values=-np.inf)
+    xp = np.pad(
+        xv,
+        ((0, 0), (0, 0), (p[0], p[0] + extra_h), (p[1], p[1] + extra_w)),
+        constant_values=-np.inf,
+    )
     out = np.full((n, c, ho, wo), -np.inf)
     for i in range(k[0]):
         for j in range(k[1]):
             r0, c0 = i * dil[0], j * dil[1]
-            out = np.maximum(out, xp[:, :, r0:r0 + s[0] * (ho - 1) + 1:s[0],
-                                     c0:c0 + s[1] * (wo - 1) + 1:s[1]])
+            out = np.maximum(
+                out,
+                xp[
+                    :, :, r0 : r0 + s[0] * (ho - 1) + 1 : s[0], c0 : c0 + s[1] * (wo - 1) + 1 : s[1]
+                ],
+            )
     out = out.astype(x.dtype)
     return out[0] if unbatched else out
 
@@ -111,7 +122,8 @@ def ref_classification(x, t, w, ignore_index, reduction, ls, log_input):
         wshape[cax] = c
         per = -(logp * p * wv.reshape(wshape)).sum(axis=cax)
         out = {"none": per, "sum": per.sum(), "mean": per.sum() / (v.size // c if c else 0)}[
-            reduction]
+            reduction
+        ]
         return np.asarray(out).astype(x.dtype)
     lc = np.moveaxis(logp, cax, -1)
     ign = t == ignore_index
@@ -138,11 +150,18 @@ def _register_nn():
         fin, fout = d.int(1, 4), d.int(1, 3)
         lead = shape(d, 0, 2)
         x, w = values(rng, lead + (fin,), dt), values(rng, (fout, fin), dt)
-        ref = lambda a, ww, bb=None: (f64(a) @ f64(ww).T + (0 if bb is None else f64(bb))  # noqa
-                                      ).astype(dt)
+        ref = lambda a, ww, bb=None: (
+            (
+                f64(a) @ f64(ww).T + (0 if bb is None else f64(bb))  # noqa
+            ).astype(dt)
+        )
         if d.bool():
-            return Case(lambda a, ww, bb: F.linear(a, ww, bb), [x, w, values(rng, (fout,), dt)],
-                        ref, label=f"linear {lead} {fin}->{fout} bias")
+            return Case(
+                lambda a, ww, bb: F.linear(a, ww, bb),
+                [x, w, values(rng, (fout,), dt)],
+                ref,
+                label=f"linear {lead} {fin}->{fout} bias",
+            )
         if d.bool():
             return Case(lambda a, ww: F.linear(a, ww, None), [x, w], ref)
         return Case(lambda a, ww: F.linear(a, ww), [x, w], ref, label=f"linear {lead} {fin}")
@@ -150,8 +169,9 @@ def _register_nn():
     def linear_invalid(d):
         if d.bool():
             return Case(F.linear, [np.zeros((2, 3)), np.zeros((4, 2))], error=flow.ShapeError)
-        return Case(F.linear, [np.zeros((2, 3), np.float32), np.zeros((4, 3))],
-                    error=flow.DTypeError)
+        return Case(
+            F.linear, [np.zeros((2, 3), np.float32), np.zeros((4, 3))], error=flow.DTypeError
+        )
 
     spec("F.linear", linear_b, True, linear_invalid)
 
@@ -170,14 +190,18 @@ def _register_nn():
 
         if red == "mean" and d.bool():
             return Case(F.mse_loss, [x, t], ref, label=f"mse {shp}")
-        return Case(lambda a, b: F.mse_loss(a, b, reduction=red), [x, t], ref,
-                    label=f"mse {shp} {red}")
+        return Case(
+            lambda a, b: F.mse_loss(a, b, reduction=red), [x, t], ref, label=f"mse {shp} {red}"
+        )
 
     def mse_invalid(d):
         if d.bool():
             return Case(F.mse_loss, [np.zeros((3, 1)), np.zeros((3,))], error=flow.ShapeError)
-        return Case(lambda a, b: F.mse_loss(a, b, reduction="avg"), [np.zeros(2), np.zeros(2)],
-                    error=ValueError)
+        return Case(
+            lambda a, b: F.mse_loss(a, b, reduction="avg"),
+            [np.zeros(2), np.zeros(2)],
+            error=ValueError,
+        )
 
     spec("F.mse_loss", mse_b, True, mse_invalid)
 
@@ -187,11 +211,18 @@ def _register_nn():
         slope = d.choice((0.01, 0.2, -0.5, None))
         if slope is None:
             return Case(F.leaky_relu, [x], lambda a: np.where(a > 0, a, 0.01 * a).astype(dt))
-        return Case(lambda a: F.leaky_relu(a, slope), [x],
-                    lambda a: np.where(a > 0, f64(a), slope * f64(a)).astype(dt))
+        return Case(
+            lambda a: F.leaky_relu(a, slope),
+            [x],
+            lambda a: np.where(a > 0, f64(a), slope * f64(a)).astype(dt),
+        )
 
-    spec("F.leaky_relu", leaky_b, True,
-         lambda d: Case(F.leaky_relu, [np.array([1, -2])], error=flow.DTypeError))
+    spec(
+        "F.leaky_relu",
+        leaky_b,
+        True,
+        lambda d: Case(F.leaky_relu, [np.array([1, -2])], error=flow.DTypeError),
+    )
 
     def gelu_b(d):
         dt = d.choice(FLOATS)
@@ -227,12 +258,22 @@ def _register_nn():
                         out = (F.log_softmax if log else F.softmax)(t, **kw)
                     assert any(issubclass(r.category, UserWarning) for r in w), "no warning"
                     return out
-                return Case(fn, [x], lambda a: ref_softmax(cast(a), legacy, log),
-                            grad=kw.get("dtype") is not flow.float32,
-                            label=f"{x.shape} implicit dim")
-            return Case(lambda t: call(t, dim, **kw), [x], lambda a: ref_softmax(cast(a), dim, log),
-                        grad=kw.get("dtype") is not flow.float32,  # float32 would blur FD
-                        label=f"{'log_' if log else ''}softmax {x.dtype}{x.shape} {dim} {kw}")
+
+                return Case(
+                    fn,
+                    [x],
+                    lambda a: ref_softmax(cast(a), legacy, log),
+                    grad=kw.get("dtype") is not flow.float32,
+                    label=f"{x.shape} implicit dim",
+                )
+            return Case(
+                lambda t: call(t, dim, **kw),
+                [x],
+                lambda a: ref_softmax(cast(a), dim, log),
+                grad=kw.get("dtype") is not flow.float32,  # float32 would blur FD
+                label=f"{'log_' if log else ''}softmax {x.dtype}{x.shape} {dim} {kw}",
+            )
+
         return build
 
     def softmax_invalid(call):
@@ -240,13 +281,18 @@ def _register_nn():
             if d.bool():
                 return Case(lambda t: call(t, 0), [np.array([1, 2])], error=flow.DTypeError)
             return Case(lambda t: call(t, 2), [np.zeros((2, 2))], error=IndexError)
+
         return build
 
     for log in (False, True):
         name = "log_softmax" if log else "softmax"
         fcall = getattr(F, name)
-        spec(f"F.{name}", softmax_b(lambda t, dim, fcall=fcall, **kw: fcall(t, dim=dim, **kw),
-                                    log), True, softmax_invalid(fcall))
+        spec(
+            f"F.{name}",
+            softmax_b(lambda t, dim, fcall=fcall, **kw: fcall(t, dim=dim, **kw), log),
+            True,
+            softmax_invalid(fcall),
+        )
         spec(f"F.{name}[implicit_dim]", softmax_b(None, log), True)
         mcall = method(name)
         spec(f"Tensor.{name}", softmax_b(mcall, log), True, softmax_invalid(mcall))
@@ -261,8 +307,13 @@ def _register_nn():
         if d.bool():
             kw["inplace"] = False  # accepted for PyTorch code; flowkit returns a new tensor
         if training is False or p == 0:
-            return Case(lambda t: F.dropout(t, p, **kw), [x], lambda a: a.copy(), seed=seed,
-                        label=f"dropout p={p} {kw}")
+            return Case(
+                lambda t: F.dropout(t, p, **kw),
+                [x],
+                lambda a: a.copy(),
+                seed=seed,
+                label=f"dropout p={p} {kw}",
+            )
 
         def check(out, arrays):
             a = f64(arrays[0])
@@ -274,8 +325,13 @@ def _register_nn():
             again = F.dropout(flow.tensor(arrays[0]), p, **kw)
             assert np.array_equal(again.numpy(), out.numpy()), "a seed gives the same mask"
 
-        return Case(lambda t: F.dropout(t, p, **kw), [x], check=check, seed=seed,
-                    label=f"dropout p={p} {x.shape}")
+        return Case(
+            lambda t: F.dropout(t, p, **kw),
+            [x],
+            check=check,
+            seed=seed,
+            label=f"dropout p={p} {x.shape}",
+        )
 
     def dropout_invalid(d):
         if d.bool():
@@ -298,16 +354,27 @@ def _register_nn():
             num[pad % n] = 0
             return [(kind, num)]
 
-        call = (lambda i, ww: F.embedding(i, ww)) if pad is None else (
-            lambda i, ww: F.embedding(i, ww, padding_idx=pad))
-        return Case(call, [idx, w], lambda i, ww: ww[i], grad_fix=fix,
-                    label=f"embedding {idx.shape} {w.shape} pad={pad}")
+        call = (
+            (lambda i, ww: F.embedding(i, ww))
+            if pad is None
+            else (lambda i, ww: F.embedding(i, ww, padding_idx=pad))
+        )
+        return Case(
+            call,
+            [idx, w],
+            lambda i, ww: ww[i],
+            grad_fix=fix,
+            label=f"embedding {idx.shape} {w.shape} pad={pad}",
+        )
 
     def embedding_invalid(d):
         kind = d.choice(("range", "float", "weight", "padding"))
         if kind == "padding":
-            return Case(lambda i, w: F.embedding(i, w, padding_idx=3),
-                        [np.array([0]), np.zeros((3, 2))], error=ValueError)
+            return Case(
+                lambda i, w: F.embedding(i, w, padding_idx=3),
+                [np.array([0]), np.zeros((3, 2))],
+                error=ValueError,
+            )
         if kind == "range":
             return Case(F.embedding, [np.array([0, 5]), np.zeros((3, 2))], error=IndexError)
         if kind == "float":
@@ -342,22 +409,31 @@ def _register_nn():
         if affine == "none":
             return Case(lambda a: F.layer_norm(a, arg, eps=eps), [x], ref, label=f"{x.shape} {ns}")
         if affine == "weight":
-            return Case(lambda a, ww: F.layer_norm(a, arg, ww, eps=eps), [x, values(rng, ns, dt)],
-                        ref)
+            return Case(
+                lambda a, ww: F.layer_norm(a, arg, ww, eps=eps), [x, values(rng, ns, dt)], ref
+            )
         if affine == "bias":
-            return Case(lambda a, bb: F.layer_norm(a, arg, None, bb, eps), [x, values(rng, ns, dt)],
-                        lambda a, bb: ref(a, None, bb))
-        return Case(lambda a, ww, bb: F.layer_norm(a, arg, ww, bb, eps), [x, values(rng, ns, dt),
-                                                                          values(rng, ns, dt)], ref)
+            return Case(
+                lambda a, bb: F.layer_norm(a, arg, None, bb, eps),
+                [x, values(rng, ns, dt)],
+                lambda a, bb: ref(a, None, bb),
+            )
+        return Case(
+            lambda a, ww, bb: F.layer_norm(a, arg, ww, bb, eps),
+            [x, values(rng, ns, dt), values(rng, ns, dt)],
+            ref,
+        )
 
     def layer_norm_invalid(d):
         kind = d.choice(("shape", "dtype", "int"))
         if kind == "shape":
             return Case(lambda a: F.layer_norm(a, (4,)), [np.zeros((2, 3))], error=flow.ShapeError)
         if kind == "dtype":
-            return Case(lambda a, w: F.layer_norm(a, (3,), w), [np.zeros((2, 3), np.float32),
-                                                                np.ones(3)],
-                        error=flow.DTypeError)
+            return Case(
+                lambda a, w: F.layer_norm(a, (3,), w),
+                [np.zeros((2, 3), np.float32), np.ones(3)],
+                error=flow.DTypeError,
+            )
         return Case(lambda a: F.layer_norm(a, (3,)), [np.zeros((2, 3), I64)], error=flow.DTypeError)
 
     spec("F.layer_norm", layer_norm_b, True, layer_norm_invalid)
@@ -407,22 +483,35 @@ def _register_nn():
         extra = {"none": [], "both": [w, b], "weight": [w], "bias": [b]}[affine]
         arrays = [x] + ([rm, rv] if stats else []) + extra
         diff = (0,) + tuple(range(len(arrays) - len(extra), len(arrays)))
-        return Case(fn, arrays, ref, diff=diff,
-                    label=f"batch_norm {x.shape} training={training} stats={stats}")
+        return Case(
+            fn,
+            arrays,
+            ref,
+            diff=diff,
+            label=f"batch_norm {x.shape} training={training} stats={stats}",
+        )
 
     def batch_norm_invalid(d):
         kind = d.choice(("one_value", "no_stats", "channels", "1d"))
         if kind == "one_value":
-            return Case(lambda a: F.batch_norm(a, None, None, training=True),
-                        [np.zeros((1, 3))], error=ValueError)
+            return Case(
+                lambda a: F.batch_norm(a, None, None, training=True),
+                [np.zeros((1, 3))],
+                error=ValueError,
+            )
         if kind == "no_stats":
-            return Case(lambda a: F.batch_norm(a, None, None), [np.zeros((2, 3))],
-                        error=ValueError)
+            return Case(lambda a: F.batch_norm(a, None, None), [np.zeros((2, 3))], error=ValueError)
         if kind == "channels":
-            return Case(lambda a, m, v: F.batch_norm(a, m, v), [np.zeros((2, 3)), np.zeros(2),
-                                                               np.ones(2)], error=flow.ShapeError)
-        return Case(lambda a, m, v: F.batch_norm(a, m, v), [np.zeros(3), np.zeros(3), np.ones(3)],
-                    error=flow.ShapeError)
+            return Case(
+                lambda a, m, v: F.batch_norm(a, m, v),
+                [np.zeros((2, 3)), np.zeros(2), np.ones(2)],
+                error=flow.ShapeError,
+            )
+        return Case(
+            lambda a, m, v: F.batch_norm(a, m, v),
+            [np.zeros(3), np.zeros(3), np.ones(3)],
+            error=flow.ShapeError,
+        )
 
     spec("F.batch_norm", batch_norm_b, True, batch_norm_invalid)
 
@@ -453,12 +542,18 @@ def _register_nn():
         kwargs = {"stride": stride, "padding": pad, "dilation": dil, "groups": groups}
         label = f"conv2d {xs} {wt.shape} {kwargs}"
         if d.bool():
-            return Case(lambda a, ww, bb: F.conv2d(a, ww, bb, **kwargs),
-                        [x, wt, values(rng, (cout,), dt)],
-                        lambda a, ww, bb: ref_conv2d(a, ww, bb, st, pads, dl, groups),
-                        label=label + " bias")
-        return Case(lambda a, ww: F.conv2d(a, ww, **kwargs), [x, wt],
-                    lambda a, ww: ref_conv2d(a, ww, None, st, pads, dl, groups), label=label)
+            return Case(
+                lambda a, ww, bb: F.conv2d(a, ww, bb, **kwargs),
+                [x, wt, values(rng, (cout,), dt)],
+                lambda a, ww, bb: ref_conv2d(a, ww, bb, st, pads, dl, groups),
+                label=label + " bias",
+            )
+        return Case(
+            lambda a, ww: F.conv2d(a, ww, **kwargs),
+            [x, wt],
+            lambda a, ww: ref_conv2d(a, ww, None, st, pads, dl, groups),
+            label=label,
+        )
 
     def conv_invalid(d):
         kind = d.choice(("channels", "small", "same_stride", "groups", "int"))
@@ -468,13 +563,16 @@ def _register_nn():
         if kind == "small":
             return Case(F.conv2d, [x, np.zeros((3, 2, 5, 5))], error=flow.ShapeError)
         if kind == "same_stride":
-            return Case(lambda a, w: F.conv2d(a, w, stride=2, padding="same"),
-                        [x, np.zeros((3, 2, 3, 3))], error=ValueError)
+            return Case(
+                lambda a, w: F.conv2d(a, w, stride=2, padding="same"),
+                [x, np.zeros((3, 2, 3, 3))],
+                error=ValueError,
+            )
         if kind == "groups":
-            return Case(lambda a, w: F.conv2d(a, w, groups=2), [x, np.zeros((3, 1, 3, 3))],
-                        error=ValueError)
-        return Case(F.conv2d, [x.astype(I64), np.zeros((3, 2, 2, 2), I64)],
-                    error=flow.DTypeError)
+            return Case(
+                lambda a, w: F.conv2d(a, w, groups=2), [x, np.zeros((3, 1, 3, 3))], error=ValueError
+            )
+        return Case(F.conv2d, [x.astype(I64), np.zeros((3, 2, 2, 2), I64)], error=flow.DTypeError)
 
     spec("F.conv2d", conv_b, True, conv_invalid)
 
@@ -493,24 +591,33 @@ def _register_nn():
         unbatched = d.int(0, 4) == 0
         xs = (d.int(1, 2), h, w) if unbatched else (d.int(1, 2), d.int(1, 2), h, w)
         x = values(rng, xs, dt)
-        return Case(lambda a: F.max_pool2d(a, kernel, stride, pad, dil, ceil_mode=ceil), [x],
-                    lambda a: ref_max_pool2d(a, k, st, pad, dil, ceil),
-                    label=f"max_pool2d {xs} k={kernel} s={stride} p={pad} d={dil} ceil={ceil}")
+        return Case(
+            lambda a: F.max_pool2d(a, kernel, stride, pad, dil, ceil_mode=ceil),
+            [x],
+            lambda a: ref_max_pool2d(a, k, st, pad, dil, ceil),
+            label=f"max_pool2d {xs} k={kernel} s={stride} p={pad} d={dil} ceil={ceil}",
+        )
 
     def pool_invalid(d):
         kind = d.choice(("padding", "small", "int", "2d", "indices"))
         if kind == "indices":
-            return Case(lambda a: F.max_pool2d(a, 2, return_indices=True),
-                        [np.zeros((1, 1, 2, 2))], error=NotImplementedError)
+            return Case(
+                lambda a: F.max_pool2d(a, 2, return_indices=True),
+                [np.zeros((1, 1, 2, 2))],
+                error=NotImplementedError,
+            )
         if kind == "padding":
-            return Case(lambda a: F.max_pool2d(a, 2, padding=2), [np.zeros((1, 1, 4, 4))],
-                        error=ValueError)
+            return Case(
+                lambda a: F.max_pool2d(a, 2, padding=2), [np.zeros((1, 1, 4, 4))], error=ValueError
+            )
         if kind == "small":
-            return Case(lambda a: F.max_pool2d(a, 3), [np.zeros((1, 1, 2, 2))],
-                        error=flow.ShapeError)
+            return Case(
+                lambda a: F.max_pool2d(a, 3), [np.zeros((1, 1, 2, 2))], error=flow.ShapeError
+            )
         if kind == "int":
-            return Case(lambda a: F.max_pool2d(a, 2), [np.zeros((1, 1, 2, 2), I64)],
-                        error=flow.DTypeError)
+            return Case(
+                lambda a: F.max_pool2d(a, 2), [np.zeros((1, 1, 2, 2), I64)], error=flow.DTypeError
+            )
         return Case(lambda a: F.max_pool2d(a, 2), [np.zeros((4, 4))], error=flow.ShapeError)
 
     spec("F.max_pool2d", pool_b, True, pool_invalid)
@@ -539,35 +646,53 @@ def _register_nn():
                 p = np.moveaxis(p, -1, 1) if p.ndim > 1 else p
                 p = p.astype(dt)
                 arrays = [x, p] + ([w] if w is not None else [])
-                return Case(lambda a, t, *ww: call(a, t, *ww, **kw), arrays,
-                            lambda a, t, *ww: ref_classification(a, t, ww[0] if ww else None,
-                                                                 ii, red, ls, False), diff=(0, 1),
-                            label=f"{op} probs {xs} {kw} weight={w is not None}")
+                return Case(
+                    lambda a, t, *ww: call(a, t, *ww, **kw),
+                    arrays,
+                    lambda a, t, *ww: ref_classification(
+                        a, t, ww[0] if ww else None, ii, red, ls, False
+                    ),
+                    diff=(0, 1),
+                    label=f"{op} probs {xs} {kw} weight={w is not None}",
+                )
             t = rng.integers(0, c, ts)
             if t.size and d.bool():
                 mask = rng.random(t.shape) < 0.3
                 t = np.where(mask, ii, t)  # ignored targets (all of them now and then)
             arrays = [x, t.astype(I64)] + ([w] if w is not None else [])
             # PyTorch differentiates neither the class weights nor the targets' indices
-            return Case(lambda a, tt, *ww: call(a, tt, *ww, **kw), arrays,
-                        lambda a, tt, *ww: ref_classification(a, tt, ww[0] if ww else None, ii,
-                                                              red, ls, log_input), diff=(0,),
-                        label=f"{op} {xs} t={t.tolist()} {kw} weight={w is not None}")
+            return Case(
+                lambda a, tt, *ww: call(a, tt, *ww, **kw),
+                arrays,
+                lambda a, tt, *ww: ref_classification(
+                    a, tt, ww[0] if ww else None, ii, red, ls, log_input
+                ),
+                diff=(0,),
+                label=f"{op} {xs} t={t.tolist()} {kw} weight={w is not None}",
+            )
+
         return build
 
     def cls_invalid(op):
         call = getattr(F, op)
 
         def build(d):
-            kind = d.choice(("range", "shape", "float_target", "reduction", "weight", "smooth",
-                             "probs_ignore"))
+            kind = d.choice(
+                ("range", "shape", "float_target", "reduction", "weight", "smooth", "probs_ignore")
+            )
             x = np.zeros((3, 4))
             if kind == "smooth" and op == "cross_entropy":
-                return Case(lambda a, t: call(a, t, label_smoothing=1.5),
-                            [x, np.array([0, 1, 2])], error=ValueError)
+                return Case(
+                    lambda a, t: call(a, t, label_smoothing=1.5),
+                    [x, np.array([0, 1, 2])],
+                    error=ValueError,
+                )
             if kind == "probs_ignore" and op == "cross_entropy":
-                return Case(lambda a, t: call(a, t, ignore_index=1),
-                            [x, np.full((3, 4), 0.25)], error=ValueError)
+                return Case(
+                    lambda a, t: call(a, t, ignore_index=1),
+                    [x, np.full((3, 4), 0.25)],
+                    error=ValueError,
+                )
             if kind == "range":
                 return Case(call, [x, np.array([0, 4, 1])], error=IndexError)
             if kind == "shape":
@@ -575,10 +700,17 @@ def _register_nn():
             if kind == "float_target":
                 return Case(call, [x, np.array([0.0, 1.0, 2.0])], error=flow.DTypeError)
             if kind == "reduction":
-                return Case(lambda a, t: call(a, t, reduction="avg"), [x, np.array([0, 1, 2])],
-                            error=ValueError)
-            return Case(lambda a, t, w: call(a, t, w), [x, np.array([0, 1, 2]), np.ones(3)],
-                        error=flow.ShapeError)
+                return Case(
+                    lambda a, t: call(a, t, reduction="avg"),
+                    [x, np.array([0, 1, 2])],
+                    error=ValueError,
+                )
+            return Case(
+                lambda a, t, w: call(a, t, w),
+                [x, np.array([0, 1, 2]), np.ones(3)],
+                error=flow.ShapeError,
+            )
+
         return build
 
     for op in ("cross_entropy", "nll_loss"):

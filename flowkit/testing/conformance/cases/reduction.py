@@ -53,22 +53,33 @@ def _reduce(fn, x, dim, keepdim, out_dt=None):
 def ref_sum(x, dim=None, keepdim=False, dtype=None):
     a = _acc(x)
     with np.errstate(all="ignore"):
-        out = _reduce(lambda v, ax, k: np.sum(f64(v) if v.dtype.kind == "f" else v, axis=ax,
-                                              keepdims=k), a, dim, keepdim, a.dtype)
+        out = _reduce(
+            lambda v, ax, k: np.sum(f64(v) if v.dtype.kind == "f" else v, axis=ax, keepdims=k),
+            a,
+            dim,
+            keepdim,
+            a.dtype,
+        )
     return out if dtype is None else out.astype(dtype)
 
 
 def ref_mean(x, dim=None, keepdim=False):
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _reduce(lambda v, ax, k: np.mean(f64(v), axis=ax, keepdims=k), x, dim, keepdim,
-                       x.dtype)
+        return _reduce(
+            lambda v, ax, k: np.mean(f64(v), axis=ax, keepdims=k), x, dim, keepdim, x.dtype
+        )
 
 
 def ref_prod(x, dim=None, keepdim=False, dtype=None):
     a = _acc(x) if dtype is None else x.astype(dtype)
-    return _reduce(lambda v, ax, k: np.prod(f64(v) if v.dtype.kind == "f" else v, axis=ax,
-                                            keepdims=k), a, dim, keepdim, a.dtype)
+    return _reduce(
+        lambda v, ax, k: np.prod(f64(v) if v.dtype.kind == "f" else v, axis=ax, keepdims=k),
+        a,
+        dim,
+        keepdim,
+        a.dtype,
+    )
 
 
 def ref_var(x, dim=None, unbiased=True, keepdim=False, correction=None, std=False):
@@ -97,14 +108,15 @@ def ref_norm(x, p="fro", dim=None, keepdim=False):
             return np.min(a, axis=ax, keepdims=k)
         if pv == 0:
             return np.sum(a != 0, axis=ax, keepdims=k)
-        return np.sum(a ** pv, axis=ax, keepdims=k) ** (1.0 / pv)
+        return np.sum(a**pv, axis=ax, keepdims=k) ** (1.0 / pv)
 
     return _reduce(fn, x, dim, keepdim, x.dtype)
 
 
 def ref_any_all(x, dim=None, keepdim=False, op="any"):
-    return _reduce(lambda v, ax, k: getattr(np, op)(v != 0, axis=ax, keepdims=k), x, dim,
-                   keepdim, BOOL)
+    return _reduce(
+        lambda v, ax, k: getattr(np, op)(v != 0, axis=ax, keepdims=k), x, dim, keepdim, BOOL
+    )
 
 
 def ref_minmax(x, dim=None, keepdim=False, op="max"):
@@ -139,8 +151,9 @@ def ref_logsumexp(x, dim, keepdim=False):
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
     if not keepdim:
-        out = out.reshape(() if axes is None else
-                          tuple(s for i, s in enumerate(x.shape) if i not in axes))
+        out = out.reshape(
+            () if axes is None else tuple(s for i, s in enumerate(x.shape) if i not in axes)
+        )
     return np.asarray(out, out_dt)
 
 
@@ -155,8 +168,9 @@ def _kw(d: Draw, nd: int, tuples=True, keep=True, none=True):
     """Reduction arguments: dim (None / int / tuple) and keepdim, in several spellings."""
     dim = dims_arg(d, nd, tuples=tuples, none=none)
     keepdim = d.bool() if keep else False
-    style = d.choice(("kw", "pos", "omit")) if dim is None and not keepdim else d.choice(
-        ("kw", "pos"))
+    style = (
+        d.choice(("kw", "pos", "omit")) if dim is None and not keepdim else d.choice(("kw", "pos"))
+    )
     return dim, keepdim, style
 
 
@@ -167,8 +181,12 @@ def _reduction_case(call, ref, x, dim, keepdim, style, label, **extra):
         fn = lambda t: call(t, dim, keepdim, **extra)  # noqa: E731
     else:
         fn = lambda t: call(t, dim=dim, keepdim=keepdim, **extra)  # noqa: E731
-    return Case(fn, [x], lambda v: ref(v, dim, keepdim, **extra),
-                label=f"{label} {x.dtype}{x.shape} dim={dim} keepdim={keepdim} {extra or ''}")
+    return Case(
+        fn,
+        [x],
+        lambda v: ref(v, dim, keepdim, **extra),
+        label=f"{label} {x.dtype}{x.shape} dim={dim} keepdim={keepdim} {extra or ''}",
+    )
 
 
 def _nonempty_dims(x, dim):
@@ -195,12 +213,14 @@ def _register_reductions():
                 c.grad = want != F32
                 return c
             return _reduction_case(call, ref_sum, x, dim, keepdim, style, "sum")
+
         return build
 
     def mean_b(call):
         def build(d):
             x = values(d.rng(), shape(d), d.choice(FLOATS))
             return _reduction_case(call, ref_mean, x, *_kw(d, x.ndim), "mean")
+
         return build
 
     def dim_invalid(call, dts=NUM, kind="range"):
@@ -210,6 +230,7 @@ def _register_reductions():
                 return Case(lambda t: call(t), [x.astype(d.choice(INTS))], error=flow.DTypeError)
             bad = d.choice((x.ndim, -x.ndim - 1, x.ndim + 2))
             return Case(lambda t: call(t, bad), [x], error=IndexError)
+
         return build
 
     def prod_b(call, method):
@@ -225,12 +246,14 @@ def _register_reductions():
                 c.ref = lambda v: ref_prod(v, dim, keepdim, np.dtype(want.name))
                 return c
             return _reduction_case(call, ref_prod, x, dim, keepdim, style, "prod")
+
         return build
 
     def prod_invalid(call):
         def build(d):
             x = values(d.rng(), (2, 3), F32)
             return Case(lambda t: call(t, (0, 1)), [x], error=TypeError)
+
         return build
 
     def var_b(call, std):
@@ -243,25 +266,37 @@ def _register_reductions():
             form = d.choice(("unbiased", "correction", "positional_bool", "defaults"))
             if form == "positional_bool" and dim is None and not keepdim:
                 ub = d.bool()
-                c = Case(lambda t: call(t, ub), [x], lambda v: ref_var(v, None, ub, std=std),
-                         label=f"({ub}) {x.shape}")
+                c = Case(
+                    lambda t: call(t, ub),
+                    [x],
+                    lambda v: ref_var(v, None, ub, std=std),
+                    label=f"({ub}) {x.shape}",
+                )
             elif form == "defaults" and dim is None and not keepdim:
-                c = Case(lambda t: call(t), [x], lambda v: ref_var(v, std=std),
-                         label=f"() {x.shape}")
+                c = Case(
+                    lambda t: call(t), [x], lambda v: ref_var(v, std=std), label=f"() {x.shape}"
+                )
             elif form == "correction":
                 corr = d.choice((0, 1, 2))
-                c = Case(lambda t: call(t, dim, keepdim=keepdim, correction=corr), [x],
-                         lambda v: ref_var(v, dim, True, keepdim, corr, std),
-                         label=f"{x.shape} dim={dim} correction={corr} keepdim={keepdim}")
+                c = Case(
+                    lambda t: call(t, dim, keepdim=keepdim, correction=corr),
+                    [x],
+                    lambda v: ref_var(v, dim, True, keepdim, corr, std),
+                    label=f"{x.shape} dim={dim} correction={corr} keepdim={keepdim}",
+                )
             else:
                 ub = d.bool()
-                c = Case(lambda t: call(t, dim=dim, unbiased=ub, keepdim=keepdim), [x],
-                         lambda v: ref_var(v, dim, ub, keepdim, std=std),
-                         label=f"{x.dtype}{x.shape} dim={dim} unbiased={ub} keepdim={keepdim}")
+                c = Case(
+                    lambda t: call(t, dim=dim, unbiased=ub, keepdim=keepdim),
+                    [x],
+                    lambda v: ref_var(v, dim, ub, keepdim, std=std),
+                    label=f"{x.dtype}{x.shape} dim={dim} unbiased={ub} keepdim={keepdim}",
+                )
             # one element per group: std is 0 (or nan) there, a kink finite differences cannot
             # check (edge "zero.std_grad" pins PyTorch's 0)
             c.grad = n > 1 or not std
             return c
+
         return build
 
     def norm_b(call):
@@ -273,11 +308,19 @@ def _register_reductions():
             if p in (float("inf"), float("-inf")) and not _nonempty_dims(x, dim):
                 p = 2  # the max / min of nothing
             if dim is None and not keepdim and d.bool():
-                return Case(lambda t: call(t, p), [x], lambda v: ref_norm(v, p),
-                            label=f"norm p={p} {x.shape}")
-            return Case(lambda t: call(t, p, dim, keepdim), [x],
-                        lambda v: ref_norm(v, p, dim, keepdim),
-                        label=f"norm p={p} {x.dtype}{x.shape} dim={dim} keepdim={keepdim}")
+                return Case(
+                    lambda t: call(t, p),
+                    [x],
+                    lambda v: ref_norm(v, p),
+                    label=f"norm p={p} {x.shape}",
+                )
+            return Case(
+                lambda t: call(t, p, dim, keepdim),
+                [x],
+                lambda v: ref_norm(v, p, dim, keepdim),
+                label=f"norm p={p} {x.dtype}{x.shape} dim={dim} keepdim={keepdim}",
+            )
+
         return build
 
     def anyall_b(call, op):
@@ -287,8 +330,10 @@ def _register_reductions():
             if dt.kind == "f" and d.bool():
                 x = np.where(values(d.rng(), x.shape, BOOL), x, 0).astype(dt)
             dim, keepdim, style = _kw(d, x.ndim)
-            return _reduction_case(call, functools.partial(ref_any_all, op=op), x, dim, keepdim,
-                                   style, op)
+            return _reduction_case(
+                call, functools.partial(ref_any_all, op=op), x, dim, keepdim, style, op
+            )
+
         return build
 
     def minmax_b(call, op):
@@ -299,21 +344,33 @@ def _register_reductions():
                 sa, sb = bcast_pair(d)
                 x, y = values(d.rng(), sa, dt), values(d.rng(), sb, dt)
                 npop = np.maximum if op == "max" else np.minimum
-                return Case(lambda s, t: call(s, t), [x, y], lambda s, t: npop(s, t),
-                            label=f"{op}(tensor) {dt}{sa} {sb}")
+                return Case(
+                    lambda s, t: call(s, t),
+                    [x, y],
+                    lambda s, t: npop(s, t),
+                    label=f"{op}(tensor) {dt}{sa} {sb}",
+                )
             if form == "all":
                 x = values(d.rng(), shape(d, zero=False), dt)
                 keepdim = d.bool()
                 if keepdim:
-                    return Case(lambda t: call(t, keepdim=True), [x],
-                                lambda v: ref_minmax(v, None, True, op))
-                return Case(lambda t: call(t), [x], lambda v: ref_minmax(v, None, False, op),
-                            label=f"{op}() {dt}{x.shape}")
+                    return Case(
+                        lambda t: call(t, keepdim=True),
+                        [x],
+                        lambda v: ref_minmax(v, None, True, op),
+                    )
+                return Case(
+                    lambda t: call(t),
+                    [x],
+                    lambda v: ref_minmax(v, None, False, op),
+                    label=f"{op}() {dt}{x.shape}",
+                )
             x = values(d.rng(), shape(d), dt)
             dim = dims_arg(d, x.ndim, tuples=False, none=False)
             if x.ndim and x.shape[dim % x.ndim] == 0:
-                x = values(d.rng(), tuple(s if i != dim % x.ndim else 2
-                                          for i, s in enumerate(x.shape)), dt)
+                x = values(
+                    d.rng(), tuple(s if i != dim % x.ndim else 2 for i, s in enumerate(x.shape)), dt
+                )
             keepdim = d.bool()
             style = d.choice(("pos", "kw", "unpack"))
             ref = lambda v: ref_minmax(v, dim, keepdim, op)  # noqa: E731
@@ -321,22 +378,26 @@ def _register_reductions():
             if style == "pos":
                 return Case(lambda t: call(t, dim, keepdim), [x], ref, label=label)
             if style == "unpack":  # the named fields and tuple unpacking
+
                 def fn(t):
                     r = call(t, dim=dim, keepdim=keepdim)
                     v, i = r
                     assert v is r.values and i is r.indices
                     return r
+
                 return Case(fn, [x], ref, label=label)
             return Case(lambda t: call(t, dim=dim, keepdim=keepdim), [x], ref, label=label)
+
         return build
 
     def minmax_invalid(call):
         def build(d):
             if d.bool():
-                return Case(lambda t: call(t), [np.zeros((2, 0), np.float32)],
-                            error=flow.ShapeError)
-            return Case(lambda t: call(t, 1), [np.zeros((2, 0), np.float32)],
-                        error=flow.ShapeError)
+                return Case(
+                    lambda t: call(t), [np.zeros((2, 0), np.float32)], error=flow.ShapeError
+                )
+            return Case(lambda t: call(t, 1), [np.zeros((2, 0), np.float32)], error=flow.ShapeError)
+
         return build
 
     def extreme_b(call, op):
@@ -348,18 +409,21 @@ def _register_reductions():
             style = d.choice(("pos", "kw")) if dim != () or keepdim else "omit"
             ref = functools.partial(ref_extreme, op=op)
             if style == "omit":
-                return Case(lambda t: call(t), [x], lambda v: ref(v),
-                            label=f"{op}() {dt}{x.shape}")
+                return Case(lambda t: call(t), [x], lambda v: ref(v), label=f"{op}() {dt}{x.shape}")
             return _reduction_case(call, ref, x, dim, keepdim, style, op)
+
         return build
 
     def extreme_invalid(call):
         def build(d):
             if d.bool():  # an empty reduced dimension
-                return Case(lambda t: call(t, 1), [np.zeros((2, 0), np.float32)],
-                            error=flow.ShapeError)
-            return Case(lambda t: call(t, (0, 0)), [np.zeros((2, 3), np.float32)],
-                        error=flow.ShapeError)  # one dimension twice
+                return Case(
+                    lambda t: call(t, 1), [np.zeros((2, 0), np.float32)], error=flow.ShapeError
+                )
+            return Case(
+                lambda t: call(t, (0, 0)), [np.zeros((2, 3), np.float32)], error=flow.ShapeError
+            )  # one dimension twice
+
         return build
 
     def logsumexp_b(call):
@@ -369,6 +433,7 @@ def _register_reductions():
             keepdim = d.bool()
             style = d.choice(("pos", "kw"))
             return _reduction_case(call, ref_logsumexp, x, dim, keepdim, style, "logsumexp")
+
         return build
 
     def arg_b(call, op):
@@ -376,8 +441,10 @@ def _register_reductions():
             dt = d.choice(NUM + (BOOL,))
             x = values(d.rng(), shape(d, zero=False), dt)
             dim, keepdim, style = _kw(d, x.ndim, tuples=False)
-            return _reduction_case(call, functools.partial(ref_arg, op=op), x, dim, keepdim,
-                                   style, op)
+            return _reduction_case(
+                call, functools.partial(ref_arg, op=op), x, dim, keepdim, style, op
+            )
+
         return build
 
     for fname, call in (("flowkit.sum", flow.sum), ("Tensor.sum", M("sum"))):
@@ -400,8 +467,10 @@ def _register_reductions():
     for op in ("amax", "amin"):
         for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
             spec(fname, extreme_b(call, op), True, extreme_invalid(call))
-    for fname, call in (("flowkit.logsumexp", flow.logsumexp), ("Tensor.logsumexp",
-                                                                 M("logsumexp"))):
+    for fname, call in (
+        ("flowkit.logsumexp", flow.logsumexp),
+        ("Tensor.logsumexp", M("logsumexp")),
+    ):
         spec(fname, logsumexp_b(call), True, dim_invalid(call))
     for op in ("argmax", "argmin"):
         for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):

@@ -40,6 +40,7 @@ def _shape_invalid(call_bad, dts=NUM, error=flow.ShapeError, min_nd=1):
     def build(d):
         x = values(d.rng(), shape(d, min_nd, 3, zero=False), d.choice(dts))
         return Case(lambda t: call_bad(t, x.shape), [x], error=error)
+
     return build
 
 
@@ -48,29 +49,42 @@ def _register_shape_ops():
         def build(d):
             x = values(d.rng(), shape(d), d.choice(ALL))
             tgt = d.choice(_reshape_targets(x.shape))
-            return Case(make(tgt, d), [x], lambda v: v.reshape(tgt),
-                        label=f"reshape {x.shape} -> {tgt}")
+            return Case(
+                make(tgt, d), [x], lambda v: v.reshape(tgt), label=f"reshape {x.shape} -> {tgt}"
+            )
+
         return build
 
     def forms(name):
         def make(tgt, d):
             form = d.choice(("tuple", "list", "star"))
-            return {"tuple": lambda t: getattr(t, name)(tgt),
-                    "list": lambda t: getattr(t, name)(list(tgt)),
-                    "star": lambda t: getattr(t, name)(*tgt)}[form]
+            return {
+                "tuple": lambda t: getattr(t, name)(tgt),
+                "list": lambda t: getattr(t, name)(list(tgt)),
+                "star": lambda t: getattr(t, name)(*tgt),
+            }[form]
+
         return make
 
-    spec("flowkit.reshape", reshape_b(lambda tgt, d: lambda t: flow.reshape(t, tgt)), True,
-         _shape_invalid(lambda t, s: flow.reshape(t, (int(np.prod(s)) + 1,))))
+    spec(
+        "flowkit.reshape",
+        reshape_b(lambda tgt, d: lambda t: flow.reshape(t, tgt)),
+        True,
+        _shape_invalid(lambda t, s: flow.reshape(t, (int(np.prod(s)) + 1,))),
+    )
     for name in ("reshape", "view"):
-        spec(f"Tensor.{name}", reshape_b(forms(name)), True,
-             _shape_invalid(lambda t, s, name=name: getattr(t, name)(int(np.prod(s)) + 1)))
+        spec(
+            f"Tensor.{name}",
+            reshape_b(forms(name)),
+            True,
+            _shape_invalid(lambda t, s, name=name: getattr(t, name)(int(np.prod(s)) + 1)),
+        )
 
     def ref_flatten(v, s, e):
         if v.ndim == 0:
             return v.reshape(1)
         s, e = s % v.ndim, e % v.ndim
-        return v.reshape(v.shape[:s] + (int(np.prod(v.shape[s:e + 1])),) + v.shape[e + 1:])
+        return v.reshape(v.shape[:s] + (int(np.prod(v.shape[s : e + 1])),) + v.shape[e + 1 :])
 
     def flatten_b(call):
         def build(d):
@@ -81,20 +95,33 @@ def _register_shape_ops():
             if s % n > e % n:
                 s, e = e, s
             if d.bool() and s % n == 0 and e % n == n - 1:
-                return Case(lambda t: call(t), [x], lambda v: ref_flatten(v, 0, -1),
-                            label=f"flatten {x.shape}")
-            return Case(lambda t: call(t, s, e), [x], lambda v: ref_flatten(v, s, e),
-                        label=f"flatten {x.shape} {s} {e}")
+                return Case(
+                    lambda t: call(t),
+                    [x],
+                    lambda v: ref_flatten(v, 0, -1),
+                    label=f"flatten {x.shape}",
+                )
+            return Case(
+                lambda t: call(t, s, e),
+                [x],
+                lambda v: ref_flatten(v, s, e),
+                label=f"flatten {x.shape} {s} {e}",
+            )
+
         return build
 
     def flatten_invalid(call):
         def build(d):
             x = values(d.rng(), (2, 3, 2), F32)
             return Case(lambda t: call(t, 2, 0), [x], error=ValueError)
+
         return build
 
-    for name, call in (("flowkit.flatten", flow.flatten), ("F.flatten", F.flatten),
-                       ("Tensor.flatten", lambda t, *a: t.flatten(*a))):
+    for name, call in (
+        ("flowkit.flatten", flow.flatten),
+        ("F.flatten", F.flatten),
+        ("Tensor.flatten", lambda t, *a: t.flatten(*a)),
+    ):
         spec(name, flatten_b(call), True, flatten_invalid(call))
 
     def ref_squeeze(v, dim):
@@ -108,10 +135,19 @@ def _register_shape_ops():
             x = values(d.rng(), shape(d, 0, 4, sides=(1, 1, 2, 0, 3)), d.choice(ALL))
             dim = dims_arg(d, x.ndim)
             if dim is None:
-                return Case(lambda t: call(t), [x], lambda v: ref_squeeze(v, None),
-                            label=f"squeeze {x.shape}")
-            return Case(lambda t: call(t, dim), [x], lambda v: ref_squeeze(v, dim),
-                        label=f"squeeze {x.shape} {dim}")
+                return Case(
+                    lambda t: call(t),
+                    [x],
+                    lambda v: ref_squeeze(v, None),
+                    label=f"squeeze {x.shape}",
+                )
+            return Case(
+                lambda t: call(t, dim),
+                [x],
+                lambda v: ref_squeeze(v, dim),
+                label=f"squeeze {x.shape} {dim}",
+            )
+
         return build
 
     def range_invalid(call, extra=0):
@@ -119,22 +155,32 @@ def _register_shape_ops():
             x = values(d.rng(), shape(d, 1, 3, zero=False), F32)
             bad = d.choice((x.ndim + extra, -x.ndim - 1 - extra))
             return Case(lambda t: call(t, bad), [x], error=IndexError)
+
         return build
 
-    for name, call in (("flowkit.squeeze", lambda t, *a: flow.squeeze(t, *a)),
-                       ("Tensor.squeeze", lambda t, *a: t.squeeze(*a))):
+    for name, call in (
+        ("flowkit.squeeze", lambda t, *a: flow.squeeze(t, *a)),
+        ("Tensor.squeeze", lambda t, *a: t.squeeze(*a)),
+    ):
         spec(name, squeeze_b(call), True, range_invalid(call))
 
     def unsqueeze_b(call):
         def build(d):
             x = values(d.rng(), shape(d), d.choice(ALL))
             k = d.int(-x.ndim - 1, x.ndim)
-            return Case(lambda t: call(t, k), [x], lambda v: np.expand_dims(v, k),
-                        label=f"unsqueeze {x.shape} {k}")
+            return Case(
+                lambda t: call(t, k),
+                [x],
+                lambda v: np.expand_dims(v, k),
+                label=f"unsqueeze {x.shape} {k}",
+            )
+
         return build
 
-    for name, call in (("flowkit.unsqueeze", flow.unsqueeze),
-                       ("Tensor.unsqueeze", lambda t, k: t.unsqueeze(k))):
+    for name, call in (
+        ("flowkit.unsqueeze", flow.unsqueeze),
+        ("Tensor.unsqueeze", lambda t, k: t.unsqueeze(k)),
+    ):
         spec(name, unsqueeze_b(call), True, range_invalid(call, 1))
 
     def permute_b(make):
@@ -145,32 +191,52 @@ def _register_shape_ops():
                 j = d.int(0, i)
                 perm[i], perm[j] = perm[j], perm[i]
             perm = tuple(p - x.ndim if d.bool() else p for p in perm)
-            return Case(make(perm, d), [x], lambda v: np.transpose(v, perm),
-                        label=f"permute {x.shape} {perm}")
+            return Case(
+                make(perm, d),
+                [x],
+                lambda v: np.transpose(v, perm),
+                label=f"permute {x.shape} {perm}",
+            )
+
         return build
 
     def permute_invalid(call):
         def build(d):
             x = values(d.rng(), (2, 3, 4), F32)
             return Case(lambda t: call(t, (0, 0, 1)), [x], error=flow.ShapeError)
+
         return build
 
-    spec("flowkit.permute", permute_b(lambda p, d: lambda t: flow.permute(t, p)), True,
-         permute_invalid(flow.permute))
-    spec("Tensor.permute", permute_b(lambda p, d: (lambda t: t.permute(*p)) if d.bool()
-                                     else (lambda t: t.permute(p))), True,
-         permute_invalid(lambda t, p: t.permute(*p)))
+    spec(
+        "flowkit.permute",
+        permute_b(lambda p, d: lambda t: flow.permute(t, p)),
+        True,
+        permute_invalid(flow.permute),
+    )
+    spec(
+        "Tensor.permute",
+        permute_b(lambda p, d: (lambda t: t.permute(*p)) if d.bool() else (lambda t: t.permute(p))),
+        True,
+        permute_invalid(lambda t, p: t.permute(*p)),
+    )
 
     def transpose_b(call):
         def build(d):
             x = values(d.rng(), shape(d, 1, 3), d.choice(ALL))
             a, b = d.int(-x.ndim, x.ndim - 1), d.int(-x.ndim, x.ndim - 1)
-            return Case(lambda t: call(t, a, b), [x], lambda v: np.swapaxes(v, a, b),
-                        label=f"transpose {x.shape} {a} {b}")
+            return Case(
+                lambda t: call(t, a, b),
+                [x],
+                lambda v: np.swapaxes(v, a, b),
+                label=f"transpose {x.shape} {a} {b}",
+            )
+
         return build
 
-    for name, call in (("flowkit.transpose", flow.transpose),
-                       ("Tensor.transpose", lambda t, a, b: t.transpose(a, b))):
+    for name, call in (
+        ("flowkit.transpose", flow.transpose),
+        ("Tensor.transpose", lambda t, a, b: t.transpose(a, b)),
+    ):
         spec(name, transpose_b(call), True, range_invalid(lambda t, k, call=call: call(t, 0, k)))
 
     def T_b(d):
@@ -184,14 +250,20 @@ def _register_shape_ops():
         sizes = [d.choice((-1, 3, 0)) if s == 1 else d.choice((-1, s)) for s in x.shape]
         lead = [d.choice((1, 2, 3, 0)) for _ in range(d.int(0, 2))]
         sizes = tuple(lead + sizes)
-        out_shape = tuple(lead) + tuple(s if z == -1 else z for s, z in zip(x.shape,
-                                                                             sizes[len(lead):]))
+        out_shape = tuple(lead) + tuple(
+            s if z == -1 else z for s, z in zip(x.shape, sizes[len(lead) :])
+        )
         ref = lambda v: np.broadcast_to(v, out_shape).copy()  # noqa: E731
         form = d.choice(("star", "tuple", "as"))
         if form == "as":
             other = np.zeros(out_shape, np.float32)
-            return Case(lambda t, o: t.expand_as(o), [x, other], lambda v, o: ref(v),
-                        diff=(0,), label=f"expand_as {x.shape} {out_shape}")
+            return Case(
+                lambda t, o: t.expand_as(o),
+                [x, other],
+                lambda v, o: ref(v),
+                diff=(0,),
+                label=f"expand_as {x.shape} {out_shape}",
+            )
         fn = (lambda t: t.expand(*sizes)) if form == "star" else (lambda t: t.expand(sizes))
         if not sizes:
             fn = lambda t: t.expand(())  # noqa: E731
@@ -209,12 +281,21 @@ def _register_shape_ops():
             if len(c.arrays) == 2:
                 return c
         x = values(d.rng(), (3, 1), F64)
-        return Case(lambda t, o: t.expand_as(o), [x, np.zeros((2, 3, 4))],
-                    lambda v, o: np.broadcast_to(v, (2, 3, 4)).copy(), diff=(0,))
+        return Case(
+            lambda t, o: t.expand_as(o),
+            [x, np.zeros((2, 3, 4))],
+            lambda v, o: np.broadcast_to(v, (2, 3, 4)).copy(),
+            diff=(0,),
+        )
 
-    spec("Tensor.expand_as", expand_as_b, True,
-         lambda d: Case(lambda t, o: t.expand_as(o), [np.zeros((2, 3)), np.zeros((3, 3))],
-                        error=flow.ShapeError))
+    spec(
+        "Tensor.expand_as",
+        expand_as_b,
+        True,
+        lambda d: Case(
+            lambda t, o: t.expand_as(o), [np.zeros((2, 3)), np.zeros((3, 3))], error=flow.ShapeError
+        ),
+    )
 
     def flip_b(call, form):
         def build(d):
@@ -226,16 +307,27 @@ def _register_shape_ops():
                 if dd not in dims:
                     dims.append(dd)
             dims = tuple(dd - x.ndim if d.bool() else dd for dd in dims)
-            fn = {"tuple": lambda t: call(t, dims), "list": lambda t: call(t, list(dims)),
-                  "star": lambda t: call(t, *dims)}[d.choice(form)]
-            return Case(fn, [x], lambda v: np.flip(v, dims).copy(),
-                        label=f"flip {x.shape} {dims}")
+            fn = {
+                "tuple": lambda t: call(t, dims),
+                "list": lambda t: call(t, list(dims)),
+                "star": lambda t: call(t, *dims),
+            }[d.choice(form)]
+            return Case(fn, [x], lambda v: np.flip(v, dims).copy(), label=f"flip {x.shape} {dims}")
+
         return build
 
-    spec("flowkit.flip", flip_b(flow.flip, ("tuple", "list")), True,
-         range_invalid(lambda t, k: flow.flip(t, (k,))))
-    spec("Tensor.flip", flip_b(lambda t, *a: t.flip(*a), ("tuple", "list", "star")), True,
-         range_invalid(lambda t, k: t.flip(k)))
+    spec(
+        "flowkit.flip",
+        flip_b(flow.flip, ("tuple", "list")),
+        True,
+        range_invalid(lambda t, k: flow.flip(t, (k,))),
+    )
+    spec(
+        "Tensor.flip",
+        flip_b(lambda t, *a: t.flip(*a), ("tuple", "list", "star")),
+        True,
+        range_invalid(lambda t, k: t.flip(k)),
+    )
 
     def ref_pieces(v, sizes, dim):
         cuts = np.cumsum(sizes)[:-1]
@@ -250,32 +342,60 @@ def _register_shape_ops():
                 k = d.int(1, 4)
                 size = -(-n // k) if n else 0
                 sizes = [size] * (n // size) + ([n % size] if n % size else []) if n else [0] * k
-                return Case(lambda t: call(t, k, dim), [x], lambda v: ref_pieces(v, sizes, dim),
-                            label=f"chunk {x.shape} {k} dim={dim}")
+                return Case(
+                    lambda t: call(t, k, dim),
+                    [x],
+                    lambda v: ref_pieces(v, sizes, dim),
+                    label=f"chunk {x.shape} {k} dim={dim}",
+                )
             if d.bool():
                 cut = d.int(0, n)
                 secs = [cut, n - cut] if d.bool() else [n]
-                return Case(lambda t: call(t, secs, dim), [x], lambda v: ref_pieces(v, secs, dim),
-                            label=f"split {x.shape} {secs} dim={dim}")
+                return Case(
+                    lambda t: call(t, secs, dim),
+                    [x],
+                    lambda v: ref_pieces(v, secs, dim),
+                    label=f"split {x.shape} {secs} dim={dim}",
+                )
             k = d.int(1, 4)
             sizes = [k] * (n // k) + ([n % k] if n % k else []) if n else [0]
-            return Case(lambda t: call(t, k, dim), [x], lambda v: ref_pieces(v, sizes, dim),
-                        label=f"split {x.shape} {k} dim={dim}")
+            return Case(
+                lambda t: call(t, k, dim),
+                [x],
+                lambda v: ref_pieces(v, sizes, dim),
+                label=f"split {x.shape} {k} dim={dim}",
+            )
+
         return build
 
     def split_invalid(call):
-        return lambda d: Case(lambda t: call(t, [1, 1], 0), [values(d.rng(), (3, 2), F32)],
-                              error=flow.ShapeError)
+        return lambda d: Case(
+            lambda t: call(t, [1, 1], 0), [values(d.rng(), (3, 2), F32)], error=flow.ShapeError
+        )
 
     spec("flowkit.split", split_b(flow.split), True, split_invalid(flow.split))
-    spec("Tensor.split", split_b(lambda t, a, dd: t.split(a, dim=dd)), True,
-         split_invalid(lambda t, a, dd: t.split(a, dd)))
-    spec("flowkit.chunk", split_b(flow.chunk, True), True,
-         lambda d: Case(lambda t: flow.chunk(t, 0), [values(d.rng(), (3, 2), F32)],
-                        error=flow.ShapeError))
-    spec("Tensor.chunk", split_b(lambda t, k, dd: t.chunk(k, dd), True), True,
-         lambda d: Case(lambda t: t.chunk(-1), [values(d.rng(), (3, 2), F32)],
-                        error=flow.ShapeError))
+    spec(
+        "Tensor.split",
+        split_b(lambda t, a, dd: t.split(a, dim=dd)),
+        True,
+        split_invalid(lambda t, a, dd: t.split(a, dd)),
+    )
+    spec(
+        "flowkit.chunk",
+        split_b(flow.chunk, True),
+        True,
+        lambda d: Case(
+            lambda t: flow.chunk(t, 0), [values(d.rng(), (3, 2), F32)], error=flow.ShapeError
+        ),
+    )
+    spec(
+        "Tensor.chunk",
+        split_b(lambda t, k, dd: t.chunk(k, dd), True),
+        True,
+        lambda d: Case(
+            lambda t: t.chunk(-1), [values(d.rng(), (3, 2), F32)], error=flow.ShapeError
+        ),
+    )
 
     def cat_b(call):
         def build(d):
@@ -283,8 +403,13 @@ def _register_shape_ops():
             dim = d.int(-len(base), len(base) - 1)
             k = d.int(1, 3)
             dts = [d.choice(ALL)] * k if d.int(0, 2) else [d.choice(ALL) for _ in range(k)]
-            shapes = [tuple(d.choice((0, 1, 2, 3)) if i == dim % len(base) else s
-                            for i, s in enumerate(base)) for _ in range(k)]
+            shapes = [
+                tuple(
+                    d.choice((0, 1, 2, 3)) if i == dim % len(base) else s
+                    for i, s in enumerate(base)
+                )
+                for _ in range(k)
+            ]
             arrays = [values(d.rng(), s, t) for s, t in zip(shapes, dts)]
             legacy = d.int(0, 3) == 0  # PyTorch skips 1-d empty tensors (an accumulator start)
             at = d.int(0, k) if legacy else None
@@ -303,6 +428,7 @@ def _register_shape_ops():
 
             # a skipped empty tensor still gets its (empty, zero) gradient, as in PyTorch
             return Case(fn, arrays, ref, label=f"cat {[a.shape for a in arrays]} dim={dim}")
+
         return build
 
     def cat_invalid(call):
@@ -315,11 +441,11 @@ def _register_shape_ops():
             else:
                 arrays = [np.zeros(()), np.zeros(())]
             return Case(lambda *ts: call(list(ts), 0), arrays, error=flow.ShapeError)
+
         return build
 
     for name in ("cat", "concat", "concatenate"):
-        spec(f"flowkit.{name}", cat_b(getattr(flow, name)), True,
-             cat_invalid(getattr(flow, name)))
+        spec(f"flowkit.{name}", cat_b(getattr(flow, name)), True, cat_invalid(getattr(flow, name)))
 
     def stack_b(d):
         shp = shape(d)
@@ -329,18 +455,29 @@ def _register_shape_ops():
         arrays = [values(d.rng(), shp, t) for t in dts]
         rt = functools.reduce(promote, dts)
         tup = d.bool()
-        return Case(lambda *ts: flow.stack(tuple(ts) if tup else list(ts), dim=dim), arrays,
-                    lambda *vs: np.stack([v.astype(rt) for v in vs], axis=dim),
-                    label=f"stack {shp} x{k} dim={dim}")
+        return Case(
+            lambda *ts: flow.stack(tuple(ts) if tup else list(ts), dim=dim),
+            arrays,
+            lambda *vs: np.stack([v.astype(rt) for v in vs], axis=dim),
+            label=f"stack {shp} x{k} dim={dim}",
+        )
 
-    spec("flowkit.stack", stack_b, True,
-         lambda d: Case(lambda a, b: flow.stack([a, b]), [np.zeros((2, 3)), np.zeros((3, 2))],
-                        error=flow.ShapeError))
+    spec(
+        "flowkit.stack",
+        stack_b,
+        True,
+        lambda d: Case(
+            lambda a, b: flow.stack([a, b]),
+            [np.zeros((2, 3)), np.zeros((3, 2))],
+            error=flow.ShapeError,
+        ),
+    )
 
     def identity_b(call, grad=True):
         def build(d):
             x = values(d.rng(), shape(d), d.choice(ALL))
             return Case(call, [x], lambda v: v.copy(), grad=grad)
+
         return build
 
     spec("Tensor.contiguous", identity_b(lambda t: t.contiguous()), True)
@@ -358,6 +495,7 @@ def _register_shape_ops():
                 return out
 
             return Case(fn, [x], lambda v: v.copy())
+
         return build
 
     spec("Tensor.detach", detach_b("detach"))
