@@ -32,6 +32,19 @@ def test_matmul_shape_mismatch_names_both_shapes():
         flow.zeros(4, 2) @ flow.zeros(3, 1)
 
 
+@pytest.mark.parametrize("position", ["first", "second"])
+def test_matmul_of_a_non_tensor_names_the_operand_and_the_fix(position):
+    # the backend's own matmul (what flowkit.matmul and @ reach) says which operand is wrong,
+    # with one message on every backend (flowkit.ops.linalg.operand_error)
+    t, raw = flow.ones(2, 2), [[1.0, 0.0], [0.0, 1.0]]
+    a, b = (raw, t) if position == "first" else (t, raw)
+    with pytest.raises(TypeError, match=rf"{position} operand, got list.*flowkit\.tensor"):
+        flow.backend().matmul(a, b)
+    if position == "second":
+        with pytest.raises(TypeError, match=r"second operand, got list.*flowkit\.tensor"):
+            t @ raw
+
+
 def test_broadcast_mismatch():
     with pytest.raises(flow.ShapeError) as info:
         flow.zeros(2, 3) + flow.zeros(4)

@@ -6,6 +6,7 @@ import numpy as np
 
 from flowkit.backend import Backend
 from flowkit.nn.parameter import Parameter
+from flowkit.ops.linalg import operand_error
 
 from . import define
 from .define import CPU, check_device, make, no_replay
@@ -92,7 +93,7 @@ class NumpyBackend(NumpyNNOps, Backend):
 
     def matmul(self, a, b):
         if not isinstance(a, NumpyTensor):
-            raise TypeError(f"matmul: expected flowkit tensors, got {type(a).__name__}")
+            raise operand_error(a, "first")
         return _matmul(a, b)
 
     # -- nn.Graph: record the first call, replay it (see replay.py)

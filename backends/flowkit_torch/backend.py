@@ -12,6 +12,7 @@ from flowkit.device import as_device
 from flowkit.errors import DeviceError
 from flowkit.nn.parameter import Parameter
 from flowkit.ops.autograd import freed_graph_error
+from flowkit.ops.linalg import operand_error
 
 from .define import _TORCH_CPU, _wrap, cuda_problem, fk_device, to_torch_dtype, torch_device
 from .indexing import where
@@ -139,7 +140,7 @@ class TorchBackend(TorchNNOps, Backend):
 
     def matmul(self, a, b):
         if not isinstance(a, TorchTensor):
-            raise TypeError(f"matmul: expected flowkit tensors, got {type(a).__name__}")
+            raise operand_error(a, "first")
         return _matmul(a, b)
 
     # -- devices

@@ -23,10 +23,12 @@ __all__ = ["matmul", "mm"]
 
 
 # ============================================================================ rules and errors
-def operand_error(other) -> TypeError:
-    """The second operand of a matrix product is not a flowkit tensor."""
+def operand_error(other: object, position: str = "second") -> TypeError:
+    """An operand of a matrix product (``position``: "first" or "second") is not a flowkit
+    tensor."""
     return TypeError(
-        f"matmul: expected a flowkit tensor as the second operand, got {type(other).__name__}"
+        f"matmul: expected a flowkit tensor as the {position} operand, got "
+        f"{type(other).__name__}; make one with flowkit.tensor(...)"
     )
 
 
