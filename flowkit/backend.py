@@ -158,7 +158,9 @@ class Backend:
     # -- autograd --
     @backend_method
     def set_grad_enabled(self, mode: bool) -> None:
-        """Switch gradient recording for this process (``no_grad`` calls it)."""
+        """Switch gradient recording for the calling thread (``no_grad`` calls it). Grad mode is
+        per thread, as in PyTorch: every thread starts with it on, and one thread's ``no_grad``
+        never changes what another thread records."""
 
     @backend_method
     def grad(

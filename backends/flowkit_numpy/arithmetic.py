@@ -399,7 +399,9 @@ def _binary(name: str, fwd, save, retry=None):
             if no_bool:  # bool - bool: numpy's own TypeError
                 raise _sub_bool_error(name, a, b) from None
             raise
-        if define.grad_enabled and (self._rg or (other is not None and other._rg)):
+        if (define.grad_enabled or define.STATE.grad_enabled) and (
+            self._rg or (other is not None and other._rg)
+        ):
             need = (self if self._rg else None, other if other is not None and other._rg else None)
             res = make(out, Node(name, vjp, save(a, b, out), need))
         else:
@@ -428,7 +430,7 @@ def _reflected(name: str, fwd, save, retry=None):
         if a is None:
             return NotImplemented
         out = compute(s, a)
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             # recorded as the forward op with a constant first input: ctx is saved in
             # (scalar, tensor) order, so the forward op's VJP applies unchanged
             res = make(out, Node(name, vjp, save(s, a, out), (None, self)))
@@ -467,7 +469,7 @@ def _unary(name: str, fwd, save_out: bool, float_only: bool = True, no_bool: boo
 
     def method(self):
         out, a = compute(self._data)
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node(name, vjp, (out if save_out else a,), (self,)))
         else:
             res = make(out)
@@ -569,7 +571,10 @@ def _rounding(name: str, fwd):
     def method(self):
         out, _ = kernel(self._data)
         res = make(
-            out, Node(name, vjp, None, (self,)) if define.grad_enabled and self._rg else None
+            out,
+            Node(name, vjp, None, (self,))
+            if (define.grad_enabled or define.STATE.grad_enabled) and self._rg
+            else None,
         )
         if define.tracer is not None:
             define.tracer.record(res, kernel, (self,), name)
@@ -605,7 +610,9 @@ def _clamp(x: NumpyTensorBase, lo, hi) -> NumpyTensorBase:
             () if la is None else np.shape(la), () if ha is None else np.shape(ha), a.shape
         ) from None
     node = None
-    if define.grad_enabled and (x._rg or lt is not None and lt._rg or ht is not None and ht._rg):
+    if (define.grad_enabled or define.STATE.grad_enabled) and (
+        x._rg or lt is not None and lt._rg or ht is not None and ht._rg
+    ):
         node = Node("clamp", _VJP_CLAMP, ctx, (if_rg(x), if_rg(lt), if_rg(ht)))
     return recorded(
         make(out, node),
@@ -687,7 +694,9 @@ class NumpyArithmetic(NumpyTensorBase):
             raise need_float_error(f"round(decimals={decimals})", self.dtype)
         out = np.round(a, decimals)
         node = (
-            Node("round", VJP["round"], None, (self,)) if define.grad_enabled and self._rg else None
+            Node("round", VJP["round"], None, (self,))
+            if (define.grad_enabled or define.STATE.grad_enabled) and self._rg
+            else None
         )
         return recorded(make(out, node), lambda a: (np.round(a, decimals), None), (self,), "round")
 

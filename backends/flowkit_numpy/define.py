@@ -20,6 +20,7 @@ and errors translated in ``except`` blocks (free when nothing goes wrong).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -35,16 +36,78 @@ from .engine import SAVES, VJP, Node, vjp  # noqa: F401 - the VJP table the fami
 CPU = _Device("cpu")
 
 # ---------------------------------------------------------------------------------- state
-grad_enabled = True  # this process's grad mode (flowkit.no_grad switches it)
+# Grad mode is per thread, as in PyTorch: one thread inside no_grad must not stop another's
+# training. A thread-local read costs ~30 ns more than a module global, on every op, so the ops
+# test the global hint first and read the thread's own flag only when some thread has turned
+# grad mode off:
+#
+#     if define.grad_enabled or define.STATE.grad_enabled:   # this thread records the graph
+#
+# `grad_enabled` is True exactly when no live thread has grad mode off (then every thread's
+# flag is True); it is maintained under a lock by set_grad_enabled. A thread only ever changes
+# its own flag, so its own next op always sees its own change.
+
+
+class _ThreadState(threading.local):
+    grad_enabled = True  # every thread starts with grad mode on (PyTorch's rule)
+    off_guard: Any = None  # set while this thread's grad mode is off: see _OffGuard
+
+
+STATE = _ThreadState()
+grad_enabled = True  # the hint: no thread has grad mode off
+_threads_off = 0  # how many threads have it off
+_mode_lock = threading.RLock()  # (re-entrant: an _OffGuard may be collected while it is held)
+
+
+class _OffGuard:
+    """Held by a thread while its grad mode is off; a thread that ends that way drops it with
+    its thread-local state, and the count goes back down (else the ops would read the
+    thread-local flag for the rest of the process: right, only slower)."""
+
+    __slots__ = ("live",)
+
+    def __init__(self) -> None:
+        self.live = True
+
+    def __del__(self) -> None:
+        if self.live:
+            self.live = False
+            _count_off(-1)
+
+
+def _count_off(delta: int) -> None:
+    global grad_enabled, _threads_off
+    with _mode_lock:
+        _threads_off += delta
+        grad_enabled = _threads_off == 0
+
+
+def set_grad_enabled(mode: bool) -> None:
+    """Switch this thread's grad mode (``flowkit.no_grad`` and friends call it)."""
+    state, mode = STATE, bool(mode)
+    if state.grad_enabled == mode:
+        return
+    if mode:
+        state.grad_enabled = True
+        guard, state.off_guard = state.off_guard, None
+        if guard is not None and guard.live:
+            guard.live = False
+            _count_off(-1)
+    else:
+        state.grad_enabled = False
+        state.off_guard = _OffGuard()
+        _count_off(+1)
+
+
+def is_grad_enabled() -> bool:
+    """This thread's grad mode."""
+    return grad_enabled or STATE.grad_enabled
+
+
 tracer: Any = None  # the nn.Graph call being recorded (replay.Tracer), or None: see replay.py
 
 # ops a tensor method or backend function runs; `True` marks those that record a graph node
 FORWARD_OPS: dict[str, bool] = {}
-
-
-def set_grad_enabled(mode: bool) -> None:
-    global grad_enabled
-    grad_enabled = mode
 
 
 def forward_op(name: str, differentiable: bool = True) -> str:
@@ -162,7 +225,7 @@ class Op:
         if inputs is None:
             inputs = tensors
         grad = False
-        if grad_enabled:
+        if grad_enabled or STATE.grad_enabled:
             for t in inputs:
                 if t is not None and t._rg:
                     grad = True
@@ -199,7 +262,7 @@ def in_place_check(t, op: str, replayable: bool = False) -> None:
     would be wrong), and noted as unreplayable inside an nn.Graph unless ``replayable``."""
     if tracer is not None and not replayable:
         tracer.fail(f"an in-place op ({op}) inside build()")
-    if grad_enabled and t._rg and t._node is None:
+    if (grad_enabled or STATE.grad_enabled) and t._rg and t._node is None:
         raise leaf_error(op)
 
 

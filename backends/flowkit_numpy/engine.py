@@ -382,7 +382,7 @@ def run_general(
         from . import define
         from .numpy_api import differentiable
 
-        prev_mode = define.grad_enabled
+        prev_mode = define.is_grad_enabled()
         define.set_grad_enabled(True)  # the gradient computation is recorded
         scope = differentiable()
         scope.__enter__()

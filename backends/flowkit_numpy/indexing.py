@@ -168,7 +168,9 @@ def where(condition, x, y) -> NumpyTensorBase:
     except ValueError:
         raise where_shape_error(c.shape, np.shape(xa), np.shape(ya)) from None
     node = None
-    if define.grad_enabled and (xt is not None and xt._rg or yt is not None and yt._rg):
+    if (define.grad_enabled or define.STATE.grad_enabled) and (
+        xt is not None and xt._rg or yt is not None and yt._rg
+    ):
         node = Node("where", _VJP_WHERE, ctx, (if_rg(xt), if_rg(yt)))
     return recorded(
         make(out, node),
@@ -200,7 +202,7 @@ def _masked_fill(x: NumpyTensorBase, mask, value) -> NumpyTensorBase:
     except ValueError:
         raise mask_shape_error(m.shape, a.shape) from None
     node = None
-    if define.grad_enabled and (x._rg or vt is not None and vt._rg):
+    if (define.grad_enabled or define.STATE.grad_enabled) and (x._rg or vt is not None and vt._rg):
         node = Node("masked_fill", _VJP_MASKED_FILL, (m,), (if_rg(x), if_rg(vt)))
     return recorded(
         make(out, node), _masked_fill_kernel, (x, mask, v if vt is None else vt), "masked_fill"
@@ -223,7 +225,7 @@ class NumpyIndexing(NumpyTensorBase):
             out = a[idx]
         except (IndexError, TypeError, ValueError):
             raise index_error(key, a.shape) from None
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("getitem", _VJP_GETITEM, (a.shape, a.dtype, idx), (self,)))
         else:
             res = make(out)
@@ -238,7 +240,7 @@ class NumpyIndexing(NumpyTensorBase):
     def __setitem__(self, key, value) -> None:
         no_replay("item assignment (t[...] = v) inside build()")
         idx = _index(key)
-        tracked = define.grad_enabled and (
+        tracked = (define.grad_enabled or define.STATE.grad_enabled) and (
             self._rg or isinstance(value, NumpyTensorBase) and value._rg
         )
         v = value._data if isinstance(value, NumpyTensorBase) else value

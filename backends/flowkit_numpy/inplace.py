@@ -69,7 +69,9 @@ class NumpyInplace(NumpyTensorBase):
 
     def _inplace(self, op: str, result_fn, other):
         in_place_check(self, op, replayable=True)
-        if define.grad_enabled and (self._rg or (isinstance(other, NumpyTensorBase) and other._rg)):
+        if (define.grad_enabled or define.STATE.grad_enabled) and (
+            self._rg or (isinstance(other, NumpyTensorBase) and other._rg)
+        ):
             # inside a graph: compute out of place and move this tensor onto the new node, so
             # arrays saved by earlier nodes are never overwritten
             no_replay(f"an in-place op ({op}) on a tensor autograd tracks, inside build()")

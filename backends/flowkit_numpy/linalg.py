@@ -67,7 +67,7 @@ def _matmul(x: NumpyTensorBase, y) -> NumpyTensorBase:
         out = _matmul_arrays(a, b)
     except ValueError as exc:
         raise _refused(x, y, exc) from None
-    if define.grad_enabled and (x._rg or y._rg):
+    if (define.grad_enabled or define.STATE.grad_enabled) and (x._rg or y._rg):
         res = make(
             out, Node("matmul", _VJP_MATMUL, (a, b), (x if x._rg else None, y if y._rg else None))
         )

@@ -767,7 +767,7 @@ class NumpyNNOps:
                 raise err
         out, ctx = _linear_kernel(a, w, None if bias is None else bias._data)
         rg = x._rg or weight._rg or (bias is not None and bias._rg)
-        if define.grad_enabled and rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and rg:
             need = (
                 x if x._rg else None,
                 weight if weight._rg else None,
@@ -789,7 +789,7 @@ class NumpyNNOps:
             if err is not None:
                 raise err
         out, ctx = _mse_kernel(a, b, reduction)
-        if define.grad_enabled and (input._rg or target._rg):
+        if (define.grad_enabled or define.STATE.grad_enabled) and (input._rg or target._rg):
             need = (input if input._rg else None, target if target._rg else None)
             res = make(out, Node("mse_loss", _VJP_MSE, ctx, need))
         else:

@@ -212,7 +212,9 @@ def _ufunc_at(ufunc, a, index, b=None):
     bv = _data(b)
     data = a._data.copy()  # arrays saved by earlier nodes must not change under them
     np.add.at(data, idx, bv)
-    if define.grad_enabled and (a._rg or (bt is not None and bt._rg)):
+    if (define.grad_enabled or define.STATE.grad_enabled) and (
+        a._rg or (bt is not None and bt._rg)
+    ):
         old = _make(a._data, a._node) if a._rg else None  # the value before the write
         a._node = Node(
             "add_at",

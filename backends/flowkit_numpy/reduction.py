@@ -291,7 +291,7 @@ def _minmax(x: NumpyTensorBase, dim, keepdim: bool, op: str, reduce, arg):
     if isinstance(dim, NumpyTensorBase):  # max(other): the elementwise maximum, as in PyTorch
         return x.maximum(dim) if op == "max" else x.minimum(dim)
     a = x._data
-    track = define.grad_enabled and x._rg
+    track = (define.grad_enabled or define.STATE.grad_enabled) and x._rg
     if dim is None:
         if a.size == 0:
             raise empty_reduction_error(op, a.shape)
@@ -389,7 +389,7 @@ class NumpyReduction(NumpyTensorBase):
         out = np.add.reduce(a, axis=dims, keepdims=keepdim)  # type: ignore[call-overload]
         if dtype is not None:
             out = out.astype(_dt.to_dtype(dtype).np)
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("sum", _VJP_SUM, (a.shape, dims, keepdim), (self,)))
         else:
             res = make(out)
@@ -403,7 +403,7 @@ class NumpyReduction(NumpyTensorBase):
             raise need_float_error("mean()", self.dtype)
         dims = _reduce_dims(dim, a)  # 0-d: dim 0 is itself; dim=(): all
         out = np.mean(a, axis=dims, keepdims=keepdim)
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("mean", _VJP_MEAN, _mean_ctx(a, dims, keepdim), (self,)))
         else:
             res = make(out)

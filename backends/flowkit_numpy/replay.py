@@ -24,6 +24,8 @@ happen on the recording call only.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from . import define, engine
@@ -39,6 +41,9 @@ class Tracer:
     """What one eager call of ``build`` did, as far as it can be replayed."""
 
     def __init__(self, inputs):
+        # the recording thread: `define.tracer` is one per process, and ops other threads run
+        # meanwhile (a data-loading thread making tensors) are not part of this build()
+        self.thread = threading.get_ident()
         self.problem: str | None = None  # why this call cannot be replayed (first reason)
         self.instrs: list = []  # (kernel, argument refs, name)
         self.ref: dict[int, tuple] = {}  # id(tensor) -> ("x", i) | ("e", j) | ("v", k)
@@ -57,11 +62,13 @@ class Tracer:
 
     # -- called by the backend while build runs
     def fail(self, why: str) -> None:
-        if self.problem is None:
+        if self.problem is None and threading.get_ident() == self.thread:
             self.problem = why
 
     def made_tensor(self, t) -> None:
         """Every new tensor passes here (``_make``); recorded ops then claim theirs."""
+        if threading.get_ident() != self.thread:
+            return
         self.keep.append(t)
         self.made[id(t)] = (
             f"the op {t._node.name!r}"
@@ -74,7 +81,7 @@ class Tracer:
         whose arrays are passed, and constants, passed as they are). ``write``: the kernel wrote
         into ``out``'s own array instead (no autograd involved); the replay makes the same
         write, and later readers of ``out`` read that array."""
-        if self.problem is not None:
+        if self.problem is not None or threading.get_ident() != self.thread:
             return
         args = []
         for v in inputs:
@@ -109,7 +116,7 @@ class Tracer:
         return r
 
     def record_backward(self, root, gradient, create_graph: bool) -> None:
-        if self.problem is not None:
+        if self.problem is not None or threading.get_ident() != self.thread:
             return
         if self.backward is not None:
             return self.fail("build() calls backward() more than once")
@@ -344,12 +351,15 @@ class GraphRunner:
         key = None
         if not kwargs:
             try:
-                key = (define.grad_enabled, *[(a._data.shape, a._data.dtype, a._rg) for a in args])
+                key = (
+                    define.grad_enabled or define.STATE.grad_enabled,  # (this thread's mode)
+                    *[(a._data.shape, a._data.dtype, a._rg) for a in args],
+                )
                 tensors = args
             except AttributeError:  # not all tensors
                 pass
         if key is None:
-            tensors, parts = [], [define.grad_enabled, "any"]
+            tensors, parts = [], [define.is_grad_enabled(), "any"]
             if not _flatten_args((args, kwargs), tensors, parts):
                 return self.graph._run(*args, **kwargs)
             key = tuple(parts)

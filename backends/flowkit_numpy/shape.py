@@ -148,7 +148,7 @@ def cat(tensors, dim: int = 0) -> NumpyTensorBase:
         for i in keep:
             sizes[i] = arrays[i].shape[d]
         ctx = (d, sizes)
-    if define.grad_enabled and any(t._rg for t in ts):
+    if (define.grad_enabled or define.STATE.grad_enabled) and any(t._rg for t in ts):
         res = make(out, Node("cat", _VJP_CAT, ctx, tuple(t if t._rg else None for t in ts)))
     else:
         res = make(out)
@@ -181,7 +181,7 @@ def stack(tensors, dim: int = 0) -> NumpyTensorBase:
         raise err
     out = np.stack(arrays, axis=dim)
     ctx = (dim % out.ndim,)
-    if define.grad_enabled and any(t._rg for t in ts):
+    if (define.grad_enabled or define.STATE.grad_enabled) and any(t._rg for t in ts):
         res = make(out, Node("stack", _VJP_STACK, ctx, tuple(t if t._rg else None for t in ts)))
     else:
         res = make(out)
@@ -212,7 +212,7 @@ class NumpyShape(NumpyTensorBase):
             out = a.reshape(shape)
         except ValueError:
             raise reshape_error(a.shape, a.size, shape) from None
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("reshape", _VJP_RESHAPE, (a.shape,), (self,)))
         else:
             res = make(out)
@@ -247,7 +247,7 @@ class NumpyShape(NumpyTensorBase):
 
     def _pieces(self, d: int, sizes) -> tuple:
         a = self._data
-        track = define.grad_enabled and self._rg
+        track = (define.grad_enabled or define.STATE.grad_enabled) and self._rg
         lead = (slice(None),) * d
         out, start = [], 0
         for n in sizes:
@@ -267,7 +267,7 @@ class NumpyShape(NumpyTensorBase):
         if not a.ndim:  # a 0-d tensor takes dims 0 and -1, as everywhere else
             return self.reshape(())
         out = np.swapaxes(a, d0, d1)
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("transpose", _VJP_TRANSPOSE, (d0, d1), (self,)))
         else:
             res = make(out)
@@ -285,7 +285,7 @@ class NumpyShape(NumpyTensorBase):
             raise permute_error(dims, a.ndim)
         out = np.transpose(a, dims)
         inverse = tuple(np.argsort(dims))
-        if define.grad_enabled and self._rg:
+        if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("permute", _VJP_PERMUTE, (inverse,), (self,)))
         else:
             res = make(out)

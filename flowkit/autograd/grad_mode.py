@@ -1,16 +1,25 @@
 """``no_grad`` / ``enable_grad`` / ``set_grad_enabled``.
 
-The flag lives in the backend (numpy reads a module global per op, torch has its own), so these
-only tell the selected backend; ``is_grad_enabled`` keeps the core's copy of the flag.
+Grad mode is per thread, as in PyTorch: a thread inside ``no_grad`` (an evaluation loop, a
+data-loading thread) does not stop another thread's training, and every new thread starts with
+grad mode on. The flag that ops read lives in the backend (numpy's own per-thread flag, torch's
+thread-local one), so these only tell the selected backend; ``is_grad_enabled`` keeps the core's
+per-thread copy.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 from .. import _plugins
 
-_enabled = True
+
+class _ThreadMode(threading.local):
+    enabled = True  # the class attribute is every thread's starting value
+
+
+_thread = _ThreadMode()  # this thread's grad mode, as the core last set it
 
 
 def is_grad_enabled() -> bool:
@@ -24,20 +33,19 @@ def is_grad_enabled() -> bool:
         ...     print(flow.is_grad_enabled())
         False
     """
-    return _enabled
+    return _thread.enabled
 
 
 def _set(mode: bool) -> None:
-    global _enabled
-    _enabled = bool(mode)
-    _plugins.get().set_grad_enabled(_enabled)
+    _thread.enabled = mode = bool(mode)
+    _plugins.get().set_grad_enabled(mode)
 
 
 class _GradModeContext:
     _mode: bool
 
     def __enter__(self):
-        self._prev = _enabled
+        self._prev = _thread.enabled
         _set(self._mode)
         return self
 
@@ -98,7 +106,7 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     """
 
     def __init__(self, mode: bool):
-        self._prev = _enabled
+        self._prev = _thread.enabled
         self._mode = bool(mode)
         _set(self._mode)  # takes effect at once, like torch.set_grad_enabled(False)
 

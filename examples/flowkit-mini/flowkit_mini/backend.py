@@ -9,8 +9,9 @@ What the contract asks of the :class:`flowkit.backend.Backend` object:
   ``flowkit.manual_seed`` gives the same initial weights on every backend), then hands the array
   over: ``from_numpy``, ``full`` and ``make_parameter`` are all a backend needs for
   ``flowkit.tensor``, ``zeros``, ``randn``, ``nn.Parameter`` and friends.
-* **Grad mode.** ``set_grad_enabled``: ``flowkit.no_grad()`` keeps the core's flag and tells the
-  backend, which reads its own copy on every op (a hook call per op would be far too slow).
+* **Grad mode.** ``set_grad_enabled``: ``flowkit.no_grad()`` keeps the core's per-thread flag and
+  tells the backend, which reads its own per-thread copy on every op (a hook call per op would be
+  far too slow).
 * **Ops that are not tensor methods**, called by ``flowkit.matmul``, ``nn.functional.linear``,
   ``nn.MSELoss``, ``flowkit.cat``... The core has checked what needs no data (types, the
   reduction's name); the backend computes, and raises flowkit's own errors where the arguments

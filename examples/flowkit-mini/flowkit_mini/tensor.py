@@ -35,6 +35,8 @@ recorded node saved for backward (PyTorch catches that with version counters).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from flowkit import dtypes
@@ -71,12 +73,20 @@ from flowkit.tensor import Size, Tensor, item_error
 from .autograd import Node, run_backward
 
 CPU = Device("cpu")
-_grad_enabled = True  # this process's grad mode: flowkit.no_grad() switches it via the Backend
+
+
+class _GradMode(threading.local):
+    """Grad mode, per thread as the contract asks: flowkit.no_grad() switches it via the Backend,
+    and every thread starts with it on (the class attribute)."""
+
+    enabled = True
+
+
+_grad_mode = _GradMode()
 
 
 def set_grad_enabled(mode: bool) -> None:
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+    _grad_mode.enabled = bool(mode)
 
 
 # ------------------------------------------------------------------------------ making tensors
@@ -92,7 +102,7 @@ def wrap(array, node: Node | None = None) -> MiniTensor:
 
 def tracked(t) -> bool:
     """Whether an op on ``t`` must be recorded: grad mode is on and ``t`` needs a gradient."""
-    return _grad_enabled and isinstance(t, MiniTensor) and t._requires_grad
+    return _grad_mode.enabled and isinstance(t, MiniTensor) and t._requires_grad
 
 
 def record(name: str, out, inputs: tuple, vjp) -> MiniTensor:
