@@ -34,7 +34,7 @@ from flowkit.ops.arithmetic import named_operator as _named
 
 from . import define
 from .define import NumpyTensorBase, forward_op, fresh, if_rg, make, recorded, vjp
-from .engine import VJP, Node
+from .engine import VJP, Node, crosswise, needs
 
 _PROMOTED: dict = {}
 
@@ -164,6 +164,14 @@ def _div_vjp(g, ctx, need):
     ga = g / b if need[0] is not None else None
     gb = -g * a / (b * b) if need[1] is not None else None
     return ga, gb
+
+
+# which saved values each VJP reads (the in-place version check follows PyTorch's saves)
+needs("mul", crosswise)
+needs("div", lambda inputs, ctx: (0, 1) if inputs[1] is not None else (1,))
+# `x ** 2` reads the base; a tensor exponent makes PyTorch save base, exponent and result
+needs("pow", lambda inputs, ctx: (0, 1, 2) if ctx[1].__class__ is np.ndarray else (0,))
+needs("neg", lambda inputs, ctx: ())
 
 
 @vjp("pow", saves=("in0", "in1", "out"))

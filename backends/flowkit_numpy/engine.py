@@ -16,13 +16,15 @@ same VJPs run on tensors (see :mod:`.numpy_api`), so the gradients have a graph 
 
 from __future__ import annotations
 
+import itertools
 import weakref
+from collections import deque
 
 import numpy as np
 
 from flowkit import dtypes as _dt
 from flowkit.errors import AutogradError, ShapeError
-from flowkit.ops.autograd import backward_name, freed_graph_error
+from flowkit.ops.autograd import backward_name, freed_graph_error, modified_error
 
 # The one VJP table: op name -> vjp(g, ctx, need), one gradient per input. The op families
 # (arithmetic.py, reduction.py, ...) register each VJP beside its kernel (define.py's `op`).
@@ -59,15 +61,117 @@ def vjp(name: str, saves=None):
     return register
 
 
+# ------------------------------------------------------------------ in-place writes (versions)
+# PyTorch refuses a backward whose saved tensors were changed in place since the forward pass
+# (its version counters); without the check the numpy backend would compute the gradient from the
+# changed values, silently. The bookkeeping is arranged so that nothing is paid per op but one
+# global read: a process-wide write clock ticks at every in-place write into a tensor's memory,
+# each Node notes the clock when it is recorded, and backward looks closer only at nodes recorded
+# before the last write (none, in a training step that writes after backward).
+#
+# A write is noted against the array that owns the memory (the root of numpy's view chain), so a
+# write through a view counts for every tensor sharing the memory, as PyTorch's shared counter
+# does. The record: [weak reference (its callback drops the record when the array dies, so ids
+# are never stale), the version (writes so far), the clock of the last few writes].
+_clock = itertools.count(1)
+write_stamp = 0  # the clock at the last in-place write
+WRITES: dict[int, list] = {}
+_RECENT = 16  # writes remembered per array: enough to name the version a node saved
+
+# op -> needed(inputs, ctx) -> the indices of the ctx entries its VJP reads for the inputs that
+# need a gradient (``inputs[i]`` is None where input i needs none). PyTorch saves only those
+# (``w * x`` with only ``w`` requiring grad saves ``x``, so an optimizer step on ``w`` before
+# backward is fine), and its version check follows; so does this one. An op not listed: every
+# array in its ctx counts.
+NEEDED: dict[str, object] = {}
+
+
+def needs(name: str, fn) -> None:
+    """Declare which ctx entries op ``name``'s VJP reads (see :data:`NEEDED`)."""
+    NEEDED[name] = fn
+
+
+def crosswise(inputs, ctx) -> tuple:
+    """The ctx of a product (``mul``, ``matmul``, ``linear``): ``(a, b)``, where the gradient of
+    ``a`` reads ``b`` and the gradient of ``b`` reads ``a``."""
+    return ((1,) if inputs[0] is not None else ()) + ((0,) if inputs[1] is not None else ())
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    b = a.base
+    while b is not None and b.__class__ is np.ndarray:
+        a, b = b, b.base
+    return a
+
+
+def _record(root: np.ndarray, version: int) -> list:
+    key = id(root)
+
+    def forget(_ref: weakref.ref) -> None:  # the array died: its id may be reused
+        WRITES.pop(key, None)
+
+    rec = WRITES[key] = [weakref.ref(root, forget), version, deque(maxlen=_RECENT)]
+    return rec
+
+
+def bump(a: np.ndarray) -> None:
+    """Note an in-place write into ``a``'s memory: one version more for every tensor sharing it."""
+    global write_stamp
+    root = a if a.base is None else _root(a)
+    rec = WRITES.get(id(root))
+    if rec is None:
+        rec = _record(root, 0)
+    write_stamp = stamp = next(_clock)
+    rec[1] += 1
+    rec[2].append(stamp)
+
+
+def version(a: np.ndarray) -> int:
+    """How many in-place writes ``a``'s memory has had (PyTorch's ``tensor._version``)."""
+    rec = WRITES.get(id(_root(a)))
+    return 0 if rec is None else rec[1]
+
+
+def check_saved(n) -> None:
+    """Raise PyTorch's error if an array node ``n`` saved was written in place after ``n`` was
+    recorded (called only for nodes recorded before the last write)."""
+    ctx = n.ctx
+    needed = NEEDED.get(n.name)
+    if needed is not None and ctx is not None:
+        ctx = tuple(ctx[i] for i in needed(n.inputs, ctx))  # type: ignore[operator]
+    for v in _saved_arrays(ctx):
+        rec = WRITES.get(id(_root(v)))
+        if rec is None or not rec[2] or rec[2][-1] <= n.stamp:
+            continue
+        later = sum(1 for s in rec[2] if s > n.stamp)
+        saved = None if later == _RECENT else rec[1] - later
+        raise modified_error(
+            backward_name(n.name), str(_dt.from_numpy_dtype(v.dtype)), v.shape, rec[1], saved
+        )
+
+
+def _saved_arrays(ctx):
+    if ctx is None:
+        return
+    for v in ctx if isinstance(ctx, (tuple, list)) else (ctx,):
+        if v.__class__ is np.ndarray:
+            yield v
+        elif isinstance(v, (tuple, list)):  # (a few ops save a sequence of arrays: cat, stack)
+            for w in v:
+                if w.__class__ is np.ndarray:
+                    yield w
+
+
 class Node:
     """One recorded op: ``vjp(g, ctx, inputs)`` gives the gradients of ``inputs``."""
 
-    __slots__ = ("name", "vjp", "ctx", "inputs", "edges", "retained")
+    __slots__ = ("name", "vjp", "ctx", "inputs", "edges", "retained", "stamp")
 
     def __init__(self, name, vjp, ctx, inputs):
         self.name = name
         self.vjp = vjp
         self.ctx = ctx
+        self.stamp = write_stamp  # the write clock now: backward checks what ctx saved if it moved
         self.inputs = inputs  # tensors needing a gradient, None for the others
         # each input's node as it is *now*: an in-place op later moves the tensor onto a new
         # node, and this node must still send its gradient to the value it actually used
@@ -147,6 +251,8 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
         vjp = n.vjp
         if vjp is None:
             raise freed_graph_error()
+        if n.stamp != write_stamp:  # something was written in place since n was recorded
+            check_saved(n)
         if n.retained is not None:
             t = n.retained()
             if t is not None:
@@ -399,6 +505,8 @@ def run_general(
             vjp = n.vjp
             if vjp is None:
                 raise freed_graph_error()
+            if n.stamp != write_stamp:
+                check_saved(n)
             if not capture and n.retained is not None:
                 t = n.retained()
                 if t is not None:

@@ -34,7 +34,7 @@ from .define import (
     view_check,
     vjp,
 )
-from .engine import VJP, Node
+from .engine import VJP, Node, bump
 
 
 def _index(key):
@@ -249,6 +249,7 @@ class NumpyIndexing(NumpyTensorBase):
                 self._data[idx] = v
             except (IndexError, ValueError) as exc:
                 raise _setitem_error(self._data, key, idx, v, exc) from None
+            bump(self._data)
             return
         in_place_check(self, "item assignment")
         view_check(self, "item assignment")

@@ -23,6 +23,7 @@ from flowkit.ops.inplace import (
 from . import define
 from .arithmetic import NumpyArithmetic, _clamp, _sub_bool_error
 from .define import NumpyTensorBase, in_place_check, no_replay, view_check
+from .engine import bump
 from .indexing import _masked_fill
 
 
@@ -65,6 +66,7 @@ class NumpyInplace(NumpyTensorBase):
             np.copyto(a, r, casting="same_kind")
         except ValueError as exc:
             raise _write_error(op, a, exc) from None
+        bump(a)
         return self
 
     def _inplace(self, op: str, result_fn, other):
@@ -105,6 +107,7 @@ class NumpyInplace(NumpyTensorBase):
             raise broadcast_error(op, self._data.shape, np.shape(b)) from None
         except TypeError:  # mixed dtypes, or numpy has no kernel (bool - bool)
             self._inplace_cast(op, b)
+        bump(self._data)
         return self
 
     def _inplace_cast(self, op: str, b) -> None:
@@ -157,6 +160,7 @@ class NumpyInplace(NumpyTensorBase):
     def fill_(self, value) -> NumpyTensorBase:
         in_place_check(self, "fill_")
         self._data[...] = value
+        bump(self._data)
         return self
 
     def copy_(self, src) -> NumpyTensorBase:
@@ -166,6 +170,7 @@ class NumpyInplace(NumpyTensorBase):
             np.copyto(self._data, s, casting="unsafe")
         except ValueError:
             raise copy_shape_error(s.shape, self._data.shape) from None
+        bump(self._data)
         return self
 
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names

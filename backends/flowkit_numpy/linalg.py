@@ -10,7 +10,9 @@ from flowkit.ops.linalg import matmul_error, operand_error
 
 from . import define
 from .define import NumpyTensorBase, forward_op, fresh, make, vjp
-from .engine import VJP, Node
+from .engine import VJP, Node, crosswise, needs
+
+needs("matmul", crosswise)  # the gradient of a reads b and vice versa (PyTorch saves the same)
 
 
 @vjp("matmul", saves=("in0", "in1"))

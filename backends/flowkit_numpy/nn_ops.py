@@ -32,7 +32,7 @@ from flowkit.ops.nn import (
 
 from . import define
 from .define import forward_op, fresh, make, op, vjp
-from .engine import VJP, Node
+from .engine import VJP, Node, crosswise, needs
 
 # ---------------------------------------------------------------------------------------------- erf
 
@@ -159,23 +159,25 @@ def _mse_kernel(a: np.ndarray, b: np.ndarray, reduction: str):
     """mse_loss on arrays: (loss, the VJP's ctx)."""
     diff = a - b
     sq = diff * diff
+    # ctx: (diff, scale, a, b); the VJP reads diff and scale, a and b are there for the in-place
+    # version check only (PyTorch saves both inputs: changing either before backward is refused)
     if reduction == "none":
-        return sq, (diff, 1)
+        return sq, (diff, 1, a, b)
     if reduction == "sum":  # add.reduce is what sq.sum() calls, without its Python wrapper
-        return fresh(np.add.reduce(sq, None)), (diff, 1)
+        return fresh(np.add.reduce(sq, None)), (diff, 1, a, b)
     n = sq.size  # "mean"
     if n:
-        return fresh(np.add.reduce(sq, None) / n), (diff, 1.0 / n)
-    return np.array(np.nan, sq.dtype), (diff, 0.0)  # no elements: nan, as in PyTorch
+        return fresh(np.add.reduce(sq, None) / n), (diff, 1.0 / n, a, b)
+    return np.array(np.nan, sq.dtype), (diff, 0.0, a, b)  # no elements: nan, as in PyTorch
 
 
 _MSE_KERNELS = {r: (lambda a, b, r=r: _mse_kernel(a, b, r)) for r in ("none", "sum", "mean")}
 
 
 # -------------------------------------------------------------------------- fused nn ops
-@vjp("mse_loss", saves=("in0-in1", None))
+@vjp("mse_loss", saves=("in0-in1", None, "const", "const"))
 def _mse_loss_vjp(g, ctx, need):
-    diff, scale = ctx  # loss = scale * sum(diff**2) (or elementwise for reduction="none")
+    diff, scale = ctx[0], ctx[1]  # loss = scale * sum(diff**2) (or elementwise for "none")
     gi = (2 * scale) * g * diff
     return (gi if need[0] is not None else None), (-gi if need[1] is not None else None)
 
@@ -186,6 +188,10 @@ def _linear_kernel(a: np.ndarray, w: np.ndarray, b):
     if b is not None:
         out += b  # in place on a fresh array: no extra allocation
     return out, (a, w)
+
+
+needs("mse_loss", lambda inputs, ctx: (2, 3))  # the inputs, as PyTorch saves them
+needs("linear", crosswise)  # the gradient of x reads the weight and vice versa; bias: nothing
 
 
 @vjp("linear", saves=("in0", "in1"))

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .define import make as _make
+from .engine import bump
 
 
 def _grad(g: np.ndarray, w: np.ndarray, maximize: bool, weight_decay: float) -> np.ndarray:
@@ -42,6 +43,7 @@ def sgd(
                     b += (1 - dampening) * g
             g = g + momentum * buf._data if nesterov else buf._data
         w -= lr * g  # one temporary; in place so the Parameter keeps its array
+        bump(w)  # a version more: a graph that saved w now refuses its backward
 
 
 _SCRATCH: dict = {}
@@ -105,6 +107,7 @@ def adam(
         np.multiply(m, lr / bias1, out=u)  # ((lr / bias1) * m) / denom
         u /= t
         w -= u
+        bump(w)  # a version more: a graph that saved w now refuses its backward
 
 
 def rmsprop(
@@ -150,6 +153,7 @@ def rmsprop(
             np.divide(g, avg, out=avg)
             avg *= lr
         w -= avg
+        bump(w)  # a version more: a graph that saved w now refuses its backward
 
 
 def adagrad(params, grads, state_sums, steps, *, lr, lr_decay, weight_decay, eps, maximize):
@@ -164,6 +168,7 @@ def adagrad(params, grads, state_sums, steps, *, lr, lr_decay, weight_decay, eps
         np.divide(g, std, out=std)
         std *= clr
         w -= std
+        bump(w)  # a version more: a graph that saved w now refuses its backward
 
 
 def _lerp_(start, end, weight):

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 import weakref
 
@@ -15,6 +16,7 @@ from flowkit.ops.autograd import (
     freed_graph_error,
     grad_value_error,
     gradient_shape_error,
+    modified_error,
     no_graph_error,
     non_scalar_error,
     requires_grad_error,
@@ -28,6 +30,7 @@ from .define import (
     _grad_wrappers,
     _remember_grad_wrapper,
     _wrap,
+    from_torch_dtype,
 )
 
 
@@ -37,9 +40,82 @@ def _backward_error(t: torch.Tensor, gradient, exc: RuntimeError) -> Exception:
         return no_graph_error()
     if gradient is None and t.numel() != 1:
         return non_scalar_error(t.shape)
-    if "second time" in str(exc):
+    return autograd_error(exc, [t])
+
+
+# torch's version-counter error: "[torch.FloatTensor [2, 1]], which is output 0 of X, is at
+# version 2; expected version 1 instead" (the "which is" part only for a tensor with a grad_fn)
+_MODIFIED = re.compile(
+    r"\[torch\.(?:cuda\.)?(\w+)Tensor \[([\d, ]*)\]\](?:, which is output \d+ of \w+,)? "
+    r"is at version (\d+); expected version (\d+) instead"
+)
+_TENSOR_TYPES = {
+    "Float": torch.float32,
+    "Double": torch.float64,
+    "Half": torch.float16,
+    "BFloat16": torch.bfloat16,
+    "Long": torch.int64,
+    "Int": torch.int32,
+    "Short": torch.int16,
+    "Char": torch.int8,
+    "Byte": torch.uint8,
+    "Bool": torch.bool,
+}
+# torch kernels that compute a flowkit op under another name (grad_fn "MmBackward0" for
+# flowkit's matmul): the name the numpy backend gives the same node
+_KERNEL_OPS = {
+    "Mm": "matmul",
+    "Bmm": "matmul",
+    "Mv": "matmul",
+    "Dot": "matmul",
+    "Addmm": "linear",
+    "Convolution": "conv2d",
+    "NllLoss": "cross_entropy",
+}
+
+
+def autograd_error(exc: RuntimeError, roots: list[torch.Tensor]) -> Exception:
+    """torch's failures during a backward pass from ``roots``, under flowkit's messages
+    (``exc`` itself where there is no flowkit equivalent)."""
+    msg = str(exc)
+    if "second time" in msg:
         return freed_graph_error()
+    m = _MODIFIED.search(msg) if "modified by an inplace operation" in msg else None
+    if m is not None:
+        kind, dims, now, saved = m.groups()
+        td = _TENSOR_TYPES.get(kind)
+        dtype = str(from_torch_dtype(td)) if td is not None else kind
+        shape = tuple(int(d) for d in dims.split(",") if d.strip())
+        needed_by, saved_as = _needed_by(roots)
+        if needed_by == "LinearBackward" and saved_as == "_saved_mat2" and len(shape) == 2:
+            shape = shape[::-1]  # torch saved weight.t(): name the weight as the user holds it
+        return modified_error(needed_by, dtype, shape, int(now), int(saved))
     return exc
+
+
+def _needed_by(roots: list[torch.Tensor]) -> tuple[str | None, str | None]:
+    """The grad_fn name (flowkit's) of the node whose saved tensor torch refused, and the
+    attribute it is saved as: found by reading each node's saved tensors, which raises the same
+    error for the changed one. Runs on the error path only."""
+    stack = [r.grad_fn for r in roots]
+    seen: set = set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        for attr in dir(node):
+            if not attr.startswith("_saved_"):
+                continue
+            try:
+                getattr(node, attr)
+            except RuntimeError as exc:
+                if "modified by an inplace operation" in str(exc):
+                    kernel = re.sub(r"Backward\d*$", "", node.name())
+                    op = _KERNEL_OPS.get(kernel)
+                    return (backward_name(op) if op is not None else kernel + "Backward"), attr
+        stack.extend(f for f, _ in node.next_functions)
+    return None, None
 
 
 class TorchAutograd(TorchTensorBase):

@@ -11,9 +11,9 @@ from flowkit.backend import Backend
 from flowkit.device import as_device
 from flowkit.errors import DeviceError
 from flowkit.nn.parameter import Parameter
-from flowkit.ops.autograd import freed_graph_error
 from flowkit.ops.linalg import operand_error
 
+from .autograd import autograd_error
 from .define import _TORCH_CPU, _wrap, cuda_problem, fk_device, to_torch_dtype, torch_device
 from .indexing import where
 from .linalg import _matmul
@@ -108,7 +108,7 @@ class TorchBackend(TorchNNOps, Backend):
                 allow_unused=True,
             )  # the core names an unused input
         except RuntimeError as exc:
-            raise _autograd_error(exc) from None
+            raise autograd_error(exc, outs) from None
         # never alias a caller's gradient or another result (the numpy backend's promise)
         seen = {id(g._t) for g in grad_outputs if g is not None}
         out = []
@@ -133,7 +133,7 @@ class TorchBackend(TorchNNOps, Backend):
                     create_graph=create_graph,
                 )
         except RuntimeError as exc:
-            raise _autograd_error(exc) from None
+            raise autograd_error(exc, outs) from None
 
     # -- ops
     cat, stack, where = staticmethod(cat), staticmethod(stack), staticmethod(where)
@@ -169,7 +169,3 @@ def _seeds(outs, grads):
                 g = g.to(o.device, o.dtype)
         seeds.append(g)
     return seeds
-
-
-def _autograd_error(exc: RuntimeError) -> Exception:
-    return freed_graph_error() if "second time" in str(exc) else exc

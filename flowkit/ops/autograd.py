@@ -41,6 +41,37 @@ def freed_graph_error() -> AutogradError:
     )
 
 
+def modified_error(
+    needed_by: str | None, dtype: str, shape, version: int, saved_version: int | None
+) -> AutogradError:
+    """A tensor the forward pass saved for backward was changed in place before backward ran
+    (PyTorch's version-counter check; the same text on every backend).
+
+    ``needed_by`` is the grad_fn name of the op whose backward needs the tensor (``None``
+    where the backend cannot tell), ``dtype`` flowkit's dtype name, ``saved_version`` the
+    tensor's version when it was saved (``None``: more in-place writes since than the backend
+    remembers).
+
+    Examples:
+        >>> from flowkit.ops.autograd import modified_error
+        >>> print(modified_error("MulBackward", "flowkit.float32", (2,), 1, 0))
+        one of the variables needed for gradient computation has been modified by an inplace operation: MulBackward needs a flowkit.float32 tensor of shape (2,) that is at version 1; expected version 0 instead. Hint: the in-place op ran between the forward pass and backward(): compute out of place (x = x + 1, not x.add_(1)), .clone() the tensor before changing it, or move the in-place op after backward()
+    """  # noqa: E501 - a doctest output is one line
+    who = f"{needed_by} needs a" if needed_by else "a"
+    expected = (
+        f"expected version {saved_version} instead"
+        if saved_version is not None
+        else "it was saved at an earlier version"
+    )
+    return AutogradError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {who} {dtype} tensor of shape {shape_str(shape)} that is at version "
+        f"{version}; {expected}. Hint: the in-place op ran between the forward pass and "
+        "backward(): compute out of place (x = x + 1, not x.add_(1)), .clone() the tensor "
+        "before changing it, or move the in-place op after backward()"
+    )
+
+
 def no_graph_error() -> AutogradError:
     """``backward()`` on a tensor no gradient can flow from."""
     return AutogradError(
