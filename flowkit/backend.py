@@ -163,6 +163,15 @@ class Backend:
         never changes what another thread records."""
 
     @backend_method
+    def set_detect_anomaly(self, mode: bool, check_nan: bool) -> None:
+        """Switch anomaly detection (``flowkit.autograd.detect_anomaly`` calls it). While it is
+        on, every op records its forward call (:func:`flowkit.autograd.anomaly_mode.forward_trace`)
+        and backward raises :func:`~flowkit.autograd.anomaly_mode.nonfinite_gradient_error` at
+        the first op whose gradient has a NaN or an infinity (when ``check_nan``); any other
+        error in an op's backward gets the op's forward call appended
+        (:func:`~flowkit.autograd.anomaly_mode.with_trace`). Off, it must cost nothing."""
+
+    @backend_method
     def grad(
         self,
         outputs: list[flowkit.Tensor],

@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLUMBING = set(dir(object)) | {
     "__weakref__",
     "__slots__",
+    "__slotnames__",  # copyreg's cache, set on a class once one of its tensors is copied
     "__module__",
     "__annotations__",
     "__dict__",

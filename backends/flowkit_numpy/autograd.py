@@ -108,6 +108,8 @@ class NumpyAutograd(NumpyTensorBase):
             seed, owned = seed.astype(self._data.dtype, copy=False), False
         if define.tracer is not None:
             define.tracer.record_backward(self, gradient, create_graph)
+        if engine.anomaly:
+            engine.arm([self._node])
         if create_graph:  # the gradients get a graph of their own (see engine.run_general)
             g = gradient if isinstance(gradient, NumpyTensorBase) else make(np.array(seed))
             engine.run_general([self], [g], None, retain_graph is not False, True, make)

@@ -8,7 +8,7 @@ from flowkit.backend import Backend
 from flowkit.nn.parameter import Parameter
 from flowkit.ops.linalg import operand_error
 
-from . import define
+from . import define, engine
 from .define import CPU, check_device, make, no_replay
 from .engine import run_general
 from .indexing import where
@@ -70,14 +70,19 @@ class NumpyBackend(NumpyNNOps, Backend):
             p.requires_grad = True
         return p
 
-    # -- grad mode
+    # -- grad mode and anomaly detection
     def set_grad_enabled(self, mode):
         define.set_grad_enabled(mode)
+
+    def set_detect_anomaly(self, mode, check_nan):
+        engine.set_detect_anomaly(mode, check_nan)
 
     # -- autograd (flowkit.autograd.grad / backward; arguments checked by the core)
     def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
         no_replay("flowkit.autograd.grad inside build()")
         seeds = [_seed(o, g, create_graph) for o, g in zip(outputs, grad_outputs)]
+        if engine.anomaly:
+            engine.arm([o._node for o in outputs])
         res = run_general(
             outputs, seeds, inputs, retain_graph, create_graph, make, seeds_owned=False
         )
@@ -86,6 +91,8 @@ class NumpyBackend(NumpyNNOps, Backend):
     def autograd_backward(self, tensors, grad_tensors, retain_graph, create_graph):
         no_replay("flowkit.autograd.backward inside build()")
         seeds = [_seed(o, g, create_graph) for o, g in zip(tensors, grad_tensors)]
+        if engine.anomaly:
+            engine.arm([o._node for o in tensors])
         run_general(tensors, seeds, None, retain_graph, create_graph, make, seeds_owned=False)
 
     # -- ops that are not tensor methods

@@ -21,6 +21,7 @@ and errors translated in ``except`` blocks (free when nothing goes wrong).
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,16 @@ from flowkit.tensor import Tensor
 from .engine import SAVES, VJP, Node, vjp  # noqa: F401 - the VJP table the families fill
 
 CPU = _Device("cpu")
+
+# IEEE arithmetic without numpy's floating-point warnings, as in PyTorch: exp(1000) is inf and
+# 0/0 is nan, silently, on every backend (anomaly detection is how to find where a nan came from).
+# Only warnings raised by this backend's own code are filtered: the user's numpy calls still warn.
+warnings.filterwarnings(
+    "ignore",
+    r"(overflow|invalid value|divide by zero|underflow) encountered",
+    RuntimeWarning,
+    r"flowkit_numpy(\.|$)",
+)
 
 # ---------------------------------------------------------------------------------- state
 # Grad mode is per thread, as in PyTorch: one thread inside no_grad must not stop another's

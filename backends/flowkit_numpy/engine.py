@@ -17,12 +17,14 @@ same VJPs run on tensors (see :mod:`.numpy_api`), so the gradients have a graph 
 from __future__ import annotations
 
 import itertools
+import os
 import weakref
 from collections import deque
 
 import numpy as np
 
 from flowkit import dtypes as _dt
+from flowkit.autograd.anomaly_mode import forward_trace, nonfinite_gradient_error, with_trace
 from flowkit.errors import AutogradError, ShapeError
 from flowkit.ops.autograd import backward_name, freed_graph_error, modified_error
 
@@ -145,9 +147,12 @@ def check_saved(n) -> None:
             continue
         later = sum(1 for s in rec[2] if s > n.stamp)
         saved = None if later == _RECENT else rec[1] - later
-        raise modified_error(
+        err = modified_error(
             backward_name(n.name), str(_dt.from_numpy_dtype(v.dtype)), v.shape, rec[1], saved
         )
+        if anomaly:  # name the forward line of the op too
+            err = AutogradError(with_trace(str(err), getattr(n, "trace", None)))
+        raise err
 
 
 def _saved_arrays(ctx):
@@ -165,7 +170,8 @@ def _saved_arrays(ctx):
 class Node:
     """One recorded op: ``vjp(g, ctx, inputs)`` gives the gradients of ``inputs``."""
 
-    __slots__ = ("name", "vjp", "ctx", "inputs", "edges", "retained", "stamp")
+    # (`trace`: set only while anomaly detection is on, see below)
+    __slots__ = ("name", "vjp", "ctx", "inputs", "edges", "retained", "stamp", "trace")
 
     def __init__(self, name, vjp, ctx, inputs):
         self.name = name
@@ -187,6 +193,62 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{backward_name(self.name)} object>"
+
+
+# ------------------------------------------------------------------ anomaly detection
+# flowkit.autograd.detect_anomaly(). Free when off: nothing on the hot path reads these flags.
+# Switching it on swaps Node.__init__ for one that also records the forward call (so no op pays
+# a test per node), and each backward call wraps the VJPs it will run in a checking one (arm).
+anomaly = False
+anomaly_check_nan = True
+_plain_init = Node.__init__
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep  # frames here are not the user's
+
+
+def _traced_init(self, name, vjp, ctx, inputs):
+    _plain_init(self, name, vjp, ctx, inputs)
+    self.trace = forward_trace((_OWN_DIR,))
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool) -> None:
+    global anomaly, anomaly_check_nan
+    anomaly, anomaly_check_nan = mode, check_nan
+    Node.__init__ = _traced_init if mode else _plain_init  # type: ignore[method-assign]
+
+
+def arm(roots) -> None:
+    """Anomaly detection, before a backward from ``roots`` (nodes): every VJP it will run
+    checks what it returns and names its op's forward call in any error."""
+    for n in _topological_order_many([r for r in roots if r is not None]):
+        if n.vjp is not None and not isinstance(n.vjp, _Checked):
+            n.vjp = _Checked(n, n.vjp)
+
+
+class _Checked:
+    """A node's VJP under anomaly detection."""
+
+    __slots__ = ("node", "vjp")
+
+    def __init__(self, node, vjp):
+        self.node, self.vjp = node, vjp
+
+    def __call__(self, g, ctx, need):
+        n = self.node
+        trace = getattr(n, "trace", None)
+        try:
+            grads = self.vjp(g, ctx, need)
+        except AutogradError as exc:
+            raise AutogradError(with_trace(str(exc), trace)) from exc
+        if anomaly_check_nan:
+            for i, gi in enumerate(grads):
+                if gi is None:
+                    continue
+                a = gi._data if hasattr(gi, "_data") else np.asarray(gi)  # (create_graph: tensors)
+                if a.dtype.kind in "fc" and not np.isfinite(a).all():
+                    what = "nan" if np.isnan(a).any() else "inf"
+                    shapes = [None if t is None else t._data.shape for t in need]
+                    raise nonfinite_gradient_error(backward_name(n.name), what, i, shapes, trace)
+        return grads
 
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import re
 import warnings
 import weakref
@@ -11,6 +14,8 @@ import weakref
 import numpy as np
 import torch
 
+from flowkit.autograd.anomaly_mode import nonfinite_gradient_error, user_frames, with_trace
+from flowkit.errors import AutogradError
 from flowkit.ops.autograd import (
     backward_name,
     freed_graph_error,
@@ -41,6 +46,18 @@ def _backward_error(t: torch.Tensor, gradient, exc: RuntimeError) -> Exception:
     if gradient is None and t.numel() != 1:
         return non_scalar_error(t.shape)
     return autograd_error(exc, [t])
+
+
+def _run_backward(t: torch.Tensor, gradient, retain_graph, create_graph: bool) -> None:
+    try:
+        if create_graph:
+            with warnings.catch_warnings():  # torch warns of the grad <-> graph cycle
+                warnings.simplefilter("ignore", UserWarning)
+                torch.autograd.backward(t, gradient, retain_graph=retain_graph, create_graph=True)
+        else:
+            torch.autograd.backward(t, gradient, retain_graph=retain_graph)
+    except RuntimeError as exc:
+        raise _backward_error(t, gradient, exc) from None
 
 
 # torch's version-counter error: "[torch.FloatTensor [2, 1]], which is output 0 of X, is at
@@ -86,17 +103,26 @@ def autograd_error(exc: RuntimeError, roots: list[torch.Tensor]) -> Exception:
         td = _TENSOR_TYPES.get(kind)
         dtype = str(from_torch_dtype(td)) if td is not None else kind
         shape = tuple(int(d) for d in dims.split(",") if d.strip())
-        needed_by, saved_as = _needed_by(roots)
+        node, saved_as = _needed_by(roots)
+        needed_by = None if node is None else _flowkit_name(node)
         if needed_by == "LinearBackward" and saved_as == "_saved_mat2" and len(shape) == 2:
             shape = shape[::-1]  # torch saved weight.t(): name the weight as the user holds it
-        return modified_error(needed_by, dtype, shape, int(now), int(saved))
+        err = modified_error(needed_by, dtype, shape, int(now), int(saved))
+        if _anomaly[0]:  # name the forward line of the op too
+            err = AutogradError(with_trace(str(err), _trace(node)))
+        return err
     return exc
 
 
-def _needed_by(roots: list[torch.Tensor]) -> tuple[str | None, str | None]:
-    """The grad_fn name (flowkit's) of the node whose saved tensor torch refused, and the
-    attribute it is saved as: found by reading each node's saved tensors, which raises the same
-    error for the changed one. Runs on the error path only."""
+def _flowkit_name(node) -> str:
+    """The grad_fn name the numpy backend gives the op torch computed with ``node``."""
+    kernel = re.sub(r"Backward\d*$", "", node.name())
+    op = _KERNEL_OPS.get(kernel)
+    return backward_name(op) if op is not None else kernel + "Backward"
+
+
+def _graph(roots: list[torch.Tensor]):
+    """Every autograd node reachable from ``roots``."""
     stack = [r.grad_fn for r in roots]
     seen: set = set()
     while stack:
@@ -104,6 +130,15 @@ def _needed_by(roots: list[torch.Tensor]) -> tuple[str | None, str | None]:
         if node is None or node in seen:
             continue
         seen.add(node)
+        yield node
+        stack.extend(f for f, _ in node.next_functions)
+
+
+def _needed_by(roots: list[torch.Tensor]):
+    """The node whose saved tensor torch refused, and the attribute it is saved as: found by
+    reading each node's saved tensors, which raises the same error for the changed one. Runs
+    on the error path only."""
+    for node in _graph(roots):
         for attr in dir(node):
             if not attr.startswith("_saved_"):
                 continue
@@ -111,11 +146,64 @@ def _needed_by(roots: list[torch.Tensor]) -> tuple[str | None, str | None]:
                 getattr(node, attr)
             except RuntimeError as exc:
                 if "modified by an inplace operation" in str(exc):
-                    kernel = re.sub(r"Backward\d*$", "", node.name())
-                    op = _KERNEL_OPS.get(kernel)
-                    return (backward_name(op) if op is not None else kernel + "Backward"), attr
-        stack.extend(f for f, _ in node.next_functions)
+                    return node, attr
     return None, None
+
+
+# ------------------------------------------------------------------ anomaly detection
+# flowkit.autograd.detect_anomaly() on torch: torch's own anomaly mode records each node's forward
+# call (metadata["traceback_"]); flowkit checks the gradients itself, with a hook on every node of
+# the graph during that backward, so that NaN and infinity are caught (torch's check is NaN only)
+# and the error is flowkit's, as on the numpy backend.
+_anomaly = [False, True]  # (on, check_nan)
+_OWN_DIRS = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,  # this backend: not the user's frames
+    os.path.dirname(os.path.abspath(torch.__file__)) + os.sep,  # nor torch's
+)
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool) -> None:
+    _anomaly[:] = [mode, check_nan]
+    torch.autograd.set_detect_anomaly(mode, check_nan=False)
+
+
+def _trace(node) -> list[str] | None:
+    if node is None:
+        return None
+    frames = node.metadata.get("traceback_")
+    return user_frames(list(frames), _OWN_DIRS) if frames else None
+
+
+@contextlib.contextmanager
+def anomaly_checks(roots: list[torch.Tensor]):
+    """Around a backward from ``roots``: while anomaly detection is on, every node checks the
+    gradients it computes; torch's own "Error detected in ..." warning is left out (the error
+    says it all)."""
+    if not _anomaly[0]:
+        yield
+        return
+    handles = []
+    if _anomaly[1]:
+        for node in _graph(roots):
+            if node.name() != "torch::autograd::AccumulateGrad":
+                handles.append(node.register_hook(functools.partial(_check_grads, node)))
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Error detected in")
+            yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _check_grads(node, grad_inputs, grad_outputs) -> None:
+    for i, g in enumerate(grad_inputs):
+        if g is None or not (g.is_floating_point() or g.is_complex()):
+            continue
+        if not bool(torch.isfinite(g).all()):
+            what = "nan" if bool(torch.isnan(g).any()) else "inf"
+            shapes = [None if gi is None else tuple(gi.shape) for gi in grad_inputs]
+            raise nonfinite_gradient_error(_flowkit_name(node), what, i, shapes, _trace(node))
 
 
 class TorchAutograd(TorchTensorBase):
@@ -226,17 +314,11 @@ class TorchAutograd(TorchTensorBase):
             if g.dtype != t.dtype or g.device != t.device:
                 g = g.to(t.device, t.dtype)  # the numpy backend casts the seed to the output's
             gradient = g
-        try:
-            if create_graph:
-                with warnings.catch_warnings():  # torch warns of the grad <-> graph cycle
-                    warnings.simplefilter("ignore", UserWarning)
-                    torch.autograd.backward(
-                        t, gradient, retain_graph=retain_graph, create_graph=True
-                    )
-            else:
-                torch.autograd.backward(t, gradient, retain_graph=retain_graph)
-        except RuntimeError as exc:
-            raise _backward_error(t, gradient, exc) from None
+        if _anomaly[0]:
+            with anomaly_checks([t]):
+                _run_backward(t, gradient, retain_graph, create_graph)
+        else:
+            _run_backward(t, gradient, retain_graph, create_graph)
 
     def retain_grad(self) -> None:
         t = self._t

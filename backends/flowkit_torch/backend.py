@@ -13,7 +13,7 @@ from flowkit.errors import DeviceError
 from flowkit.nn.parameter import Parameter
 from flowkit.ops.linalg import operand_error
 
-from .autograd import autograd_error
+from .autograd import anomaly_checks, autograd_error, set_detect_anomaly
 from .define import _TORCH_CPU, _wrap, cuda_problem, fk_device, to_torch_dtype, torch_device
 from .indexing import where
 from .linalg import _matmul
@@ -91,22 +91,26 @@ class TorchBackend(TorchNNOps, Backend):
             p.requires_grad = True
         return p
 
-    # -- grad mode
+    # -- grad mode and anomaly detection
     def set_grad_enabled(self, mode):
         torch.set_grad_enabled(mode)
+
+    def set_detect_anomaly(self, mode, check_nan):
+        set_detect_anomaly(mode, check_nan)
 
     # -- autograd (flowkit.autograd.grad / backward; arguments checked by the core)
     def grad(self, outputs, inputs, grad_outputs, retain_graph, create_graph):
         outs = [o._t for o in outputs]
         try:
-            res = torch.autograd.grad(
-                outs,
-                [i._t for i in inputs],
-                _seeds(outs, grad_outputs),
-                retain_graph=retain_graph,
-                create_graph=create_graph,
-                allow_unused=True,
-            )  # the core names an unused input
+            with anomaly_checks(outs):
+                res = torch.autograd.grad(
+                    outs,
+                    [i._t for i in inputs],
+                    _seeds(outs, grad_outputs),
+                    retain_graph=retain_graph,
+                    create_graph=create_graph,
+                    allow_unused=True,
+                )  # the core names an unused input
         except RuntimeError as exc:
             raise autograd_error(exc, outs) from None
         # never alias a caller's gradient or another result (the numpy backend's promise)
@@ -124,7 +128,7 @@ class TorchBackend(TorchNNOps, Backend):
     def autograd_backward(self, tensors, grad_tensors, retain_graph, create_graph):
         outs = [o._t for o in tensors]
         try:
-            with warnings.catch_warnings():  # create_graph: torch warns of the grad/graph cycle
+            with anomaly_checks(outs), warnings.catch_warnings():  # create_graph: torch warns
                 warnings.simplefilter("ignore", UserWarning)
                 torch.autograd.backward(
                     outs,
