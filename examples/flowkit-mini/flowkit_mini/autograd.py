@@ -20,6 +20,11 @@ How it works:
   shape of its output, and :func:`unbroadcast` sums the stretched dimensions away.
 * After a node has run its VJP is dropped (unless ``retain_graph``), freeing the saved arrays as
   backward proceeds; running it again is a clear error rather than wrong numbers.
+* A node also notes the *version* of each array its VJP reads (how many in-place writes its
+  memory has had: :func:`bump`); if one changed before backward, the VJP would compute from the
+  new values, so backward refuses, with PyTorch's message. Which arrays an op's VJP reads is the
+  op's to say (``record(..., saved=...)``): ``w * x`` reads ``x`` for ``w``'s gradient and ``w``
+  only for ``x``'s, as PyTorch saves them.
 
 What every backend must say the same way comes from :mod:`flowkit.ops.autograd`: the ``grad_fn``
 names (:func:`~flowkit.ops.autograd.backward_name`: ``MseLossBackward`` on every backend, or a
@@ -28,12 +33,42 @@ docs page would print one text per backend) and the errors (``freed_graph_error`
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 
 import numpy as np
 
+from flowkit import dtypes
 from flowkit.errors import ShapeError, shape_str
-from flowkit.ops.autograd import backward_name, freed_graph_error
+from flowkit.ops.autograd import backward_name, freed_graph_error, modified_error
+
+# ------------------------------------------------------------------------------ versions
+# id(the array owning some memory) -> [weak reference, in-place writes so far]. Keyed by the owner
+# so that a write through a view counts for every tensor sharing the memory; the weak reference's
+# callback drops the entry when the array dies, so an id is never mistaken for a dead array's.
+_VERSIONS: dict[int, list] = {}
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def version(a: np.ndarray) -> int:
+    """How many in-place writes ``a``'s memory has had."""
+    entry = _VERSIONS.get(id(_owner(a)))
+    return 0 if entry is None else entry[1]
+
+
+def bump(a: np.ndarray) -> None:
+    """Count an in-place write into ``a``'s memory (the in-place ops call it)."""
+    owner = _owner(a)
+    key = id(owner)
+    entry = _VERSIONS.get(key)
+    if entry is None:
+        entry = _VERSIONS[key] = [weakref.ref(owner, lambda _, k=key: _VERSIONS.pop(k, None)), 0]
+    entry[1] += 1
 
 
 class Node:
@@ -45,14 +80,24 @@ class Node:
             ``None`` once backward has freed it.
         inputs: the op's tensor inputs that need a gradient, ``None`` for the others (numbers,
             constants), in the order the VJP returns their gradients.
+        saved: ``(array, its version then)`` for each array the VJP reads.
     """
 
-    __slots__ = ("name", "vjp", "inputs")
+    __slots__ = ("name", "vjp", "inputs", "saved")
 
-    def __init__(self, name: str, vjp: Callable, inputs: tuple):
+    def __init__(self, name: str, vjp: Callable, inputs: tuple, saved: tuple = ()):
         self.name = name
         self.vjp = vjp
         self.inputs = inputs
+        self.saved = tuple((a, version(a)) for a in saved if isinstance(a, np.ndarray))
+
+    def check_saved(self) -> None:
+        """Refuse to run the VJP on arrays changed in place since the forward pass."""
+        for a, then in self.saved:
+            now = version(a)
+            if now != then:
+                dtype = dtypes.from_numpy_dtype(a.dtype)
+                raise modified_error(backward_name(self.name), str(dtype), a.shape, now, then)
 
     def parents(self) -> list[Node]:
         """The nodes that produced this node's inputs (leaves have none)."""
@@ -137,6 +182,7 @@ def run_backward(
             capture[node](g)
         if node.vjp is None:
             raise freed_graph_error()
+        node.check_saved()
         for tensor, ig in zip(node.inputs, node.vjp(g)):
             if tensor is None or ig is None:  # an input that needs no gradient
                 continue

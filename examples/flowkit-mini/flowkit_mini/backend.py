@@ -164,7 +164,9 @@ class MiniBackend(Backend):
                 g2.sum(axis=0) if need_b else None,
             )
 
-        return _t.record("linear", out, (x, weight, bias), vjp)
+        # the gradient of x reads the weight, the weight's reads x (as PyTorch saves them)
+        saved = ((w,) if need_x else ()) + ((a,) if need_w else ())
+        return _t.record("linear", out, (x, weight, bias), vjp, saved)
 
     def mse_loss(self, input, target, reduction):
         a, b = input._data, target._data
@@ -189,7 +191,9 @@ class MiniBackend(Backend):
             gi = (2 * scale) * g * diff
             return gi, -gi
 
-        return _t.record("mse_loss", out, (input, target), vjp)
+        # the VJP reads diff, computed now; PyTorch saves both inputs, so changing either in
+        # place before backward is refused here too
+        return _t.record("mse_loss", out, (input, target), vjp, (a, b))
 
     def cat(self, tensors, dim=0):
         ts, arrays = _joined("cat", tensors)

@@ -70,7 +70,7 @@ from flowkit.ops.reduction import reduction_dims
 from flowkit.ops.shape import normalize_dims, reshape_error
 from flowkit.tensor import Size, Tensor, item_error
 
-from .autograd import Node, run_backward
+from .autograd import Node, bump, run_backward
 
 CPU = Device("cpu")
 
@@ -105,17 +105,19 @@ def tracked(t) -> bool:
     return _grad_mode.enabled and isinstance(t, MiniTensor) and t._requires_grad
 
 
-def record(name: str, out, inputs: tuple, vjp) -> MiniTensor:
+def record(name: str, out, inputs: tuple, vjp, saved: tuple = ()) -> MiniTensor:
     """The result of op ``name``, with a graph node when any of ``inputs`` is tracked.
 
     ``vjp(g)`` returns one gradient per entry of ``inputs``. Inputs that need no gradient (Python
     numbers, constants, anything under ``no_grad``) are ``None`` in the node: the engine skips
-    them, and the VJPs built below do not even compute their gradients.
+    them, and the VJPs built below do not even compute their gradients. ``saved``: the arrays
+    the VJP reads (for the gradients it will compute); backward refuses if one is changed in
+    place before it runs.
     """
     need = tuple(t if tracked(t) else None for t in inputs)
     if not any(t is not None for t in need):
         return wrap(out)  # nothing to differentiate: no node, and the closure is dropped
-    return wrap(out, Node(name, vjp, need))
+    return wrap(out, Node(name, vjp, need, saved))
 
 
 # ------------------------------------------------------------------------------ operands
@@ -188,6 +190,14 @@ _BINARY = {
     "div": (np.true_divide, lambda g, a, b, o: g / b, lambda g, a, b, o: -g * a / (b * b)),
     "pow": (_power, _pow_da, lambda g, a, b, o: g * o * _safe_log(a)),
 }
+# name: which of (a, b, out) each derivative reads: (for d/da, for d/db)
+_READS = {
+    "add": ("", ""),
+    "sub": ("", ""),
+    "mul": ("b", "a"),
+    "div": ("b", "ab"),
+    "pow": ("ab", "abo"),
+}
 
 
 def _binary(op: str, x, y, name: str | None = None):
@@ -212,35 +222,41 @@ def _binary(op: str, x, y, name: str | None = None):
             raise broadcast_error(name or op, np.shape(a), np.shape(b)) from None
         raise
     need_a, need_b = tracked(x), tracked(y)  # decided now, at forward time
+    reads = (_READS[op][0] if need_a else "") + (_READS[op][1] if need_b else "")
+    if op == "pow" and isinstance(b, np.ndarray):
+        reads += "abo"  # PyTorch saves base, exponent and result for a tensor exponent
+    values = {"a": a, "b": b, "o": out}
     return record(
         name or op,
         out,
         (x, y),
         lambda g: (da(g, a, b, out) if need_a else None, db(g, a, b, out) if need_b else None),
+        tuple(values[k] for k in sorted(set(reads))),
     )
 
 
-# name: (forward(a), float only?, derivative(g, a, out) = g times d out / d a)
+# name: (forward(a), float only?, derivative(g, a, out) = g times d out / d a, what it reads)
 _UNARY = {
-    "neg": (np.negative, False, lambda g, a, o: -g),
-    "exp": (np.exp, True, lambda g, a, o: g * o),
-    "log": (np.log, True, lambda g, a, o: g / a),
-    "sqrt": (np.sqrt, True, lambda g, a, o: g / (2 * o)),
-    "tanh": (np.tanh, True, lambda g, a, o: g * (1 - o * o)),
-    "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), True, lambda g, a, o: g * o * (1 - o)),
-    "relu": (lambda a: np.maximum(a, 0), False, lambda g, a, o: g * (o > 0)),
+    "neg": (np.negative, False, lambda g, a, o: -g, ""),
+    "exp": (np.exp, True, lambda g, a, o: g * o, "o"),
+    "log": (np.log, True, lambda g, a, o: g / a, "a"),
+    "sqrt": (np.sqrt, True, lambda g, a, o: g / (2 * o), "o"),
+    "tanh": (np.tanh, True, lambda g, a, o: g * (1 - o * o), "o"),
+    "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), True, lambda g, a, o: g * o * (1 - o), "o"),
+    "relu": (lambda a: np.maximum(a, 0), False, lambda g, a, o: g * (o > 0), "o"),
 }
 
 
 def _unary(op: str, x: MiniTensor) -> MiniTensor:
-    forward, float_only, derivative = _UNARY[op]
+    forward, float_only, derivative, reads = _UNARY[op]
     a = x._data
     if a.dtype == np.bool_ and op in ("neg", "relu"):  # PyTorch has no bool kernel for these
         raise bool_unary_error(op)
     if float_only and a.dtype.kind != "f":
         a = a.astype(np.float32)  # exp/log/... of integers are float32, as in PyTorch
     out = forward(a)
-    return record(op, out, (x,), lambda g: (derivative(g, a, out),))
+    saved = (a,) if reads == "a" else (out,) if reads == "o" else ()
+    return record(op, out, (x,), lambda g: (derivative(g, a, out),), saved)
 
 
 def _unary_method(op: str):
@@ -569,6 +585,7 @@ class MiniTensor(Tensor):
             raise broadcast_error(op, a.shape, np.shape(b)) from None
         except TypeError:  # numpy's UFuncTypeError: a result of a wider kind (float into int)
             raise result_dtype_error(op, result_dtype(self, other).name, self.dtype) from None
+        bump(a)  # a version more: a graph that saved these values refuses its backward
         return self
 
     def add_(self, other, alpha=None) -> MiniTensor:
@@ -596,6 +613,7 @@ class MiniTensor(Tensor):
     def fill_(self, value) -> MiniTensor:
         _no_tracked_write("fill_", self, value)
         self._data[...] = value.item() if isinstance(value, MiniTensor) else value
+        bump(self._data)
         return self
 
     def zero_(self) -> MiniTensor:
@@ -608,6 +626,7 @@ class MiniTensor(Tensor):
             np.copyto(self._data, s, casting="unsafe")  # copy_ converts any dtype, as in PyTorch
         except ValueError:
             raise copy_shape_error(s.shape, self._data.shape) from None
+        bump(self._data)
         return self
 
 
@@ -663,4 +682,5 @@ def matmul(x: MiniTensor, y) -> MiniTensor:
             gb = gb[..., 0] if b.ndim == 1 else gb
         return ga, gb
 
-    return record("matmul", out, (x, y), vjp)
+    # the gradient of a reads b, the gradient of b reads a
+    return record("matmul", out, (x, y), vjp, ((b,) if need_a else ()) + ((a,) if need_b else ()))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-COLUMNS = ("forward", "gradient", "errors", "kernel", "docs")
+COLUMNS = ("forward", "gradient", "errors", "autograd", "kernel", "docs")
 PASS, FAIL, MISSING, SKIPPED, NONE = "pass", "FAIL", "not implemented", "skipped", "-"
 REFERENCE = "reference"
 _RANK = {FAIL: 3, MISSING: 2, PASS: 1, REFERENCE: 1, SKIPPED: 0}
-_GROUP = ("flowkit.", "Tensor.", "F.", "optim.", "docs: ")
+_GROUP = ("flowkit.", "Tensor.", "F.", "autograd.", "optim.", "docs: ")
 
 
 @dataclass

@@ -8,6 +8,8 @@
   through the same public API;
 * ``test_invalid``: the error type of invalid inputs (shapes that do not broadcast, dtypes the
   op refuses, ...);
+* ``test_autograd_safety``: autograd's safety nets (:mod:`.safety`): grad mode per thread, the
+  version-counter check of tensors changed in place, anomaly detection;
 * ``test_optimizer_kernel``: the backend's optimizer kernels against the reference update,
   parameters and state, in float64 (``"reference"`` where the backend offers no kernel);
 * ``test_docs_page``: each docs page's code and printed outputs, when the pages are available;
@@ -41,6 +43,7 @@ from .core import SPECS, HypDraw, check_error, check_forward, check_gradients, o
 from .coverage import NOT_OPS, optimizers, public_ops
 from .optim import OPTIM_CASES, check_optimizer
 from .pages import check_page, find_docs, page_ids
+from .safety import CHECKS as SAFETY_CHECKS
 
 EXAMPLES = {"forward": 12, "gradient": 12, "errors": 10}
 QUICK_EXAMPLES = {"forward": 3, "gradient": 2, "errors": 2}
@@ -135,6 +138,12 @@ def test_invalid(name, request):
     run_property(
         lambda data: check_error(SPECS[name].invalid(HypDraw(data))), f"invalid:{name}", n, shrink
     )
+
+
+@_row("autograd", lambda p: p["check"])
+@pytest.mark.parametrize("check", sorted(SAFETY_CHECKS))
+def test_autograd_safety(check):
+    SAFETY_CHECKS[check]()
 
 
 @_row("kernel", lambda p: p["case"].op)
