@@ -103,7 +103,7 @@ def check_version_counter() -> None:
     with flow.no_grad():
         w.add_(1.0)
     y.backward()
-    assert w.grad.tolist() == [3.0, 3.0], w.grad.tolist()
+    assert w.grad is not None and w.grad.tolist() == [3.0, 3.0], w.grad
     # fine: linear(x, W) with x needing no gradient saved x only
     W = flow.ones(1, 2, requires_grad=True)
     x = flow.tensor([[1.0, 2.0]])
@@ -111,7 +111,7 @@ def check_version_counter() -> None:
     with flow.no_grad():
         W.mul_(2.0)
     y.backward()
-    assert W.grad.tolist() == [[1.0, 2.0]], W.grad.tolist()
+    assert W.grad is not None and W.grad.tolist() == [[1.0, 2.0]], W.grad
     # refused: the weight's change reaches the gradient of an input that needs one
     x = flow.tensor([[1.0, 2.0]], requires_grad=True)
     y = F.linear(x, W).sum()
