@@ -56,6 +56,8 @@ from .dtypes import (
     uint8,
 )
 from .errors import (
+    ArgumentTypeError,
+    ArgumentValueError,
     AutogradError,
     BackendError,
     BackendNotImplementedError,

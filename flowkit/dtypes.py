@@ -84,16 +84,26 @@ _BY_NP = {d.np: d for d in all_dtypes}
 def from_numpy_dtype(np_dtype) -> dtype:
     """The flowkit dtype of a numpy dtype; a clear error for the ones flowkit does not carry."""
     try:
-        return _BY_NP[np.dtype(np_dtype)]
+        return _BY_NP[np_dtype]  # a numpy dtype flowkit carries: the common case
     except (KeyError, TypeError):
-        names = ", ".join(_BY_NAME)
+        pass
+    names = ", ".join(_BY_NAME)
+    try:
+        npd = np.dtype(np_dtype)
+    except TypeError:
         raise _dtype_error(
-            f"numpy dtype {np_dtype!r} is not supported; flowkit carries {names}"
+            f"{np_dtype!r} ({type(np_dtype).__name__}) is not a dtype; pass a flowkit dtype "
+            f"(flowkit.float32) or its name ('float32'): one of {names}"
         ) from None
+    try:
+        return _BY_NP[npd]
+    except KeyError:
+        raise _dtype_error(f"dtype {npd.name} is not supported; flowkit carries {names}") from None
 
 
 def to_dtype(value) -> dtype:
-    """Accept a flowkit dtype, its name (``"float32"``), a numpy dtype or a Python type."""
+    """Accept a flowkit dtype, its name (``"float32"``), a numpy dtype or a Python type
+    (``float`` is float64, ``int`` int64, as in PyTorch)."""
     if value.__class__ is dtype:
         return value
     if isinstance(value, str):
@@ -101,8 +111,8 @@ def to_dtype(value) -> dtype:
         if d is None:
             raise _dtype_error(f"unknown dtype name {value!r}; use one of {', '.join(_BY_NAME)}")
         return d
-    if value is builtins.float:
-        return float32
+    if value is builtins.float:  # Python's float is a double, as PyTorch and numpy read it
+        return float64
     if value is builtins.int:
         return int64
     if value is builtins.bool:

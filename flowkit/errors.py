@@ -85,8 +85,36 @@ class DTypeError(FlowkitError, TypeError, RuntimeError):
     """
 
 
+class ArgumentTypeError(FlowkitError, TypeError):
+    """An argument of a type the call does not take: another library's array (a numpy array, a
+    torch tensor) passed to a flowkit op, ``None`` in a batch of samples, a state dict that is not
+    a dict.
+
+    Examples:
+        >>> import numpy as np, flowkit as flow
+        >>> flow.ones(2) + np.ones(2)
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.ArgumentTypeError: add: a flowkit tensor and a numpy array cannot be ...
+    """
+
+
+class ArgumentValueError(FlowkitError, ValueError, RuntimeError):
+    """An argument whose value the call cannot take: an integer that does not fit the dtype,
+    an empty range (``randint(5, 5)``), a negative count.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.tensor([300], dtype=flow.uint8)
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.ArgumentValueError: flowkit.tensor: 300 (at index [0]) does not fit in ...
+    """
+
+
 class StateDictError(FlowkitError, KeyError, RuntimeError):
-    """A state dict whose keys do not match the module's (missing or unexpected keys).
+    """A state dict whose keys do not match the module's (missing or unexpected keys), or
+    whose values are not tensors.
 
     Examples:
         >>> import flowkit as flow

@@ -23,11 +23,13 @@ from flowkit.ops.arithmetic import (
     broadcast_error,
     clamp_bounds_missing,
     clamp_shape_error,
+    int_operand_error,
     integer_division_by_zero,
     need_float_error,
     negative_power_error,
     numpy_operand_error,
     operand_type_error,
+    refuse_operand,
     result_dtype,
 )
 from flowkit.ops.arithmetic import named_operator as _named
@@ -76,10 +78,33 @@ def _scalar_operand(value, a: np.ndarray, op: str):
                 a = a.astype(np.float32)
             elif op == "pow" and isinstance(value, int) and value < 0:
                 raise negative_power_error(_dt.from_numpy_dtype(a.dtype), value)
+            elif isinstance(value, int) and kind != "b" and not 0 <= value <= 127 and op != "pow":
+                value = _int_in_dtype(op, value, a.dtype)
         return a, value
     if isinstance(value, np.ndarray):
         raise numpy_operand_error(op)
     return None, None
+
+
+_INT_RANGES: dict = {}
+
+
+def _int_in_dtype(op: str, value: int, dt: np.dtype) -> int:
+    """A Python int next to an integer array, as PyTorch takes it: cast to the array's dtype,
+    wrapping around (``uint8 + 300`` adds 44, ``uint8 + -1`` adds 255), where numpy raises
+    OverflowError; an int beyond 64 bits is an error on every backend."""
+    r = _INT_RANGES.get(dt)
+    if r is None:
+        info = np.iinfo(dt)
+        r = _INT_RANGES[dt] = (int(info.min), int(info.max))
+    if r[0] <= value <= r[1]:
+        return value
+    try:
+        return np.array(value).astype(dt).item()
+    except (OverflowError, TypeError):  # beyond 64 bits
+        err = int_operand_error(op, value, _dt.from_numpy_dtype(dt))
+        assert err is not None  # (the value is out of range)
+        raise err from None
 
 
 def _sub_bool_error(op: str, a, b):
@@ -397,7 +422,7 @@ def _binary(name: str, fwd, save, retry=None):
         else:
             a, b = _scalar_operand(other, a, name)
             if a is None:
-                return NotImplemented
+                return refuse_operand(name, other)
             other = None
         try:
             out = compute(a, b)
@@ -407,6 +432,11 @@ def _binary(name: str, fwd, save, retry=None):
             if no_bool:  # bool - bool: numpy's own TypeError
                 raise _sub_bool_error(name, a, b) from None
             raise
+        except OverflowError:  # an int exponent out of the dtype's range (PyTorch refuses it)
+            err = int_operand_error(name, b, _dt.from_numpy_dtype(a.dtype))
+            if err is None:
+                raise
+            raise err from None
         if (define.grad_enabled or define.STATE.grad_enabled) and (
             self._rg or (other is not None and other._rg)
         ):
@@ -436,7 +466,7 @@ def _reflected(name: str, fwd, save, retry=None):
     def method(self, other):
         a, s = _scalar_operand(other, self._data, name)
         if a is None:
-            return NotImplemented
+            return refuse_operand(name, other)
         out = compute(s, a)
         if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             # recorded as the forward op with a constant first input: ctx is saved in
@@ -509,7 +539,7 @@ def _plain_binary(name: str, fwd, int_check: bool = False, promote: bool = True)
         if isinstance(other, NumpyTensorBase):
             b = other._data
         elif _scalar_operand(other, a, name)[0] is None:
-            return NotImplemented
+            return refuse_operand(name, other)
         else:
             b = other
         try:
@@ -533,7 +563,7 @@ def _plain_reflected(name: str, fwd, int_check: bool = False):
 
     def method(self, other):
         if _scalar_operand(other, self._data, name)[0] is None:
-            return NotImplemented
+            return refuse_operand(name, other)
         return recorded(make(kernel(self._data, other)[0]), kernel, (self, other), name)
 
     return method
@@ -613,6 +643,12 @@ def _clamp(x: NumpyTensorBase, lo, hi) -> NumpyTensorBase:
     ha, ht = (None, None) if hi is None else _operand(hi, "clamp")
     try:
         out, ctx = _clamp_kernel(a, la, ha)
+    except OverflowError:  # a bound out of an integer dtype's range (PyTorch refuses it)
+        for bound in (la, ha):
+            err = int_operand_error("clamp", bound, x.dtype)
+            if err is not None:
+                raise err from None
+        raise
     except ValueError:
         raise clamp_shape_error(
             () if la is None else np.shape(la), () if ha is None else np.shape(ha), a.shape

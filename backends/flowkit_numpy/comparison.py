@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.ops.arithmetic import broadcast_error
+from flowkit.ops.arithmetic import broadcast_error, refuse_operand
 from flowkit.ops.arithmetic import named_operator as _named
 from flowkit.ops.comparison import bitwise_error, invert_error
 
@@ -36,7 +36,7 @@ def _bitwise(name: str, sym: str, fwd):
             if isinstance(other, np.generic):
                 other = other.item()
             if not isinstance(other, (bool, int, float)):
-                return NotImplemented
+                return refuse_operand(name, other)
             b, bk = other, "f" if isinstance(other, float) else "i"
         if a.dtype.kind not in "biu" or bk not in "biu":
             raise bitwise_error(name, sym, self.dtype, other)

@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.ops.arithmetic import bool_sub_error, broadcast_error, is_bool_operand
+from flowkit.ops.arithmetic import (
+    bool_sub_error,
+    broadcast_error,
+    is_bool_operand,
+    operand_type_error,
+)
 from flowkit.ops.inplace import (
     copy_shape_error,
     expanded_write_error,
+    fill_value,
     result_dtype_error,
     result_shape_error,
 )
@@ -70,6 +76,8 @@ class NumpyInplace(NumpyTensorBase):
         return self
 
     def _inplace(self, op: str, result_fn, other):
+        if not isinstance(other, (NumpyTensorBase, bool, int, float, np.generic)):
+            raise operand_type_error(op, other)  # numpy would take a list or an array as one
         in_place_check(self, op, replayable=True)
         if (define.grad_enabled or define.STATE.grad_enabled) and (
             self._rg or (isinstance(other, NumpyTensorBase) and other._rg)
@@ -159,7 +167,8 @@ class NumpyInplace(NumpyTensorBase):
 
     def fill_(self, value) -> NumpyTensorBase:
         in_place_check(self, "fill_")
-        self._data[...] = value
+        value = fill_value(value, self.dtype)
+        self._data[...] = value._data if isinstance(value, NumpyTensorBase) else value
         bump(self._data)
         return self
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowkit.ops.linalg import matmul_error, operand_error
+from flowkit.ops.linalg import matmul_error, operand_error, rmatmul_operand
 
 from . import define
 from .define import NumpyTensorBase, forward_op, fresh, make, vjp
@@ -99,7 +99,7 @@ class NumpyLinalg(NumpyTensorBase):
     matmul = __matmul__
 
     def __rmatmul__(self, other):
-        return NotImplemented  # a number or numpy array @ a tensor: Python's TypeError
+        return rmatmul_operand(other)  # a number @ a tensor: Python's TypeError
 
 
 _VJP_MATMUL = VJP["matmul"]

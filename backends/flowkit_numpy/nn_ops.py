@@ -200,9 +200,13 @@ def _linear_vjp(g, ctx, need):
     gx = g @ w if need[0] is not None else None
     gw = gb = None
     if need[1] is not None or need[2] is not None:
-        g2 = g.reshape(-1, g.shape[-1])
+        try:
+            g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        except ValueError:  # a zero-size feature dimension (Linear(0, n)): -1 is ambiguous
+            rows = int(np.prod(g.shape[:-1]))
+            g2, x2 = g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1])
         if need[1] is not None:
-            gw = g2.T @ x.reshape(-1, x.shape[-1])
+            gw = g2.T @ x2
         if need[2] is not None:
             gb = np.add.reduce(g2, axis=0)
     return gx, gw, gb

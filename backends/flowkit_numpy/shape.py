@@ -210,7 +210,7 @@ class NumpyShape(NumpyTensorBase):
         a = self._data
         try:
             out = a.reshape(shape)
-        except ValueError:
+        except (ValueError, TypeError):
             raise reshape_error(a.shape, a.size, shape) from None
         if (define.grad_enabled or define.STATE.grad_enabled) and self._rg:
             res = make(out, Node("reshape", _VJP_RESHAPE, (a.shape,), (self,)))

@@ -11,9 +11,11 @@ from flowkit.ops.arithmetic import (
     bool_operands_error,
     clamp_bounds_missing,
     clamp_shape_error,
+    int_operand_error,
     integer_division_by_zero,
     need_float_error,
     operand_type_error,
+    refuse_operand,
 )
 from flowkit.ops.arithmetic import named_operator as _named
 
@@ -24,6 +26,7 @@ from .define import (
     _scalar,
     _unary_error,
     _wrap,
+    from_torch_dtype,
 )
 
 
@@ -36,11 +39,14 @@ def _binary(name: str, fn):
         else:
             o = _scalar(other, name)
             if o is None:
-                return NotImplemented
+                return refuse_operand(name, other)
         try:
             out = fn(self._t, o)
-        except RuntimeError as exc:
-            raise _binary_error(name, self._t, o, exc) from None
+        except (RuntimeError, OverflowError) as exc:
+            err = _binary_error(name, self._t, o, exc)
+            if err is exc:  # an int beyond 64 bits, or an exponent out of the dtype's range
+                err = int_operand_error(name, o, self.dtype) or exc
+            raise err from None
         return _wrap(out, name)
 
     method.__name__ = name
@@ -53,11 +59,14 @@ def _reflected(name: str, fn):
     def method(self, other):
         o = _scalar(other, name)
         if o is None:
-            return NotImplemented
+            return refuse_operand(name, other)
         try:
             return _wrap(fn(o, self._t), name)
-        except RuntimeError as exc:
-            raise _dtype_error(name, self._t, o, exc) from None
+        except (RuntimeError, OverflowError) as exc:
+            err = _dtype_error(name, self._t, o, exc)
+            if err is exc:
+                err = int_operand_error(name, o, self.dtype) or exc
+            raise err from None
 
     method.__name__ = "__" + name + "__"
     return method
@@ -136,6 +145,10 @@ def _clamp(t: torch.Tensor, lo, hi) -> torch.Tensor:
     try:
         return torch.clamp(t, lo, hi)
     except RuntimeError as exc:
+        for bound in (lo, hi):  # a bound out of an integer dtype's range
+            err = int_operand_error("clamp", bound, from_torch_dtype(t.dtype))
+            if err is not None:
+                raise err from None
         shapes = [tuple(b.shape) if isinstance(b, torch.Tensor) else () for b in (lo, hi)]
         try:
             torch.broadcast_shapes(t.shape, *shapes)
@@ -224,7 +237,7 @@ class TorchArithmetic(TorchTensorBase):
     def _reflected_plain(self, name: str, fn, other):
         o = _scalar(other, name)
         if o is None:
-            return NotImplemented
+            return refuse_operand(name, other)
         t = self._t.detach()  # no gradient for the divisor side, as on the numpy backend
         return _wrap(
             _int_division(name.removeprefix("r"), lambda a, b: fn(b, a), t, o, reflected=True)

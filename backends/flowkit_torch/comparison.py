@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from flowkit.ops.arithmetic import named_operator as _named
+from flowkit.ops.arithmetic import refuse_operand
 from flowkit.ops.comparison import bitwise_error, invert_error
 
 from .arithmetic import _as_tensor, _binary
@@ -25,7 +26,7 @@ def _bitwise(name: str, sym: str, fn):
         else:
             o = _scalar(other, name)
             if o is None:
-                return NotImplemented
+                return refuse_operand(name, other)
             o_float = isinstance(o, float)
         t = self._t
         if t.is_floating_point() or o_float:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from flowkit.ops.arithmetic import bool_sub_error, is_bool_operand
+from flowkit.ops.arithmetic import bool_sub_error, is_bool_operand, operand_type_error
 from flowkit.ops.inplace import (
     copy_shape_error,
+    fill_value,
     leaf_error,
     result_dtype_error,
     result_shape_error,
@@ -85,8 +86,8 @@ class TorchInplace(TorchTensorBase):
             o_rg = o.requires_grad
         else:
             o = _scalar(other, op)
-            if o is None:
-                o = other  # let torch name what it cannot take
+            if o is None:  # a list, a raw torch tensor...: torch would take some of them
+                raise operand_type_error(op, other)
             o_rg = False
         if (t.requires_grad or o_rg) and torch.is_grad_enabled():
             if t.requires_grad and t.is_leaf:
@@ -138,6 +139,9 @@ class TorchInplace(TorchTensorBase):
 
     def fill_(self, value) -> TorchTensorBase:
         self._check_leaf("fill_")
+        value = fill_value(value, self.dtype)
+        if isinstance(value, TorchTensorBase):
+            value = value._t
         with torch.no_grad():  # a plain write, as on numpy: the graph is not extended
             self._t.fill_(value)
         return self

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from flowkit.ops.linalg import matmul_error, operand_error
+from flowkit.ops.linalg import matmul_error, operand_error, rmatmul_operand
 
 from .define import TorchTensorBase, _device_error, _wrap
 
@@ -41,4 +41,4 @@ class TorchLinalg(TorchTensorBase):
     matmul = __matmul__
 
     def __rmatmul__(self, other):
-        return NotImplemented
+        return rmatmul_operand(other)

@@ -92,7 +92,7 @@ class TorchReduction(TorchTensorBase):
                 out = t.sum(tuple(range(t.dim())), True) if keepdim and t.dim() else t.sum()
             else:
                 out = t.sum(dim, keepdim)
-        except (IndexError, RuntimeError):
+        except (IndexError, RuntimeError, TypeError):
             reduction_dims(dim, t.dim())  # raises the numpy backend's message
             raise
         if dtype is not None:
@@ -106,7 +106,7 @@ class TorchReduction(TorchTensorBase):
                 out = t.mean(tuple(range(t.dim())), True) if keepdim and t.dim() else t.mean()
             else:
                 out = t.mean(dim, keepdim)
-        except (RuntimeError, IndexError):
+        except (RuntimeError, IndexError, TypeError):
             if not t.is_floating_point():
                 raise need_float_error("mean()", self.dtype) from None
             reduction_dims(dim, t.dim())

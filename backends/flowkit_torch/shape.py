@@ -75,7 +75,7 @@ class TorchShape(TorchTensorBase):
         t = self._t
         try:
             out = t.reshape(shape)
-        except RuntimeError:
+        except (RuntimeError, TypeError):
             raise reshape_error(t.shape, t.numel(), shape) from None
         return _wrap(out, "reshape")
 

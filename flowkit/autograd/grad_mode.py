@@ -12,7 +12,10 @@ from __future__ import annotations
 import functools
 import threading
 
+import numpy as np
+
 from .. import _plugins
+from ..errors import ArgumentTypeError
 
 
 class _ThreadMode(threading.local):
@@ -37,7 +40,7 @@ def is_grad_enabled() -> bool:
 
 
 def _set(mode: bool) -> None:
-    _thread.enabled = mode = bool(mode)
+    _thread.enabled = mode
     _plugins.get().set_grad_enabled(mode)
 
 
@@ -106,6 +109,10 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
     """
 
     def __init__(self, mode: bool):
+        if not isinstance(mode, (bool, np.bool_)):  # PyTorch's rule: set_grad_enabled("no")
+            raise ArgumentTypeError(  # would switch recording on
+                f"set_grad_enabled: mode must be a bool (True or False), got {type(mode).__name__}"
+            )
         self._prev = _thread.enabled
         self._mode = bool(mode)
         _set(self._mode)  # takes effect at once, like torch.set_grad_enabled(False)

@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import _plugins
 from .. import random as _random
-from ..errors import DTypeError, ShapeError, shape_str
+from ..errors import ArgumentTypeError, DTypeError, ShapeError, shape_str
+from ..ops._contract import foreign_array_error
 from ..ops.nn import pool_out_size
 from ..tensor import Tensor
 
@@ -47,7 +48,9 @@ __all__ = [
 def _check_tensors(op: str, **named) -> None:
     for name, t in named.items():
         if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: {name} must be a flowkit tensor, got {type(t).__name__}")
+            raise foreign_array_error(op, t, f"the {name}") or ArgumentTypeError(
+                f"{op}: {name} must be a flowkit tensor, got {type(t).__name__}"
+            )
 
 
 def _check_float(op: str, name: str, t: Tensor) -> None:
@@ -395,6 +398,12 @@ def batch_norm(
                 )
     if training:
         if input.numel() // max(c, 1) <= 1:
+            if not c:  # (PyTorch fails with an IndexError from inside)
+                raise ShapeError(
+                    f"batch_norm: the input of shape {shape_str(input.shape)} has no channels "
+                    "(dimension 1 is 0): there is nothing to normalise; give the layer at least "
+                    "one feature"
+                )
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when "
                 f"training, got input of shape {shape_str(input.shape)}; use a "
@@ -457,6 +466,11 @@ def conv2d(
     _check_float("conv2d", "input", x)
     _check_same_dtype("conv2d", x, weight=weight, bias=bias)
     o, cg, kh, kw = weight.shape
+    if not o:  # PyTorch refuses it too (numpy would give an empty output)
+        raise ShapeError(
+            f"conv2d: the weight of shape {shape_str(weight.shape)} has out_channels=0; a "
+            "convolution needs at least one output channel"
+        )
     if not isinstance(groups, numbers.Integral) or groups < 1 or o % groups:
         raise ValueError(
             f"conv2d: groups={groups} must be a positive integer dividing out_channels={o}"

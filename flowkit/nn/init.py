@@ -7,12 +7,14 @@ same initial weights on every backend and device.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from .. import autograd
 from .. import random as _random
 from .._creation import tensor as _tensor
+from ..errors import ArgumentValueError
 from ..tensor import Tensor
 
 
@@ -54,6 +56,21 @@ def _fans(t: Tensor) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+def _fan(t: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ArgumentValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    return _fans(t)[0 if mode == "fan_in" else 1]
+
+
+def _zero_element(t: Tensor) -> bool:
+    """A tensor with no elements (a layer with a zero-size dimension: ``nn.Linear(0, 3)``):
+    initialising it is a no-op with a warning, as in PyTorch."""
+    if 0 in tuple(t.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with values drawn uniformly from ``[a, b)``.
 
@@ -63,7 +80,15 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
         >>> bool((w >= -1).all()), bool((w < 1).all())
         (True, True)
     """
-    return _fill(tensor, _random.generator().uniform(a, b, tuple(tensor.shape)))
+    try:
+        values = _random.generator().uniform(a, b, tuple(tensor.shape))
+    except (ValueError, OverflowError):
+        if a > b:
+            raise ArgumentValueError(
+                f"uniform_: the range [a, b) is [{a}, {b}): a must not exceed b; swap them"
+            ) from None
+        raise
+    return _fill(tensor, values)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -76,7 +101,15 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
         >>> round(w.mean().item(), 1), round(w.std().item(), 1)
         (2.0, 0.5)
     """
-    return _fill(tensor, _random.generator().normal(mean, std, tuple(tensor.shape)))
+    try:
+        values = _random.generator().normal(mean, std, tuple(tensor.shape))
+    except ValueError:
+        if std < 0:
+            raise ArgumentValueError(
+                f"normal_: std must be >= 0 (a standard deviation), got {std}"
+            ) from None
+        raise
+    return _fill(tensor, values)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -154,7 +187,9 @@ def kaiming_uniform_(
         >>> bool((w.abs() <= 1.0).all())
         True
     """
-    fan = _fans(tensor)[0 if mode == "fan_in" else 1]
+    if _zero_element(tensor):
+        return tensor
+    fan = _fan(tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound)
 
@@ -171,5 +206,7 @@ def kaiming_normal_(
         >>> round(w.std().item(), 2)
         0.1
     """
-    fan = _fans(tensor)[0 if mode == "fan_in" else 1]
+    if _zero_element(tensor):
+        return tensor
+    fan = _fan(tensor, mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))

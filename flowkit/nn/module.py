@@ -8,10 +8,12 @@ Parameters, buffers and sub-modules are kept in ordered registries (for ``parame
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from ..errors import ShapeError, StateDictError, shape_str
+import numpy as np
+
+from ..errors import ArgumentTypeError, ShapeError, StateDictError, shape_str
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -32,6 +34,34 @@ def _device_of(args, kwargs):
         elif not isinstance(a, dtype):
             dev = a
     return dev
+
+
+def _state_value_error(module, key: str, value) -> StateDictError:
+    """A state dict value that is not a flowkit tensor (a list, a number, None, a numpy array,
+    a torch tensor): PyTorch refuses these too ("expected torch.Tensor or Tensor-like object from
+    checkpoint")."""
+    cls = type(value)
+    if value is None:
+        kind = "None"
+    elif cls.__module__ == "builtins":
+        kind = f"a {cls.__name__}"
+    else:
+        kind = f"a {cls.__module__.partition('.')[0]}.{cls.__qualname__}"
+    if isinstance(value, (list, tuple, int, float)):
+        fix = "make it a tensor with flowkit.tensor(value)"
+    elif isinstance(value, np.ndarray):
+        fix = "convert it with flowkit.from_numpy(value) (or flowkit.tensor(value), a copy)"
+    elif hasattr(cls, "__array__") or hasattr(cls, "__dlpack__"):
+        fix = (
+            "convert it with flowkit.tensor(value) (a whole state dict: "
+            "{k: flowkit.tensor(v) for k, v in state_dict.items()})"
+        )
+    else:
+        fix = "put the tensor there, or drop the key and load with strict=False"
+    return StateDictError(
+        f"load_state_dict into {type(module).__name__}: the value for {key!r} is {kind}, not a "
+        f"flowkit tensor; {fix}"
+    )
 
 
 def _addindent(s: str, n: int) -> str:
@@ -289,6 +319,11 @@ class Module:
         """
         from .. import autograd
 
+        if not isinstance(state_dict, Mapping):
+            raise ArgumentTypeError(
+                f"load_state_dict into {type(self).__name__}: expected a dict of tensors (what "
+                f"state_dict() or flowkit.load gives), got {type(state_dict).__name__}"
+            )
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -296,7 +331,9 @@ class Module:
         for k, target in own.items():
             if k in state_dict:
                 v = state_dict[k]
-                vshape = tuple(v.shape) if hasattr(v, "shape") else ()
+                if not isinstance(v, Tensor):
+                    raise _state_value_error(self, k, v)
+                vshape = tuple(v.shape)
                 if tuple(target.shape) != vshape:
                     mismatched.append(
                         f"{k}: checkpoint {shape_str(vshape)}, model {shape_str(target.shape)}"
@@ -313,7 +350,7 @@ class Module:
             if missing:
                 parts.append("missing keys: " + ", ".join(missing))
             if unexpected:
-                parts.append("unexpected keys: " + ", ".join(unexpected))
+                parts.append("unexpected keys: " + ", ".join(map(str, unexpected)))
             raise StateDictError(
                 f"load_state_dict into {type(self).__name__}: "
                 + "; ".join(parts)

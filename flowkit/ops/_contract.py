@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar, Union
+from typing import TYPE_CHECKING, NoReturn, TypeVar, Union
 
-from ..errors import BackendNotImplementedError
+import numpy as np
+
+from ..errors import ArgumentTypeError, BackendNotImplementedError
 
 if TYPE_CHECKING:
     from ..device import device
@@ -101,6 +103,40 @@ def is_declaration(attr) -> bool:
     return bool(getattr(attr, DECLARED, False))
 
 
+def foreign_array_error(op: str, value, where: str = "an operand") -> ArgumentTypeError | None:
+    """The error for another library's array (a numpy array, a torch tensor, anything with
+    ``__array__`` or ``__dlpack__``) where a flowkit op takes a flowkit tensor, or ``None`` for any
+    other object. ``where`` names the argument: ``"the second operand"``, ``"element 1"``.
+    flowkit does not convert such arrays silently (a numpy array next to a tensor could mean a
+    copy, a view or numpy's promotion rules): the message says how to convert it.
+
+    Examples:
+        >>> import numpy as np
+        >>> from flowkit.ops._contract import foreign_array_error
+        >>> print(foreign_array_error("add", np.ones(2)))
+        add: a flowkit tensor and a numpy array cannot be mixed (an operand is a numpy.ndarray); ...
+        >>> foreign_array_error("add", [1, 2]) is None
+        True
+    """
+    if isinstance(value, np.ndarray):
+        noun, name = "a numpy array", "numpy.ndarray"
+        fix = "flowkit.from_numpy(x) (shares its memory) or flowkit.tensor(x) (a copy)"
+    else:
+        cls = type(value)
+        if isinstance(value, (_tensor.Tensor, np.generic)) or not (
+            hasattr(cls, "__array__") or hasattr(cls, "__dlpack__")
+        ):
+            return None
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        top = cls.__module__.partition(".")[0]
+        noun = "a torch tensor" if top == "torch" else f"a {name}"
+        fix = "flowkit.tensor(x)"
+    return ArgumentTypeError(
+        f"{op}: a flowkit tensor and {noun} cannot be mixed ({where} is a {name}); convert it "
+        f"first with {fix}"
+    )
+
+
 def need_tensor(op: str, x) -> None:
     """A function form's check of its first argument (``flowkit.sum([1, 2])`` is an error).
 
@@ -109,13 +145,26 @@ def need_tensor(op: str, x) -> None:
         >>> need_tensor("sum", [1, 2])
         Traceback (most recent call last):
             ...
-        TypeError: flowkit.sum: expected a flowkit tensor, got list; make one with ...
+        flowkit.errors.ArgumentTypeError: flowkit.sum: expected a flowkit tensor, got list; ...
     """
     if not isinstance(x, _tensor.Tensor):
-        raise TypeError(
+        err = foreign_array_error(f"flowkit.{op}", x, "the input")
+        if err is not None:
+            raise err
+        raise ArgumentTypeError(
             f"flowkit.{op}: expected a flowkit tensor, got {type(x).__name__}; "
             "make one with flowkit.tensor(...)"
         )
+
+
+def not_a_tensor(op: str, x) -> NoReturn:
+    """Called in a function form's ``except AttributeError`` (``flowkit.exp(x)`` calls
+    ``x.exp()``): raises :func:`need_tensor`'s error for an ``x`` that is not a flowkit tensor
+    (a numpy array gets :func:`foreign_array_error`'s), else re-raises the AttributeError."""
+    if isinstance(x, _tensor.Tensor):
+        raise  # the AttributeError being handled: a tensor's own
+    need_tensor(op, x)
+    raise AssertionError("unreachable")
 
 
 # last, because flowkit.tensor imports this module for the names above (whichever of the two is

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError, shape_str
-from ._contract import Operand, backend_method, need_tensor
+from ..errors import ArgumentTypeError, ArgumentValueError, DTypeError, ShapeError, shape_str
+from ._contract import Operand, backend_method, foreign_array_error, need_tensor, not_a_tensor
 
 if TYPE_CHECKING:
     from ..dtypes import dtype
@@ -148,17 +148,46 @@ def broadcasts(*shapes) -> bool:
     return True
 
 
-def numpy_operand_error(op: str) -> TypeError:
-    """A numpy array next to a flowkit tensor: flowkit does not guess which one is meant."""
-    return TypeError(
-        f"{op}: a flowkit tensor and a numpy array cannot be mixed; wrap the array with "
-        "flowkit.tensor(array) (or flowkit.from_numpy) first"
-    )
+def numpy_operand_error(op: str, value=None) -> TypeError:
+    """A numpy array next to a flowkit tensor: flowkit does not guess which one is meant (see
+    :func:`~flowkit.ops._contract.foreign_array_error`, whose message this is)."""
+    err = foreign_array_error(op, np.empty(0) if value is None else value)
+    assert err is not None  # (a numpy array always has one)
+    return err
 
 
 def operand_type_error(op: str, value) -> TypeError:
-    """An operand that is neither a flowkit tensor nor a number."""
-    return TypeError(f"{op}: expected a flowkit tensor or a number, got {type(value).__name__}")
+    """An operand that is neither a flowkit tensor nor a number (another library's array gets
+    :func:`~flowkit.ops._contract.foreign_array_error`'s message)."""
+    err = foreign_array_error(op, value)
+    if err is not None:
+        return err
+    return ArgumentTypeError(
+        f"{op}: expected a flowkit tensor or a number, got {type(value).__name__}"
+    )
+
+
+def refuse_operand(op: str, value):
+    """What a binary operator's method returns for an operand that is neither a flowkit tensor
+    nor a number: ``NotImplemented`` (the other operand's reflected operator, or Python's own
+    TypeError, decides), except for another library's array (a numpy array, a torch tensor),
+    which raises the error naming it and the fix. Called where the method would return
+    ``NotImplemented``, so the success path pays nothing.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.ops.arithmetic import refuse_operand
+        >>> refuse_operand("add", [1, 2])
+        NotImplemented
+        >>> refuse_operand("add", flow.ones(2).numpy())
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.ArgumentTypeError: add: a flowkit tensor and a numpy array ...
+    """
+    err = foreign_array_error(op, value)
+    if err is not None:
+        raise err
+    return NotImplemented
 
 
 def need_float_error(op: str, dt: dtype) -> DTypeError:
@@ -207,6 +236,44 @@ def negative_power_error(dt, exponent) -> DTypeError:
         f"pow (**): integers to negative integer powers are not allowed, got a "
         f"{operand_name(dt)} tensor to the power {exponent}; use a float "
         f"exponent ({float(exponent)!r}) or convert with .float() first"
+    )
+
+
+def int_operand_error(op: str, value, dt: dtype) -> ArgumentValueError | None:
+    """For a failed op of an integer tensor of dtype ``dt`` with the Python number ``value``:
+    the error if the value is out of the dtype's range, else None (the failure is another one).
+    Arithmetic casts such an int to the dtype, wrapping around, as PyTorch does (``uint8 + 300``
+    adds 44); what cannot be cast is an error: an int beyond 64 bits (PyTorch: "int too big to
+    convert"), a clamp bound or an exponent out of range (PyTorch: "value cannot be converted
+    to type uint8_t without overflow").
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.ops.arithmetic import int_operand_error
+        >>> print(int_operand_error("clamp", 300, flow.uint8))
+        clamp: 300 is out of the range of flowkit.uint8 (0 .. 255); pass a value in that range, ...
+        >>> int_operand_error("clamp", 200, flow.uint8) is None
+        True
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or dt.is_floating_point
+        or dt.np == np.bool_  # (a bool tensor with an int is int64, as in PyTorch)
+    ):
+        return None
+    info = np.iinfo(dt.np)
+    lo, hi = int(info.min), int(info.max)
+    if lo <= value <= hi:
+        return None
+    if not -(2**63) <= value < 2**64:
+        return ArgumentValueError(
+            f"{op}: the Python int {value} is too large for a {dt!r} tensor (an operand must "
+            "fit in 64 bits); convert the tensor with .double() (or .float()) first"
+        )
+    return ArgumentValueError(
+        f"{op}: {value} is out of the range of {dt!r} ({lo} .. {hi}); pass a value in that "
+        "range, or convert the tensor first (.long() or .float())"
     )
 
 
@@ -905,7 +972,10 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
         >>> flow.abs(flow.tensor([-1.5, 2.0]))
         tensor([1.5000, 2.0000], dtype=flowkit.float32)
     """
-    return input.abs()
+    try:
+        return input.abs()
+    except AttributeError:  # not a tensor (the success path pays nothing)
+        not_a_tensor("abs", input)
 
 
 def exp(input: Tensor) -> Tensor:
@@ -916,7 +986,10 @@ def exp(input: Tensor) -> Tensor:
         >>> flow.exp(flow.tensor([0.0, 1.0]))
         tensor([1.0000, 2.7183], dtype=flowkit.float32)
     """
-    return input.exp()
+    try:
+        return input.exp()
+    except AttributeError:
+        not_a_tensor("exp", input)
 
 
 def expm1(input: Tensor) -> Tensor:
@@ -927,7 +1000,10 @@ def expm1(input: Tensor) -> Tensor:
         >>> flow.expm1(flow.tensor([0.0, 1.0]))
         tensor([0.0000, 1.7183], dtype=flowkit.float32)
     """
-    return input.expm1()
+    try:
+        return input.expm1()
+    except AttributeError:
+        not_a_tensor("expm1", input)
 
 
 def log(input: Tensor) -> Tensor:
@@ -938,7 +1014,10 @@ def log(input: Tensor) -> Tensor:
         >>> flow.log(flow.tensor([1.0, 100.0]))
         tensor([0.0000, 4.6052], dtype=flowkit.float32)
     """
-    return input.log()
+    try:
+        return input.log()
+    except AttributeError:
+        not_a_tensor("log", input)
 
 
 def log1p(input: Tensor) -> Tensor:
@@ -949,7 +1028,10 @@ def log1p(input: Tensor) -> Tensor:
         >>> flow.log1p(flow.tensor([0.0, 1.0]))
         tensor([0.0000, 0.6931], dtype=flowkit.float32)
     """
-    return input.log1p()
+    try:
+        return input.log1p()
+    except AttributeError:
+        not_a_tensor("log1p", input)
 
 
 def log2(input: Tensor) -> Tensor:
@@ -960,7 +1042,10 @@ def log2(input: Tensor) -> Tensor:
         >>> flow.log2(flow.tensor([1.0, 8.0]))
         tensor([0., 3.], dtype=flowkit.float32)
     """
-    return input.log2()
+    try:
+        return input.log2()
+    except AttributeError:
+        not_a_tensor("log2", input)
 
 
 def log10(input: Tensor) -> Tensor:
@@ -971,7 +1056,10 @@ def log10(input: Tensor) -> Tensor:
         >>> flow.log10(flow.tensor([1.0, 10.0]))
         tensor([0., 1.], dtype=flowkit.float32)
     """
-    return input.log10()
+    try:
+        return input.log10()
+    except AttributeError:
+        not_a_tensor("log10", input)
 
 
 def sqrt(input: Tensor) -> Tensor:
@@ -982,7 +1070,10 @@ def sqrt(input: Tensor) -> Tensor:
         >>> flow.sqrt(flow.tensor([4.0, 9.0]))
         tensor([2., 3.], dtype=flowkit.float32)
     """
-    return input.sqrt()
+    try:
+        return input.sqrt()
+    except AttributeError:
+        not_a_tensor("sqrt", input)
 
 
 def rsqrt(input: Tensor) -> Tensor:
@@ -993,7 +1084,10 @@ def rsqrt(input: Tensor) -> Tensor:
         >>> flow.rsqrt(flow.tensor([4.0, 16.0]))
         tensor([0.5000, 0.2500], dtype=flowkit.float32)
     """
-    return input.rsqrt()
+    try:
+        return input.rsqrt()
+    except AttributeError:
+        not_a_tensor("rsqrt", input)
 
 
 def reciprocal(input: Tensor) -> Tensor:
@@ -1004,7 +1098,10 @@ def reciprocal(input: Tensor) -> Tensor:
         >>> flow.reciprocal(flow.tensor([2.0, -4.0]))
         tensor([ 0.5000, -0.2500], dtype=flowkit.float32)
     """
-    return input.reciprocal()
+    try:
+        return input.reciprocal()
+    except AttributeError:
+        not_a_tensor("reciprocal", input)
 
 
 def sin(input: Tensor) -> Tensor:
@@ -1015,7 +1112,10 @@ def sin(input: Tensor) -> Tensor:
         >>> flow.sin(flow.tensor([0.0, 1.5708]))
         tensor([0., 1.], dtype=flowkit.float32)
     """
-    return input.sin()
+    try:
+        return input.sin()
+    except AttributeError:
+        not_a_tensor("sin", input)
 
 
 def cos(input: Tensor) -> Tensor:
@@ -1026,7 +1126,10 @@ def cos(input: Tensor) -> Tensor:
         >>> flow.cos(flow.tensor([0.0, 3.1416]))
         tensor([ 1., -1.], dtype=flowkit.float32)
     """
-    return input.cos()
+    try:
+        return input.cos()
+    except AttributeError:
+        not_a_tensor("cos", input)
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -1037,7 +1140,10 @@ def tanh(input: Tensor) -> Tensor:
         >>> flow.tanh(flow.tensor([0.0, 1.0]))
         tensor([0.0000, 0.7616], dtype=flowkit.float32)
     """
-    return input.tanh()
+    try:
+        return input.tanh()
+    except AttributeError:
+        not_a_tensor("tanh", input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -1048,7 +1154,10 @@ def sigmoid(input: Tensor) -> Tensor:
         >>> flow.sigmoid(flow.tensor([0.0, 2.0]))
         tensor([0.5000, 0.8808], dtype=flowkit.float32)
     """
-    return input.sigmoid()
+    try:
+        return input.sigmoid()
+    except AttributeError:
+        not_a_tensor("sigmoid", input)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -1059,7 +1168,10 @@ def relu(input: Tensor) -> Tensor:
         >>> flow.relu(flow.tensor([-1.0, 0.5]))
         tensor([0.0000, 0.5000], dtype=flowkit.float32)
     """
-    return input.relu()
+    try:
+        return input.relu()
+    except AttributeError:
+        not_a_tensor("relu", input)
 
 
 def sign(input: Tensor) -> Tensor:
@@ -1070,7 +1182,10 @@ def sign(input: Tensor) -> Tensor:
         >>> flow.sign(flow.tensor([-2.0, 0.0, 3.0]))
         tensor([-1.,  0.,  1.], dtype=flowkit.float32)
     """
-    return input.sign()
+    try:
+        return input.sign()
+    except AttributeError:
+        not_a_tensor("sign", input)
 
 
 def floor(input: Tensor) -> Tensor:
@@ -1081,7 +1196,10 @@ def floor(input: Tensor) -> Tensor:
         >>> flow.floor(flow.tensor([-1.5, 1.5]))
         tensor([-2.,  1.], dtype=flowkit.float32)
     """
-    return input.floor()
+    try:
+        return input.floor()
+    except AttributeError:
+        not_a_tensor("floor", input)
 
 
 def ceil(input: Tensor) -> Tensor:
@@ -1092,7 +1210,10 @@ def ceil(input: Tensor) -> Tensor:
         >>> flow.ceil(flow.tensor([-1.5, 1.5]))
         tensor([-1.,  2.], dtype=flowkit.float32)
     """
-    return input.ceil()
+    try:
+        return input.ceil()
+    except AttributeError:
+        not_a_tensor("ceil", input)
 
 
 def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -1103,7 +1224,10 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's
         >>> flow.round(flow.tensor([0.5, 1.5, 2.5]))
         tensor([0., 2., 2.], dtype=flowkit.float32)
     """
-    return input.round(decimals)
+    try:
+        return input.round(decimals)
+    except AttributeError:
+        not_a_tensor("round", input)
 
 
 def square(input: Tensor) -> Tensor:

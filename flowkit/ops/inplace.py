@@ -64,6 +64,26 @@ def result_dtype_error(op: str, result_dtype_name: str, dt) -> DTypeError:
     )
 
 
+def fill_value(value, dt):
+    """``fill_``'s value as a tensor of dtype ``dt`` takes it: a number in the dtype's range
+    (PyTorch's rules: ``fill_(300)`` on uint8 is an error, ``fill_(-1)`` wraps to 255), or a
+    one-element tensor, left to the backend; ``None`` or a string is an error.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.ops.inplace import fill_value
+        >>> fill_value(2, flow.int64), fill_value(0.5, flow.float32)
+        (2, 0.5)
+        >>> fill_value(None, flow.float32)
+        Traceback (most recent call last):
+            ...
+        flowkit.errors.ArgumentTypeError: fill_: the fill value must be a number, got NoneType ...
+    """
+    from .._creation import _fill_value  # (the same rule as flowkit.full's)
+
+    return _fill_value("fill_", value, dt)
+
+
 def copy_shape_error(src_shape, shape) -> ShapeError:
     return ShapeError(
         f"copy_: source of shape {shape_str(src_shape)} does not fit into a tensor "

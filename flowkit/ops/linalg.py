@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import _plugins
-from ..errors import DTypeError, ShapeError, shape_str
-from ._contract import backend_method, need_tensor
+from ..errors import ArgumentTypeError, DTypeError, ShapeError, shape_str
+from ._contract import backend_method, foreign_array_error, need_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -25,11 +25,25 @@ __all__ = ["matmul", "mm"]
 # ============================================================================ rules and errors
 def operand_error(other: object, position: str = "second") -> TypeError:
     """An operand of a matrix product (``position``: "first" or "second") is not a flowkit
-    tensor."""
-    return TypeError(
+    tensor (another library's array gets :func:`~flowkit.ops._contract.foreign_array_error`'s
+    message)."""
+    err = foreign_array_error("matmul", other, f"the {position} operand")
+    if err is not None:
+        return err
+    return ArgumentTypeError(
         f"matmul: expected a flowkit tensor as the {position} operand, got "
         f"{type(other).__name__}; make one with flowkit.tensor(...)"
     )
+
+
+def rmatmul_operand(other: object):
+    """What ``__rmatmul__`` (``other @ tensor``, ``other`` not a flowkit tensor) returns:
+    ``NotImplemented``, so Python raises its TypeError as PyTorch does, except for another
+    library's array (``np.ones((2, 2)) @ x``), which raises the error naming it and the fix."""
+    err = foreign_array_error("matmul", other, "the first operand")
+    if err is not None:
+        raise err
+    return NotImplemented
 
 
 def matmul_error(a_shape, a_dtype, b_shape, b_dtype) -> Exception | None:
@@ -102,7 +116,8 @@ class LinalgMethods:
     @backend_method
     def __rmatmul__(self, other: object) -> Tensor:
         """``other @ self`` where ``other`` is not a flowkit tensor: refused (``NotImplemented``,
-        so Python raises TypeError): wrap a numpy array with ``flowkit.tensor`` first.
+        so Python raises TypeError; a numpy array or a torch tensor raises
+        :class:`~flowkit.ArgumentTypeError`): wrap it with ``flowkit.tensor`` first.
 
         Examples:
             >>> import flowkit as flow

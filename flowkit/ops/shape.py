@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 
 from .. import _plugins
-from ..errors import ShapeError, shape_str
-from ._contract import backend_method, need_tensor
+from ..errors import ArgumentTypeError, ShapeError, shape_str
+from ._contract import backend_method, foreign_array_error, need_tensor
 
 if TYPE_CHECKING:
     from ..tensor import Size, Tensor
@@ -64,20 +64,25 @@ def normalize_dims(dim, ndim):
     """
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     out = []
     n = max(ndim, 1)
-    for d in dims:
-        if not -n <= d < n:
-            raise dim_out_of_range(int(d), ndim)
-        out.append(int(d) % n)
+    try:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        for d in dims:
+            if not -n <= d < n:
+                raise dim_out_of_range(int(d), ndim)
+            out.append(int(d) % n)
+    except TypeError:  # a float, a string, None inside a tuple...
+        raise ArgumentTypeError(
+            f"dim must be an int or a tuple of ints, got {dim!r} ({type(dim).__name__})"
+        ) from None
     return tuple(out)
 
 
 def one_dim(op: str, dim, ndim: int) -> int:
     """A single dimension (not a tuple), normalised; 0-d tensors take 0 and -1."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{op}(): dim must be a single int, got {type(dim).__name__}")
+        raise ArgumentTypeError(f"{op}(): dim must be a single int, got {type(dim).__name__}")
     n = max(ndim, 1)
     if not -n <= dim < n:
         raise dim_out_of_range(int(dim), ndim)
@@ -97,10 +102,37 @@ def dims_arg(dims) -> tuple:
 
 
 # ============================================================================ rules and errors
-def reshape_error(shape, size: int, new_shape) -> ShapeError:
+def reshape_error(shape, size: int, new_shape) -> Exception:
+    """Why a tensor of ``shape`` (``size`` elements) cannot be reshaped to ``new_shape``, for a
+    backend's failed reshape: sizes that are not integers, more than one -1, a negative size
+    other than -1, or a count of elements that differs (or that a -1 cannot settle).
+
+    Examples:
+        >>> from flowkit.ops.shape import reshape_error
+        >>> print(reshape_error((4,), 4, (-1, -1)))
+        reshape: only one dimension can be -1 (inferred), got shape (-1, -1)
+    """
+    new_shape = tuple(new_shape)
+    for s in new_shape:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            return ArgumentTypeError(
+                f"reshape: sizes must be integers, got {s!r} ({type(s).__name__}) in {new_shape}"
+            )
+    if new_shape.count(-1) > 1:
+        return ShapeError(
+            f"reshape: only one dimension can be -1 (inferred), got shape {new_shape}"
+        )
+    if any(s < -1 for s in new_shape):
+        return ShapeError(
+            f"reshape: sizes must be >= 0, or -1 for the one inferred from the others; got "
+            f"shape {new_shape}"
+        )
+    why = ""
+    if -1 in new_shape and 0 in new_shape and size == 0:
+        why = ": with a 0 in the shape, the -1 could be any size; give it explicitly"
     return ShapeError(
         f"reshape: cannot view a tensor of shape {shape_str(shape)} ({size} "
-        f"elements) as shape {tuple(new_shape)}"
+        f"elements) as shape {new_shape}{why}"
     )
 
 
@@ -184,16 +216,17 @@ def tensor_sequence(op: str, tensors) -> list:
     from ..tensor import Tensor
 
     if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
-        raise TypeError(
-            f"{op}: expected a sequence (list or tuple) of flowkit tensors, "
-            f"got {type(tensors).__name__}"
+        got = "one tensor" if isinstance(tensors, Tensor) else type(tensors).__name__
+        raise ArgumentTypeError(
+            f"{op}: expected a sequence (list or tuple) of flowkit tensors, got {got}; "
+            f"pass a list: {op}([x, y])"
         )
     ts = list(tensors)
     if not ts:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
     for i, t in enumerate(ts):
         if not isinstance(t, Tensor):
-            raise TypeError(
+            raise foreign_array_error(op, t, f"element {i}") or ArgumentTypeError(
                 f"{op}: element {i} is a {type(t).__name__}, not a flowkit tensor; "
                 "make it one with flowkit.tensor(...)"
             )

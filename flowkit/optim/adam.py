@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _creation
+from ..errors import ArgumentTypeError
 from . import _functional
 from .optimizer import Optimizer
 
@@ -51,7 +52,13 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: invalid learning rate {lr} (must be >= 0)")
         if eps < 0.0:
             raise ValueError(f"{type(self).__name__}: invalid eps {eps} (must be >= 0)")
-        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise ArgumentTypeError(
+                f"{type(self).__name__}: betas must be a pair (beta1, beta2), got {betas!r}"
+            ) from None
+        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
         if weight_decay < 0.0:
             raise ValueError(f"{type(self).__name__}: invalid weight_decay {weight_decay}")

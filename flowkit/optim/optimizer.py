@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import _plugins
 from ..autograd import no_grad
+from ..errors import ArgumentTypeError, ArgumentValueError
 from ..tensor import Tensor
 
 
@@ -75,7 +76,13 @@ class Optimizer:
         self.defaults = defaults
         self.state: dict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params)
+        try:
+            groups = list(params)
+        except TypeError:
+            raise ArgumentTypeError(
+                f"{type(self).__name__}: params must be an iterable of tensors (e.g. "
+                f"model.parameters() or [w]), got {type(params).__name__}"
+            ) from None
         if not groups:
             raise ValueError(
                 f"{type(self).__name__} got an empty parameter list: nothing to optimize. Did "
@@ -122,6 +129,11 @@ class Optimizer:
         """
         if not isinstance(group, dict):
             raise TypeError(f"a param group must be a dict, got {type(group).__name__}")
+        if "params" not in group:
+            raise ArgumentValueError(
+                f"{type(self).__name__}: a parameter group needs a 'params' key, got the keys "
+                f"{sorted(map(str, group))}; write {{'params': [w, b], 'lr': 0.01}}"
+            )
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for i, p in enumerate(params):
@@ -137,8 +149,17 @@ class Optimizer:
                     ".requires_grad_()"
                 )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
+        if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
+        if len({id(p) for p in params}) != len(params):
+            first: dict[int, int] = {}
+            for i, p in enumerate(params):
+                if id(p) in first:
+                    raise ValueError(
+                        f"{type(self).__name__}: parameters {first[id(p)]} and {i} are the same "
+                        "tensor; list each parameter once (it would be updated twice per step)"
+                    )
+                first[id(p)] = i
         for k, v in self.defaults.items():
             if v is required and k not in group:
                 raise ValueError(f"{type(self).__name__}: parameter group needs {k!r}")

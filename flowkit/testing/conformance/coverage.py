@@ -58,6 +58,7 @@ NOT_OPS = {
     "Tensor.__setattr__",
     "Tensor.__sizeof__",
     "Tensor.__slots__",
+    "Tensor.__slotnames__",  # copyreg's cache, set on the class once a tensor is pickled
     "Tensor.__subclasshook__",
     "Tensor.__weakref__",
     "Tensor.__annotations__",

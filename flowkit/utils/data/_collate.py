@@ -17,7 +17,7 @@ import numpy as np
 
 from ... import _creation, _plugins
 from ... import dtypes as _dt
-from ...errors import ShapeError, shape_str
+from ...errors import ArgumentTypeError, DTypeError, ShapeError, shape_str
 from ...tensor import Tensor
 
 
@@ -131,49 +131,128 @@ def _from_host(arr: np.ndarray, wire: bool):
     return _Wire(arr) if wire else _plugins.get().from_numpy(arr, None, False, share=True)
 
 
-def _collate(batch: Sequence, wire: bool) -> Any:
+def _kind_name(x: Any) -> str:
+    """A sample's type as a collate message names it."""
+    if isinstance(x, (Tensor, _Wire)):
+        return "a tensor"
+    if isinstance(x, np.ndarray):
+        return "a numpy array"
+    if isinstance(x, (bool, int, float, np.generic)):
+        return f"a number ({type(x).__name__})"
+    return "None" if x is None else f"a {type(x).__name__}"
+
+
+def sample_type_error(batch: Sequence, i: int, where: tuple) -> ArgumentTypeError:
+    """Sample ``i`` of ``batch`` (at field ``where`` of each sample: keys and positions) is
+    None, or of another type than sample 0 there: the message names the sample, the field and
+    the fix.
+
+    Examples:
+        >>> from flowkit.utils.data._collate import sample_type_error
+        >>> print(sample_type_error([1.0, None], 1, (0, "label")))
+        default_collate: sample 1 is None at field [0]['label'], where sample 0 has a number ...
+    """
+    field = "".join(f"[{k!r}]" for k in where)
+    at = f" at field {field}" if field else ""
+    got, first = batch[i], batch[0]
+    if i == 0:
+        return ArgumentTypeError(
+            f"default_collate: sample 0 is None{at}; a batch merges tensors, numpy arrays, "
+            "numbers, strings, and dicts, lists and tuples of those: make the dataset return "
+            "a value there, or pass a collate_fn that handles None"
+        )
+    fix = (
+        "make the dataset return a value there (one of the same type), or pass a collate_fn "
+        "that handles None (one that drops such samples, say)"
+        if got is None
+        else "every sample needs the same types, field by field (or pass a collate_fn that "
+        "merges them)"
+    )
+    return ArgumentTypeError(
+        f"default_collate: sample {i} is {_kind_name(got)}{at}, where sample 0 has "
+        f"{_kind_name(first)}; {fix}"
+    )
+
+
+def _mismatch(batch: Sequence, where: tuple, *types) -> ArgumentTypeError | None:
+    """The error for the first sample that is not one of ``types``, or None (all are)."""
+    for i, b in enumerate(batch):
+        if not isinstance(b, types):
+            return sample_type_error(batch, i, where)
+    return None
+
+
+def _collate(batch: Sequence, wire: bool, where: tuple = ()) -> Any:
     if not isinstance(batch, Sequence) or isinstance(batch, (str, bytes)):
         raise TypeError(f"default_collate expects a list of samples, got {type(batch).__name__}")
     if not batch:
         raise ValueError("default_collate got an empty batch")
     elem = batch[0]
     if isinstance(elem, _Wire if wire else Tensor):
-        if wire:
-            return _Wire(_stack_arrays([b.array for b in batch], "tensor"))
-        return _stack_tensors(list(batch))
+        try:
+            if wire:
+                return _Wire(_stack_arrays([b.array for b in batch], "tensor"))
+            return _stack_tensors(list(batch))
+        except (AttributeError, TypeError):
+            err = _mismatch(batch, where, _Wire if wire else Tensor)
+            if err is None:
+                raise
+            raise err from None
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OUSV":
             raise TypeError(
                 f"default_collate: numpy arrays of dtype {elem.dtype} cannot become "
                 "tensors; convert them to numbers or pass a collate_fn"
             )
-        return _from_host(_stack_arrays(list(batch), "numpy array"), wire)
+        try:
+            return _from_host(_stack_arrays(list(batch), "numpy array"), wire)
+        except (AttributeError, TypeError):
+            err = _mismatch(batch, where, np.ndarray)
+            if err is None:
+                raise
+            raise err from None
     if isinstance(elem, np.generic):  # numpy scalars keep their dtype (np.float64 -> float64)
-        return _from_host(np.stack([np.asarray(b) for b in batch]), wire)
+        arr = np.stack([np.asarray(b) for b in batch])
+        err = _mismatch(batch, where, np.generic, int, float) if arr.dtype.kind == "O" else None
+        if err is not None:
+            raise err
+        return _from_host(arr, wire)
     if isinstance(elem, (bool, int, float)):  # Python numbers: flowkit.tensor's inference
-        return _from_host(_creation._infer_array(list(batch)), wire)
+        try:
+            return _from_host(_creation._infer_array(list(batch)), wire)
+        except (DTypeError, ShapeError):
+            err = _mismatch(batch, where, int, float, np.generic)
+            if err is None:
+                raise
+            raise err from None
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, Mapping):
         keys = list(elem)
         for i, b in enumerate(batch):
-            if not isinstance(b, Mapping) or set(b) != set(keys):
+            if not isinstance(b, Mapping):
+                raise sample_type_error(batch, i, where)
+            if set(b) != set(keys):
                 raise ValueError(
-                    f"default_collate: sample {i} has keys "
-                    f"{sorted(map(str, b)) if isinstance(b, Mapping) else b!r}, "
-                    f"sample 0 has {sorted(map(str, keys))}; every sample needs "
-                    "the same keys"
+                    f"default_collate: sample {i} has keys {sorted(map(str, b))}, sample 0 has "
+                    f"{sorted(map(str, keys))}; every sample needs the same keys"
                 )
-        return _rebuild_mapping(elem, {k: _collate([b[k] for b in batch], wire) for k in keys})
+        return _rebuild_mapping(
+            elem, {k: _collate([b[k] for b in batch], wire, (*where, k)) for k in keys}
+        )
     if isinstance(elem, Sequence):
         n = len(elem)
         for i, b in enumerate(batch):
-            if len(b) != n:
+            try:
+                nb = len(b)
+            except TypeError:
+                raise sample_type_error(batch, i, where) from None
+            if nb != n:
                 raise ShapeError(
                     f"default_collate: sample 0 has {n} fields but sample {i} has "
-                    f"{len(b)}; every sample needs the same structure"
+                    f"{nb}; every sample needs the same structure"
                 )
-        columns = [_collate(list(col), wire) for col in zip(*batch)]
+        columns = [_collate(list(col), wire, (*where, j)) for j, col in enumerate(zip(*batch))]
         if isinstance(elem, tuple) and hasattr(elem, "_fields"):
             return type(elem)(*columns)
         elem_type: Any = type(elem)  # exactly list or tuple below, which mypy cannot tell
@@ -181,10 +260,7 @@ def _collate(batch: Sequence, wire: bool) -> Any:
             return elem_type(columns)
         return _rebuild_sequence(elem, columns)
     if elem is None:
-        raise TypeError(
-            "default_collate: a sample contains None; return a value (or a tensor) "
-            "or pass a collate_fn that handles it"
-        )
+        raise sample_type_error(batch, 0, where)
     raise TypeError(
         f"default_collate: cannot merge samples of type {type(elem).__name__}; it "
         "merges tensors, numpy arrays, numbers, strings, and dicts, lists and tuples "

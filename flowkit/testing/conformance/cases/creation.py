@@ -102,11 +102,23 @@ def _register_creation():
         return Case(lambda: flow.tensor(data, **kw), [], ref, label=f"tensor({data!r:.60}, {kw})")
 
     def tensor_invalid(d):
-        kind = d.choice(("ragged", "strings", "requires_grad_int"))
+        kind = d.choice(("ragged", "strings", "none", "requires_grad_int", "overflow"))
         if kind == "ragged":
             return Case(lambda: flow.tensor([[1.0, 2.0], [3.0]]), [], error=flow.ShapeError)
         if kind == "strings":
             return Case(lambda: flow.tensor(["a", "b"]), [], error=flow.DTypeError)
+        if kind == "none":
+            return Case(lambda: flow.tensor([1.0, None]), [], error=flow.DTypeError)
+        if kind == "overflow":  # PyTorch raises; numpy would wrap the value around
+            data, kw = d.choice(
+                (([2**63], {}), ([300], {"dtype": flow.uint8}), ([2**40], {"dtype": flow.int32}))
+            )
+            return Case(
+                lambda: flow.tensor(data, **kw),
+                [],
+                error=flow.ArgumentValueError,
+                label=f"tensor({data}, {kw})",
+            )
         return Case(lambda: flow.tensor([1, 2], requires_grad=True), [], error=flow.DTypeError)
 
     spec("flowkit.tensor", tensor_b, False, tensor_invalid)
@@ -145,12 +157,17 @@ def _register_creation():
             label=f"full({sz}, {v!r}, {kw})",
         )
 
-    spec(
-        "flowkit.full",
-        full_b,
-        False,
-        lambda d: Case(lambda: flow.full((2, -3), 1.0), [], error=flow.ShapeError),
-    )
+    def full_invalid(d):
+        kind = d.choice(("negative_size", "overflow", "none"))
+        if kind == "overflow":
+            return Case(
+                lambda: flow.full((2,), 300, dtype=flow.uint8), [], error=flow.ArgumentValueError
+            )
+        if kind == "none":
+            return Case(lambda: flow.full((2,), None), [], error=TypeError)
+        return Case(lambda: flow.full((2, -3), 1.0), [], error=flow.ShapeError)
+
+    spec("flowkit.full", full_b, False, full_invalid)
 
     def like_b(name):
         def build(d):
@@ -193,9 +210,10 @@ def _register_creation():
 
     def arange_b(d):
         form = d.choice(("end", "start_end", "step", "float", "neg_step"))
+        start = d.int(-3, 2)
         args = {
             "end": (d.int(0, 6),),
-            "start_end": (d.int(-3, 2), d.int(-3, 6)),
+            "start_end": (start, start + d.int(0, 4)),  # (end < start is an error, as in torch)
             "step": (d.int(-3, 2), d.int(3, 9), d.int(1, 3)),
             "float": (
                 d.choice((0.0, -1.5, 0.5)),
@@ -214,12 +232,11 @@ def _register_creation():
             label=f"arange{args} {kw}",
         )
 
-    spec(
-        "flowkit.arange",
-        arange_b,
-        False,
-        lambda d: Case(lambda: flow.arange(0, 5, 0), [], error=ValueError),
-    )
+    def arange_invalid(d):
+        args = d.choice(((0, 5, 0), (0, -1, 1), (5, 0, 1), (0, 5, -1), (0, float("inf"), 1)))
+        return Case(lambda: flow.arange(*args), [], error=ValueError, label=f"arange{args}")
+
+    spec("flowkit.arange", arange_b, False, arange_invalid)
 
     def linspace_b(d):
         start, end = d.choice((0.0, -1.0, 2)), d.choice((1.0, 3.5, -2))

@@ -194,10 +194,19 @@ def binary_builder(op: str, form: str, call: Callable):
     return build
 
 
-def binary_invalid(op: str, call: Callable, form: str = "tt"):
+def binary_invalid(op: str, call: Callable, form: str = "tt", numpy_left: bool = True):
     def build(d: Draw) -> Case:
         rng = d.rng()
         kind = d.choice(("shape", "dtype") if op in _BITWISE + ("sub", "pow") else ("shape",))
+        if form == "tt" and d.bool():
+            # a numpy array as either operand: an error naming it and the fix (numpy on the
+            # left reaches the tensor's reflected operator through __array_ufunc__)
+            dt = d.choice(_ARITH[op][0])
+            # (a 0-d array on the left reaches the tensor as a number, as numpy hands it over)
+            a = values(rng, shape(d, zero=False) or (2,), dt, "nonzero")
+            if d.bool() or not numpy_left:  # (a method cannot have the array first)
+                return Case(lambda x: call(x, a.copy()), [a], error=flow.ArgumentTypeError)
+            return Case(lambda x: call(a.copy(), x), [a], error=flow.ArgumentTypeError)
         if op == "sub" and (form == "st" or kind == "dtype"):
             return _sub_bool_invalid(d, call, form)
         if op == "pow" and kind == "dtype":  # an integer tensor to a negative int power
@@ -302,7 +311,12 @@ def _register_binary():
         fn = getattr(flow, op)
         call_f, call_m = fn, method(op)
         spec(f"flowkit.{op}", binary_builder(op, "tt", call_f), grad, binary_invalid(op, call_f))
-        spec(f"Tensor.{op}", binary_builder(op, "tt", call_m), grad, binary_invalid(op, call_m))
+        spec(
+            f"Tensor.{op}",
+            binary_builder(op, "tt", call_m),
+            grad,
+            binary_invalid(op, call_m, numpy_left=False),
+        )
         if op in _DUNDER:
             pyop = _PYOP[op]
             spec(

@@ -46,7 +46,10 @@ def _register_matmul():
 
     def mm_invalid(call):
         def build(d):
-            kind = d.choice(("shape", "zero_d", "dtype"))
+            kind = d.choice(("shape", "zero_d", "dtype", "numpy"))
+            if kind == "numpy":  # a numpy array as an operand: an error naming it and the fix
+                m = np.ones((2, 2), np.float32)
+                return Case(lambda t: call(t, m), [m], error=flow.ArgumentTypeError)
             if kind == "shape":
                 return Case(call, [np.zeros((2, 3)), np.zeros((4, 2))], error=flow.ShapeError)
             if kind == "zero_d":
@@ -73,7 +76,8 @@ def _register_matmul():
 
     def rmatmul_invalid(d):
         left = d.choice(([1.0, 2.0], np.array([1.0, 2.0])))
-        return Case(lambda t: left @ t, [np.ones(2)], error=TypeError)
+        error = TypeError if isinstance(left, list) else flow.ArgumentTypeError  # (names it)
+        return Case(lambda t: left @ t, [np.ones(2)], error=error)
 
     spec("Tensor.__rmatmul__", rmatmul_b, False, rmatmul_invalid)
 

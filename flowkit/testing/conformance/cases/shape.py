@@ -36,14 +36,6 @@ def _reshape_targets(shp):
     return t
 
 
-def _shape_invalid(call_bad, dts=NUM, error=flow.ShapeError, min_nd=1):
-    def build(d):
-        x = values(d.rng(), shape(d, min_nd, 3, zero=False), d.choice(dts))
-        return Case(lambda t: call_bad(t, x.shape), [x], error=error)
-
-    return build
-
-
 def _register_shape_ops():
     def reshape_b(make):
         def build(d):
@@ -66,18 +58,30 @@ def _register_shape_ops():
 
         return make
 
+    def reshape_invalid(call):
+        def build(d):
+            x = values(d.rng(), (2, 3), d.choice(NUM))
+            kind = d.choice(("count", "two_inferred", "float"))
+            if kind == "count":
+                return Case(lambda t: call(t, (7,)), [x], error=flow.ShapeError)
+            if kind == "two_inferred":
+                return Case(lambda t: call(t, (-1, -1)), [x], error=flow.ShapeError)
+            return Case(lambda t: call(t, (2.0, 3)), [x], error=flow.ArgumentTypeError)
+
+        return build
+
     spec(
         "flowkit.reshape",
         reshape_b(lambda tgt, d: lambda t: flow.reshape(t, tgt)),
         True,
-        _shape_invalid(lambda t, s: flow.reshape(t, (int(np.prod(s)) + 1,))),
+        reshape_invalid(flow.reshape),
     )
     for name in ("reshape", "view"):
         spec(
             f"Tensor.{name}",
             reshape_b(forms(name)),
             True,
-            _shape_invalid(lambda t, s, name=name: getattr(t, name)(int(np.prod(s)) + 1)),
+            reshape_invalid(lambda t, s, name=name: getattr(t, name)(*s)),
         )
 
     def ref_flatten(v, s, e):
@@ -433,7 +437,10 @@ def _register_shape_ops():
 
     def cat_invalid(call):
         def build(d):
-            kind = d.choice(("shape", "ndim", "zero_d"))
+            kind = d.choice(("shape", "ndim", "zero_d", "numpy"))
+            if kind == "numpy":  # a numpy array among the tensors: an error naming it
+                a = np.zeros((2, 3))
+                return Case(lambda t: call([t, a], 0), [a], error=flow.ArgumentTypeError)
             if kind == "shape":
                 arrays = [np.zeros((2, 3)), np.zeros((2, 4))]
             elif kind == "ndim":
