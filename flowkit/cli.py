@@ -221,17 +221,16 @@ def cmd_check_backend(args, extra: list[str]) -> int:
         )
     from .testing.conformance.runner import check_backend
 
+    options = dict(
+        quick=args.quick,
+        keyword=args.k,
+        strict=args.strict,
+        json_path=args.json,
+        docs=args.docs,
+        pytest_args=extra,
+    )
     if args.source:  # not installed here: the child finds it, or says why not
-        return check_backend(
-            args.name,
-            quick=args.quick,
-            keyword=args.k,
-            strict=args.strict,
-            json_path=args.json,
-            docs=args.docs,
-            pytest_args=extra,
-            source=args.source,
-        )
+        return check_backend(args.name, source=args.source, **options)
     rows = {r.name: r for r in _plugins.backends()}
     if args.name not in rows:
         raise SystemExit(
@@ -243,15 +242,7 @@ def cmd_check_backend(args, extra: list[str]) -> int:
             f"flowkit check-backend: backend {args.name!r} cannot run here: "
             f"{rows[args.name].error or 'not usable'} (see `flowkit backends`)"
         )
-    return check_backend(
-        args.name,
-        quick=args.quick,
-        keyword=args.k,
-        strict=args.strict,
-        json_path=args.json,
-        docs=args.docs,
-        pytest_args=extra,
-    )
+    return check_backend(args.name, **options)
 
 
 # --------------------------------------------------------------------------- bench
