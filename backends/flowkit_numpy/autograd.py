@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from flowkit.ops.autograd import (
+    RemovableHandle,
     backward_name,
     grad_value_error,
     gradient_shape_error,
+    hook_requires_grad_error,
     no_graph_error,
+    non_leaf_hook_error,
     non_scalar_error,
     requires_grad_error,
     retain_grad_error,
@@ -115,6 +118,13 @@ class NumpyAutograd(NumpyTensorBase):
             engine.run_general([self], [g], None, retain_graph is not False, True, make)
             return
         engine.run_backward(self, seed, owned, retain_graph, make)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self._node is not None:
+            raise non_leaf_hook_error()
+        if not self._rg:
+            raise hook_requires_grad_error()
+        return RemovableHandle(engine.add_post_hook(self, hook))
 
     def retain_grad(self) -> None:
         no_replay("retain_grad() inside build()")

@@ -271,6 +271,55 @@ def _topological_order(root: Node) -> list[Node]:
     return _topological_order_many((root,))
 
 
+# ------------------------------------------------------------- post-accumulate-grad hooks
+# id(leaf) -> (weak reference to the leaf, its hooks). Keyed by id: tensors compare
+# elementwise, so they cannot be keys of a WeakKeyDictionary. Usually empty; DDP puts one hook
+# on each parameter. A backward notes the leaves with hooks it gave a gradient to, and calls
+# their hooks once each, when their gradient is complete: at the end of the pass (a leaf can
+# receive several contributions, from every use of it).
+POST_HOOKS: dict[int, tuple[weakref.ref, list]] = {}
+_accumulated: dict[int, None] = {}
+
+
+def add_post_hook(leaf, hook):
+    """Call ``hook(leaf)`` after each backward that accumulates into ``leaf.grad``; returns the
+    function that takes the hook off again."""
+    key = id(leaf)
+    entry = POST_HOOKS.get(key)
+    if entry is None:
+        ref = weakref.ref(leaf, lambda _r, k=key: POST_HOOKS.pop(k, None))
+        entry = POST_HOOKS[key] = (ref, [])
+    hooks = entry[1]
+    hooks.append(hook)
+
+    def remove() -> None:
+        if hook in hooks:
+            hooks.remove(hook)
+        if not hooks and POST_HOOKS.get(key) is entry:
+            del POST_HOOKS[key]
+
+    return remove
+
+
+def _note_accumulated(leaf) -> None:
+    if id(leaf) in POST_HOOKS:
+        _accumulated[id(leaf)] = None
+
+
+def run_post_hooks() -> None:
+    """Call the hooks of the leaves this backward accumulated into, in the order it reached them."""
+    keys = list(_accumulated)
+    _accumulated.clear()
+    for key in keys:
+        entry = POST_HOOKS.get(key)
+        if entry is None:
+            continue
+        leaf = entry[0]()
+        if leaf is not None:
+            for hook in list(entry[1]):
+                hook(leaf)
+
+
 def store_grad(leaf, g: np.ndarray, shared: set, wrap) -> None:
     """Accumulate ``g`` into ``leaf.grad`` (a new ``.grad`` tensor the first time).
 
@@ -292,6 +341,8 @@ def store_grad(leaf, g: np.ndarray, shared: set, wrap) -> None:
     else:
         np.add(cur._data, g, out=cur._data)  # accumulate, as PyTorch does
     shared.add(id(g))
+    if POST_HOOKS:
+        _note_accumulated(leaf)
 
 
 def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, wrap) -> None:
@@ -304,6 +355,8 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
     node = root._node
     if node is None:  # backward on a leaf: its gradient is the seed
         store_grad(root, seed, shared, wrap)
+        if _accumulated:
+            run_post_hooks()
         return
     grads = {node: seed}
     for n in _topological_order(node):
@@ -341,6 +394,8 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             n.vjp = None
             n.ctx = None
             n.inputs = n.edges = ()
+    if _accumulated:
+        run_post_hooks()
 
 
 def retain(node: Node, tensor) -> None:
@@ -530,6 +585,8 @@ def run_general(
                 cur._data = cur._data + g  # stored by this backward: a pending VJP may read it
             else:
                 np.add(cur._data, g, out=cur._data)
+        if POST_HOOKS:
+            _note_accumulated(t)
 
     grads: dict = {}
     starts = []
@@ -601,6 +658,8 @@ def run_general(
         if create_graph:
             scope.__exit__(None, None, None)
             define.set_grad_enabled(prev_mode)
+    if _accumulated:
+        run_post_hooks()
     if capture:
         results = [None if r is None else own(r) for r in results]
     return results

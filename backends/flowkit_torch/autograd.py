@@ -17,12 +17,15 @@ import torch
 from flowkit.autograd.anomaly_mode import nonfinite_gradient_error, user_frames, with_trace
 from flowkit.errors import AutogradError
 from flowkit.ops.autograd import (
+    RemovableHandle,
     backward_name,
     freed_graph_error,
     grad_value_error,
     gradient_shape_error,
+    hook_requires_grad_error,
     modified_error,
     no_graph_error,
+    non_leaf_hook_error,
     non_scalar_error,
     requires_grad_error,
     retain_grad_error,
@@ -319,6 +322,14 @@ class TorchAutograd(TorchTensorBase):
                 _run_backward(t, gradient, retain_graph, create_graph)
         else:
             _run_backward(t, gradient, retain_graph, create_graph)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        t = self._t
+        if t.grad_fn is not None:
+            raise non_leaf_hook_error()
+        if not t.requires_grad:
+            raise hook_requires_grad_error()
+        return RemovableHandle(t.register_post_accumulate_grad_hook(lambda _t: hook(self)).remove)
 
     def retain_grad(self) -> None:
         t = self._t

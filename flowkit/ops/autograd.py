@@ -10,6 +10,7 @@ returned instead of accumulated) go through the :class:`~flowkit.backend.Backend
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AutogradError, DTypeError, ShapeError, shape_str
@@ -128,6 +129,45 @@ def retain_grad_error() -> AutogradError:
 
 
 # ============================================================================ the methods
+class RemovableHandle:
+    """What a hook registration returns: ``remove()`` takes the hook off again.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> w = flow.ones(2, requires_grad=True)
+        >>> handle = w.register_post_accumulate_grad_hook(lambda p: print("grad in:", p.grad))
+        >>> (w * 3).sum().backward()
+        grad in: tensor([3., 3.], dtype=flowkit.float32)
+        >>> handle.remove()
+        >>> (w * 3).sum().backward()
+    """
+
+    __slots__ = ("_remove",)
+
+    def __init__(self, remove: Callable[[], None]):
+        self._remove: Callable[[], None] | None = remove
+
+    def remove(self) -> None:
+        """Unregister the hook (again: nothing happens)."""
+        if self._remove is not None:
+            self._remove()
+            self._remove = None
+
+
+def non_leaf_hook_error() -> AutogradError:
+    return AutogradError(
+        "register_post_accumulate_grad_hook: only a leaf tensor accumulates a .grad, and this "
+        "one was computed by an op; register the hook on the leaf (e.g. a parameter) instead"
+    )
+
+
+def hook_requires_grad_error() -> AutogradError:
+    return AutogradError(
+        "register_post_accumulate_grad_hook: this tensor does not require grad, so no backward "
+        "accumulates into it; set requires_grad=True first"
+    )
+
+
 class AutogradMethods:
     """The autograd attributes and methods of :class:`flowkit.Tensor`."""
 
@@ -255,6 +295,27 @@ class AutogradMethods:
             >>> (x ** 2).sum().backward()
             >>> x.grad
             tensor([2., 4., 6.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(self)`` each time a backward has accumulated this leaf's gradient into
+        its ``.grad`` (after every contribution of the pass), as PyTorch does. Distributed data
+        parallel training uses it to start averaging gradients while backward still runs.
+
+        Raises:
+            AutogradError: the tensor is not a leaf.
+
+        Returns:
+            A handle whose ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> w = flow.ones(2, requires_grad=True)
+            >>> handle = w.register_post_accumulate_grad_hook(lambda p: print("ready:", p.grad))
+            >>> (w * w).sum().backward()
+            ready: tensor([2., 2.], dtype=flowkit.float32)
+            >>> handle.remove()
         """
 
     @backend_method

@@ -27,6 +27,7 @@ NOT_OPS = {
     # Tensor: autograd state and control (tests/test_autograd_api.py, test_autograd_numpy.py)
     "Tensor.backward",
     "Tensor.retain_grad",
+    "Tensor.register_post_accumulate_grad_hook",  # the autograd column's check (safety.py)
     "Tensor.requires_grad_",
     "Tensor.requires_grad",
     "Tensor.grad",

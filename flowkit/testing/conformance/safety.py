@@ -8,7 +8,9 @@ rather than in them, and every flowkit backend must too (the "autograd" column o
   a tensor: ``w * 3.0`` saves nothing of ``w``, and ``linear(x, W)`` with ``x`` needing no
   gradient saves nothing of ``W``, so changing those is fine (PyTorch's saved tensors);
 * ``autograd.detect_anomaly``: inside ``flowkit.autograd.detect_anomaly()``, a NaN made in
-  backward stops it with :func:`flowkit.autograd.anomaly_mode.nonfinite_gradient_error`'s text.
+  backward stops it with :func:`flowkit.autograd.anomaly_mode.nonfinite_gradient_error`'s text;
+* ``autograd.post_accumulate_grad_hook``: a leaf's hook runs once per backward, with the
+  complete, accumulated ``.grad`` (what DistributedDataParallel's averaging relies on).
 
 Each check raises ``AssertionError`` with what went wrong; a backend that leaves a declared method
 out raises :class:`~flowkit.BackendNotImplementedError` (reported as *not implemented*).
@@ -135,8 +137,37 @@ def check_detect_anomaly() -> None:
     assert not flow.autograd.is_anomaly_enabled()
 
 
+def _grad_list(p: flow.Tensor) -> list:
+    assert p.grad is not None, "the hook ran before the gradient was in .grad"
+    return p.grad.tolist()
+
+
+def check_post_accumulate_grad_hook() -> None:
+    """The hook runs once per backward, after the leaf's gradient is complete (every use of it
+    has contributed), sees the accumulated ``.grad``, and stops after ``remove()``; a non-leaf
+    refuses one. DistributedDataParallel averages gradients from this hook."""
+    w = flow.tensor([1.0, 2.0], requires_grad=True)
+    seen: list[list[float]] = []
+    handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(_grad_list(p)))
+    (w * w + w * 3.0).sum().backward()  # two uses of w: one call, with 2w + 3
+    assert seen == [[5.0, 7.0]], f"one call with the complete gradient [5, 7] expected, got {seen}"
+    flow.autograd.backward([(w * 2.0).sum()])  # accumulates: 5+2, 7+2
+    assert seen[1:] == [[7.0, 9.0]], f"the accumulated gradient [7, 9] expected, got {seen}"
+    handle.remove()
+    (w * 2.0).sum().backward()
+    assert len(seen) == 2, "the hook ran after remove()"
+    y = w * 2.0
+    try:
+        y.register_post_accumulate_grad_hook(lambda p: None)
+    except flow.AutogradError:
+        pass
+    else:
+        raise AssertionError("a non-leaf accepted a post-accumulate-grad hook")
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "autograd.grad_mode_per_thread": check_grad_mode_per_thread,
     "autograd.version_counter": check_version_counter,
     "autograd.detect_anomaly": check_detect_anomaly,
+    "autograd.post_accumulate_grad_hook": check_post_accumulate_grad_hook,
 }
