@@ -8,7 +8,8 @@ numpy backend never imports torch.
 
 from __future__ import annotations
 
-from . import autograd, cuda, datasets, nn, optim, utils  # datasets imports sklearn lazily
+# (datasets imports sklearn lazily; comm/distributed import torch on the first collective)
+from . import autograd, comm, cuda, datasets, distributed, env, nn, optim, utils
 from . import random as _random_module
 from . import return_types as return_types
 from ._creation import (
@@ -62,6 +63,7 @@ from .errors import (
     BackendError,
     BackendNotImplementedError,
     DeviceError,
+    DistributedError,
     DTypeError,
     FlowkitError,
     SerializationError,

@@ -345,6 +345,27 @@ class Backend:
     ) -> flowkit.Tensor:
         """The negative log-likelihood of log-probabilities ``x`` (classes in dimension 1)."""
 
+    # -- communication: flowkit.comm hands these buffers to torch.distributed --
+    @backend_method
+    def comm_buffer(self, tensor: flowkit.Tensor) -> Any:
+        """A ``torch.Tensor`` holding ``tensor``'s values, for a torch.distributed collective.
+
+        It shares memory with ``tensor`` wherever the layout allows (a contiguous array), so a
+        collective reads and writes the tensor itself; otherwise it is a contiguous copy, which
+        :meth:`comm_commit` writes back. It is on the tensor's device (CPU for numpy).
+        """
+
+    @backend_method
+    def comm_result(self, buffer: Any) -> flowkit.Tensor:
+        """A tensor of this backend over ``buffer`` (a ``torch.Tensor`` a collective filled),
+        sharing its memory where the backend can."""
+
+    @backend_method
+    def comm_commit(self, tensor: flowkit.Tensor, buffer: Any) -> None:
+        """A collective wrote ``buffer`` (from :meth:`comm_buffer` of ``tensor``): put the values
+        into ``tensor`` if the buffer was a copy, and count an in-place change of ``tensor``
+        (its version, which autograd checks)."""
+
     # -- devices --
     def cuda_is_available(self) -> bool:
         """Whether this backend can use a CUDA device here (``flowkit.cuda.is_available()``)."""

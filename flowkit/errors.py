@@ -153,6 +153,18 @@ class SerializationError(FlowkitError, ValueError, RuntimeError):
     """
 
 
+class DistributedError(FlowkitError, RuntimeError):
+    """A distributed run cannot go on: torch.distributed is missing, the process group cannot be
+    formed (a port in use, a rank that never came), ranks disagree (models of different shapes at
+    ``DistributedDataParallel``), or a collective failed because another rank died.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> issubclass(flow.DistributedError, RuntimeError)
+        True
+    """
+
+
 def shape_str(shape) -> str:
     """Format a shape the way messages show it: ``(4, 2)``.
 

@@ -103,6 +103,24 @@ class NumpyBackend(NumpyNNOps, Backend):
             raise operand_error(a, "first")
         return _matmul(a, b)
 
+    # -- communication (flowkit.comm): torch CPU tensors over the same memory, no copies
+    def comm_buffer(self, tensor):
+        import torch  # distributed runs need torch; flowkit.comm has checked it is there
+
+        a = tensor._data
+        if a.flags.c_contiguous and a.flags.writeable and a.ndim > 0:
+            return torch.from_numpy(a)
+        return torch.from_numpy(np.array(a, order="C", ndmin=1))  # a copy, written back by commit
+
+    def comm_result(self, buffer):
+        return make(buffer.numpy())
+
+    def comm_commit(self, tensor, buffer):
+        a = tensor._data
+        if buffer.data_ptr() != a.__array_interface__["data"][0] or a.ndim == 0:
+            a[...] = buffer.numpy().reshape(a.shape)
+        engine.bump(a)
+
     # -- nn.Graph: record the first call, replay it (see replay.py)
     def compile_graph(self, graph):
         from .replay import GraphRunner  # loaded with the first graph: start-up stays lean

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import torch
+from torch.autograd.graph import increment_version
 
 from flowkit.backend import Backend
 from flowkit.device import as_device
@@ -146,6 +147,22 @@ class TorchBackend(TorchNNOps, Backend):
         if not isinstance(a, TorchTensor):
             raise operand_error(a, "first")
         return _matmul(a, b)
+
+    # -- communication (flowkit.comm): the tensors themselves
+    def comm_buffer(self, tensor):
+        t = tensor._t.detach()  # the same memory and version counter, outside autograd
+        return t if t.is_contiguous() else t.contiguous()
+
+    def comm_result(self, buffer):
+        return _wrap(buffer)
+
+    def comm_commit(self, tensor, buffer):
+        t = tensor._t
+        if buffer.data_ptr() != t.data_ptr():
+            with torch.no_grad():
+                t.copy_(buffer)  # counts as an in-place change itself
+        else:  # the collective wrote through the detached view, unseen by autograd
+            increment_version(t)
 
     # -- devices
     def cuda_is_available(self):
