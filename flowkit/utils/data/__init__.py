@@ -3,7 +3,8 @@
 A map-style :class:`Dataset` answers ``dataset[i]`` and ``len(dataset)``; an
 :class:`IterableDataset` yields samples. A :class:`DataLoader` draws indices from a sampler
 (shuffled by flowkit's seeded generator, so the order is the same on every backend), fetches the
-samples, optionally in worker processes, and merges each batch with ``collate_fn``.
+samples, optionally in worker processes, and merges each batch with ``collate_fn``. In
+data-parallel training a :class:`DistributedSampler` gives each process its share of the dataset.
 
 Examples:
     >>> import flowkit as flow
@@ -13,6 +14,7 @@ Examples:
     [[0, 1, 2, 3], [4, 5]]
 """
 
+from . import distributed
 from ._collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
 from .dataset import (
@@ -23,6 +25,7 @@ from .dataset import (
     TensorDataset,
     random_split,
 )
+from .distributed import DistributedSampler
 from .sampler import (
     BatchSampler,
     RandomSampler,
@@ -36,6 +39,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
