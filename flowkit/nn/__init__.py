@@ -1,6 +1,6 @@
 """``flowkit.nn``: modules, parameters, layers, losses and initialisers."""
 
-from . import functional, init, modules, utils
+from . import functional, init, modules, parallel, utils
 from .graph import Graph
 from .module import Module
 from .modules import (
@@ -39,6 +39,7 @@ __all__ = [
     "MSELoss",
     "functional",
     "init",
+    "parallel",
     "utils",
 ]
 __all__ += [n for n in modules.__all__ if n not in __all__]

@@ -35,6 +35,7 @@ class RunResult:
     rank_stdout: dict[int, str] = field(default_factory=dict)
     rank_stderr: dict[int, str] = field(default_factory=dict)
     timed_out: bool = False
+    token: str = ""  # what every process of the run carried (see leftover_processes)
 
     def check(self) -> RunResult:
         """Raise ``AssertionError`` with the run's output unless it succeeded."""
@@ -164,7 +165,7 @@ def launch(
                 proc.wait()
             kill_leftovers(token)
         out, err = _read_rank_logs(logdir, nproc, node_rank)
-    return RunResult(proc.returncode, output, out, err, timed_out)
+    return RunResult(proc.returncode, output, out, err, timed_out, token)
 
 
 def leftover_processes(token: str) -> list[int]:
