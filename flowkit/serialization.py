@@ -488,7 +488,7 @@ def _write_stream(f, head: bytes, views: list[memoryview], total: int) -> None:
         raise _write_error(label, exc, total, None) from exc
 
 
-def save(obj: Any, f: _PathLike | BinaryIO) -> None:
+def save(obj: Any, f: _PathLike | BinaryIO, global_dst_rank: int | None = None) -> None:
     """Save tensors, state dicts and nested containers of them to a checkpoint file.
 
     The file is a safetensors file: the tensors are stored as raw arrays and everything else as
@@ -507,6 +507,10 @@ def save(obj: Any, f: _PathLike | BinaryIO) -> None:
             once.
         f: a file path, or a binary file object opened for writing (written in place, without
             the atomic rename).
+        global_dst_rank: in a distributed run, the one rank that writes (OneFlow's argument):
+            every rank calls ``save``, that rank writes the file and the others wait until it
+            is written (or raise if writing failed), so a checkpoint is complete when ``save``
+            returns anywhere. ``None`` (the default): this process writes, whatever its rank.
 
     Raises:
         SerializationError: ``obj`` holds something a checkpoint cannot store (a module, an
@@ -530,6 +534,9 @@ def save(obj: Any, f: _PathLike | BinaryIO) -> None:
         raise TypeError(
             f"flowkit.save: f must be a path or a binary file object, got {type(f).__name__}"
         )
+    if global_dst_rank is not None:
+        _save_on_rank(obj, f, global_dst_rank)
+        return
     enc = _Encoder()
     tree = enc.encode(obj, "obj")
     doc = {"format": _FORMAT, "version": _VERSION, "backend": _plugins.get().name, "obj": tree}
@@ -1175,6 +1182,38 @@ class _Decoder:
             t.requires_grad_(True)
         self._tensors[key] = t
         return t
+
+
+def _save_on_rank(obj: Any, f: _PathLike | BinaryIO, dst: int) -> None:
+    """``save(obj, f, global_dst_rank=dst)``: rank ``dst`` writes, every rank learns the outcome."""
+    from . import comm, distributed
+    from .distributed import _group
+
+    world = _group.get_world_size()
+    if isinstance(dst, bool) or not isinstance(dst, int) or not 0 <= dst < world:
+        raise SerializationError(
+            f"flowkit.save: global_dst_rank={dst!r} is not a rank of this run (0..{world - 1})"
+        )
+    if world == 1 and not distributed.is_initialized():
+        save(obj, f)  # a single process: nothing to wait for
+        return
+    failure: BaseException | None = None
+    if _group.get_rank() == dst:
+        try:
+            save(obj, f)
+        except Exception as exc:  # noqa: BLE001 - reported to every rank below
+            failure = exc
+    from ._creation import tensor
+
+    status = tensor([0 if failure is None else 1])
+    comm.broadcast(status, src=dst)  # the others wait here until the file is written
+    if failure is not None:
+        raise failure
+    if status.item():
+        raise SerializationError(
+            f"flowkit.save: rank {dst} (global_dst_rank) could not write the checkpoint; its "
+            "error says why"
+        )
 
 
 def load(

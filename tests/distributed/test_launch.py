@@ -220,3 +220,21 @@ def test_a_hung_run_is_killed_at_the_timeout_and_leaves_nothing():
     assert r.timed_out and time.monotonic() - start < 40, r.output
     assert "killed after 15 s" in r.output
     assert leftover_processes(r.token) == []
+
+
+SAVE_FAILS = _src("""
+    import flowkit as flow
+    try:
+        flow.save({"w": flow.ones(2)}, "/nonexistent-dir/ckpt.safetensors", global_dst_rank=0)
+    except Exception as exc:
+        print(flow.env.get_rank(), type(exc).__name__, str(exc).split(";")[0], flush=True)
+""")
+
+
+@pytest.mark.once
+def test_save_from_one_rank_reports_its_failure_on_every_rank():
+    r = launch(SAVE_FAILS, 2, env=ENV, timeout=60).check()
+    assert r.rank_stdout[0].startswith("0 FileNotFoundError flowkit.save: the directory")
+    assert r.rank_stdout[1].strip() == (
+        "1 SerializationError flowkit.save: rank 0 (global_dst_rank) could not write the checkpoint"
+    )
