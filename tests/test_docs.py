@@ -208,6 +208,57 @@ def test_a_block_for_one_backend_runs_only_there(tmp_path):
     assert len(docs.run_page(p)["failures"]) == 1  # the block that runs is checked
 
 
+DISTRIBUTED_PAGE = """# Two processes
+
+<!-- run: nproc=2 -->
+```python
+import flowkit as flow
+x = flow.ones(1) * (flow.env.get_rank() + 1)
+flow.comm.all_reduce(x)
+print(flow.env.get_rank(), x.item())
+```
+
+```text
+{every}
+```
+
+<!-- run: nproc=2 rank=1 -->
+```python
+import flowkit as flow
+print("I am", flow.env.get_rank(), "of", flow.env.get_world_size())
+```
+
+```text
+{one}
+```
+"""
+
+
+def test_a_block_runs_on_several_processes_and_each_rank_output_is_checked(tmp_path):
+    """``nproc=2``: the block is its own program on two processes (through the launcher); the
+    output is every rank's, prefixed and in rank order, or one rank's with ``rank=R``."""
+    pytest.importorskip("torch.distributed")
+    p = tmp_path / "p.md"
+    good = {"every": "[rank 0] 0 3.0\n[rank 1] 1 3.0", "one": "I am 1 of 2"}
+    p.write_text(DISTRIBUTED_PAGE.format(**good), "utf-8")
+    r = docs.run_page(p)
+    assert r["failures"] == [] and (r["blocks_run"], r["outputs_checked"]) == (2, 2), r
+    p.write_text(DISTRIBUTED_PAGE.format(every=good["every"], one="I am 0 of 2"), "utf-8")
+    (failure,) = docs.run_page(p)["failures"]
+    assert "I am 1 of 2" in failure  # the other rank's output is not mixed in
+    p.write_text(p.read_text("utf-8").replace("x.item())", "x.item(), undefined)"), "utf-8")
+    failures = docs.run_page(p)["failures"]
+    assert "the distributed block (nproc=2) failed" in failures[0]
+    assert "NameError: name 'undefined' is not defined" in failures[0]
+
+
+def test_distributed_rules_are_checked(tmp_path):
+    p = tmp_path / "p.md"
+    p.write_text("<!-- run: rank=0 -->\n```python\nx = 1\n```\n", "utf-8")
+    with pytest.raises(ValueError, match="rank= needs nproc="):
+        docs.run_page(p)
+
+
 @pytest.mark.once
 def test_flowkit_examples_cli_runs_a_page_on_each_backend(tmp_path):
     page = _page(tmp_path, "```text\n3.0\n```")

@@ -19,6 +19,11 @@ A page is markdown (mkdocs-material). Its conventions:
   compared; ``head``/``tail`` keep only the first/last lines (regen writes a ``...`` line
   between them). Everything else must match exactly. A ``device='cuda:N'`` in an actual output is
   dropped before comparing, so one page serves CPU and GPU runs.
+  ``<!-- run: nproc=2 -->`` before a code block: the block is a program of its own (it does
+  not see the page's namespace) run on 2 processes through ``python -m
+  flowkit.distributed.launch``, on the page's backend; its output is every rank's output in
+  rank order, each line prefixed ``[rank R]``, or with ``rank=0`` only rank 0's, unprefixed.
+  Without torch (torch.distributed is the engine) such a block is skipped, with the reason.
   ``<!-- page: loss=l result=model.w -->`` anywhere: ``flowkit examples`` reports ``float(l)`` as
   the page's final loss and the values of ``model.w`` (rounded to 4 places) as its result.
 
@@ -101,6 +106,8 @@ class Step:
     line: int
     raises: str | None = None
     requires: str | None = None
+    nproc: int | None = None  # run as a distributed program on this many processes
+    rank: int | None = None  # with nproc: show only this rank's output
     expected: str | None = None
     rules: OutputRules = field(default_factory=OutputRules)
     output_span: tuple[int, int] | None = None  # where the expected text sits in the page
@@ -195,9 +202,13 @@ def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
         info = r.lexemes["info"].strip()
         if _CODE_INFO.match(info):
             run = pending.get("run", {})
-            unknown = set(run) - {"raises", "requires"}
+            unknown = set(run) - {"raises", "requires", "nproc", "rank"}
             if unknown:
                 raise ValueError(f"{document.path}: unknown run option(s) {sorted(unknown)}")
+            if "rank" in run and "nproc" not in run:
+                raise ValueError(f"{document.path}: run option rank= needs nproc=")
+            if "raises" in run and "nproc" in run:
+                raise ValueError(f"{document.path}: raises= is for blocks run in this process")
             line = text.count("\n", 0, r.start) + 2  # first line of code
             step = Step(
                 len(steps),
@@ -205,6 +216,8 @@ def parse_steps(document: Document) -> tuple[list[Step], dict[str, str]]:
                 line,
                 run.get("raises"),
                 run.get("requires"),
+                nproc=int(run["nproc"]) if "nproc" in run else None,
+                rank=int(run["rank"]) if "rank" in run else None,
                 code_end=r.end,
                 region=(r.start, r.end),
             )
@@ -274,16 +287,19 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
             f"shows the {step.requires} backend's workings "
             f"(run with FLOWKIT_BACKEND={step.requires})"
         )
-    code = compile("\n" * (step.line - 1) + step.source, path, "exec")
-    buf = io.StringIO()
     error = None
-    with contextlib.redirect_stdout(buf):
-        try:
-            exec(code, namespace)
-        except Exception as exc:  # noqa: BLE001 - judged below against the page's rule
-            error = exc
+    if step.nproc is not None:
+        out = run_distributed_step(step, path, stats)
+    else:
+        code = compile("\n" * (step.line - 1) + step.source, path, "exec")
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            try:
+                exec(code, namespace)
+            except Exception as exc:  # noqa: BLE001 - judged below against the page's rule
+                error = exc
+        out = buf.getvalue()
     stats.blocks_run += 1
-    out = buf.getvalue()
     if error is not None:
         if step.raises is None or type(error).__name__ != step.raises:
             tb = "".join(traceback.format_exception(error))
@@ -310,6 +326,40 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
             f"{path}:{step.line}: {problem}\n({REGEN_HINT} if the change is intended)"
         )
     stats.outputs_checked += 1
+
+
+#: seconds a distributed block may run before it is killed (with every process it started)
+DISTRIBUTED_TIMEOUT = 180.0
+
+
+def run_distributed_step(step: Step, path: str, stats: PageStats) -> str:
+    """Run a ``<!-- run: nproc=N -->`` block as its own program on N processes, through the
+    launcher, on this process's backend; its output is each rank's, in rank order, every line
+    prefixed ``[rank R]`` (or only rank ``rank=R``'s, unprefixed)."""
+    __tracebackhide__ = True
+    try:
+        import torch.distributed  # noqa: F401 - the engine of every distributed run
+    except ImportError:
+        stats.skipped += 1
+        raise unittest.SkipTest(
+            'a distributed block needs torch.distributed: pip install "flowkit[torch]"'
+        ) from None
+    from .distributed import launch
+
+    program = "\n" * (step.line - 1) + step.source  # tracebacks name the page's lines
+    env = {"FLOWKIT_BACKEND": _backend_name(), "FLOWKIT_DIST_TIMEOUT": "60"}
+    result = launch(program, step.nproc or 1, env=env, timeout=DISTRIBUTED_TIMEOUT)
+    if result.returncode != 0 or result.timed_out:
+        raise AssertionError(
+            f"{path}:{step.line}: the distributed block (nproc={step.nproc}) failed:\n"
+            f"{result.output}"
+        )
+    if step.rank is not None:
+        return result.rank_stdout.get(step.rank, "")
+    lines = []
+    for rank in sorted(result.rank_stdout):
+        lines += [f"[rank {rank}] {ln}" for ln in result.rank_stdout[rank].splitlines()]
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 class PageParser:
