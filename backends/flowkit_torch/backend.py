@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -29,10 +30,20 @@ class TorchParameter(TorchTensor, Parameter):
     __slots__ = ()
 
 
+def _local_gpu() -> int:
+    """The GPU of this process: ``LOCAL_RANK`` (set by the distributed launcher) modulo the GPU
+    count, so the processes of a run on one machine each take their own GPU; 0 otherwise."""
+    local = os.environ.get("LOCAL_RANK", "").strip()
+    return int(local) % max(1, torch.cuda.device_count()) if local.isdigit() else 0
+
+
 def _resolve_device(device: str | None):
-    """The process's default device from ``FLOWKIT_DEVICE`` (``None``: CUDA when usable)."""
+    """The process's default device from ``FLOWKIT_DEVICE`` (``None``: CUDA when usable; in a
+    distributed run, ``cuda:LOCAL_RANK``)."""
     if device is None:
-        return torch.device("cuda", 0) if torch.cuda.is_available() else _TORCH_CPU
+        return torch.device("cuda", _local_gpu()) if torch.cuda.is_available() else _TORCH_CPU
+    if device.strip() == "cuda" and torch.cuda.is_available():
+        device = f"cuda:{_local_gpu()}"  # a bare "cuda" means this process's GPU
     fix = "unset FLOWKIT_DEVICE or set FLOWKIT_DEVICE=cpu"
     try:
         d = as_device(device)
