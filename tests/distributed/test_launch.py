@@ -238,3 +238,18 @@ def test_save_from_one_rank_reports_its_failure_on_every_rank():
     assert r.rank_stdout[1].strip() == (
         "1 SerializationError flowkit.save: rank 0 (global_dst_rank) could not write the checkpoint"
     )
+
+
+@pytest.mark.once
+def test_plain_torchrun_runs_a_flowkit_program(tmp_path):
+    """No flowkit launcher: torchrun's environment is enough (the group forms on first use)."""
+    script = tmp_path / "hello.py"
+    script.write_text(HELLO)
+    env = {**os.environ, **ENV, "OMP_NUM_THREADS": "1"}
+    p = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+         "--master-port", str(free_port()), str(script)],
+        env=env, capture_output=True, text=True, timeout=90, start_new_session=True,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert sorted(p.stdout.split("\n")[:2]) == ["0 2 1 3.0", "1 2 1 3.0"], p.stdout
