@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import autograd, comm, cuda, datasets, distributed, env, nn, optim, utils
 from . import random as _random_module
 from . import return_types as return_types
+from . import sbp as sbp
 from ._creation import (
     arange,
     empty,
@@ -39,6 +40,7 @@ from ._plugins import unregister as unregister_plugin
 from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
+from .distributed.placement import placement
 from .dtypes import (
     bool,
     double,

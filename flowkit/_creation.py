@@ -260,12 +260,16 @@ def _infer_array(data: Any, keep_precision: bool = False, to_float: bool = False
     return arr  # complex and others: rejected by from_numpy_dtype below with the dtype list
 
 
-def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """Make a tensor from data (numbers, nested lists, numpy arrays, tensors); always copies.
 
     Python ints give ``int64``, floats ``float32``, bools ``bool``; numpy arrays keep their dtype.
     A Python number that does not fit the dtype is an error, as in PyTorch (numpy would wrap it
-    around): ``tensor([300], dtype=uint8)``, ``tensor([2**63])``.
+    around): ``tensor([300], dtype=uint8)``, ``tensor([2**63])``. With ``placement`` and ``sbp``
+    it is a global tensor whose value is ``data`` (every rank passes the same data and keeps
+    its piece; see :meth:`flowkit.Tensor.to_global`).
 
     Examples:
         >>> import flowkit as flow
@@ -294,6 +298,10 @@ def tensor(data: Any, dtype=None, device=None, requires_grad: bool = False) -> T
             f"only floating-point tensors can require gradients, got {d!r}; "
             f"pass dtype=flowkit.float32 or float data such as 1.0"
         )
+    if placement is not None or sbp is not None:
+        return _globalize(
+            _plugins.get().from_numpy(arr, None, False), placement, sbp, requires_grad
+        )
     return _plugins.get().from_numpy(
         arr, None if device is None else as_device(device), requires_grad
     )
@@ -315,7 +323,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return _plugins.get().from_numpy(array, None, False, share=True)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(
+    size, fill_value, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from the value).
 
     Examples:
@@ -336,6 +346,10 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
     cls = fill_value.__class__
     if cls is not float and cls is not int or not d.is_floating_point:
         fill_value = _fill_value("full", fill_value, d)
+    if placement is not None or sbp is not None:
+        shape = _shape((size,) if isinstance(size, int) else size)
+        t = _plugins.get().full(shape, fill_value, d, None, False)
+        return _globalize(t, placement, sbp, requires_grad)
     return _plugins.get().full(
         _shape((size,) if isinstance(size, int) else size),
         fill_value,
@@ -366,7 +380,9 @@ def _fill_value(op: str, value, d: _dt.dtype):
     return fit_scalar(op, value, d)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """A float32 (or ``dtype``) tensor of zeros. ``zeros(2, 3)`` and ``zeros((2, 3))`` agree.
 
     Examples:
@@ -374,10 +390,20 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         >>> flow.zeros(2, 3).shape
         flowkit.Size([2, 3])
     """
-    return full(_shape(size), 0, _dtype_or(dtype, _dt.float32), device, requires_grad)
+    return full(
+        _shape(size),
+        0,
+        _dtype_or(dtype, _dt.float32),
+        device,
+        requires_grad,
+        placement=placement,
+        sbp=sbp,
+    )
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """A float32 (or ``dtype``) tensor of ones.
 
     Examples:
@@ -385,10 +411,20 @@ def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         >>> flow.ones(2)
         tensor([1., 1.], dtype=flowkit.float32)
     """
-    return full(_shape(size), 1, _dtype_or(dtype, _dt.float32), device, requires_grad)
+    return full(
+        _shape(size),
+        1,
+        _dtype_or(dtype, _dt.float32),
+        device,
+        requires_grad,
+        placement=placement,
+        sbp=sbp,
+    )
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """An uninitialised tensor (flowkit fills it with zeros, so it is never garbage).
 
     Examples:
@@ -396,7 +432,22 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         >>> flow.empty(2, 3).shape
         flowkit.Size([2, 3])
     """
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    return zeros(
+        *size,
+        dtype=dtype,
+        device=device,
+        requires_grad=requires_grad,
+        placement=placement,
+        sbp=sbp,
+    )
+
+
+def _global_like(t: Tensor) -> tuple:
+    """``(placement, sbp)`` for a ``*_like`` of a global tensor (a global tensor too, as in
+    OneFlow), ``(None, None)`` for a local one."""
+    if t.is_global:
+        return t.placement, t.sbp
+    return None, None
 
 
 def _like(t: Tensor, dtype, device):
@@ -414,7 +465,7 @@ def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = Fal
         tensor([[0., 0.]], dtype=flowkit.float32)
     """
     d, dev = _like(input, dtype, device)
-    return full(tuple(input.shape), 0, d, dev, requires_grad)
+    return full(tuple(input.shape), 0, d, dev, requires_grad, *_global_like(input))
 
 
 def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -426,7 +477,7 @@ def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = Fals
         tensor([1, 1, 1], dtype=flowkit.int64)
     """
     d, dev = _like(input, dtype, device)
-    return full(tuple(input.shape), 1, d, dev, requires_grad)
+    return full(tuple(input.shape), 1, d, dev, requires_grad, *_global_like(input))
 
 
 def full_like(
@@ -440,7 +491,7 @@ def full_like(
         tensor([2.5000, 2.5000, 2.5000], dtype=flowkit.float32)
     """
     d, dev = _like(input, dtype, device)
-    return full(tuple(input.shape), fill_value, d, dev, requires_grad)
+    return full(tuple(input.shape), fill_value, d, dev, requires_grad, *_global_like(input))
 
 
 def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -542,16 +593,23 @@ def linspace(
     return tensor(values.astype(d.np), d, device, requires_grad)
 
 
-def _random_float(make, size, dtype, device, requires_grad, name):
+def _random_float(make, size, dtype, device, requires_grad, name, placement=None, sbp=None):
     d = _dtype_or(dtype, _dt.float32)
     if not d.is_floating_point:
         raise DTypeError(f"{name} makes floating-point values; dtype {d!r} is not floating point")
+    if placement is not None or sbp is not None:
+        # every rank draws the whole tensor (the ranks share the seed) and keeps its piece, so a
+        # global randn equals a one-process randn after the same manual_seed
+        t = _plugins.get().from_numpy(make(_shape(size), d.np), None, False)
+        return _globalize(t, placement, sbp, requires_grad)
     return _plugins.get().from_numpy(
         make(_shape(size), d.np), None if device is None else as_device(device), requires_grad
     )
 
 
-def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """Standard-normal values from flowkit's generator (the same on every backend for a seed).
 
     Examples:
@@ -560,10 +618,14 @@ def randn(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         >>> flow.randn(2, 1).shape
         flowkit.Size([2, 1])
     """
-    return _random_float(_random.normal_array, size, dtype, device, requires_grad, "randn")
+    return _random_float(
+        _random.normal_array, size, dtype, device, requires_grad, "randn", placement, sbp
+    )
 
 
-def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(
+    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+) -> Tensor:
     """Uniform values in [0, 1) from flowkit's generator (the same on every backend).
 
     Examples:
@@ -573,7 +635,9 @@ def rand(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
         >>> x.shape, bool(((x >= 0) & (x < 1)).all())
         (flowkit.Size([2, 3]), True)
     """
-    return _random_float(_random.uniform_array, size, dtype, device, requires_grad, "rand")
+    return _random_float(
+        _random.uniform_array, size, dtype, device, requires_grad, "rand", placement, sbp
+    )
 
 
 def randn_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -675,6 +739,27 @@ def randperm(n: int, dtype=None, device=None) -> Tensor:
     if n < 0:
         raise ArgumentValueError(f"randperm: n must be >= 0 (the number of values), got {n}")
     return tensor(_random.generator().permutation(n).astype(d.np), d, device)
+
+
+def _globalize(t: Tensor, placement, sbp, requires_grad: bool) -> Tensor:
+    """The global tensor whose value is ``t`` (the same on every rank) on ``placement`` with
+    ``sbp``: each rank keeps its piece. A leaf, requiring grad if asked."""
+    from .ops.global_tensor import normalize
+
+    if placement is None or sbp is None:
+        raise ArgumentValueError(
+            "a global tensor needs both placement= and sbp= (e.g. placement=flowkit.placement("
+            "'cpu', [0, 1]), sbp=flowkit.sbp.split(0)); pass neither for a local tensor"
+        )
+    from .sbp import broadcast
+
+    placement, sbps = normalize(placement, sbp, t.ndim, "creation")
+    g = t.to_global(placement, (broadcast,) * placement.ndim)
+    if sbps != g.sbp:
+        g = g.to_global(placement, sbps)
+    if requires_grad:
+        g = g.detach().requires_grad_(True)
+    return g
 
 
 def _legacy_tensor(*args, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -27,6 +27,7 @@ from .ops._contract import DeviceLike, DTypeLike, Number, backend_method
 from .ops.arithmetic import ArithmeticMethods
 from .ops.autograd import AutogradMethods
 from .ops.comparison import ComparisonMethods
+from .ops.global_tensor import GlobalMethods
 from .ops.indexing import IndexingMethods
 from .ops.inplace import InplaceMethods
 from .ops.linalg import LinalgMethods
@@ -92,6 +93,7 @@ class Tensor(
     InplaceMethods,
     LinalgMethods,
     AutogradMethods,
+    GlobalMethods,
 ):
     """A multi-dimensional array on a device, with optional gradient tracking.
 

@@ -123,6 +123,19 @@ class NumpyTensor(
     def __array__(self, dtype=None, copy=None):
         return _numpy_api.as_array(self, dtype)
 
+    # a local tensor; global tensors are global_tensor.NumpyGlobalTensor
+    is_global = False
+    placement = None
+    sbp = None
+
+    def to_global(self, placement=None, sbp=None):
+        from .global_tensor import from_local
+
+        return from_local(self, placement, sbp)
+
+    def to_local(self):
+        return self
+
 
 define.NumpyTensor = NumpyTensor  # what define.make creates, now that the class exists
 

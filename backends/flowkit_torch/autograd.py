@@ -249,6 +249,10 @@ class TorchAutograd(TorchTensorBase):
         g = t.grad
         if g is None:
             return None
+        if g.__class__ is not torch.Tensor:  # a global leaf's: in the leaf's SBP
+            from .global_tensor import fix_grad
+
+            g = fix_grad(t, g)
         ref = _grad_wrappers.get(id(g))
         if ref is not None:
             w = ref()

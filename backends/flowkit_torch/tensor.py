@@ -10,12 +10,14 @@ dtypes, devices, error translation) is :mod:`.define`.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from flowkit import dtypes as _dt
 from flowkit.device import device as _Device
 from flowkit.tensor import Size, Tensor, item_error
 
 from . import define
+from . import global_tensor as _global
 from .arithmetic import TorchArithmetic
 from .autograd import TorchAutograd
 from .comparison import TorchComparison
@@ -74,10 +76,15 @@ class TorchTensor(
     nelement = numel
 
     def numpy(self) -> np.ndarray:
+        t = self._t
+        if t.__class__ is not _TORCH_TENSOR and _global.is_dtensor(t):
+            t = _global.full_value(t)  # a global tensor's whole value (a collective)
         # force=True: detached, on the host; a view (no copy) for a CPU tensor
-        return self._t.numpy(force=True)
+        return t.numpy(force=True)
 
     def item(self):
+        if self._t.__class__ is not _TORCH_TENSOR and _global.is_dtensor(self._t):
+            return _wrap(_global.full_value(self._t)).item()
         try:
             return self._t.item()
         except RuntimeError:
@@ -112,5 +119,31 @@ class TorchTensor(
             return self
         return _wrap(t.to(device=tdev, dtype=td, copy=copy), "cast")
 
+    # -- global tensors (DTensor): see global_tensor.py
+    to_global = _global.to_global
+    to_local = _global.to_local
 
+    @property
+    def is_global(self) -> bool:
+        return _global.is_dtensor(self._t)
+
+    @property
+    def placement(self):
+        t = self._t
+        return _global.placement_of(t.device_mesh) if _global.is_dtensor(t) else None
+
+    @property
+    def sbp(self):
+        t = self._t
+        return _global.sbp_of(t) if _global.is_dtensor(t) else None
+
+    def __repr__(self) -> str:
+        if self._t.__class__ is not _TORCH_TENSOR and _global.is_dtensor(self._t):
+            return _global.repr_of(self)
+        return Tensor.__repr__(self)
+
+    __str__ = __repr__
+
+
+_TORCH_TENSOR = torch.Tensor
 define.TorchTensor = TorchTensor  # what define._wrap creates, now that the class exists

@@ -279,6 +279,41 @@ class Module:
                         m._buffers[name] = m.__dict__[name] = b
         return self
 
+    def to_global(self, placement: Any = None, sbp: Any = None) -> Module:
+        """Make every parameter and buffer a global tensor on ``placement`` with ``sbp``, in
+        place (OneFlow's ``Module.to_global``); returns the module.
+
+        Each process's values become its piece (:meth:`flowkit.Tensor.to_global` of a local
+        tensor): with ``flowkit.sbp.broadcast`` the ranks must hold the same values, which they
+        do when they built the module after the same ``manual_seed``. The data-parallel recipe
+        is parameters ``broadcast`` and data ``split(0)``: the gradients then come out broadcast
+        (summed over the ranks), so every rank's optimizer makes the same update. ``sbp`` may
+        also be a function ``sbp(name, tensor)`` giving each tensor's SBP. Parameters are new
+        Parameter objects (build the optimizer afterwards); gradients are dropped.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> m = flow.nn.Linear(2, 1).to_global(flow.placement("cpu", [0]), flow.sbp.broadcast)
+            >>> m.weight.is_global, m.weight.sbp, isinstance(m.weight, flow.nn.Parameter)
+            (True, (flowkit.sbp.broadcast,), True)
+        """
+        from .. import autograd
+
+        with autograd.no_grad():
+            for prefix, m in self.named_modules():
+                for name, p in list(m._parameters.items()):
+                    if p is None:
+                        continue
+                    s = sbp(f"{prefix}.{name}".lstrip("."), p) if callable(sbp) else sbp
+                    new = Parameter(p.detach().to_global(placement, s), p.requires_grad)
+                    m._parameters[name] = m.__dict__[name] = new
+                for name, b in list(m._buffers.items()):
+                    if b is not None:
+                        s = sbp(f"{prefix}.{name}".lstrip("."), b) if callable(sbp) else sbp
+                        b = b.to_global(placement, s)
+                        m._buffers[name] = m.__dict__[name] = b
+        return self
+
     def cpu(self) -> Module:
         return self.to("cpu")
 
