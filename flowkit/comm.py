@@ -23,7 +23,7 @@ from typing import Any
 
 from . import _plugins
 from .distributed import _group
-from .errors import ArgumentTypeError, ArgumentValueError, DistributedError
+from .errors import ArgumentTypeError, ArgumentValueError, DistributedError, FlowkitError
 from .tensor import Tensor
 
 __all__ = ["all_gather", "all_reduce", "barrier", "broadcast", "reduce_scatter", "Work"]
@@ -62,7 +62,7 @@ def collective(name: str) -> Iterator[Any]:
     try:
         with torch.no_grad():  # collectives are not differentiable; leaves may be written
             yield dist
-    except DistributedError:
+    except FlowkitError:  # flowkit's own (a bad argument, an op the backend leaves out)
         raise
     except RuntimeError as exc:  # gloo/NCCL: a peer closed the connection, a timeout...
         raise collective_error(name, exc) from None

@@ -76,6 +76,7 @@ SAMPLES = {
     "object": "x",
     "Any": "0",
     "str": '""',
+    "Callable[[Tensor], None]": "lambda t: None",
 }
 
 

@@ -328,6 +328,7 @@ def run_step(step: Step, namespace: dict, path: str) -> None:
     stats.outputs_checked += 1
 
 
+_NOT_IMPLEMENTED = re.compile(r"flowkit\.errors\.BackendNotImplementedError: ([^\n]*)")
 #: seconds a distributed block may run before it is killed (with every process it started)
 DISTRIBUTED_TIMEOUT = 180.0
 
@@ -350,10 +351,16 @@ def run_distributed_step(step: Step, path: str, stats: PageStats) -> str:
     env = {"FLOWKIT_BACKEND": _backend_name(), "FLOWKIT_DIST_TIMEOUT": "60"}
     result = launch(program, step.nproc or 1, env=env, timeout=DISTRIBUTED_TIMEOUT)
     if result.returncode != 0 or result.timed_out:
-        raise AssertionError(
+        message = (
             f"{path}:{step.line}: the distributed block (nproc={step.nproc}) failed:\n"
             f"{result.output}"
         )
+        missing = _NOT_IMPLEMENTED.search(result.output)
+        if missing:  # a rank met an op the backend leaves out: say so, as in-process blocks do
+            from ..errors import BackendNotImplementedError
+
+            raise BlockRaised(message, BackendNotImplementedError(missing.group(1)))
+        raise AssertionError(message)
     if step.rank is not None:
         return result.rank_stdout.get(step.rank, "")
     lines = []
