@@ -13,7 +13,9 @@ flowkit's public API so it is the same code on every backend:
   backend the hooks fire during backward, so the communication overlaps with the rest of it; on
   numpy they fire as the pass ends, and each bucket is one flattened all-reduce. When the last
   bucket is launched the hook waits for all of them and writes the averages (sum / world size)
-  back into the ``.grad`` tensors, before ``backward()`` returns.
+  into the ``.grad`` tensors, before ``backward()`` returns. The bucket work runs on the torch
+  tensors the backend hands to torch.distributed over the gradients' memory (no flowkit op per
+  parameter).
 * ``no_sync()`` skips the averaging, so gradients accumulate locally over several backward
   passes; the first backward outside it averages the accumulated sum.
 """
@@ -24,7 +26,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from ... import comm
+from ... import _plugins, comm
 from ...distributed import _group
 from ...errors import ArgumentValueError, DistributedError, StateDictError
 from ..module import Module
@@ -33,12 +35,14 @@ _PREFIX = "module."
 
 
 class _Bucket:
-    __slots__ = ("params", "pending", "flat", "work")
+    __slots__ = ("params", "sizes", "pending", "flat", "bufs", "work")
 
     def __init__(self, params: list) -> None:
         self.params = params
+        self.sizes = [p.numel() for p in params]
         self.pending = len(params)  # gradients still to come in this backward
-        self.flat: Any = None
+        self.flat: Any = None  # the flattened gradients (a torch tensor) while in flight
+        self.bufs: Any = None  # each gradient as a torch tensor over its memory
         self.work: Any = None
 
 
@@ -180,29 +184,35 @@ class DistributedDataParallel(Module):
             self._launch(bucket)
 
     def _launch(self, bucket: _Bucket) -> None:
-        from ... import cat, no_grad
+        """Flatten the bucket's gradients into one buffer and start its all-reduce.
 
-        with no_grad():
-            bucket.flat = cat([p.grad.reshape(-1) for p in bucket.params])
-        bucket.work = comm.all_reduce(bucket.flat, group=self.process_group, async_op=True)
+        The work is done on the torch tensors the backend hands to torch.distributed
+        (``Backend.comm_buffer``: the gradients' own memory, no copies), so the bucket costs a
+        few torch calls rather than a flowkit op per parameter.
+        """
+        import torch
+
+        backend = _plugins.get()
+        bufs = [backend.comm_buffer(p.grad) for p in bucket.params]
+        bucket.bufs = bufs
+        with comm.collective("all_reduce (DistributedDataParallel)") as dist:
+            bucket.flat = torch.cat([t.reshape(-1) for t in bufs])
+            bucket.work = dist.all_reduce(bucket.flat, group=self.process_group, async_op=True)
         self.__dict__["_launched"] = self._launched + 1
         if self._launched == len(self._buckets):
             self._finish()
 
     def _finish(self) -> None:
         """Every bucket is on its way: wait for each and write the averages into ``.grad``."""
-        from ... import no_grad
-
-        with no_grad():
+        backend = _plugins.get()
+        with comm.collective("all_reduce (DistributedDataParallel)"):
             for b in self._buckets:
                 b.work.wait()
                 flat = b.flat.div_(self._world)
-                offset = 0
-                for p in b.params:
-                    n = p.numel()
-                    p.grad.copy_(flat[offset : offset + n].reshape(p.shape))
-                    offset += n
-                b.flat = b.work = None
+                for p, buf, piece in zip(b.params, b.bufs, flat.split(b.sizes)):
+                    buf.copy_(piece.view(buf.shape))
+                    backend.comm_commit(p.grad, buf)  # (a copy's values go back; a version)
+                b.flat = b.work = b.bufs = None
                 b.pending = len(b.params)
         self.__dict__["_launched"] = 0
 
