@@ -34,6 +34,7 @@ WORKLOAD_NAMES = {
     "W1G": ("W1 in nn.Graph", "W1 nn.Graph 版"),
     "W2": ("W2 MLP step", "W2 MLP 训练步"),
     "W2G": ("W2 in nn.Graph", "W2 nn.Graph 版"),
+    "W2DDP": ("W2 under 2-process DDP", "W2 双进程 DDP"),
     "W3": ("W3 op overhead", "W3 算子开销"),
     "startup": ("Start-up", "启动"),
     "memory": ("Memory", "内存"),

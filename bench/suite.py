@@ -2,8 +2,8 @@
 
     python bench/suite.py                     # the full suite (~3-4 min on 2 cores)
     python bench/suite.py --quick             # fewer repeats, 1,000 memory steps (~1-1.5 min)
-    python bench/suite.py --only W1,W2        # some workloads (W1 W1G W2 W2G W3 startup memory
-                                              #     conv)
+    python bench/suite.py --only W1,W2        # some workloads (W1 W1G W2 W2G W2DDP W3 startup
+                                              #     memory conv)
     python bench/suite.py --docs              # ... and rewrite docs/assets/performance.svg and
                                               #     the results tables of docs/*/performance.md
     python bench/suite.py --profile W2 --backend numpy   # where a W2 step's time goes
@@ -16,6 +16,10 @@ Workloads (see bench/README.md for what each number means):
              same baselines, with flowkit's eager step alongside
     W2       a 784-256-128-10 ReLU MLP, cross-entropy, batch 128, SGD momentum 0.9 and Adam
     W2G      W2 written as an nn.Graph, SGD and Adam, against W2's baselines and the eager step
+    W2DDP    W2 (SGD momentum) under two-process DistributedDataParallel, each rank its own batch
+             of 128: flowkit's DDP against torch.nn.parallel.DistributedDataParallel (torch) and
+             against its own step without DDP (numpy), and the all-reduce's share of the step;
+             the child starts bench/ddp.py on two ranks through the launcher (see there)
     W3       op overhead: ``(a * b + c).sum()`` on 2x2 tensors, with backward
     startup  wall time and peak RSS of a fresh ``python -c`` (import + one tensor), and of the
              whole tutorial program, per backend
@@ -56,7 +60,7 @@ if HERE not in sys.path:  # the sibling scripts, however this one was started (n
 import tutorial_step  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ("W1", "W1G", "W2", "W2G", "W3", "startup", "memory", "conv")
+WORKLOADS = ("W1", "W1G", "W2", "W2G", "W2DDP", "W3", "startup", "memory", "conv")
 BACKENDS = ("numpy", "torch")
 CHILD_TIMEOUT_S = 480
 DEFAULT_JSON = os.path.join(HERE, "results", "suite.json")
@@ -67,6 +71,7 @@ SETTINGS = {
     "W1G": {"steps": (500, 500), "repeats": (21, 9), "warmup": (100, 100)},
     "W2": {"steps": (25, 10), "repeats": (21, 9), "warmup": (5, 3)},
     "W2G": {"steps": (25, 10), "repeats": (21, 9), "warmup": (10, 10)},
+    "W2DDP": {"steps": (25, 10), "repeats": (21, 9), "warmup": (5, 5)},
     "W3": {"iters": (500, 500), "repeats": (21, 9)},
     "startup": {"repeats": (7, 3)},
     "memory": {"steps": (10_000, 1_000), "warmup": (200, 100)},
@@ -135,6 +140,19 @@ TARGETS = {
         "limit": 1.05,
         "text": "<= 1.05x plain torch",
     },
+    # W2 under 2-process DDP (bench/ddp.py); the numpy backend against its own local step
+    ("W2DDP", "torch", "flowkit_ddp"): {
+        "kind": "ratio",
+        "vs": "torch_ddp",
+        "limit": 1.05,
+        "text": "<= 1.05x torch DDP",
+    },
+    ("W2DDP", "torch", "flowkit_local"): {"kind": None, "vs": "torch_local", "text": "(reported)"},
+    ("W2DDP", "numpy", "flowkit_ddp"): {
+        "kind": None,
+        "vs": "flowkit_local",
+        "text": "(reported)",
+    },
     ("W3", "numpy", "flowkit"): {"kind": "abs", "vs": "hand", "limit": 25.0, "text": "<= 25 us"},
     ("W3", "torch", "flowkit"): {
         "kind": "ratio",
@@ -180,6 +198,7 @@ TITLES = {
     "W1G": "W1 in nn.Graph",
     "W2": "W2 MLP step",
     "W2G": "W2 in nn.Graph",
+    "W2DDP": "W2 DDP, 2 ranks",
     "W3": "W3 op overhead",
     "startup": "start-up",
     "memory": "memory (W2)",
@@ -926,6 +945,14 @@ def child_w2g(backend, quick):
     return res
 
 
+def child_w2ddp(backend, quick):
+    """W2 under two-process DDP: bench/ddp.py on two ranks through the launcher (a DDP step
+    needs two processes; this child only starts them and returns rank 0's report)."""
+    import ddp
+
+    return ddp.run_ranks(backend, quick)
+
+
 # ---------------------------------------------------------------------------------------------
 # W3: op overhead
 
@@ -1182,6 +1209,7 @@ CHILDREN = {
     "W1G": child_w1g,
     "W2": child_w2,
     "W2G": child_w2g,
+    "W2DDP": child_w2ddp,
     "W3": child_w3,
     "memory": child_memory,
     "conv": child_conv,
@@ -1425,6 +1453,16 @@ def row_notes(r):
         out.append(f"s {i['s']:.4g}, a.grad[0] {i['grad_a'][0]:.4g}")
     elif "final_loss" in i and i["final_loss"] is not None:
         out.append(f"loss {i['final_loss']:.3g}")
+    if w == "W2DDP":
+        if i.get("ddp_minus_local_us") is not None:
+            out.append(
+                f"DDP - local {fmt_value(i['ddp_minus_local_us'], 'us')} "
+                f"({100 * i['comm_share']:.0f}% of the step)"
+            )
+        if i.get("share_of"):
+            out.append(f"{100 * i['share_of']['share']:.0f}% of {i['share_of']['key']}'s step")
+        if i.get("rank_medians"):
+            out.append("rank medians " + " / ".join(fmt_value(v, "us") for v in i["rank_medians"]))
     if w in ("W1G", "W2G") and r["role"] == "flowkit":
         if i.get("vs_eager") is not None:
             out.append(f"{i['vs_eager']:.2f}x eager")
@@ -1723,7 +1761,13 @@ def run_suite(args):
                 notes.append(f"{label}: gradient check failed: {gc_['error']}")
         for c in d.get("trajectory_check") or []:
             notes.append(f"{label}: {trajectory_text(c)}")
-        if d.get("torch_imported") and label.endswith("numpy") and not label.startswith("conv"):
+        for n in d.get("notes") or []:
+            notes.append(f"{label}: {n}")
+        if (
+            d.get("torch_imported")
+            and label.endswith("numpy")
+            and not label.startswith(("conv", "W2DDP"))  # DDP communicates through torch
+        ):
             notes.append(f"{label}: torch was imported in the numpy child")
     result = {
         "benchmark": "flowkit suite",
@@ -1818,7 +1862,11 @@ def main(argv=None):
     if args.docs:
         import plot
 
-        for written in plot.write_all(result):
+        # the docs page is the single-process table: W2DDP's rows stay in the JSON and the text
+        docs = dict(
+            result, rows=[r for r in result["rows"] if r["workload"] in plot.WORKLOAD_NAMES]
+        )
+        for written in plot.write_all(docs):
             print(f"wrote {os.path.relpath(written)}")
     return 1 if errors else 0
 
