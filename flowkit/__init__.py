@@ -37,6 +37,7 @@ from ._creation import (
 from ._plugins import backends
 from ._plugins import register as register_plugin
 from ._plugins import unregister as unregister_plugin
+from ._traceback import install as _install_traceback
 from ._version import __version__
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .device import device
@@ -114,3 +115,5 @@ def use_backend(name: str, device: str | None = None):  # noqa: F811 - the argum
 
 
 random = _random_module
+
+_install_traceback()  # uncaught flowkit errors end at the user's line (see _traceback.py)

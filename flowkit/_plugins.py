@@ -32,6 +32,7 @@ After selection the backend is the module global :data:`current`; no hook runs p
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import threading
@@ -270,7 +271,6 @@ def _call(
 
 
 def _unknown_hooks(pm: pluggy.PluginManager, obj: object) -> list[str]:
-    import difflib
 
     out = []
     for caller in pm.get_hookcallers(obj) or []:
@@ -721,10 +721,21 @@ def _find(name: str, source: str) -> _Plugin:
             f"FLOWKIT_DISABLE_PLUGINS (entry {off!r}); remove that entry to use it"
         )
     raise BackendError(
-        f"unknown backend {name!r} (from {source}). "
+        f"unknown backend {name!r} (from {source}).{_did_you_mean(name)} "
         + _describe_installed()
         + "\nSet FLOWKIT_BACKEND to one of those names."
     )
+
+
+def _did_you_mean(name: str) -> str:
+    """`` Did you mean 'torch'?`` for a near miss (``Torch``, ``nunpy``), else nothing."""
+    known = sorted({*BUILTIN, *(r.name for r in _third_party())})
+    by_lower = {k.lower(): k for k in known}
+    close = by_lower.get(name.strip().lower())
+    if close is None:
+        near = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+        close = by_lower[near[0]] if near else None
+    return f" Did you mean {close!r}?" if close else ""
 
 
 def _checked_backend(rec: _Plugin, name: str, device: str | None) -> Backend:
