@@ -18,6 +18,7 @@ import atexit
 import datetime
 import os
 import re
+import sys
 from typing import Any
 
 from ..errors import ArgumentValueError, DistributedError
@@ -248,12 +249,28 @@ def destroy_process_group() -> None:
             "destroy_process_group: this process has no process group (it forms one on its "
             "first collective or at init_process_group)"
         )
-    torch_distributed().destroy_process_group()
+    _teardown(together=True)
+
+
+def _teardown(together: bool) -> None:
+    """Leave the group; with ``together``, after a barrier, so that no rank closes its
+    connections while another still talks to it (gloo may then abort that process: "terminate
+    called without an active exception", seen on a loaded machine about one exit in ten)."""
+    dist = torch_distributed()
+    if together:
+        try:
+            dist.barrier()
+        except Exception:  # noqa: BLE001 - a rank already gone: leave anyway
+            pass
+    dist.destroy_process_group()
 
 
 def _destroy_quietly() -> None:
+    """At exit: leave the group, together with the others unless this process is dying of an
+    uncaught exception (then the others are not waiting for it)."""
     if _initialized():
+        failing = getattr(sys, "last_value", None) is not None
         try:
-            torch_distributed().destroy_process_group()
+            _teardown(together=not failing)
         except Exception:  # noqa: BLE001 - at exit, after a failure: nothing more to say
             pass
