@@ -500,7 +500,9 @@ def save(obj: Any, f: _PathLike | BinaryIO, global_dst_rank: int | None = None) 
     that died. A checkpoint written on one backend or device loads on any other.
 
     Args:
-        obj: a tensor, a numpy array, a module's or optimizer's ``state_dict()``, or any nesting
+        obj: a tensor, a numpy array, a module's or optimizer's ``state_dict()``, an
+            ``nn.Graph`` (saved as its ``state_dict()``, as OneFlow does: load it back with
+            ``graph.load_state_dict(flowkit.load(f))``), or any nesting
             (at most 100 deep) of dicts, lists and tuples of tensors, numpy arrays, ints,
             floats, strings, bools, ``None``, flowkit dtypes and devices. Dict keys are strings,
             numbers, bools, ``None`` or tuples of those. A tensor that appears twice is stored
@@ -534,6 +536,10 @@ def save(obj: Any, f: _PathLike | BinaryIO, global_dst_rank: int | None = None) 
         raise TypeError(
             f"flowkit.save: f must be a path or a binary file object, got {type(f).__name__}"
         )
+    from .nn.graph import Graph
+
+    if isinstance(obj, Graph):  # OneFlow saves a graph as its state: modules, optimizers
+        obj = obj.state_dict()
     if global_dst_rank is not None:
         _save_on_rank(obj, f, global_dst_rank)
         return

@@ -227,6 +227,13 @@ class Graph:
             if "_modules" not in self.__dict__:
                 raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__()")
             runner = self.__dict__["_runner"] = self._compile(*args, **kwargs)
+            outputs = runner(*args, **kwargs)
+            # what the first call took and gave, for the repr (OneFlow's INPUT/OUTPUT entries)
+            self.__dict__["_io"] = (
+                [_meta(t) for t in _tensors((args, kwargs))],
+                [_meta(t) for t in _tensors(outputs)],
+            )
+            return outputs
         return runner(*args, **kwargs)
 
     def _compile(self, *args, **kwargs):
@@ -424,8 +431,13 @@ class Graph:
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
         lines = [f"(CONFIG:config:{self.config!r})"]
+        inputs, outputs = self.__dict__.get("_io", ((), ()))
+        for i, meta in enumerate(inputs):
+            lines.append(f"(INPUT:_{self.name}_input.0.{i}:{meta})")
         for name, m in self._modules.items():
             lines.append(_module_repr(name, m))
+        for i, meta in enumerate(outputs):
+            lines.append(f"(OUTPUT:_{self.name}_output.0.{i}:{meta})")
         for key, obj in self._optimizer_keys():
             kind = "OPTIMIZER" if key.startswith("_optimizer") else "LR_SCHEDULER"
             lines.append(f"({kind}:{key}:{_optimizer_repr(obj)}): ()")
@@ -434,6 +446,17 @@ class Graph:
             + "\n".join("  " + _addindent(line, 2) for line in lines)
             + "\n)"
         )
+
+
+def _tensors(x) -> list:
+    """The tensors in ``x`` (nested tuples, lists and dicts), in order."""
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for item in x for t in _tensors(item)]
+    if isinstance(x, dict):
+        return [t for item in x.values() for t in _tensors(item)]
+    return []
 
 
 def _meta(t: Tensor) -> str:
