@@ -117,7 +117,7 @@ def fit_scalar(op: str, value, d: _dt.dtype):
 
 
 def _fit_array(arr: np.ndarray, d: _dt.dtype) -> None:
-    """:func:`fit_scalar`'s rule over an array made from Python data (raises at the first value
+    """`fit_scalar`'s rule over an array made from Python data (raises at the first value
     that does not fit; the cast that follows wraps -max .. -1 into an unsigned dtype)."""
     lo, hi = _int_range(d)
     with np.errstate(invalid="ignore"):
@@ -269,7 +269,7 @@ def tensor(
     A Python number that does not fit the dtype is an error, as in PyTorch (numpy would wrap it
     around): ``tensor([300], dtype=uint8)``, ``tensor([2**63])``. With ``placement`` and ``sbp``
     it is a global tensor whose value is ``data`` (every rank passes the same data and keeps
-    its piece; see :meth:`flowkit.Tensor.to_global`).
+    its piece; see [`flowkit.Tensor.to_global`][flowkit.Tensor.to_global]).
 
     Examples:
         >>> import flowkit as flow
@@ -361,7 +361,7 @@ def full(
 
 def _fill_value(op: str, value, d: _dt.dtype):
     """A fill value as ``d`` takes it: a number (numpy's too) in the dtype's range, with
-    PyTorch's rules (:func:`fit_scalar`); a one-element tensor is left to the backend."""
+    PyTorch's rules (`fit_scalar`); a one-element tensor is left to the backend."""
     if value.__class__ is int:  # zeros/ones of an integer dtype: the common case
         r = _INT_RANGES.get(d)
         if r is not None and r[0] <= value <= r[1]:

@@ -1,7 +1,7 @@
 """Finding, listing and selecting backends, treating every third-party plugin as untrusted code.
 
-The rules (the contract is :mod:`flowkit.hookspecs`; the docs page "Backends and plugins" says
-the same for users):
+The rules (the contract is [`flowkit.hookspecs`][flowkit.hookspecs]; the docs page "Backends and
+plugins" says the same for users):
 
 * **A backend is selected by its entry-point name.** ``FLOWKIT_BACKEND=fake`` imports the entry
   point(s) of the ``flowkit.backends`` group named ``fake`` and nothing else; that plugin's
@@ -18,8 +18,8 @@ the same for users):
   implementation of that plugin directly, never ``pm.hook.x()`` across plugins. An exception
   (any, ``SystemExit`` included; ``KeyboardInterrupt`` passes) or a result of the wrong type is
   recorded against that plugin, shown by ``flowkit backends``, and raised as a
-  :class:`~flowkit.BackendError` naming the plugin, the hook and the fix only when that plugin's
-  backend is selected.
+  [`BackendError`][flowkit.errors.BackendError] naming the plugin, the hook and the fix only when
+  that plugin's backend is selected.
 * **Names are unique.** Built-ins win over entry points named ``numpy``/``torch``; two
   third-party plugins claiming one name are both reported and neither is used.
 * ``FLOWKIT_DISABLE_PLUGINS`` (entry-point or distribution names, or ``all`` for every
@@ -27,7 +27,7 @@ the same for users):
 
 Selection happens once per process, on first use, never inside ``import flowkit``: a plugin
 imports flowkit itself, and selecting at import time would register a half-imported plugin.
-After selection the backend is the module global :data:`current`; no hook runs per op.
+After selection the backend is the module global `current`; no hook runs per op.
 """
 
 from __future__ import annotations
@@ -452,8 +452,8 @@ def register(plugin: object, name: str | None = None) -> None:
     """Register a plugin object by hand (tests, notebooks); entry points are the usual way.
 
     Exposed as ``flowkit.register_plugin``. The object implements hooks of
-    :mod:`flowkit.hookspecs`. A plugin that provides a backend is registered under the
-    backend's name, as an entry point would be; ``name`` is also how
+    [`flowkit.hookspecs`][flowkit.hookspecs]. A plugin that provides a backend is registered under
+    the backend's name, as an entry point would be; ``name`` is also how
     ``flowkit.unregister_plugin`` removes it. Its hooks are checked and called like an
     installed plugin's, and it is asked ``flowkit_backend_selected`` and
     ``flowkit_select_optimizer_kernel`` whichever backend is selected.

@@ -1,12 +1,12 @@
 """Tracebacks of flowkit's own errors end at the user's line.
 
-When a program dies of a :class:`~flowkit.FlowkitError` (a bad shape, an unknown backend...), the
-frames inside flowkit, its backends and pluggy below the user's last line say nothing the message
-does not, and push the message out of sight: PyTorch's errors, raised in C++, end at the user's
-call. So, as Python prints an uncaught flowkit error, the trailing run of flowkit-internal frames
-is left out and a line says how many; ``FLOWKIT_TRACEBACK=full`` prints them all. Nothing changes
-for other exceptions, for errors that are caught, or where another tool has already replaced
-``sys.excepthook`` (IPython, a debugger, an error reporter).
+When a program dies of a [`FlowkitError`][flowkit.errors.FlowkitError] (a bad shape, an unknown
+backend...), the frames inside flowkit, its backends and pluggy below the user's last line say
+nothing the message does not, and push the message out of sight: PyTorch's errors, raised in C++,
+end at the user's call. So, as Python prints an uncaught flowkit error, the trailing run of
+flowkit-internal frames is left out and a line says how many; ``FLOWKIT_TRACEBACK=full`` prints them
+all. Nothing changes for other exceptions, for errors that are caught, or where another tool has
+already replaced ``sys.excepthook`` (IPython, a debugger, an error reporter).
 """
 
 from __future__ import annotations

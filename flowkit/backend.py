@@ -1,9 +1,11 @@
-"""What a backend provides: the :class:`Backend` interface and the small records plugins return.
+"""What a backend provides: the [`Backend`][flowkit.backend.Backend] interface and the small records
+plugins return.
 
-A backend supplies a :class:`flowkit.Tensor` subclass (with every tensor method implemented over
-its own arrays) and one :class:`Backend` object whose attributes are the ops that are not tensor
-methods (creation, ``matmul``, fused losses, grad mode). flowkit's core calls these directly: the
-op table is the backend object itself, so dispatch costs one attribute lookup.
+A backend supplies a [`flowkit.Tensor`][flowkit.Tensor] subclass (with every tensor method
+implemented over its own arrays) and one [`Backend`][flowkit.backend.Backend] object whose
+attributes are the ops that are not tensor methods (creation, ``matmul``, fused losses, grad mode).
+flowkit's core calls these directly: the op table is the backend object itself, so dispatch costs
+one attribute lookup.
 """
 
 from __future__ import annotations
@@ -95,12 +97,12 @@ class Backend:
     """The interface a backend implements: every op flowkit's core calls that is not a tensor
     method. flowkit's core calls nothing else.
 
-    A backend subclasses this and sets :attr:`name`, :attr:`Tensor`, :attr:`Parameter` and
-    :attr:`device`; the methods marked as declarations below are its to implement (one left out
-    raises :class:`~flowkit.errors.BackendNotImplementedError` when called). The rest have
-    defaults a backend may override. The op table is the backend object itself, so dispatch
-    costs one attribute lookup. Tensor methods (arithmetic, reductions, ``backward``...) live on
-    the backend's :class:`flowkit.Tensor` subclass.
+    A backend subclasses this and sets `name`, `Tensor`, `Parameter` and `device`; the methods
+    marked as declarations below are its to implement (one left out raises
+    [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError] when called). The
+    rest have defaults a backend may override. The op table is the backend object itself, so
+    dispatch costs one attribute lookup. Tensor methods (arithmetic, reductions, ``backward``...)
+    live on the backend's [`flowkit.Tensor`][flowkit.Tensor] subclass.
 
     flowkit's core checks and normalises the arguments before it calls an op (dims are
     non-negative, sizes are tuples, the nn ops' inputs have the right number of dimensions), so
@@ -115,9 +117,10 @@ class Backend:
     """
 
     name: str = "?"
-    #: the backend's :class:`flowkit.Tensor` subclass
+    #: the backend's [`flowkit.Tensor`][flowkit.Tensor] subclass
     Tensor: type
-    #: its parameter type: a subclass of both ``Tensor`` and :class:`flowkit.nn.Parameter`
+    #: its parameter type: a subclass of both ``Tensor`` and
+    #: [`flowkit.nn.Parameter`][flowkit.nn.Parameter]
     Parameter: type
     #: the default device of this process
     device: Device
@@ -152,7 +155,7 @@ class Backend:
 
     @backend_method
     def make_parameter(self, data: flowkit.Tensor, requires_grad: bool) -> flowkit.Tensor:
-        """A leaf of type :attr:`Parameter` that shares ``data``'s memory (``data`` is already
+        """A leaf of type `Parameter` that shares ``data``'s memory (``data`` is already
         detached), as ``flowkit.nn.Parameter(data)`` promises."""
 
     # -- autograd --
@@ -165,11 +168,11 @@ class Backend:
     @backend_method
     def set_detect_anomaly(self, mode: bool, check_nan: bool) -> None:
         """Switch anomaly detection (``flowkit.autograd.detect_anomaly`` calls it). While it is
-        on, every op records its forward call (:func:`flowkit.autograd.anomaly_mode.forward_trace`)
-        and backward raises :func:`~flowkit.autograd.anomaly_mode.nonfinite_gradient_error` at
+        on, every op records its forward call (`flowkit.autograd.anomaly_mode.forward_trace`)
+        and backward raises `nonfinite_gradient_error` at
         the first op whose gradient has a NaN or an infinity (when ``check_nan``); any other
         error in an op's backward gets the op's forward call appended
-        (:func:`~flowkit.autograd.anomaly_mode.with_trace`). Off, it must cost nothing."""
+        (`with_trace`). Off, it must cost nothing."""
 
     @backend_method
     def grad(
@@ -183,7 +186,7 @@ class Backend:
         """``flowkit.autograd.grad``: the gradients of ``outputs`` (seeded by ``grad_outputs``,
         ``None`` meaning ones) with respect to each of ``inputs``, ``None`` for an input they do
         not depend on. No ``.grad`` changes. With ``create_graph`` the results are
-        differentiable again. (Arguments are checked by :mod:`flowkit.autograd`.)"""
+        differentiable again. (Arguments are checked by [`flowkit.autograd`][flowkit.autograd].)"""
 
     @backend_method
     def autograd_backward(
@@ -198,7 +201,8 @@ class Backend:
 
     # -- static graphs (flowkit.nn.Graph) --
     def compile_graph(self, graph: Any) -> Any:
-        """Offer a compiled runner for ``graph`` (a :class:`flowkit.nn.Graph`), or ``None``.
+        """Offer a compiled runner for ``graph`` (a [`flowkit.nn.Graph`][flowkit.nn.Graph]), or
+        ``None``.
 
         Called on the graph's first call, and again after ``train()``/``eval()`` or a new
         optimizer. A runner is called like the graph (``runner(*args, **kwargs)``) and must give
@@ -216,7 +220,7 @@ class Backend:
     @backend_method
     def cat(self, tensors: Sequence[flowkit.Tensor], dim: int) -> flowkit.Tensor:
         """``flowkit.cat``: join along an existing dimension, dtypes promoted as in PyTorch
-        (see :func:`flowkit.ops.shape.cat_error` for the rules and messages)."""
+        (see `flowkit.ops.shape.cat_error` for the rules and messages)."""
 
     @backend_method
     def stack(self, tensors: Sequence[flowkit.Tensor], dim: int) -> flowkit.Tensor:
@@ -352,7 +356,8 @@ class Backend:
 
         It shares memory with ``tensor`` wherever the layout allows (a contiguous array), so a
         collective reads and writes the tensor itself; otherwise it is a contiguous copy, which
-        :meth:`comm_commit` writes back. It is on the tensor's device (CPU for numpy).
+        [`comm_commit`][flowkit.backend.Backend.comm_commit] writes back. It is on the tensor's
+        device (CPU for numpy).
         """
 
     @backend_method
@@ -362,9 +367,9 @@ class Backend:
 
     @backend_method
     def comm_commit(self, tensor: flowkit.Tensor, buffer: Any) -> None:
-        """A collective wrote ``buffer`` (from :meth:`comm_buffer` of ``tensor``): put the values
-        into ``tensor`` if the buffer was a copy, and count an in-place change of ``tensor``
-        (its version, which autograd checks)."""
+        """A collective wrote ``buffer`` (from [`comm_buffer`][flowkit.backend.Backend.comm_buffer]
+        of ``tensor``): put the values into ``tensor`` if the buffer was a copy, and count an
+        in-place change of ``tensor`` (its version, which autograd checks)."""
 
     # -- devices --
     def cuda_is_available(self) -> bool:

@@ -2,10 +2,11 @@
 
 Each function takes flowkit tensors of any backend and works through the run's
 ``torch.distributed`` process group, which the process joins on its first call (see
-:mod:`flowkit.distributed`). The numpy backend's arrays go to torch without a copy; in-place
-collectives (``all_reduce``, ``broadcast``, ``reduce_scatter``, ``all_gather``'s list) write into
-the tensors they are given, and count as an in-place change of them (autograd's version counter).
-Every rank must call the same collectives in the same order with tensors of the same shapes.
+[`flowkit.distributed`][flowkit.distributed]). The numpy backend's arrays go to torch without a
+copy; in-place collectives (``all_reduce``, ``broadcast``, ``reduce_scatter``, ``all_gather``'s
+list) write into the tensors they are given, and count as an in-place change of them (autograd's
+version counter). Every rank must call the same collectives in the same order with tensors of the
+same shapes.
 
 Examples:
     >>> import flowkit as flow
@@ -109,7 +110,7 @@ class Work:
         return True
 
     def is_completed(self) -> bool:
-        """Whether :meth:`wait` would return at once."""
+        """Whether [`wait`][flowkit.comm.Work.wait] would return at once."""
         return self._done or bool(self._work.is_completed())
 
 
@@ -132,8 +133,9 @@ def all_reduce(tensor: Tensor, op: str = "sum", group: Any = None, async_op: boo
     Args:
         tensor: the values to reduce; overwritten with the result.
         op: ``"sum"`` (OneFlow's only one), ``"avg"``, ``"product"``, ``"min"`` or ``"max"``.
-        group: a subgroup from :func:`flowkit.distributed.new_group` (default: every rank).
-        async_op: return a :class:`Work` to ``wait()`` on instead of blocking.
+        group: a subgroup from [`flowkit.distributed.new_group`][flowkit.distributed.new_group]
+            (default: every rank).
+        async_op: return a [`Work`][flowkit.comm.Work] to ``wait()`` on instead of blocking.
     """
     _check_tensor(tensor, "all_reduce")
     backend = _plugins.get()

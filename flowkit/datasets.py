@@ -1,8 +1,8 @@
 """``flowkit.datasets``: small ready-made datasets, torchvision-style.
 
-:class:`Digits` serves the 8x8 handwritten digits that scikit-learn ships inside its wheel (UCI
-"optical recognition of handwritten digits", 1797 images), so it needs no network. scikit-learn is
-an optional dependency: ``pip install "flowkit[datasets]"``.
+[`Digits`][flowkit.datasets.Digits] serves the 8x8 handwritten digits that scikit-learn ships inside
+its wheel (UCI "optical recognition of handwritten digits", 1797 images), so it needs no network.
+scikit-learn is an optional dependency: ``pip install "flowkit[datasets]"``.
 """
 
 from __future__ import annotations

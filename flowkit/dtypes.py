@@ -1,7 +1,8 @@
 """flowkit's dtypes: one set of names on every backend.
 
-A :class:`dtype` is a small immutable object (``flowkit.float32``). Backends map it to their native
-type; numpy's dtype is the common currency, because every backend can exchange numpy arrays.
+A [`dtype`][flowkit.dtype] is a small immutable object (``flowkit.float32``). Backends map it to
+their native type; numpy's dtype is the common currency, because every backend can exchange numpy
+arrays.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``flowkit.env``: the run's environment under OneFlow's names (``flow.env.get_rank()``...).
 
-The same functions as :mod:`flowkit.distributed`; ``init``/``destroy`` form and leave the process
-group explicitly (a process joins it by itself on its first collective).
+The same functions as [`flowkit.distributed`][flowkit.distributed]; ``init``/``destroy`` form and
+leave the process group explicitly (a process joins it by itself on its first collective).
 
 Examples:
     >>> import flowkit as flow

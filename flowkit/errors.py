@@ -37,7 +37,7 @@ class BackendError(FlowkitError, RuntimeError):
 class BackendNotImplementedError(BackendError, NotImplementedError):
     """The selected backend does not implement an op that flowkit declares.
 
-    Every public :class:`~flowkit.Tensor` method and :class:`~flowkit.backend.Backend` op is
+    Every public [`Tensor`][flowkit.Tensor] method and [`Backend`][flowkit.backend.Backend] op is
     declared once in flowkit's core; a backend that leaves one out inherits the declaration, which
     raises this error naming the op and the backend. ``flowkit check-backend NAME`` reports such
     ops as *not implemented* rather than as failures.

@@ -4,19 +4,21 @@ plugins to.
 A backend is a pluggy plugin registered in the ``flowkit.backends`` entry-point group. flowkit
 calls these hooks at three moments only: when it lists or selects a backend, when an optimizer is
 built (to choose a fast update kernel), and to announce the selection. No hook runs per tensor op:
-after selection every op is an attribute lookup on the chosen :class:`~flowkit.backend.Backend`.
+after selection every op is an attribute lookup on the chosen [`Backend`][flowkit.backend.Backend].
 
 The rules:
 
 * **The entry-point name is the backend's name.** ``FLOWKIT_BACKEND=NAME`` imports the entry
   point(s) named ``NAME`` and no other plugin, and that plugin's
-  :func:`flowkit_declare_backends` must declare ``NAME``. Any other name it declares is reported
-  as a problem of the plugin and ignored. ``numpy`` and ``torch`` are flowkit's own and cannot be
-  taken; two installed plugins claiming one name are both reported and neither is used.
+  [`flowkit_declare_backends`][flowkit.hookspecs.flowkit_declare_backends] must declare ``NAME``.
+  Any other name it declares is reported as a problem of the plugin and ignored. ``numpy`` and
+  ``torch`` are flowkit's own and cannot be taken; two installed plugins claiming one name are both
+  reported and neither is used.
 * **Every call is to one plugin.** flowkit calls each plugin's own implementation directly, so a
   plugin's exception (any, ``SystemExit`` included) or wrong answer is recorded against that
-  plugin, listed by ``flowkit backends``, and raised as :class:`~flowkit.BackendError` naming the
-  plugin, the hook and the fix only when that plugin's backend is selected.
+  plugin, listed by ``flowkit backends``, and raised as
+  [`BackendError`][flowkit.errors.BackendError] naming the plugin, the hook and the fix only when
+  that plugin's backend is selected.
 * **Return types are checked**, as each hook's docstring says. Hook wrappers (``hookwrapper=True``,
   ``wrapper=True``) are refused, and so is a hook flowkit does not define (a misspelling).
 * **Listing is bounded.** ``flowkit backends`` imports, declares and probes every plugin in its own
@@ -54,7 +56,7 @@ def flowkit_declare_backends() -> list[BackendSpec]:
     numpy backend never imports torch).
 
     Returns:
-        A list of :class:`~flowkit.backend.BackendSpec`, whose ``name`` is the plugin's
+        A list of [`BackendSpec`][flowkit.backend.BackendSpec], whose ``name`` is the plugin's
         entry-point name. Anything else (another type, no spec of that name) makes the plugin
         broken; other names in the list are reported and ignored.
     """
@@ -68,7 +70,7 @@ def flowkit_probe_backend(name: str) -> BackendProbe | None:
     that declared ``name`` only, with that name.
 
     Returns:
-        A :class:`~flowkit.backend.BackendProbe` (version: ``str | None``, usable: ``bool``,
+        A [`BackendProbe`][flowkit.backend.BackendProbe] (version: ``str | None``, usable: ``bool``,
         devices: ``list[str]``, reason: ``str | None``), or ``None`` when the plugin cannot tell
         (the backend is then listed as not usable, and selecting it tries to load it anyway).
     """
@@ -76,16 +78,16 @@ def flowkit_probe_backend(name: str) -> BackendProbe | None:
 
 @hookspec(firstresult=True)
 def flowkit_load_backend(name: str, device: str | None) -> Backend | None:
-    """Build the :class:`~flowkit.backend.Backend` object for ``name`` on ``device``.
+    """Build the [`Backend`][flowkit.backend.Backend] object for ``name`` on ``device``.
 
     Asked once per process, on first use, of the selected backend's plugin only. ``device`` is
     the value of ``FLOWKIT_DEVICE`` (``"cpu"``, ``"cuda"``, ``"cuda:N"``) or ``None`` for the
-    backend's own default. Raise :class:`~flowkit.errors.DeviceError` for a device the backend
-    cannot use (it reaches the user as it is; any other exception makes the plugin broken).
+    backend's own default. Raise [`DeviceError`][flowkit.errors.DeviceError] for a device the
+    backend cannot use (it reaches the user as it is; any other exception makes the plugin broken).
 
     Returns:
-        A :class:`~flowkit.backend.Backend` instance whose ``name`` is ``name`` and whose
-        ``Tensor`` is a subclass of :class:`flowkit.Tensor`.
+        A [`Backend`][flowkit.backend.Backend] instance whose ``name`` is ``name`` and whose
+        ``Tensor`` is a subclass of [`flowkit.Tensor`][flowkit.Tensor].
     """
 
 
@@ -100,13 +102,14 @@ def flowkit_select_optimizer_kernel(
     a backend's update.
     ``optimizer`` is the algorithm's name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
     ``"adagrad"``); ``hyperparams`` are the first param group's settings (a copy). The kernel has
-    the signature of the matching reference function in :mod:`flowkit.optim._functional` and
+    the signature of the matching reference function in `flowkit.optim._functional` and
     must give the same parameters and state; the test suite checks every kernel against the
     reference in float64.
 
     Returns:
         A callable, or ``None``. An exception or any other answer makes the optimizer's
-        construction raise :class:`~flowkit.BackendError` (flowkit does not silently fall back).
+        construction raise [`BackendError`][flowkit.errors.BackendError] (flowkit does not silently
+        fall back).
     """
 
 
@@ -115,6 +118,6 @@ def flowkit_backend_selected(backend: Backend) -> None:
     """Notification: ``backend`` was selected for this process and is about to be used.
 
     Sent to the selected backend's own plugin, whose failure makes the selection fail with
-    :class:`~flowkit.BackendError`, and to plugins registered by hand, whose failures are
-    recorded and warned about while the selection goes on.
+    [`BackendError`][flowkit.errors.BackendError], and to plugins registered by hand, whose failures
+    are recorded and warned about while the selection goes on.
     """

@@ -38,7 +38,7 @@ seed = manual_seed
 
 
 def initial_seed() -> int | None:
-    """The last seed given to :func:`manual_seed` (``None`` if never seeded).
+    """The last seed given to [`manual_seed`][flowkit.manual_seed] (``None`` if never seeded).
 
     Examples:
         >>> import flowkit as flow
@@ -55,7 +55,7 @@ def generator() -> np.random.Generator:
 
 
 def get_rng_state() -> dict:
-    """The generator's state, to restore with :func:`set_rng_state`.
+    """The generator's state, to restore with [`set_rng_state`][flowkit.set_rng_state].
 
     Examples:
         >>> import flowkit as flow

@@ -21,8 +21,8 @@ string, and as a one-key object otherwise::
 The document is ``{"format": "flowkit.checkpoint", "version": 2, "backend": ..., "obj": ...,
 "digests": {"0": "crc32:1a2b3c4d", ...}}``: format version 2 adds a CRC-32 of every tensor's bytes,
 and the file's metadata key ``"flowkit.crc32"`` holds a CRC-32 of the document and the tensor
-table, so every byte of the file is covered by a digest that :func:`load` checks. Version 1 (no
-digests) still loads, unverified.
+table, so every byte of the file is covered by a digest that [`load`][flowkit.load] checks.
+Version 1 (no digests) still loads, unverified.
 
 Loading is bounded by the file: the header's length is checked against the file's size before
 it is read, every entry of the header and the document is checked before any tensor is
@@ -492,12 +492,13 @@ def save(obj: Any, f: _PathLike | BinaryIO, global_dst_rank: int | None = None) 
     """Save tensors, state dicts and nested containers of them to a checkpoint file.
 
     The file is a safetensors file: the tensors are stored as raw arrays and everything else as
-    JSON metadata, so :func:`load` never unpickles anything. Every tensor's bytes, and the
-    metadata, carry a CRC-32 digest that :func:`load` checks. Writing to a path is atomic: the
-    data goes to a temporary file in the same directory (``.NAME.flowkit-tmp-HOST-PID-RANDOM``),
-    is flushed to disk and then replaces ``f``, so a crash or an error mid-write leaves any
-    previous file intact; a later save to the same path removes the temporary files of writers
-    that died. A checkpoint written on one backend or device loads on any other.
+    JSON metadata, so [`load`][flowkit.load] never unpickles anything. Every tensor's bytes, and
+    the metadata, carry a CRC-32 digest that [`load`][flowkit.load] checks. Writing to a path is
+    atomic: the data goes to a temporary file in the same directory
+    (``.NAME.flowkit-tmp-HOST-PID-RANDOM``), is flushed to disk and then replaces ``f``, so a
+    crash or an error mid-write leaves any previous file intact; a later save to the same path
+    removes the temporary files of writers that died. A checkpoint written on one backend or
+    device loads on any other.
 
     Args:
         obj: a tensor, a numpy array, a module's or optimizer's ``state_dict()``, an
@@ -954,8 +955,8 @@ def _json_kind(node: Any) -> str:
 
 
 class _Decoder:
-    """Checks flowkit's document against the tensor table (:meth:`check`, before any tensor is
-    read), then builds the saved object from the arrays (:meth:`build`, which cannot fail)."""
+    """Checks flowkit's document against the tensor table (`check`, before any tensor is
+    read), then builds the saved object from the arrays (`build`, which cannot fail)."""
 
     def __init__(self, header: _Header, name: str) -> None:
         self.name = name
@@ -1225,7 +1226,7 @@ def _save_on_rank(obj: Any, f: _PathLike | BinaryIO, dst: int) -> None:
 def load(
     f: _PathLike | BinaryIO, map_location: str | _device | None = None, *, verify: bool = True
 ) -> Any:
-    """Load a checkpoint written by :func:`save`, on this process's backend.
+    """Load a checkpoint written by [`save`][flowkit.save], on this process's backend.
 
     Loading reads JSON and raw arrays only; it never unpickles, so it cannot run code from the
     file. It checks the file before it trusts it: the header's length against the file's size,
@@ -1233,16 +1234,16 @@ def load(
     allocated), and each tensor's bytes against the CRC-32 digest saved with them. Each tensor
     is read straight into its own array, so loading takes the tensors' size in memory, not
     twice it. Tensors come back with their saved dtype, shape and ``requires_grad`` (parameters
-    as :class:`flowkit.nn.Parameter`), containers with their saved types (dict, OrderedDict,
-    list, tuple), and dict keys with their types (the integer keys of an optimizer's state stay
-    ints).
+    as [`flowkit.nn.Parameter`][flowkit.nn.Parameter]), containers with their saved types (dict,
+    OrderedDict, list, tuple), and dict keys with their types (the integer keys of an optimizer's
+    state stay ints).
 
     Args:
         f: a file path, or a binary file object opened for reading (read from its position).
         map_location: the device to put every tensor on (``"cpu"``, ``"cuda"``, ``"cuda:1"`` or a
-            :class:`flowkit.device`). ``None`` (the default) uses the backend's default device,
-            whatever device the checkpoint was saved from, so a checkpoint saved on a GPU loads
-            on a machine without one.
+            [`flowkit.device`][flowkit.device.device]). ``None`` (the default) uses the
+            backend's default device, whatever device the checkpoint was saved from, so a
+            checkpoint saved on a GPU loads on a machine without one.
         verify: check the digests (the default). ``False`` skips them, to load a little faster
             or to recover what a damaged file still holds; the structure is checked either way.
             Checkpoints of format version 1 (flowkit before digests) carry none: they load

@@ -1,15 +1,15 @@
 """``flowkit.Tensor``: the one public tensor type, and the contract every backend's tensor meets.
 
-:class:`Tensor` declares every public tensor method, with its signature and documentation. The
-declarations are grouped by op family in :mod:`flowkit.ops` (arithmetic, comparison, reduction,
-shape, indexing, in-place, linear algebra, autograd), whose mixins :class:`Tensor` combines; this
-module adds the attributes and conversions. Each backend subclasses :class:`Tensor` and defines
-the declared methods over its own arrays: its methods shadow the declarations, so a call costs
-one method lookup, and anything it leaves out raises
-:class:`~flowkit.errors.BackendNotImplementedError`. Everything that can be written once in
-terms of the backend's methods (repr, ``size()``, ``tolist()``, ``T``, ``flatten``, the dtype
-conversions) is written here, so it reads and behaves the same on every backend.
-``isinstance(x, flowkit.Tensor)`` holds on every backend.
+[`Tensor`][flowkit.Tensor] declares every public tensor method, with its signature and
+documentation. The declarations are grouped by op family in `flowkit.ops` (arithmetic, comparison,
+reduction, shape, indexing, in-place, linear algebra, autograd), whose mixins
+[`Tensor`][flowkit.Tensor] combines; this module adds the attributes and conversions. Each backend
+subclasses [`Tensor`][flowkit.Tensor] and defines the declared methods over its own arrays: its
+methods shadow the declarations, so a call costs one method lookup, and anything it leaves out
+raises [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError]. Everything that
+can be written once in terms of the backend's methods (repr, ``size()``, ``tolist()``, ``T``,
+``flatten``, the dtype conversions) is written here, so it reads and behaves the same on every
+backend. ``isinstance(x, flowkit.Tensor)`` holds on every backend.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ class Tensor(
 
     ``flowkit.tensor(data)`` is the usual way to make one (it infers the dtype); calling the class,
     ``flowkit.Tensor(2, 3)`` or ``flowkit.Tensor([1, 2])``, makes a float32 tensor as in PyTorch.
-    The methods are declared by family in :mod:`flowkit.ops` and implemented by the selected
+    The methods are declared by family in `flowkit.ops` and implemented by the selected
     backend.
 
     Examples:
@@ -203,8 +203,8 @@ class Tensor(
 
     @backend_method
     def _grad_fn_name(self) -> str | None:
-        """The name :attr:`grad_fn` prints (``"MatmulBackward"``, see
-        :func:`flowkit.ops.autograd.backward_name`), or ``None`` for a leaf. Part of the
+        """The name [`grad_fn`][flowkit.Tensor.grad_fn] prints (``"MatmulBackward"``, see
+        `flowkit.ops.autograd.backward_name`), or ``None`` for a leaf. Part of the
         contract: the repr, written once here, asks the backend for it."""
 
     # ------------------------------------------------------------------ printing
@@ -223,7 +223,7 @@ class Tensor(
 
     # ------------------------------------------------------------------ shape
     def size(self, dim: int | None = None) -> Any:
-        """The shape as :class:`Size`, or one dimension's length.
+        """The shape as [`Size`][flowkit.Size], or one dimension's length.
 
         Examples:
             >>> import flowkit as flow
@@ -253,7 +253,7 @@ class Tensor(
 
     @property
     def ndim(self) -> int:
-        """The number of dimensions (as :meth:`dim`).
+        """The number of dimensions (as [`dim`][flowkit.Tensor.dim]).
 
         Examples:
             >>> import flowkit as flow
@@ -273,7 +273,7 @@ class Tensor(
         return self.shape.numel()
 
     def nelement(self) -> int:
-        """Another name for :meth:`numel`.
+        """Another name for [`numel`][flowkit.Tensor.numel].
 
         Examples:
             >>> import flowkit as flow

@@ -3,14 +3,14 @@
 A NaN made in backward spreads to every ``.grad`` it reaches, and the ``.grad`` says nothing of
 where it came from. With anomaly detection on, every op records where the forward pass ran it,
 and backward checks each op's gradients as it computes them: the first op that returns a NaN or
-an infinity stops the backward with an :class:`~flowkit.AutogradError` naming its backward
-function, the shapes of its inputs and the line of the forward program that ran it. Any other
-error inside backward (a changed saved tensor, say) gets that line too.
+an infinity stops the backward with an [`AutogradError`][flowkit.errors.AutogradError] naming its
+backward function, the shapes of its inputs and the line of the forward program that ran it. Any
+other error inside backward (a changed saved tensor, say) gets that line too.
 
 It costs time (a stack trace per op, a check per gradient): switch it on to debug, as in
 PyTorch. Off, it costs nothing. The switch is process-wide, as PyTorch's is.
 
-The text of the error is :func:`nonfinite_gradient_error`'s on every backend; the forward call is
+The text of the error is `nonfinite_gradient_error`'s on every backend; the forward call is
 the user's own frames (flowkit's and the backends' frames are left out, so both backends print
 the same lines).
 """
@@ -155,7 +155,7 @@ def forward_trace(skip: tuple[str, ...] = ()) -> list[str]:
 
 
 def with_trace(message: str, trace: list[str] | None) -> str:
-    """``message`` and the forward call of the op (as recorded by :func:`forward_trace`)."""
+    """``message`` and the forward call of the op (as recorded by `forward_trace`)."""
     if not trace:
         return (
             message + "\nNo forward trace for this op: it ran before anomaly detection was "

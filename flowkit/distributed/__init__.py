@@ -1,9 +1,9 @@
 """``flowkit.distributed``: the process group, the launcher, and who-am-I in a distributed run.
 
 flowkit's distributed training runs on ``torch.distributed`` for every backend (see
-:mod:`flowkit.distributed._group`); ``python -m flowkit.distributed.launch`` starts the processes
-through torchrun. OneFlow's names for the same things are in :mod:`flowkit.env` and
-:mod:`flowkit.comm`.
+`flowkit.distributed._group`); ``python -m flowkit.distributed.launch`` starts the processes
+through torchrun. OneFlow's names for the same things are in [`flowkit.env`][flowkit.env] and
+[`flowkit.comm`][flowkit.comm].
 
 Examples:
     >>> import flowkit as flow
@@ -43,7 +43,7 @@ __all__ = [
 
 
 def new_group(ranks: list[int] | None = None) -> Any:
-    """A subgroup of the run's ranks, for the ``group=`` argument of :mod:`flowkit.comm`.
+    """A subgroup of the run's ranks, for the ``group=`` argument of [`flowkit.comm`][flowkit.comm].
 
     Every rank must call it with the same ``ranks`` (also the ranks outside the subgroup), as
     in torch.distributed.

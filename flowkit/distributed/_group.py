@@ -8,8 +8,9 @@ with the numpy backend still never imports torch.
 
 A process joins the group on its first collective, as OneFlow's do, when the launcher, torchrun
 or the user put ``MASTER_ADDR``, ``MASTER_PORT``, ``WORLD_SIZE`` and ``RANK`` in its environment;
-:func:`init_process_group` does it explicitly. A process started without them is a group of one
-(world size 1), so a data-parallel program also runs, unchanged, as a single process.
+[`init_process_group`][flowkit.distributed.init_process_group] does it explicitly. A process started
+without them is a group of one (world size 1), so a data-parallel program also runs, unchanged, as a
+single process.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ _INSTALL_HINT = 'pip install "flowkit[torch]" (torch.distributed is the engine o
 
 
 def torch_distributed() -> Any:
-    """``torch.distributed``, imported now, or a :class:`DistributedError` saying how to get it."""
+    """``torch.distributed``, imported now, or a
+    [`DistributedError`][flowkit.errors.DistributedError] saying how to get it."""
     try:
         import torch.distributed as dist
     except ImportError as exc:

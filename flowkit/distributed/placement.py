@@ -83,7 +83,8 @@ class placement:  # noqa: N801 - OneFlow's name
 
     @property
     def hierarchy(self) -> Any:
-        """The shape of the rank grid, a :class:`flowkit.Size`: ``Size([2])``, ``Size([2, 2])``."""
+        """The shape of the rank grid, a [`flowkit.Size`][flowkit.Size]: ``Size([2])``,
+        ``Size([2, 2])``."""
         from ..tensor import Size
 
         return Size(self._ranks.shape)

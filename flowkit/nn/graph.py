@@ -1,16 +1,18 @@
 """``flowkit.nn.Graph``: OneFlow's static-graph interface.
 
 A graph is written like a module: ``__init__`` sets its modules (and optimizers, with
-:meth:`Graph.add_optimizer`), ``build`` describes one step, calling the graph runs it. A training
-graph's ``build`` computes the loss, calls ``loss.backward()`` itself and returns it; the graph then
-runs every optimizer's ``step()`` and ``zero_grad()`` and every scheduler's ``step()``, so a call
-is one whole training step, and gives exactly the numbers the same code gives eagerly.
+[`Graph.add_optimizer`][flowkit.nn.Graph.add_optimizer]), ``build`` describes one step, calling
+the graph runs it. A training graph's ``build`` computes the loss, calls ``loss.backward()``
+itself and returns it; the graph then runs every optimizer's ``step()`` and ``zero_grad()`` and
+every scheduler's ``step()``, so a call is one whole training step, and gives exactly the numbers
+the same code gives eagerly.
 
 How a call runs is a seam for backends: the first call asks the selected backend
-(:meth:`flowkit.backend.Backend.compile_graph`) for a compiled runner, which must give what
-:meth:`Graph._run` (the eager step) gives. The numpy backend records the first call of each
-argument signature and replays it as generated code (``flowkit_numpy/replay.py``); the torch
-backend offers none, so its graphs run ``_run`` on every call.
+([`flowkit.backend.Backend.compile_graph`][flowkit.backend.Backend.compile_graph]) for a compiled
+runner, which must give what `Graph._run` (the eager step) gives. The numpy backend records the
+first call of each argument signature and replays it as generated code
+(``flowkit_numpy/replay.py``); the torch backend offers none, so its graphs run ``_run`` on every
+call.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ if TYPE_CHECKING:
 
 class GraphConfig:
     """A graph's settings (OneFlow's ``nn.Graph.config``). The backend decides how a graph runs
-    (see :meth:`Graph.debug`), so only the mode is kept: ``training`` is true for a graph with an
-    optimizer in train mode.
+    (see [`Graph.debug`][flowkit.nn.Graph.debug]), so only the mode is kept: ``training`` is true
+    for a graph with an optimizer in train mode.
 
     Examples:
         >>> import flowkit as flow
@@ -60,11 +62,12 @@ class Graph:
     """Base class of static graphs: OneFlow's ``nn.Graph``, run eagerly, step for step.
 
     Subclass it, call ``super().__init__()`` first in ``__init__``, set the modules the step uses
-    as attributes, add optimizers with :meth:`add_optimizer`, and define :meth:`build`. Calling
-    the graph runs ``build`` with the call's arguments and returns its outputs (detached: a graph's
-    outputs are values, not part of an autograd graph). With an optimizer, ``build`` calls
-    ``loss.backward()`` and the graph then steps the optimizers (and their schedulers) and clears
-    the gradients. Without one (or after :meth:`eval`), ``build`` runs without autograd.
+    as attributes, add optimizers with [`add_optimizer`][flowkit.nn.Graph.add_optimizer], and
+    define [`build`][flowkit.nn.Graph.build]. Calling the graph runs ``build`` with the call's
+    arguments and returns its outputs (detached: a graph's outputs are values, not part of an
+    autograd graph). With an optimizer, ``build`` calls ``loss.backward()`` and the graph then steps
+    the optimizers (and their schedulers) and clears the gradients. Without one (or after
+    [`eval`][flowkit.nn.Graph.eval]), ``build`` runs without autograd.
 
     The numbers are exactly those of the same code run eagerly: a graph trains along the same
     trajectory, on every backend.
@@ -93,11 +96,14 @@ class Graph:
         >>> print(graph)  # doctest: +ELLIPSIS
         (GRAPH:TrainGraph:TrainGraph): (
           (CONFIG:config:GraphConfig(training=True))
+          (INPUT:_TrainGraph_input.0.0:tensor(size=(2, 2), dtype=flowkit.float32))
+          (INPUT:_TrainGraph_input.0.1:tensor(size=(2, 1), dtype=flowkit.float32))
           (MODULE:model:Linear(in_features=2, out_features=1, bias=True)): (
             (PARAMETER:model.weight:tensor(size=(1, 2), dtype=flowkit.float32, ...)): ()
             (PARAMETER:model.bias:tensor(size=(1,), dtype=flowkit.float32, ...)): ()
           )
           (MODULE:loss_fn:MSELoss()): ()
+          (OUTPUT:_TrainGraph_output.0.0:tensor(size=(), dtype=flowkit.float32))
           (OPTIMIZER:_optimizer_0:SGD(lr=0.02, ...)): ()
         )
     """
@@ -177,7 +183,7 @@ class Graph:
         different parameters); they step in the order they were added.
 
         Args:
-            optim (Optimizer): a :class:`flowkit.optim.Optimizer`.
+            optim (Optimizer): a [`flowkit.optim.Optimizer`][flowkit.optim.Optimizer].
             lr_sch (LRScheduler | None): a learning-rate scheduler of ``optim``, stepped once per
                 call.
             is_sparse: OneFlow's sparse updates; not supported (must be ``False``).
@@ -238,7 +244,7 @@ class Graph:
 
     def _compile(self, *args, **kwargs):
         """Choose what a call runs, on the first call (and after a change of mode, modules or
-        optimizers): the backend's compiled runner if it offers one, else :meth:`_run`.
+        optimizers): the backend's compiled runner if it offers one, else `_run`.
 
         The arguments are the first call's, for a backend that traces the step with them.
         """
@@ -385,10 +391,12 @@ class Graph:
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True) -> None:
-        """Load a :meth:`state_dict` into the graph's modules, optimizers and schedulers.
+        """Load a [`state_dict`][flowkit.nn.Graph.state_dict] into the graph's modules, optimizers
+        and schedulers.
 
         Args:
-            state_dict (dict): a dict as :meth:`state_dict` returns (e.g. from ``flow.load``).
+            state_dict (dict): a dict as [`state_dict`][flowkit.nn.Graph.state_dict] returns (e.g.
+                from ``flow.load``).
             strict: missing or unexpected keys are an error (for the graph's keys and, passed
                 on, for each module's).
 

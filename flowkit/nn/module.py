@@ -283,9 +283,10 @@ class Module:
         """Make every parameter and buffer a global tensor on ``placement`` with ``sbp``, in
         place (OneFlow's ``Module.to_global``); returns the module.
 
-        Each process's values become its piece (:meth:`flowkit.Tensor.to_global` of a local
-        tensor): with ``flowkit.sbp.broadcast`` the ranks must hold the same values, which they
-        do when they built the module after the same ``manual_seed``. The data-parallel recipe
+        Each process's values become its piece
+        ([`flowkit.Tensor.to_global`][flowkit.Tensor.to_global] of a local tensor): with
+        ``flowkit.sbp.broadcast`` the ranks must hold the same values, which they do when they
+        built the module after the same ``manual_seed``. The data-parallel recipe
         is parameters ``broadcast`` and data ``split(0)``: the gradients then come out broadcast
         (summed over the ranks), so every rank's optimizer makes the same update. ``sbp`` may
         also be a function ``sbp(name, tensor)`` giving each tensor's SBP. Parameters are new

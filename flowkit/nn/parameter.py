@@ -7,7 +7,8 @@ from ..tensor import Tensor
 
 
 class Parameter(Tensor):
-    """A leaf tensor that requires grad and that :class:`Module` collects in ``parameters()``.
+    """A leaf tensor that requires grad and that [`Module`][flowkit.nn.Module] collects in
+    ``parameters()``.
 
     ``Parameter(t)`` shares memory with ``t``. Each backend's parameter type subclasses both its
     tensor type and this class, so ``isinstance(p, flowkit.nn.Parameter)`` holds everywhere.

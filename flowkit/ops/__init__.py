@@ -3,12 +3,12 @@
 Each module here is one op family (``arithmetic``, ``comparison``, ``reduction``, ``shape``,
 ``indexing``, ``inplace``, ``linalg``, ``autograd``) and holds three things:
 
-1. a mixin of :class:`flowkit.Tensor` that declares the family's tensor methods: signature,
-   documentation, a runnable example, and no body (:func:`~flowkit.ops._contract.backend_method`);
+1. a mixin of [`flowkit.Tensor`][flowkit.Tensor] that declares the family's tensor methods:
+   signature, documentation, a runnable example, and no body (`backend_method`);
    each backend's tensor class implements them (``backends/flowkit_numpy/<family>.py``,
    ``backends/flowkit_torch/<family>.py``: the same file names);
 2. the function forms users call (``flowkit.sum(x)``), one line each over the method or the
-   backend's op table; ``__all__`` lists them and :mod:`flowkit` re-exports them;
+   backend's op table; ``__all__`` lists them and `flowkit` re-exports them;
 3. the family's argument rules and error texts: pure normalisers (``normalize_dims``) and
    metadata-only diagnosers (shapes, dtypes, devices in; an exception out). Both backends raise
    these, so every message is written once; a backend calls a diagnoser from the ``except``

@@ -1,11 +1,12 @@
 """How the core declares an op that backends implement, and the types the declarations use.
 
-A declaration is a method on :class:`flowkit.Tensor` (or :class:`flowkit.backend.Backend`) whose
-body is only its docstring, marked with :func:`backend_method`. The backend's subclass defines a
-method of the same name, which shadows the declaration, so the hot path is one ordinary method
-call: flowkit adds nothing between the user and the backend. A backend that leaves an op out
-inherits the declaration, which raises :class:`~flowkit.errors.BackendNotImplementedError` naming
-the op and the backend (``flowkit check-backend`` reports it as *not implemented*).
+A declaration is a method on [`flowkit.Tensor`][flowkit.Tensor] (or
+[`flowkit.backend.Backend`][flowkit.backend.Backend]) whose body is only its docstring, marked with
+`backend_method`. The backend's subclass defines a method of the same name, which shadows the
+declaration, so the hot path is one ordinary method call: flowkit adds nothing between the user and
+the backend. A backend that leaves an op out inherits the declaration, which raises
+[`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError] naming the op and the
+backend (``flowkit check-backend`` reports it as *not implemented*).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def backend_method(fn: F) -> F:
 
     The function left in its place keeps the declaration's name, signature and docstring (so
     ``help()``, IDEs and the API reference show the contract) and, if it is ever called, raises
-    :class:`~flowkit.errors.BackendNotImplementedError`: the backend did not implement it.
+    [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError]: the backend did not
+    implement it.
 
     Examples:
         >>> from flowkit.ops._contract import backend_method, is_declaration
@@ -159,8 +161,8 @@ def need_tensor(op: str, x) -> None:
 
 def not_a_tensor(op: str, x) -> NoReturn:
     """Called in a function form's ``except AttributeError`` (``flowkit.exp(x)`` calls
-    ``x.exp()``): raises :func:`need_tensor`'s error for an ``x`` that is not a flowkit tensor
-    (a numpy array gets :func:`foreign_array_error`'s), else re-raises the AttributeError."""
+    ``x.exp()``): raises `need_tensor`'s error for an ``x`` that is not a flowkit tensor
+    (a numpy array gets `foreign_array_error`'s), else re-raises the AttributeError."""
     if isinstance(x, _tensor.Tensor):
         raise  # the AttributeError being handled: a tensor's own
     need_tensor(op, x)

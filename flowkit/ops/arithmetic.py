@@ -1,9 +1,9 @@
 """Elementwise arithmetic and math: ``+ - * / ** % //``, ``exp``, ``log``, ``sqrt``, trigonometry,
 rounding, ``maximum``/``minimum``, ``clamp``.
 
-Three parts, as in every module of :mod:`flowkit.ops`:
+Three parts, as in every module of `flowkit.ops`:
 
-* :class:`ArithmeticMethods`: the :class:`flowkit.Tensor` methods of the family, declared with
+* `ArithmeticMethods`: the [`flowkit.Tensor`][flowkit.Tensor] methods of the family, declared with
   their signatures and documentation; each backend's tensor class implements them;
 * the function forms (``flowkit.add``, ``flowkit.exp``...), one line each over the method;
 * the argument rules and error texts both backends raise, so a message is written once. A
@@ -150,7 +150,7 @@ def broadcasts(*shapes) -> bool:
 
 def numpy_operand_error(op: str, value=None) -> TypeError:
     """A numpy array next to a flowkit tensor: flowkit does not guess which one is meant (see
-    :func:`~flowkit.ops._contract.foreign_array_error`, whose message this is)."""
+    `foreign_array_error`, whose message this is)."""
     err = foreign_array_error(op, np.empty(0) if value is None else value)
     assert err is not None  # (a numpy array always has one)
     return err
@@ -158,7 +158,7 @@ def numpy_operand_error(op: str, value=None) -> TypeError:
 
 def operand_type_error(op: str, value) -> TypeError:
     """An operand that is neither a flowkit tensor nor a number (another library's array gets
-    :func:`~flowkit.ops._contract.foreign_array_error`'s message)."""
+    `foreign_array_error`'s message)."""
     err = foreign_array_error(op, value)
     if err is not None:
         return err
@@ -310,7 +310,7 @@ def named_operator(name: str, method):
 
 # ============================================================================ the methods
 class ArithmeticMethods:
-    """Elementwise arithmetic and math methods of :class:`flowkit.Tensor`."""
+    """Elementwise arithmetic and math methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
     __slots__ = ()
 
@@ -337,7 +337,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __add__(self, other: Operand) -> Tensor:
-        """``self + other``: see :meth:`add`.
+        """``self + other``: see [`add`][flowkit.Tensor.add].
 
         Examples:
             >>> import flowkit as flow
@@ -371,7 +371,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __sub__(self, other: Operand) -> Tensor:
-        """``self - other``: see :meth:`sub`.
+        """``self - other``: see [`sub`][flowkit.Tensor.sub].
 
         Examples:
             >>> import flowkit as flow
@@ -401,7 +401,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __mul__(self, other: Operand) -> Tensor:
-        """``self * other``: see :meth:`mul`.
+        """``self * other``: see [`mul`][flowkit.Tensor.mul].
 
         Examples:
             >>> import flowkit as flow
@@ -431,7 +431,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __truediv__(self, other: Operand) -> Tensor:
-        """``self / other``: see :meth:`div`.
+        """``self / other``: see [`div`][flowkit.Tensor.div].
 
         Examples:
             >>> import flowkit as flow
@@ -464,7 +464,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __pow__(self, other: Operand) -> Tensor:
-        """``self ** exponent``: see :meth:`pow`.
+        """``self ** exponent``: see [`pow`][flowkit.Tensor.pow].
 
         Examples:
             >>> import flowkit as flow
@@ -497,7 +497,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __mod__(self, other: Operand) -> Tensor:
-        """``self % other``: see :meth:`remainder`.
+        """``self % other``: see [`remainder`][flowkit.Tensor.remainder].
 
         Examples:
             >>> import flowkit as flow
@@ -530,7 +530,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __floordiv__(self, other: Operand) -> Tensor:
-        """``self // other``: see :meth:`floor_divide`.
+        """``self // other``: see [`floor_divide`][flowkit.Tensor.floor_divide].
 
         Examples:
             >>> import flowkit as flow
@@ -584,7 +584,7 @@ class ArithmeticMethods:
 
     @backend_method
     def clip(self, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
-        """Another name for :meth:`clamp`.
+        """Another name for [`clamp`][flowkit.Tensor.clamp].
 
         Examples:
             >>> import flowkit as flow
@@ -608,7 +608,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __neg__(self) -> Tensor:
-        """``-self``: see :meth:`neg`.
+        """``-self``: see [`neg`][flowkit.Tensor.neg].
 
         Examples:
             >>> import flowkit as flow
@@ -628,7 +628,7 @@ class ArithmeticMethods:
 
     @backend_method
     def __abs__(self) -> Tensor:
-        """``abs(self)``: see :meth:`abs`.
+        """``abs(self)``: see [`abs`][flowkit.Tensor.abs].
 
         Examples:
             >>> import flowkit as flow
@@ -820,7 +820,7 @@ class ArithmeticMethods:
         """
 
     def square(self) -> Tensor:
-        """``self * self``, elementwise (written once, over :meth:`mul`).
+        """``self * self``, elementwise (written once, over [`mul`][flowkit.Tensor.mul]).
 
         Examples:
             >>> import flowkit as flow

@@ -2,10 +2,10 @@
 ``backward``, ``retain_grad``, ``detach``, ``data``.
 
 The numpy backend implements these with flowkit's own engine, the torch backend with torch's
-autograd; both print the same ``grad_fn`` names (:func:`backward_name`) and raise the same
+autograd; both print the same ``grad_fn`` names (`backward_name`) and raise the same
 errors. ``flowkit.autograd.grad`` and ``flowkit.autograd.backward`` (several outputs, gradients
-returned instead of accumulated) go through the :class:`~flowkit.backend.Backend`. (See
-:mod:`flowkit.ops` for how a family module is laid out.)
+returned instead of accumulated) go through the [`Backend`][flowkit.backend.Backend]. (See
+`flowkit.ops` for how a family module is laid out.)
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def hook_requires_grad_error() -> AutogradError:
 
 
 class AutogradMethods:
-    """The autograd attributes and methods of :class:`flowkit.Tensor`."""
+    """The autograd attributes and methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
     __slots__ = ()
 
@@ -197,7 +197,7 @@ class AutogradMethods:
 
     @backend_method
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set :attr:`requires_grad` in place and return the tensor.
+        """Set [`requires_grad`][flowkit.Tensor.requires_grad] in place and return the tensor.
 
         Examples:
             >>> import flowkit as flow
@@ -208,8 +208,9 @@ class AutogradMethods:
     @property
     @backend_method
     def grad(self) -> Tensor | None:
-        """The gradient accumulated by :meth:`backward` (``None`` until then, and for non-leaves
-        unless :meth:`retain_grad` was called). Assign a tensor of the same shape, or ``None``.
+        """The gradient accumulated by [`backward`][flowkit.Tensor.backward] (``None`` until then,
+        and for non-leaves unless [`retain_grad`][flowkit.Tensor.retain_grad] was called). Assign a
+        tensor of the same shape, or ``None``.
 
         Examples:
             >>> import flowkit as flow

@@ -3,7 +3,7 @@ a bool tensor (or integer bits) and has no gradient.
 
 Comparisons compare mixed dtypes exactly (an int64 tensor against a float one is not rounded
 first). ``&``, ``|``, ``^`` and ``~`` take bool and integer tensors only; the ``logical_*`` ops
-take any dtype, non-zero meaning true. (See :mod:`flowkit.ops` for how a family module is laid
+take any dtype, non-zero meaning true. (See `flowkit.ops` for how a family module is laid
 out.)
 """
 
@@ -61,7 +61,7 @@ def invert_error(x_dtype) -> DTypeError:
 
 # ============================================================================ the methods
 class ComparisonMethods:
-    """Comparison, logical and bitwise methods of :class:`flowkit.Tensor`."""
+    """Comparison, logical and bitwise methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
     __slots__ = ()
 
@@ -78,7 +78,7 @@ class ComparisonMethods:
 
     @backend_method
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        """``self == other``: elementwise, see :meth:`eq` (tensors hash by identity).
+        """``self == other``: elementwise, see [`eq`][flowkit.Tensor.eq] (tensors hash by identity).
 
         Examples:
             >>> import flowkit as flow
@@ -98,7 +98,7 @@ class ComparisonMethods:
 
     @backend_method
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        """``self != other``: see :meth:`ne`.
+        """``self != other``: see [`ne`][flowkit.Tensor.ne].
 
         Examples:
             >>> import flowkit as flow
@@ -118,7 +118,7 @@ class ComparisonMethods:
 
     @backend_method
     def __lt__(self, other: Operand) -> Tensor:
-        """``self < other``: see :meth:`lt`.
+        """``self < other``: see [`lt`][flowkit.Tensor.lt].
 
         Examples:
             >>> import flowkit as flow
@@ -138,7 +138,7 @@ class ComparisonMethods:
 
     @backend_method
     def __le__(self, other: Operand) -> Tensor:
-        """``self <= other``: see :meth:`le`.
+        """``self <= other``: see [`le`][flowkit.Tensor.le].
 
         Examples:
             >>> import flowkit as flow
@@ -158,7 +158,7 @@ class ComparisonMethods:
 
     @backend_method
     def __gt__(self, other: Operand) -> Tensor:
-        """``self > other``: see :meth:`gt`.
+        """``self > other``: see [`gt`][flowkit.Tensor.gt].
 
         Examples:
             >>> import flowkit as flow
@@ -178,7 +178,7 @@ class ComparisonMethods:
 
     @backend_method
     def __ge__(self, other: Operand) -> Tensor:
-        """``self >= other``: see :meth:`ge`.
+        """``self >= other``: see [`ge`][flowkit.Tensor.ge].
 
         Examples:
             >>> import flowkit as flow
@@ -233,7 +233,7 @@ class ComparisonMethods:
         """Elementwise bitwise AND of integer or bool tensors (bool & bool stays bool).
 
         Raises:
-            DTypeError: a floating-point operand (use :meth:`logical_and`).
+            DTypeError: a floating-point operand (use [`logical_and`][flowkit.Tensor.logical_and]).
 
         Examples:
             >>> import flowkit as flow
@@ -243,7 +243,7 @@ class ComparisonMethods:
 
     @backend_method
     def __and__(self, other: Operand) -> Tensor:
-        """``self & other``: see :meth:`bitwise_and`.
+        """``self & other``: see [`bitwise_and`][flowkit.Tensor.bitwise_and].
 
         Examples:
             >>> import flowkit as flow
@@ -273,7 +273,7 @@ class ComparisonMethods:
 
     @backend_method
     def __or__(self, other: Operand) -> Tensor:
-        """``self | other``: see :meth:`bitwise_or`.
+        """``self | other``: see [`bitwise_or`][flowkit.Tensor.bitwise_or].
 
         Examples:
             >>> import flowkit as flow
@@ -303,7 +303,7 @@ class ComparisonMethods:
 
     @backend_method
     def __xor__(self, other: Operand) -> Tensor:
-        """``self ^ other``: see :meth:`bitwise_xor`.
+        """``self ^ other``: see [`bitwise_xor`][flowkit.Tensor.bitwise_xor].
 
         Examples:
             >>> import flowkit as flow
@@ -326,7 +326,7 @@ class ComparisonMethods:
         """Elementwise bitwise NOT: bits flipped, bools negated.
 
         Raises:
-            DTypeError: a floating-point tensor (use :meth:`logical_not`).
+            DTypeError: a floating-point tensor (use [`logical_not`][flowkit.Tensor.logical_not]).
 
         Examples:
             >>> import flowkit as flow
@@ -336,7 +336,7 @@ class ComparisonMethods:
 
     @backend_method
     def __invert__(self) -> Tensor:
-        """``~self``: see :meth:`bitwise_not`.
+        """``~self``: see [`bitwise_not`][flowkit.Tensor.bitwise_not].
 
         Examples:
             >>> import flowkit as flow

@@ -2,17 +2,17 @@
 ``sbp``, ``is_global``, and the rules both backends share.
 
 A *global* tensor is one logical tensor spread over the processes of a
-:class:`flowkit.placement`; its SBP (:mod:`flowkit.sbp`, one per placement dimension) says what
-each process holds: a piece (``split(dim)``), the whole (``broadcast``) or a full-shape addend
-(``partial_sum``). ``shape`` is the logical (global) shape; ``to_local()`` is this process's piece.
-A *local* tensor is an ordinary one: ``is_global`` is False and ``placement``/``sbp`` are
-``None`` (OneFlow raises there instead; ``None`` lets code test for it).
+[`flowkit.placement`][flowkit.placement]; its SBP ([`flowkit.sbp`][flowkit.sbp], one per placement
+dimension) says what each process holds: a piece (``split(dim)``), the whole (``broadcast``) or a
+full-shape addend (``partial_sum``). ``shape`` is the logical (global) shape; ``to_local()`` is this
+process's piece. A *local* tensor is an ordinary one: ``is_global`` is False and
+``placement``/``sbp`` are ``None`` (OneFlow raises there instead; ``None`` lets code test for it).
 
 Ops on global tensors follow the SBP rules (elementwise ops, ``matmul``, reductions, the
 layers of a Linear/ReLU network), converting an operand's SBP ("boxing": all-gather,
 reduce-scatter, all-reduce, slicing) where a rule needs it, and autograd runs through them. The
 torch backend builds this on ``torch.distributed.tensor`` (DTensor); the numpy backend implements
-the same rules for the ops it lists over :mod:`flowkit.comm`.
+the same rules for the ops it lists over [`flowkit.comm`][flowkit.comm].
 
 Every rank must make the same global tensors and run the same ops on them, in the same order
 (conversions and printing communicate), as in OneFlow.
@@ -42,8 +42,8 @@ __all__: list[str] = []  # methods only
 def normalize(
     placement: Any, sbp: Any, ndim: int, op: str = "to_global"
 ) -> tuple[Placement, tuple[SBP, ...]]:
-    """``(placement, sbp tuple)`` checked: a :class:`flowkit.placement` holding this rank, one
-    SBP per placement dimension (a single SBP is taken as a 1-tuple), split dims in range.
+    """``(placement, sbp tuple)`` checked: a [`flowkit.placement`][flowkit.placement] holding this
+    rank, one SBP per placement dimension (a single SBP is taken as a 1-tuple), split dims in range.
 
     Examples:
         >>> import flowkit as flow
@@ -169,7 +169,7 @@ def global_shape_error(op: str, shape, local_shape) -> ShapeError:
 
 # ============================================================================ the methods
 class GlobalMethods:
-    """Global-tensor methods of :class:`flowkit.Tensor` (placement and SBP).
+    """Global-tensor methods of [`flowkit.Tensor`][flowkit.Tensor] (placement and SBP).
 
     ``to_global`` is the backend's to implement; the others have defaults that describe a local
     tensor, which a backend with global tensors overrides, so a backend without them (a plugin)
@@ -227,7 +227,8 @@ class GlobalMethods:
 
     @property
     def placement(self) -> Placement | None:
-        """The :class:`flowkit.placement` of a global tensor; ``None`` for a local one.
+        """The [`flowkit.placement`][flowkit.placement] of a global tensor; ``None`` for a local
+        one.
 
         Examples:
             >>> import flowkit as flow

@@ -2,7 +2,7 @@
 
 Keys follow numpy's (and PyTorch's) rules: ints, slices (negative steps too), ``...``, ``None``,
 and integer or bool tensors and lists. An error names the part of the key at fault. (See
-:mod:`flowkit.ops` for how a family module is laid out.)
+`flowkit.ops` for how a family module is laid out.)
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def mask_shape_error(mask_shape, shape) -> ShapeError:
 
 # ============================================================================ the methods
 class IndexingMethods:
-    """Indexing and selection methods of :class:`flowkit.Tensor`."""
+    """Indexing and selection methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
     __slots__ = ()
 

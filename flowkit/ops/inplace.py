@@ -4,7 +4,7 @@
 An in-place op writes into the tensor's memory, so views see the change. A leaf that requires
 grad cannot be written in place while grad mode is on (its gradient would be wrong): optimizers
 write under ``flowkit.no_grad()``. An in-place op cannot change the tensor's shape, and a result
-of a wider kind (float into an int tensor) is refused, as in PyTorch. (See :mod:`flowkit.ops`
+of a wider kind (float into an int tensor) is refused, as in PyTorch. (See `flowkit.ops`
 for how a family module is laid out.)
 """
 
@@ -93,7 +93,7 @@ def copy_shape_error(src_shape, shape) -> ShapeError:
 
 # ============================================================================ the methods
 class InplaceMethods:
-    """In-place methods of :class:`flowkit.Tensor`; each returns the tensor itself."""
+    """In-place methods of [`flowkit.Tensor`][flowkit.Tensor]; each returns the tensor itself."""
 
     __slots__ = ()
 
@@ -114,7 +114,7 @@ class InplaceMethods:
 
     @backend_method
     def __iadd__(self, other: Operand) -> Tensor:
-        """``self += other``: see :meth:`add_`.
+        """``self += other``: see [`add_`][flowkit.Tensor.add_].
 
         Examples:
             >>> import flowkit as flow
@@ -140,7 +140,7 @@ class InplaceMethods:
 
     @backend_method
     def __isub__(self, other: Operand) -> Tensor:
-        """``self -= other``: see :meth:`sub_`.
+        """``self -= other``: see [`sub_`][flowkit.Tensor.sub_].
 
         Examples:
             >>> import flowkit as flow
@@ -162,7 +162,7 @@ class InplaceMethods:
 
     @backend_method
     def __imul__(self, other: Operand) -> Tensor:
-        """``self *= other``: see :meth:`mul_`.
+        """``self *= other``: see [`mul_`][flowkit.Tensor.mul_].
 
         Examples:
             >>> import flowkit as flow
@@ -184,7 +184,7 @@ class InplaceMethods:
 
     @backend_method
     def __itruediv__(self, other: Operand) -> Tensor:
-        """``self /= other``: see :meth:`div_`.
+        """``self /= other``: see [`div_`][flowkit.Tensor.div_].
 
         Examples:
             >>> import flowkit as flow
@@ -231,7 +231,7 @@ class InplaceMethods:
 
     @backend_method
     def clamp_(self, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
-        """:meth:`clamp` in place.
+        """[`clamp`][flowkit.Tensor.clamp] in place.
 
         Examples:
             >>> import flowkit as flow
@@ -241,7 +241,7 @@ class InplaceMethods:
 
     @backend_method
     def clip_(self, min: Operand | None = None, max: Operand | None = None) -> Tensor:  # noqa: A002
-        """Another name for :meth:`clamp_`.
+        """Another name for [`clamp_`][flowkit.Tensor.clamp_].
 
         Examples:
             >>> import flowkit as flow
@@ -251,7 +251,7 @@ class InplaceMethods:
 
     @backend_method
     def masked_fill_(self, mask: Tensor, value: Tensor | Number) -> Tensor:
-        """:meth:`masked_fill` in place.
+        """[`masked_fill`][flowkit.Tensor.masked_fill] in place.
 
         Examples:
             >>> import flowkit as flow

@@ -3,7 +3,7 @@
 ``matmul`` follows PyTorch's rules: 1-d operands are vectors (a dimension is added for the
 product and removed after), and batch dimensions broadcast. Both operands must have the same
 dtype: flowkit does not promote inside a matrix product, as PyTorch does not. (See
-:mod:`flowkit.ops` for how a family module is laid out.)
+`flowkit.ops` for how a family module is laid out.)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ __all__ = ["matmul", "mm"]
 # ============================================================================ rules and errors
 def operand_error(other: object, position: str = "second") -> TypeError:
     """An operand of a matrix product (``position``: "first" or "second") is not a flowkit
-    tensor (another library's array gets :func:`~flowkit.ops._contract.foreign_array_error`'s
+    tensor (another library's array gets `foreign_array_error`'s
     message)."""
     err = foreign_array_error("matmul", other, f"the {position} operand")
     if err is not None:
@@ -85,7 +85,7 @@ def matmul_error(a_shape, a_dtype, b_shape, b_dtype) -> Exception | None:
 
 # ============================================================================ the methods
 class LinalgMethods:
-    """The matrix-product methods of :class:`flowkit.Tensor`."""
+    """The matrix-product methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
     __slots__ = ()
 
@@ -105,7 +105,7 @@ class LinalgMethods:
 
     @backend_method
     def __matmul__(self, other: Tensor) -> Tensor:
-        """``self @ other``: see :meth:`matmul`.
+        """``self @ other``: see [`matmul`][flowkit.Tensor.matmul].
 
         Examples:
             >>> import flowkit as flow
@@ -117,7 +117,8 @@ class LinalgMethods:
     def __rmatmul__(self, other: object) -> Tensor:
         """``other @ self`` where ``other`` is not a flowkit tensor: refused (``NotImplemented``,
         so Python raises TypeError; a numpy array or a torch tensor raises
-        :class:`~flowkit.ArgumentTypeError`): wrap it with ``flowkit.tensor`` first.
+        [`ArgumentTypeError`][flowkit.errors.ArgumentTypeError]): wrap it with ``flowkit.tensor``
+        first.
 
         Examples:
             >>> import flowkit as flow

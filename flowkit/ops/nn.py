@@ -1,10 +1,10 @@
 """The rules of the fused nn ops a backend implements (``linear``, ``mse_loss``, the class and
 embedding indices, pooling sizes): the normalisers and error texts both backends use.
 
-The ops themselves are declared on :class:`flowkit.backend.Backend` (they are not tensor
-methods), and their function forms are :mod:`flowkit.nn.functional`, which checks and normalises
-the arguments before it calls the backend. What needs the data (indices in range) is checked by
-the backend, with the messages here.
+The ops themselves are declared on [`flowkit.backend.Backend`][flowkit.backend.Backend] (they are
+not tensor methods), and their function forms are [`flowkit.nn.functional`][flowkit.nn.functional],
+which checks and normalises the arguments before it calls the backend. What needs the data (indices
+in range) is checked by the backend, with the messages here.
 """
 
 from __future__ import annotations

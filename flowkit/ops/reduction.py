@@ -3,7 +3,7 @@
 
 ``dim`` is one dimension or a tuple of them (``None``: all); ``keepdim`` keeps each reduced
 dimension with size 1. ``dim=()`` reduces every dimension, as PyTorch's ``sum`` does. Integer
-sums and products accumulate in int64. (See :mod:`flowkit.ops` for how a family module is laid
+sums and products accumulate in int64. (See `flowkit.ops` for how a family module is laid
 out.)
 """
 
@@ -42,7 +42,7 @@ __all__ = [
 
 # ============================================================================ rules and errors
 def reduction_dims(dim, ndim: int) -> tuple[int, ...] | None:
-    """:func:`~flowkit.ops.shape.normalize_dims` for a reduction, where naming one dimension
+    """`normalize_dims` for a reduction, where naming one dimension
     twice is an error.
 
     Examples:
@@ -130,7 +130,7 @@ def variance_args(dim, unbiased, correction) -> tuple[Any, float]:
 
 # ============================================================================ the methods
 class ReductionMethods:
-    """Reduction methods of :class:`flowkit.Tensor`."""
+    """Reduction methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
     __slots__ = ()
 
@@ -180,7 +180,8 @@ class ReductionMethods:
     @backend_method
     def max(self, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
         """The largest value (0-d); along ``dim``, the named pair ``(values, indices)``; with a
-        tensor, the elementwise :meth:`maximum`. Ties share the gradient, as in PyTorch.
+        tensor, the elementwise [`maximum`][flowkit.Tensor.maximum]. Ties share the gradient, as in
+        PyTorch.
 
         Raises:
             ShapeError: the tensor (or the dimension) is empty.
@@ -195,7 +196,7 @@ class ReductionMethods:
     @backend_method
     def min(self, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
         """The smallest value (0-d); along ``dim``, the named pair ``(values, indices)``; with a
-        tensor, the elementwise :meth:`minimum`.
+        tensor, the elementwise [`minimum`][flowkit.Tensor.minimum].
 
         Examples:
             >>> import flowkit as flow
@@ -207,8 +208,8 @@ class ReductionMethods:
     @backend_method
     def amax(self, dim: Dims = (), keepdim: bool = False) -> Tensor:
         """The largest value over ``dim`` (one dimension or several; ``()``, the default, or
-        ``None``: all of them), without indices. Unlike :meth:`max` along a dimension, equal
-        maxima share the gradient evenly. NaN wins.
+        ``None``: all of them), without indices. Unlike [`max`][flowkit.Tensor.max] along a
+        dimension, equal maxima share the gradient evenly. NaN wins.
 
         Raises:
             ShapeError: a reduced dimension is empty (the maximum of nothing has no value).
@@ -300,7 +301,7 @@ class ReductionMethods:
         *,
         correction: float | None = None,
     ) -> Tensor:
-        """Standard deviation: the square root of :meth:`var`.
+        """Standard deviation: the square root of [`var`][flowkit.Tensor.var].
 
         Examples:
             >>> import flowkit as flow

@@ -1,9 +1,9 @@
 """Shape ops: ``reshape``/``view``, ``expand``, ``flatten``, ``squeeze``/``unsqueeze``,
 ``transpose``/``permute``/``T``, ``split``/``chunk``, ``flip``, and joining (``cat``, ``stack``).
 
-Also the dimension rules every family uses: :func:`normalize_dims` and :func:`one_dim` turn a
+Also the dimension rules every family uses: `normalize_dims` and `one_dim` turn a
 user's ``dim`` into non-negative dimensions or raise the error that names it. A 0-d tensor
-accepts ``dim`` 0 and -1 (its one implicit dimension), as in PyTorch. (See :mod:`flowkit.ops`
+accepts ``dim`` 0 and -1 (its one implicit dimension), as in PyTorch. (See `flowkit.ops`
 for how a family module is laid out.)
 """
 
@@ -291,7 +291,7 @@ def stack_error(shapes, dim) -> Exception | None:
 
 # ============================================================================ the methods
 class ShapeMethods:
-    """Shape methods of :class:`flowkit.Tensor`. ``flatten``, ``squeeze``, ``unsqueeze``,
+    """Shape methods of [`flowkit.Tensor`][flowkit.Tensor]. ``flatten``, ``squeeze``, ``unsqueeze``,
     ``view`` and ``T`` are written here once, over the backend's ``reshape``/``permute``."""
 
     __slots__ = ()
@@ -299,7 +299,7 @@ class ShapeMethods:
     @property
     @backend_method
     def shape(self) -> Size:
-        """The size of each dimension, as a :class:`~flowkit.Size` (a tuple).
+        """The size of each dimension, as a [`Size`][flowkit.Size] (a tuple).
 
         Examples:
             >>> import flowkit as flow
@@ -326,7 +326,8 @@ class ShapeMethods:
         """
 
     def view(self, *shape: int | Sequence[int]) -> Tensor:
-        """Another name for :meth:`reshape` (flowkit tensors have no strides to keep).
+        """Another name for [`reshape`][flowkit.Tensor.reshape] (flowkit tensors have no strides to
+        keep).
 
         Examples:
             >>> import flowkit as flow
@@ -352,7 +353,7 @@ class ShapeMethods:
 
     @backend_method
     def expand_as(self, other: Tensor) -> Tensor:
-        """:meth:`expand` to ``other``'s shape.
+        """[`expand`][flowkit.Tensor.expand] to ``other``'s shape.
 
         Examples:
             >>> import flowkit as flow

@@ -76,7 +76,8 @@ class Adagrad(Optimizer):
         )
 
     def add_param_group(self, group: dict[str, Any]) -> None:
-        """Add a parameter group and make its parameters' state (see :class:`Adagrad`).
+        """Add a parameter group and make its parameters' state (see
+        [`Adagrad`][flowkit.optim.Adagrad]).
 
         Args:
             group: a dict with a ``"params"`` key and, optionally, settings that override the

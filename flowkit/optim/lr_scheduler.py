@@ -1,9 +1,10 @@
 """``flowkit.optim.lr_scheduler``: learning-rate schedules (PyTorch's semantics and formulas).
 
 A scheduler owns no tensors: it rewrites ``group["lr"]`` in its optimizer's parameter groups.
-Constructing one records each group's ``initial_lr`` and applies step 0; call :meth:`step` once
-per epoch (or iteration), after ``optimizer.step()``. The recursive formulas are PyTorch's own,
-operation for operation, so the printed learning rates are the same numbers PyTorch prints.
+Constructing one records each group's ``initial_lr`` and applies step 0; call
+[`step`][flowkit.optim.lr_scheduler.LRScheduler.step] once per epoch (or iteration), after
+``optimizer.step()``. The recursive formulas are PyTorch's own, operation for operation, so the
+printed learning rates are the same numbers PyTorch prints.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ __all__ = [
 class LRScheduler:
     """Base class of the learning-rate schedulers.
 
-    Subclasses implement :meth:`get_lr` (the next rates, usually from the current ones) and may
-    implement ``_get_closed_form_lr`` (the rates at ``last_epoch`` from the base rates), which
-    ``step(epoch)`` uses.
+    Subclasses implement [`get_lr`][flowkit.optim.lr_scheduler.LRScheduler.get_lr] (the next rates,
+    usually from the current ones) and may implement ``_get_closed_form_lr`` (the rates at
+    ``last_epoch`` from the base rates), which ``step(epoch)`` uses.
 
     Args:
         optimizer: the optimizer whose parameter groups' ``lr`` this scheduler sets.
@@ -44,7 +45,8 @@ class LRScheduler:
 
     Attributes:
         base_lrs: each group's ``initial_lr``.
-        last_epoch: how many times :meth:`step` has run, minus one (0 after construction).
+        last_epoch: how many times [`step`][flowkit.optim.lr_scheduler.LRScheduler.step] has run,
+            minus one (0 after construction).
 
     Examples:
         >>> import flowkit as flow
@@ -90,7 +92,8 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self) -> list[float]:
-        """The learning rates for the step :meth:`step` is making (one per parameter group).
+        """The learning rates for the step [`step`][flowkit.optim.lr_scheduler.LRScheduler.step] is
+        making (one per parameter group).
 
         Examples:
             >>> import flowkit as flow
@@ -101,7 +104,8 @@ class LRScheduler:
         raise NotImplementedError(f"{type(self).__name__} must implement get_lr()")
 
     def get_last_lr(self) -> list[float]:
-        """The learning rates the last :meth:`step` set, one per parameter group.
+        """The learning rates the last [`step`][flowkit.optim.lr_scheduler.LRScheduler.step] set,
+        one per parameter group.
 
         Examples:
             >>> import flowkit as flow
@@ -159,11 +163,13 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the state saved by :meth:`state_dict` (it does not touch the optimizer's
-        rates: load the optimizer's state dict too).
+        """Restore the state saved by
+        [`state_dict`][flowkit.optim.lr_scheduler.LRScheduler.state_dict] (it does not touch the
+        optimizer's rates: load the optimizer's state dict too).
 
         Args:
-            state_dict: a dict returned by :meth:`state_dict`.
+            state_dict: a dict returned by
+                [`state_dict`][flowkit.optim.lr_scheduler.LRScheduler.state_dict].
 
         Examples:
             >>> import flowkit as flow
@@ -237,8 +243,9 @@ class LambdaLR(LRScheduler):
         ]
 
     def state_dict(self) -> dict[str, Any]:
-        """As :meth:`LRScheduler.state_dict`; a plain function in ``lr_lambdas`` is saved as
-        ``None`` (it cannot be pickled), a callable object as its ``__dict__``.
+        """As [`LRScheduler.state_dict`][flowkit.optim.lr_scheduler.LRScheduler.state_dict]; a plain
+        function in ``lr_lambdas`` is saved as ``None`` (it cannot be pickled), a callable object as
+        its ``__dict__``.
 
         Examples:
             >>> import flowkit as flow
@@ -254,11 +261,13 @@ class LambdaLR(LRScheduler):
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state saved by :meth:`state_dict` (callable objects get their attributes
-        back; plain functions stay those given to the constructor).
+        """Restore a state saved by [`state_dict`][flowkit.optim.lr_scheduler.LambdaLR.state_dict]
+        (callable objects get their attributes back; plain functions stay those given to the
+        constructor).
 
         Args:
-            state_dict: a dict returned by :meth:`state_dict`.
+            state_dict: a dict returned by
+                [`state_dict`][flowkit.optim.lr_scheduler.LambdaLR.state_dict].
 
         Examples:
             >>> import flowkit as flow

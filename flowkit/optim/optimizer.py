@@ -2,7 +2,7 @@
 
 The class owns the state; the arithmetic is a kernel chosen once, at construction, through the
 ``flowkit_select_optimizer_kernel`` hook (a backend's fused/vectorised update), falling back to
-the reference function in :mod:`flowkit.optim._functional`. ``step()`` never calls a hook.
+the reference function in `flowkit.optim._functional`. ``step()`` never calls a hook.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Optimizer:
     """Base class of the optimizers (PyTorch's interface).
 
     A subclass sets ``algorithm`` (the name the ``flowkit_select_optimizer_kernel`` hook
-    receives) and ``_reference`` (its pure update in :mod:`flowkit.optim._functional`), collects
+    receives) and ``_reference`` (its pure update in `flowkit.optim._functional`), collects
     each group's parameters and state in ``step()`` and hands them to ``self._kernel``.
 
     Args:
@@ -251,12 +251,13 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore settings and state saved by :meth:`state_dict` into this optimizer, whose
-        groups must hold the same numbers of parameters. State tensors are copied onto each
-        parameter's device (floating-point ones in its dtype), so training resumes exactly.
+        """Restore settings and state saved by [`state_dict`][flowkit.optim.Optimizer.state_dict]
+        into this optimizer, whose groups must hold the same numbers of parameters. State tensors
+        are copied onto each parameter's device (floating-point ones in its dtype), so training
+        resumes exactly.
 
         Args:
-            state_dict: a dict returned by :meth:`state_dict`.
+            state_dict: a dict returned by [`state_dict`][flowkit.optim.Optimizer.state_dict].
 
         Raises:
             ValueError: the numbers of groups or of parameters in a group differ.

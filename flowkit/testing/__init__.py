@@ -1,1 +1,1 @@
-"""Testing helpers: the docs-as-tests runner (:mod:`flowkit.testing.docs`)."""
+"""Testing helpers: the docs-as-tests runner (`flowkit.testing.docs`)."""

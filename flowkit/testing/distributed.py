@@ -1,10 +1,10 @@
 """Run a program as a distributed run, from a test or a docs page, and never leave a process behind.
 
-:func:`launch` writes nothing global: it starts ``python -m flowkit.distributed.launch`` in a
+`launch` writes nothing global: it starts ``python -m flowkit.distributed.launch`` in a
 subprocess with a free master port and a private log folder, waits at most ``timeout`` seconds,
 and returns the launcher's exit status and each rank's standard output. Every process of the run
 carries a token in its environment; whatever happens (pass, fail, timeout, an exception in the
-caller), the processes that carry it are killed before :func:`launch` returns, so a hung or
+caller), the processes that carry it are killed before `launch` returns, so a hung or
 orphaned rank cannot outlive the test that started it.
 """
 

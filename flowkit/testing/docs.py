@@ -265,7 +265,8 @@ def _backend_name() -> str:
 
 class BlockRaised(AssertionError):
     """A block raised an exception its page does not expect; ``error`` is that exception (the
-    conformance kit reports a :class:`~flowkit.BackendNotImplementedError` as an op the backend
+    conformance kit reports a
+    [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError] as an op the backend
     does not implement, not as a wrong output)."""
 
     def __init__(self, message: str, error: BaseException):
@@ -428,7 +429,7 @@ def pages(root: Path = DOCS_DIR) -> list[Path]:
 def evaluate_page(path: Path) -> tuple[Document, list[AssertionError]]:
     """Parse ``path`` and run every block in this process, top to bottom: the document (its
     namespace holds the page's statistics) and the failures, each an AssertionError with the
-    block's line (a :class:`BlockRaised` where a block raised). Skipped blocks are not
+    block's line (a `BlockRaised` where a block raised). Skipped blocks are not
     failures."""
     doc = Document.parse(str(path), PageParser())
     failures: list[AssertionError] = []

@@ -1,4 +1,5 @@
-"""``flowkit.utils``: helpers around models; :mod:`flowkit.utils.data` loads and batches data."""
+"""``flowkit.utils``: helpers around models; [`flowkit.utils.data`][flowkit.utils.data] loads and
+batches data."""
 
 from . import data
 

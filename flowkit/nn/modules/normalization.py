@@ -200,7 +200,7 @@ class BatchNorm1d(_BatchNorm):
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalization over ``(N, C, H, W)`` input, per channel ``C`` (see
-    :class:`BatchNorm1d`).
+    [`BatchNorm1d`][flowkit.nn.BatchNorm1d]).
 
     Examples:
         >>> import flowkit as flow

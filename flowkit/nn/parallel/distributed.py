@@ -50,7 +50,7 @@ class DistributedDataParallel(Module):
     """Wrap ``module`` for data-parallel training: gradients are averaged across ranks.
 
     Every rank builds the same model, wraps it, and feeds it its own batch (e.g. through a
-    :class:`~flowkit.utils.data.distributed.DistributedSampler`); after ``loss.backward()`` each
+    [`DistributedSampler`][flowkit.utils.data.DistributedSampler]); after ``loss.backward()`` each
     parameter's ``.grad`` is the average over the ranks, so one optimizer step keeps the copies
     identical. In a single process (world size 1) it changes nothing.
 
@@ -59,7 +59,8 @@ class DistributedDataParallel(Module):
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every rank
             at each forward pass, as PyTorch does.
         bucket_cap_mb: the size of a gradient bucket in MiB (one all-reduce each).
-        process_group: a group from :func:`flowkit.distributed.new_group` (default: all ranks).
+        process_group: a group from [`flowkit.distributed.new_group`][flowkit.distributed.new_group]
+            (default: all ranks).
 
     ``state_dict()`` is the wrapped module's, without PyTorch's ``module.`` prefix, so a checkpoint
     saved from a data-parallel run loads into the plain model and back; ``load_state_dict``

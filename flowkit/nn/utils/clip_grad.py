@@ -118,7 +118,8 @@ def clip_grad_norm(
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
 ) -> Tensor:
-    """Deprecated alias of :func:`clip_grad_norm_` (PyTorch keeps it too).
+    """Deprecated alias of [`clip_grad_norm_`][flowkit.nn.utils.clip_grad_norm_] (PyTorch keeps it
+    too).
 
     Examples:
         >>> import flowkit as flow

@@ -12,13 +12,13 @@ and the Array API test suite check theirs:
   state, in float64;
 * the docs pages' printed outputs, when the pages are available.
 
-Layout: :mod:`.core` (``Draw``/``Case``/``Spec``, the reference dtype rules, the checks, the
-cross-backend record), :mod:`.cases` (one module per op family), :mod:`.optim`, :mod:`.pages`,
-:mod:`.coverage`, :mod:`.suite` (the pytest tests), :mod:`.plugin` and :mod:`.report` (the
-per-op table), :mod:`.runner` (``flowkit check-backend``). ``python -m
-flowkit.testing.conformance dump OUT.pkl`` records the fixed cross-backend case set.
+Layout: `core` (``Draw``/``Case``/``Spec``, the reference dtype rules, the checks, the
+cross-backend record), `cases` (one module per op family), `optim`, `pages`, `coverage`, `suite`
+(the pytest tests), `plugin` and `report` (the per-op table), `runner` (``flowkit
+check-backend``). ``python -m flowkit.testing.conformance dump OUT.pkl`` records the fixed
+cross-backend case set.
 
-This package is itself the pytest plugin (it re-exports :mod:`.plugin`'s hooks), so ``-p
+This package is itself the pytest plugin (it re-exports `plugin`'s hooks), so ``-p
 flowkit.testing.conformance`` and ``-p flowkit.testing.conformance.plugin`` both load it.
 
 Examples:

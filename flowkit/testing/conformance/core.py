@@ -2,16 +2,16 @@
 and the checks that run a case on the backend of this process.
 
 Every public op (``flowkit.*`` functions, tensor methods and operators, creation functions and
-``flowkit.nn.functional``) has a :class:`Spec`, registered by the modules of
-:mod:`flowkit.testing.conformance.cases`: a builder that turns a stream of choices (a
-:class:`Draw`) into a :class:`Case` -- a function over the *public* API, its input arrays and an
+``flowkit.nn.functional``) has a `Spec`, registered by the modules of
+`flowkit.testing.conformance.cases`: a builder that turns a stream of choices (a `Draw`) into a
+`Case` -- a function over the *public* API, its input arrays and an
 independent numpy reference. The same builders serve two drivers:
 
-* hypothesis (:class:`HypDraw`): the property-based checks of the kit
-  (:mod:`flowkit.testing.conformance.suite`), on the backend of the pytest process: forward
+* hypothesis (`HypDraw`): the property-based checks of the kit
+  (`flowkit.testing.conformance.suite`), on the backend of the pytest process: forward
   values/dtypes/shapes against the numpy reference, float64 gradients against central finite
   differences, error types of invalid inputs;
-* a seeded numpy generator (:class:`RngDraw`): the fixed cross-backend set, run as
+* a seeded numpy generator (`RngDraw`): the fixed cross-backend set, run as
   ``python -m flowkit.testing.conformance dump OUT.pkl`` in one child process per backend (a
   process has one backend) and compared by flowkit's own test suite.
 
@@ -110,7 +110,7 @@ class Case:
 
     ``fn(*tensors)`` runs it through the public API on ``flow.tensor(a)`` of each array;
     ``ref(*arrays)`` is the expected result (numpy arrays carry the expected dtype; Python
-    values compare by type and value; :class:`Named` for ``(values, indices)`` results).
+    values compare by type and value; `Named` for ``(values, indices)`` results).
     ``error``: the exception type the call must raise instead (an invalid input).
     """
 
@@ -645,8 +645,8 @@ def check_gradient_values(case: Case) -> None:
 
 def check_error(case: Case) -> None:
     """The invalid input raises ``case.error`` (an op the backend does not implement raises
-    :class:`~flowkit.BackendNotImplementedError`, which passes through: it is not the error the
-    case asks for, even where that is ``NotImplementedError``)."""
+    [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError], which passes through:
+    it is not the error the case asks for, even where that is ``NotImplementedError``)."""
     assert case.error is not None, "an invalid-input check needs the error the case expects"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -85,8 +85,9 @@ NOT_OPS = {
 
 def public_ops() -> set[str]:
     """Every public op entry point: ``flowkit.*`` functions, ``F.*`` (``flowkit.nn.functional``)
-    and ``Tensor.*`` names of :class:`flowkit.Tensor` and of the selected backend's tensor class
-    (a backend's class adds nothing public of its own, so a name only it has needs a case too).
+    and ``Tensor.*`` names of [`flowkit.Tensor`][flowkit.Tensor] and of the selected backend's
+    tensor class (a backend's class adds nothing public of its own, so a name only it has needs a
+    case too).
 
     Returns:
         set[str]: names such as ``"flowkit.add"``, ``"F.conv2d"``, ``"Tensor.__add__"``.

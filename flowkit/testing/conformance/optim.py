@@ -2,7 +2,7 @@
 
 A backend may offer a faster update for an optimizer through the
 ``flowkit_select_optimizer_kernel`` hook (chosen once, at construction); the ground truth is the
-reference function in :mod:`flowkit.optim._functional`. Each :class:`OptimCase` runs two
+reference function in `flowkit.optim._functional`. Each `OptimCase` runs two
 identical optimizers side by side through the public route (``backward``, ``step``), one with
 the kernel the backend selected and one with the reference, in float64, and compares the
 parameters and every entry of the optimizer state after each step. A second parameter group

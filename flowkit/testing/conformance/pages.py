@@ -1,7 +1,7 @@
 """The docs pages as conformance checks: every page's code runs on the backend of this process
-and its printed outputs must match the page (the rules of :mod:`flowkit.testing.docs`).
+and its printed outputs must match the page (the rules of `flowkit.testing.docs`).
 
-The pages come with a flowkit source checkout (``docs/``, :data:`flowkit.testing.docs.DOCS_DIR`)
+The pages come with a flowkit source checkout (``docs/``, `flowkit.testing.docs.DOCS_DIR`)
 or from ``--flowkit-docs PATH``; an installed flowkit has none, and the kit then says so in its
 report instead of failing.
 """

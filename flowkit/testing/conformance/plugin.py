@@ -1,9 +1,9 @@
 """The conformance kit as a pytest plugin: ``pytest -p flowkit.testing.conformance``.
 
 With ``FLOWKIT_BACKEND=NAME`` in the environment this runs the kit's checks
-(:mod:`flowkit.testing.conformance.suite`) on that backend -- no flowkit source checkout needed,
+(`flowkit.testing.conformance.suite`) on that backend -- no flowkit source checkout needed,
 only flowkit with its ``test`` extra (pytest, hypothesis) -- and prints a per-op table at the
-end (:mod:`flowkit.testing.conformance.report`). Given no test paths, the plugin runs the kit
+end (`flowkit.testing.conformance.report`). Given no test paths, the plugin runs the kit
 alone; with paths, it reports on the kit's items among them (add
 ``--pyargs flowkit.testing.conformance.suite`` to run the kit beside your own tests).
 
@@ -17,9 +17,10 @@ Options:
   and skipped, not failed);
 * ``--flowkit-json PATH``: the per-op summary as JSON.
 
-A check whose op raises :class:`flowkit.BackendNotImplementedError` is *not implemented*; the
-row of each op, and the column of each check, come from the test items themselves (the
-``flowkit_row`` tag of the kit's test functions), never from parsing pytest's output.
+A check whose op raises
+[`flowkit.BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError] is *not
+implemented*; the row of each op, and the column of each check, come from the test items themselves
+(the ``flowkit_row`` tag of the kit's test functions), never from parsing pytest's output.
 ``flowkit check-backend NAME`` is the command-line front of this plugin.
 """
 

@@ -3,9 +3,10 @@ end of the run; also the machine-readable summary (``--flowkit-json``).
 
 One row per op (``Tensor.sum``, ``flowkit.matmul``, ``F.conv2d``, ``optim.SGD``,
 ``docs: en/quickstart.md``), one column per kind of check; a cell is ``pass``, ``FAIL``,
-``not implemented`` (the op raised :class:`flowkit.BackendNotImplementedError`), ``skipped`` or
-``-`` (no such check for this op). The kernel column says ``reference`` where the backend offers
-no kernel for that optimizer (the reference update ran, and nothing else needs checking).
+``not implemented`` (the op raised
+[`flowkit.BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError]), ``skipped`` or
+``-`` (no such check for this op). The kernel column says ``reference`` where the backend offers no
+kernel for that optimizer (the reference update ran, and nothing else needs checking).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class Outcome:
 
 @dataclass
 class Summary:
-    """What the plugin collected; :meth:`to_json` is the ``--flowkit-json`` file."""
+    """What the plugin collected; `to_json` is the ``--flowkit-json`` file."""
 
     backend: str
     quick: bool = False

@@ -1,7 +1,7 @@
 """``flowkit check-backend NAME``: the kit in a child pytest process with ``FLOWKIT_BACKEND=NAME``
 (a process has one backend), its per-op table on stdout, and an exit status from its summary.
 
-The child runs only the kit (:data:`~flowkit.testing.conformance.plugin.SUITE`), with a blank
+The child runs only the kit (`SUITE`), with a blank
 pytest configuration in a temporary directory and no ``conftest.py`` files, so it behaves the
 same from a source checkout and from an installed flowkit, whatever the working directory.
 
@@ -195,12 +195,12 @@ def check_backend(
         keyword: a pytest ``-k`` expression (``"Tensor.sum or F.conv2d"``).
         strict: ops the backend does not implement fail too.
         json_path: also write the summary there (see
-            :meth:`~flowkit.testing.conformance.report.Summary.to_json`).
+            `to_json`).
         docs: the docs pages to check (default: the checkout's, if any).
         pytest_args: more pytest arguments (``-x``, ``--tb=long``, ...).
         timeout: seconds before the child is stopped (``None``: no limit).
         source: the backend's source tree (its distribution's directory), checked without
-            installing it (see :func:`source_path_entries`).
+            installing it (see `source_path_entries`).
         quiet: keep the child's output (the table) out of this process's stdout.
 
     Returns:

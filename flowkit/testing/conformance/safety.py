@@ -4,16 +4,17 @@ rather than in them, and every flowkit backend must too (the "autograd" column o
 * ``autograd.grad_mode_per_thread``: ``no_grad`` in one thread does not stop another thread from
   recording, and interleaved ``no_grad`` blocks leave each thread in its own mode;
 * ``autograd.version_counter``: backward refuses a tensor the forward pass saved and the program
-  then changed in place (with :func:`flowkit.ops.autograd.modified_error`'s text), and only such
+  then changed in place (with `flowkit.ops.autograd.modified_error`'s text), and only such
   a tensor: ``w * 3.0`` saves nothing of ``w``, and ``linear(x, W)`` with ``x`` needing no
   gradient saves nothing of ``W``, so changing those is fine (PyTorch's saved tensors);
 * ``autograd.detect_anomaly``: inside ``flowkit.autograd.detect_anomaly()``, a NaN made in
-  backward stops it with :func:`flowkit.autograd.anomaly_mode.nonfinite_gradient_error`'s text;
+  backward stops it with `flowkit.autograd.anomaly_mode.nonfinite_gradient_error`'s text;
 * ``autograd.post_accumulate_grad_hook``: a leaf's hook runs once per backward, with the
   complete, accumulated ``.grad`` (what DistributedDataParallel's averaging relies on).
 
 Each check raises ``AssertionError`` with what went wrong; a backend that leaves a declared method
-out raises :class:`~flowkit.BackendNotImplementedError` (reported as *not implemented*).
+out raises [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError] (reported as
+*not implemented*).
 """
 
 from __future__ import annotations

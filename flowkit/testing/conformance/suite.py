@@ -8,7 +8,7 @@
   through the same public API;
 * ``test_invalid``: the error type of invalid inputs (shapes that do not broadcast, dtypes the
   op refuses, ...);
-* ``test_autograd_safety``: autograd's safety nets (:mod:`.safety`): grad mode per thread, the
+* ``test_autograd_safety``: autograd's safety nets (`safety`): grad mode per thread, the
   version-counter check of tensors changed in place, anomaly detection;
 * ``test_optimizer_kernel``: the backend's optimizer kernels against the reference update,
   parameters and state, in float64 (``"reference"`` where the backend offers no kernel);
@@ -18,9 +18,9 @@
 
 Run it with ``flowkit check-backend NAME`` (a per-op table), or ``pytest -p
 flowkit.testing.conformance`` with ``FLOWKIT_BACKEND=NAME``. An op whose call raises
-:class:`flowkit.BackendNotImplementedError` is *not implemented*, reported as such by the plugin
-rather than as a failure. ``--flowkit-quick`` runs a few examples per op, and the docs pages in
-one language.
+[`flowkit.BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError] is *not
+implemented*, reported as such by the plugin rather than as a failure. ``--flowkit-quick`` runs a
+few examples per op, and the docs pages in one language.
 
 Every hypothesis run is seeded by the check and the spec's name, so the kit draws the same
 examples wherever it runs (flowkit's own test suite runs these same functions).
@@ -75,9 +75,9 @@ def is_quick(config) -> bool:
 def run_property(check: Callable, key: str, max_examples: int, shrink: bool = True) -> None:
     """Run ``check(data)`` on ``max_examples`` hypothesis draws seeded by ``key``.
 
-    An example that raises :class:`~flowkit.BackendNotImplementedError` does not stop the run:
-    a failure on another example is reported first (a FAIL outweighs a missing op); with none,
-    the missing op's error is raised at the end.
+    An example that raises [`BackendNotImplementedError`][flowkit.errors.BackendNotImplementedError]
+    does not stop the run: a failure on another example is reported first (a FAIL outweighs a
+    missing op); with none, the missing op's error is raised at the end.
     """
     missing: list[BackendNotImplementedError] = []
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])

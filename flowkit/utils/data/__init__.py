@@ -1,10 +1,13 @@
-"""``flowkit.utils.data``: datasets, samplers and the :class:`DataLoader`, as in PyTorch.
+"""``flowkit.utils.data``: datasets, samplers and the [`DataLoader`][flowkit.utils.data.DataLoader],
+as in PyTorch.
 
-A map-style :class:`Dataset` answers ``dataset[i]`` and ``len(dataset)``; an
-:class:`IterableDataset` yields samples. A :class:`DataLoader` draws indices from a sampler
-(shuffled by flowkit's seeded generator, so the order is the same on every backend), fetches the
-samples, optionally in worker processes, and merges each batch with ``collate_fn``. In
-data-parallel training a :class:`DistributedSampler` gives each process its share of the dataset.
+A map-style [`Dataset`][flowkit.utils.data.Dataset] answers ``dataset[i]`` and ``len(dataset)``; an
+[`IterableDataset`][flowkit.utils.data.IterableDataset] yields samples. A
+[`DataLoader`][flowkit.utils.data.DataLoader] draws indices from a sampler (shuffled by flowkit's
+seeded generator, so the order is the same on every backend), fetches the samples, optionally in
+worker processes, and merges each batch with ``collate_fn``. In data-parallel training a
+[`DistributedSampler`][flowkit.utils.data.DistributedSampler] gives each process its share of the
+dataset.
 
 Examples:
     >>> import flowkit as flow

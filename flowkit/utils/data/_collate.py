@@ -2,7 +2,7 @@
 worker processes.
 
 Collation is written once over a *leaf stacker*, so that merging a batch of samples that came from
-workers as numpy arrays (:class:`_Wire`) gives exactly what merging the same samples as tensors
+workers as numpy arrays (`_Wire`) gives exactly what merging the same samples as tensors
 gives, while making one tensor per batch (one host-to-device copy on CUDA) instead of one per
 sample.
 """
@@ -37,7 +37,7 @@ class _Wire:
 
 
 def to_wire(obj: Any) -> Any:
-    """``obj`` with every flowkit tensor replaced by a :class:`_Wire` (done in the worker)."""
+    """``obj`` with every flowkit tensor replaced by a `_Wire` (done in the worker)."""
     if isinstance(obj, Tensor):
         return _Wire(np.asarray(obj.numpy(), order="C"))  # numpy(): detached, on the host
     if isinstance(obj, (str, bytes, np.ndarray)):
@@ -56,7 +56,7 @@ def to_wire(obj: Any) -> Any:
 
 
 def from_wire(obj: Any) -> Any:
-    """``obj`` with every :class:`_Wire` made a tensor on the backend's default device (done in
+    """``obj`` with every `_Wire` made a tensor on the backend's default device (done in
     the main process)."""
     if isinstance(obj, _Wire):
         # the array arrived by pickle and belongs to nobody else: the backend may keep it
@@ -269,7 +269,8 @@ def _collate(batch: Sequence, wire: bool, where: tuple = ()) -> Any:
 
 
 def default_collate(batch: Sequence) -> Any:
-    """Merge a list of samples into a batch, the way :class:`DataLoader` does by default.
+    """Merge a list of samples into a batch, the way [`DataLoader`][flowkit.utils.data.DataLoader]
+    does by default.
 
     * tensors are stacked along a new first dimension (shapes must match);
     * numpy arrays and numpy scalars become stacked tensors, keeping their dtype;

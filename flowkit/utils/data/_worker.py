@@ -1,7 +1,7 @@
 """What runs inside a DataLoader worker process, and what it sends back.
 
 A worker receives ``(task_index, batch_indices)`` on its own index queue, fetches the samples,
-converts every flowkit tensor in them to numpy (:func:`~._collate.to_wire`), pickles the result
+converts every flowkit tensor in them to numpy (`to_wire`), pickles the result
 *itself* (so an unpicklable sample becomes a clear error instead of a silent hang in a queue's
 feeder thread) and puts ``(task_index, payload)`` on the shared result queue. ``None`` on the
 index queue means "exit".
@@ -26,7 +26,7 @@ STATUS_CHECK_INTERVAL = 1.0
 
 @dataclass(frozen=True)
 class WorkerInfo:
-    """What :func:`~flowkit.utils.data.get_worker_info` returns inside a worker.
+    """What [`get_worker_info`][flowkit.utils.data.get_worker_info] returns inside a worker.
 
     Attributes:
         id: this worker's number, ``0 .. num_workers - 1``.

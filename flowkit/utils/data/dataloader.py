@@ -26,10 +26,11 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 
 def get_worker_info() -> _worker.WorkerInfo | None:
-    """In a DataLoader worker process, that worker's :class:`WorkerInfo` (``id``,
+    """In a DataLoader worker process, that worker's `WorkerInfo` (``id``,
     ``num_workers``, ``seed``, ``dataset``); ``None`` in the main process.
 
-    An :class:`IterableDataset` uses it to give each worker a different part of the stream.
+    An [`IterableDataset`][flowkit.utils.data.IterableDataset] uses it to give each worker a
+    different part of the stream.
 
     Examples:
         >>> import flowkit as flow
@@ -58,8 +59,9 @@ class DataLoader:
     """Iterate over a dataset in batches: sampling, shuffling, collating, worker processes.
 
     Args:
-        dataset (Dataset | IterableDataset): a map-style :class:`Dataset` (anything with
-            ``__getitem__`` and ``__len__``) or an :class:`IterableDataset`.
+        dataset (Dataset | IterableDataset): a map-style [`Dataset`][flowkit.utils.data.Dataset]
+            (anything with ``__getitem__`` and ``__len__``) or an
+            [`IterableDataset`][flowkit.utils.data.IterableDataset].
         batch_size: samples per batch; ``None`` yields samples one by one, unbatched (numpy
             arrays in them become tensors).
         shuffle: a new random order every epoch, drawn from flowkit's generator: the same order
@@ -68,7 +70,8 @@ class DataLoader:
         batch_sampler: yields lists of indices, one per batch (excludes ``batch_size``,
             ``shuffle``, ``sampler`` and ``drop_last``).
         num_workers: worker processes fetching batches; 0 fetches in the main process.
-        collate_fn: merges a list of samples into a batch (default :func:`default_collate`).
+        collate_fn: merges a list of samples into a batch (default
+            [`default_collate`][flowkit.utils.data.default_collate]).
         pin_memory: accepted for PyTorch compatibility; flowkit does not pin host memory.
         drop_last: drop the last batch if it is smaller than ``batch_size``.
         timeout: seconds to wait for a batch from the workers before raising (0: no limit).

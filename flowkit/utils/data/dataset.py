@@ -16,7 +16,7 @@ class Dataset:
     """A map-style dataset: ``dataset[i]`` is sample ``i``; subclasses define ``__getitem__``
     and usually ``__len__`` (which the default sampler needs).
 
-    ``a + b`` concatenates two datasets (:class:`ConcatDataset`).
+    ``a + b`` concatenates two datasets ([`ConcatDataset`][flowkit.utils.data.ConcatDataset]).
 
     Examples:
         >>> import flowkit as flow
@@ -40,7 +40,7 @@ class IterableDataset(Dataset):
     """A dataset that is a stream: subclasses define ``__iter__``.
 
     With ``num_workers > 0`` every worker iterates its own copy, so a dataset that should not
-    repeat samples splits the stream using :func:`~flowkit.utils.data.get_worker_info`.
+    repeat samples splits the stream using [`get_worker_info`][flowkit.utils.data.get_worker_info].
 
     Examples:
         >>> import flowkit as flow
@@ -201,7 +201,8 @@ def _split_lengths(n: int, lengths: Sequence[float]) -> list[int]:
 
 
 def random_split(dataset: Dataset, lengths: Sequence[float], generator=None) -> list[Subset]:
-    """Split ``dataset`` at random into disjoint :class:`Subset` s of the given sizes.
+    """Split ``dataset`` at random into disjoint [`Subset`][flowkit.utils.data.Subset]s of the
+    given sizes.
 
     Args:
         dataset: a map-style dataset.
@@ -209,10 +210,10 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator=None) -> 
             floors, then the remainder one by one to the first subsets, as in PyTorch).
         generator (numpy.random.Generator | None): a ``numpy.random.Generator`` to draw the
             permutation from; ``None`` uses flowkit's generator, so
-            :func:`flowkit.manual_seed` fixes the split on every backend.
+            [`flowkit.manual_seed`][flowkit.manual_seed] fixes the split on every backend.
 
     Returns:
-        A list of :class:`Subset`, one per length.
+        A list of [`Subset`][flowkit.utils.data.Subset], one per length.
 
     Examples:
         >>> import flowkit as flow

@@ -3,8 +3,9 @@
 The semantics are PyTorch's (``torch.utils.data.distributed``): the same index list on every
 rank, padded by repetition (or its tail dropped) to a multiple of the number of replicas, and
 rank ``r`` takes every ``num_replicas``-th index from ``r``. The one difference is the shuffle:
-flowkit draws it from numpy's PCG64 seeded with ``seed + epoch`` (as :func:`flowkit.manual_seed`
-does), so the order is the same on every backend and device, but it is not ``torch.randperm``'s.
+flowkit draws it from numpy's PCG64 seeded with ``seed + epoch`` (as
+[`flowkit.manual_seed`][flowkit.manual_seed] does), so the order is the same on every backend and
+device, but it is not ``torch.randperm``'s.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def _as_int(name: str, value) -> int:
 
 
 class DistributedSampler(Sampler):
-    """Restricts a :class:`~flowkit.utils.data.DataLoader` to this process's share of a dataset.
+    """Restricts a [`DataLoader`][flowkit.utils.data.DataLoader] to this process's share of a
+    dataset.
 
     In data-parallel training every process (rank) builds the same sampler, with its own
     ``rank``, and passes it as the loader's ``sampler``: the ranks then see disjoint parts of the
@@ -44,16 +46,19 @@ class DistributedSampler(Sampler):
     epoch; with ``drop_last`` its tail is cut to a multiple instead. Rank ``r`` takes the indices
     at positions ``r, r + num_replicas, r + 2 * num_replicas, ...``.
 
-    Call :meth:`set_epoch` at the start of each epoch, before iterating the loader: otherwise
-    every epoch has the same order.
+    Call [`set_epoch`][flowkit.utils.data.DistributedSampler.set_epoch] at the start of each epoch,
+    before iterating the loader: otherwise every epoch has the same order.
 
     Args:
         dataset: a map-style dataset (only its length is used; it must not change).
         num_replicas: the number of processes; default: the world size of the process group
-            (:func:`flowkit.distributed.get_world_size`, 1 in a single process).
+            ([`flowkit.distributed.get_world_size`][flowkit.distributed.get_world_size], 1 in a
+            single process).
         rank: this process's rank, in ``[0, num_replicas)``; default: its rank in the process
-            group (:func:`flowkit.distributed.get_rank`, 0 in a single process).
-        shuffle: shuffle the indices, with an order that changes with :meth:`set_epoch`.
+            group ([`flowkit.distributed.get_rank`][flowkit.distributed.get_rank], 0 in a single
+            process).
+        shuffle: shuffle the indices, with an order that changes with
+            [`set_epoch`][flowkit.utils.data.DistributedSampler.set_epoch].
         seed: the shuffle's seed, a non-negative int that must be the same on every rank.
         drop_last: drop the tail of the (shuffled) indices to make them divide evenly among the
             replicas, instead of padding them.

@@ -1,6 +1,6 @@
-"""Samplers: which indices a :class:`~flowkit.utils.data.DataLoader` fetches, in which order.
+"""Samplers: which indices a [`DataLoader`][flowkit.utils.data.DataLoader] fetches, in which order.
 
-Random samplers draw from flowkit's generator (:mod:`flowkit.random`, numpy's PCG64 on the host),
+Random samplers draw from flowkit's generator (`flowkit.random`, numpy's PCG64 on the host),
 so after ``flowkit.manual_seed(s)`` the order is the same on every backend and device.
 """
 

@@ -1,5 +1,5 @@
 """Findings: bugs and backend disagreements this suite found, each pinned as one exact case
-(:func:`~flowkit.testing.conformance.core.finding`), and the kink/tie/special-value edges whose
+(`finding`), and the kink/tie/special-value edges whose
 subgradients finite differences cannot decide (the backends must agree on them)."""
 
 from __future__ import annotations
