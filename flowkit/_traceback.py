@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from types import TracebackType
 
 _INTERNAL = ("flowkit", "pluggy")  # module-name prefixes: flowkit, flowkit_numpy, ..., pluggy
@@ -44,13 +45,20 @@ def _hook(etype, value, tb) -> None:
 
     if isinstance(value, FlowkitError) and os.environ.get("FLOWKIT_TRACEBACK") != "full":
         tb, hidden = trim(tb)
-        sys.__excepthook__(etype, value.with_traceback(tb), tb)
-        if hidden:
-            print(
-                f"({hidden} frame{'s' if hidden > 1 else ''} inside flowkit left out; "
-                "FLOWKIT_TRACEBACK=full shows them)",
-                file=sys.stderr,
+        chained = value.__cause__ is not None or (
+            value.__context__ is not None and not value.__suppress_context__
+        )
+        if hidden and not chained:
+            # the frames, a line for the ones left out, then the error last, as Python prints
+            out = ["Traceback (most recent call last):\n", *traceback.format_tb(tb)]
+            out.append(
+                f"  ({hidden} frame{'s' if hidden > 1 else ''} inside flowkit left out; "
+                "FLOWKIT_TRACEBACK=full shows them)\n"
             )
+            out += traceback.format_exception_only(etype, value)
+            sys.stderr.write("".join(out))
+            return
+        sys.__excepthook__(etype, value.with_traceback(tb), tb)
         return
     sys.__excepthook__(etype, value, tb)
 
