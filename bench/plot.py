@@ -204,11 +204,12 @@ def svg(result):
     o = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
-        'font-size="12">',
+        'font-size="15">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{left}" y="22" font-size="15" font-weight="bold">flowkit ÷ baseline '
+        f'<text x="{left}" y="22" font-size="18" font-weight="bold">flowkit ÷ baseline '
         "(lower is better; log scale)</text>",
-        f'<text x="{left}" y="40" fill="#555">bar: paired median ratio; black tick: target '
+        f'<text x="{left}" y="40" fill="#555" font-size="13">bar: paired median ratio; '
+        "black tick: target "
         "(green: met, red: not met, grey: no target)</text>",
     ]
     # grid
@@ -234,7 +235,7 @@ def svg(result):
         o.append(f'<text x="{left - 8}" y="{y + 12}" text-anchor="end">{escape(b["label"])}</text>')
         o.append(
             f'<text x="{left - 8}" y="{y + 24}" text-anchor="end" fill="#777" '
-            f'font-size="10">{escape(b["vs"])}</text>'
+            f'font-size="12">{escape(b["vs"])}</text>'
         )
         o.append(
             f'<rect x="{left}" y="{y + 4}" width="{max(x_end - left, 1):.1f}" height="20" '
@@ -253,12 +254,14 @@ def svg(result):
                     'stroke="#000" stroke-width="2.5"/>'
                 )
                 o.append(
-                    f'<text x="{width - right + 8}" y="{y + 18}" fill="#333">target '
+                    f'<text x="{width - right + 8}" y="{y + 18}" fill="#333" '
+                    'font-size="12">target '
                     f"{escape(b['target_label'])}</text>"
                 )
             else:
                 o.append(
-                    f'<text x="{width - right + 8}" y="{y + 18}" fill="#333">target '
+                    f'<text x="{width - right + 8}" y="{y + 18}" fill="#333" '
+                    'font-size="12">target '
                     f"{escape(b['target_label'].split('/')[0])} (off scale)</text>"
                 )
     cap_y = y1 + 44
@@ -271,7 +274,7 @@ def svg(result):
     ]
     for k, line in enumerate(caption):
         o.append(
-            f'<text x="12" y="{cap_y + 16 * k}" fill="#444" font-size="11">{escape(line)}</text>'
+            f'<text x="12" y="{cap_y + 16 * k}" fill="#444" font-size="13">{escape(line)}</text>'
         )
     o.append("</svg>")
     return "\n".join(o) + "\n"

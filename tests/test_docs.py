@@ -32,13 +32,15 @@ def test_mkdocs_build_strict(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (tmp_path / "site" / "en" / "backprop_and_optimizer" / "index.html").exists()
-    assert (tmp_path / "site" / "zh" / "backprop_and_optimizer" / "index.html").exists()
+    # two sites (mkdocs-static-i18n): English at the root, Chinese under /zh/
+    site = {"en": tmp_path / "site", "zh": tmp_path / "site" / "zh"}
+    assert (site["en"] / "backprop_and_optimizer" / "index.html").exists()
+    assert (site["zh"] / "backprop_and_optimizer" / "index.html").exists()
     # the API reference lists every Tensor method exactly once, in both languages
     from test_api_docs import tensor_members
 
     for lang in ("en", "zh"):
-        html = (tmp_path / "site" / lang / "api" / "index.html").read_text("utf-8")
+        html = (site[lang] / "api" / "index.html").read_text("utf-8")
         ids = re.findall(r'id="flowkit\.Tensor\.([^"]+)"', html)
         assert sorted(ids) == tensor_members(), (
             f"{lang}/api: missing {sorted(set(tensor_members()) - set(ids))}, more than once "
