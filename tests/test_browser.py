@@ -205,3 +205,21 @@ def test_a_phone_width_page_has_no_horizontal_scroll(site, browser):
         page.close()
     context.close()
     assert not wide, f"pages wider than a phone (px of horizontal scroll): {wide}"
+
+
+def test_copying_an_api_example_leaves_out_prompts_and_outputs(site, browser):
+    out, base = site
+    path = next(
+        p for p in ("/api/tensor/", "/api/") if (out / p.strip("/") / "index.html").exists()
+    )
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(base + path, wait_until="networkidle")
+    block = page.locator("article div.highlight:has(.gp)").first  # a doctest example
+    shown = block.locator("code").inner_text()
+    assert shown.startswith(">>> import flowkit as flow"), shown[:80]
+    block.locator("button[data-md-type='copy'], button.md-clipboard").first.click(force=True)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    expected = [ln[4:] for ln in shown.splitlines() if ln.startswith((">>> ", "... "))]
+    assert copied.splitlines() == expected, (shown, copied)
+    context.close()
