@@ -228,6 +228,8 @@ def test_a_dataset_whose_length_changed(new_length, drop_last):
 
 # --------------------------------------------------------------------------- process group
 def test_defaults_from_flowkit_distributed(monkeypatch):
+    # as in a process that has not joined a group yet (another test may have formed one here)
+    monkeypatch.setattr("flowkit.distributed._group._initialized", lambda: False)
     for var in ("WORLD_SIZE", "RANK"):
         monkeypatch.delenv(var, raising=False)
     s = DistributedSampler(range(5), shuffle=False)
