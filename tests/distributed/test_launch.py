@@ -120,10 +120,14 @@ def test_by_hand_the_survivor_of_a_killed_rank_stops_with_a_clear_error(tmp_path
 
 
 HELLO = _src("""
+    import sys
     import flowkit as flow
     x = flow.ones(1) * (flow.env.get_rank() + 1)
     flow.comm.all_reduce(x)
-    print(flow.env.get_rank(), flow.env.get_world_size(), flow.env.get_node_size(), x.item())
+    # one write per line: ranks that share a pipe (plain torchrun) must not interleave
+    env = flow.env
+    line = f"{env.get_rank()} {env.get_world_size()} {env.get_node_size()} {x.item()}"
+    sys.stdout.write(line + chr(10))
 """)
 
 
