@@ -113,7 +113,12 @@ def array_str(a: np.ndarray, floating: bool, indent: int) -> str:
 
 
 def tensor_repr(
-    values: np.ndarray, dtype, device, grad_fn_name: str | None, requires_grad: bool
+    values: np.ndarray,
+    dtype,
+    device,
+    grad_fn_name: str | None,
+    requires_grad: bool,
+    extra: tuple[str, ...] = (),
 ) -> str:
     prefix = "tensor("
     indent = len(prefix)
@@ -121,8 +126,9 @@ def tensor_repr(
     if values.size == 0 and values.ndim != 1:
         suffixes.append("size=" + str(tuple(values.shape)))
     body = array_str(values, dtype.is_floating_point, indent)
-    if device.type != "cpu":
+    if device is not None and device.type != "cpu":
         suffixes.append(f"device='{device}'")
+    suffixes.extend(extra)  # a global tensor's placement= and sbp=
     suffixes.append(f"dtype={dtype!r}")
     if grad_fn_name is not None:
         suffixes.append(f"grad_fn=<{grad_fn_name}>")

@@ -133,29 +133,8 @@ def global_repr(
     requires_grad: bool,
 ) -> str:
     """A global tensor's repr, OneFlow's: the full value, then ``placement=`` and ``sbp=``."""
-    prefix = "tensor("
-    indent = len(prefix)
-    suffixes = []
-    if values.size == 0 and values.ndim != 1:
-        suffixes.append("size=" + str(tuple(values.shape)))
-    body = _format.array_str(values, dtype.is_floating_point, indent)
-    suffixes.append(f"placement={placement!r}")
-    suffixes.append(f"sbp={tuple(sbps)!r}")
-    suffixes.append(f"dtype={dtype!r}")
-    if grad_fn_name is not None:
-        suffixes.append(f"grad_fn=<{grad_fn_name}>")
-    elif requires_grad:
-        suffixes.append("requires_grad=True")
-    out = prefix + body
-    last = len(body) - body.rfind("\n") + indent
-    for s in suffixes:
-        if last + len(s) + 2 > _format.LINEWIDTH:
-            out += ",\n" + " " * indent + s
-            last = indent + len(s)
-        else:
-            out += ", " + s
-            last += len(s) + 2
-    return out + ")"
+    extra = (f"placement={placement!r}", f"sbp={tuple(sbps)!r}")
+    return _format.tensor_repr(values, dtype, None, grad_fn_name, requires_grad, extra)
 
 
 def not_global_error(op: str) -> ArgumentValueError:
