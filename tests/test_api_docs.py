@@ -1,5 +1,6 @@
 """The API reference is complete: every public class and function has a docstring with a runnable
-``Examples:`` section, and docs/en/api.md renders it.
+``Examples:`` section, and the API reference renders it exactly once: docs/<lang>/api/, one page
+per area (AREAS below) and an overview, index.md; en and zh have the same pages and directives.
 
 The public API is what users reach from the modules below: ``__all__`` where a module has one,
 else its names without a leading underscore. Submodules, dtype/device instances and other
@@ -30,7 +31,35 @@ import flowkit as flow
 pytestmark = pytest.mark.once  # static checks: the same on every backend
 
 ROOT = Path(__file__).resolve().parents[1]
-API_PAGES = {lang: ROOT / "docs" / lang / "api.md" for lang in ("en", "zh")}
+LANGS = ("en", "zh")
+API_DIRS = {lang: ROOT / "docs" / lang / "api" for lang in LANGS}
+# the area pages of the API reference (docs/<lang>/api/<area>.md), besides the overview index.md
+AREAS = [
+    "tensor",
+    "creation",
+    "autograd",
+    "nn",
+    "functional",
+    "optim",
+    "data",
+    "serialization",
+    "distributed",
+    "backends",
+]
+
+
+def api_pages(lang: str) -> list[Path]:
+    """Every page of ``lang``'s API reference: docs/<lang>/api/**/*.md, sorted."""
+    return sorted(API_DIRS[lang].rglob("*.md"))
+
+
+def _rel(page: Path) -> str:
+    """``en/api/tensor.md``: the page's path below docs/."""
+    for lang, folder in API_DIRS.items():
+        if folder in page.parents:
+            return f"{lang}/api/{page.relative_to(folder).as_posix()}"
+    raise ValueError(page)
+
 
 MODULES = [
     "flowkit",
@@ -175,6 +204,13 @@ def _directives(page: Path) -> list[tuple[str, dict]]:
     return out
 
 
+def _all_directives(lang: str) -> list[tuple[str, str, dict]]:
+    """``[(page, dotted path, options)]`` of every directive on ``lang``'s API pages."""
+    return [
+        (_rel(page), path, opts) for page in api_pages(lang) for path, opts in _directives(page)
+    ]
+
+
 def _resolve(path: str):
     """The object at ``path``, resolved as mkdocstrings (griffe) does: a submodule wins over an
     attribute of the same name (``flowkit.backend`` is the module, not the function)."""
@@ -213,39 +249,71 @@ def _covered(obj, options: dict) -> list:
     return [obj] + [getattr(obj, n) for n in members]
 
 
-@pytest.mark.parametrize("lang", sorted(API_PAGES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_area_has_its_page(lang):
+    pages = {_rel(p).split("/", 2)[2] for p in api_pages(lang)}
+    expected = {"index.md"} | {f"{area}.md" for area in AREAS}
+    assert pages == expected, (
+        f"docs/{lang}/api/: missing {sorted(expected - pages)}, "
+        f"unexpected {sorted(pages - expected)}"
+    )
+    for area in AREAS:
+        page = API_DIRS[lang] / f"{area}.md"
+        assert _directives(page), f"{_rel(page)} has no ::: directives"
+        index = (API_DIRS[lang] / "index.md").read_text("utf-8")
+        assert f"]({area}.md)" in index, f"docs/{lang}/api/index.md does not link {area}.md"
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_every_directive_resolves(lang):
-    directives = _directives(API_PAGES[lang])
-    assert directives, f"{lang}/api.md has no ::: directives"
-    for path, options in directives:
+    directives = _all_directives(lang)
+    assert directives, f"docs/{lang}/api/ has no ::: directives"
+    for page, path, options in directives:
         obj = _resolve(path)
         for member in options.get("members") or []:
-            assert hasattr(obj, member), f"{lang}/api.md: ::: {path} lists unknown member {member}"
-    paths = [p for p, _ in directives]
-    assert len(paths) == len(set(paths)), f"{lang}/api.md renders something twice"
+            assert hasattr(obj, member), f"{page}: ::: {path} lists unknown member {member}"
+    where: dict[str, list[str]] = {}
+    for page, path, _ in directives:
+        where.setdefault(path, []).append(page)
+    twice = {path: pages for path, pages in where.items() if len(pages) > 1}
+    assert not twice, f"docs/{lang}/api/ renders something twice: {twice}"
 
 
-def test_both_languages_have_the_same_directives():
+def test_both_languages_have_the_same_pages_and_directives():
     # zh adds `skip_local_inventory: true` to each: the objects are registered for
-    # cross-references once, on the English page (two pages registering the same identifiers
+    # cross-references once, on the English pages (two pages registering the same identifiers
     # make every link to them ambiguous, a warning that fails `mkdocs build --strict`)
-    en = _directives(API_PAGES["en"])
-    zh = _directives(API_PAGES["zh"])
-    assert all(not opts.get("skip_local_inventory") for _, opts in en)
-    for path, opts in zh:
-        assert opts.get("skip_local_inventory") is True, (
-            f"docs/zh/api.md: ::: {path} needs the option skip_local_inventory: true"
+    en_pages = [p.relative_to(API_DIRS["en"]).as_posix() for p in api_pages("en")]
+    zh_pages = [p.relative_to(API_DIRS["zh"]).as_posix() for p in api_pages("zh")]
+    assert en_pages == zh_pages, "docs/en/api/ and docs/zh/api/ must have the same page files"
+    for name in en_pages:
+        en = _directives(API_DIRS["en"] / name)
+        zh = _directives(API_DIRS["zh"] / name)
+        assert all(not opts.get("skip_local_inventory") for _, opts in en), name
+        for path, opts in zh:
+            assert opts.get("skip_local_inventory") is True, (
+                f"docs/zh/api/{name}: ::: {path} needs the option skip_local_inventory: true"
+            )
+        zh = [(p, {k: v for k, v in o.items() if k != "skip_local_inventory"}) for p, o in zh]
+        assert en == zh, (
+            f"docs/zh/api/{name} must carry the same ::: directives (and options) as "
+            f"docs/en/api/{name}"
         )
-    zh = [(p, {k: v for k, v in o.items() if k != "skip_local_inventory"}) for p, o in zh]
-    assert en == zh, "docs/zh/api.md must carry the same ::: directives (and options) as en"
+
+
+def _rendered_on() -> dict[int, list[str]]:
+    """``{id(object): [page/::: path, ...]}``: where the English pages render each object (an
+    alias in a module's ``__all__``, ``mm = matmul``, is rendered once, under its first name)."""
+    out: dict[int, list[str]] = {}
+    for page, path, options in _all_directives("en"):
+        for key in {id(obj) for obj in _covered(_resolve(path), options)}:
+            out.setdefault(key, []).append(f"{page}: ::: {path}")
+    return out
 
 
 def test_every_api_is_in_the_reference():
-    page = API_PAGES["en"]
-    rendered = {
-        id(o) for path, options in _directives(page) for o in _covered(_resolve(path), options)
-    }
-    text = page.read_text("utf-8")
+    rendered = _rendered_on()
+    text = "\n".join(page.read_text("utf-8") for page in api_pages("en"))
     missing = []
     for name, obj in sorted(API.items()):
         if name in UNRENDERABLE:
@@ -253,4 +321,14 @@ def test_every_api_is_in_the_reference():
                 missing.append(f"{name} (not renderable: name {UNRENDERABLE[name]} in the text)")
         elif id(obj) not in rendered:
             missing.append(name)
-    assert not missing, "not in docs/en/api.md (add a ::: directive): " + ", ".join(missing)
+    assert not missing, "not in docs/en/api/ (add a ::: directive): " + ", ".join(missing)
+
+
+def test_every_api_is_rendered_once():
+    rendered = _rendered_on()
+    twice = {
+        name: rendered[id(obj)]
+        for name, obj in sorted(API.items())
+        if len(rendered.get(id(obj), [])) > 1
+    }
+    assert not twice, f"rendered more than once across docs/en/api/: {twice}"

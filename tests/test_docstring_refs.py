@@ -1,6 +1,6 @@
 """Docstrings cross-reference in Markdown, the syntax mkdocstrings renders as links.
 
-The API reference (docs/*/api.md) is rendered by mkdocstrings-python, which reads docstrings as
+The API reference (docs/*/api/*.md) is rendered by mkdocstrings-python, which reads docstrings as
 Markdown: a reStructuredText role such as ``:class:`~flowkit.Size``` shows up on the page as raw
 text. A reference is written the mkdocs-autorefs way instead::
 
@@ -11,7 +11,8 @@ The target is the full dotted path under which the API reference renders the obj
 directive's path, or that path plus the member name), e.g. ``flowkit.manual_seed`` rather than
 ``flowkit.random.manual_seed``. A target that is not rendered anywhere fails ``mkdocs build
 --strict`` when the docstring is on the page, and is a dead reference when it is not, so the
-build test below checks every target in flowkit's docstrings against the built API page.
+build test below checks every target in flowkit's docstrings against the built API pages (one
+per area; a link from one page to another resolves through mkdocs-autorefs).
 """
 
 from __future__ import annotations
@@ -110,35 +111,44 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def _api_page(site: Path, lang: str) -> Path:
-    """The built API reference page of ``lang``: English at /en/api/ or, for a site whose
-    default language is at the root, /api/; Chinese at /zh/api/."""
-    for page in (site / lang / "api" / "index.html", site / "api" / "index.html"):
-        if page.exists():
-            return page
-    raise AssertionError(f"no API reference page for {lang!r} in the built site")
+def _api_pages(site: Path, lang: str) -> list[Path]:
+    """The built API reference pages of ``lang`` (the overview and one page per area): English
+    under /en/api/ or, for a site whose default language is at the root, /api/; Chinese under
+    /zh/api/."""
+    for folder in (site / lang / "api", site / "api"):
+        if (folder / "index.html").exists():
+            pages = sorted(folder.rglob("index.html"))
+            assert (folder / "tensor" / "index.html") in pages, f"no {lang} API page for tensors"
+            return pages
+    raise AssertionError(f"no API reference pages for {lang!r} in the built site")
 
 
 def _rendered(site: Path) -> set[str]:
     """The identifiers the API reference renders: the ``id`` of each object's heading on the
-    English page (the anchors cross-references resolve to; an alias such as
+    English pages (the anchors cross-references resolve to; an alias such as
     ``flowkit.random.manual_seed`` has none of its own)."""
-    html = _api_page(site, "en").read_text("utf-8")
-    return set(re.findall(r'\sid="(flowkit(?:\.\w+)*)"', html))
+    return {
+        ident
+        for page in _api_pages(site, "en")
+        for ident in re.findall(r'\sid="(flowkit(?:\.\w+)*)"', page.read_text("utf-8"))
+    }
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_api_page_shows_links_not_roles(site, lang):
-    html = _api_page(site, lang).read_text("utf-8")
-    for role in ("class", "func", "meth", "mod", "attr", "data", "exc", "obj"):
-        assert f":{role}:" not in html, f"{lang}/api shows a raw :{role}: role"
-    assert "][flowkit." not in html, f"{lang}/api shows an unresolved Markdown cross-reference"
-    links = {
-        href.rpartition("#")[2]
-        for tag in re.findall(r"<a\s[^>]*>", html)
-        if "autorefs" in tag
-        for href in re.findall(r'href="([^"]*)"', tag)
-    }
+def test_api_pages_show_links_not_roles(site, lang):
+    links = set()
+    for page in _api_pages(site, lang):
+        html = page.read_text("utf-8")
+        name = page.parent.relative_to(site).as_posix()
+        for role in ("class", "func", "meth", "mod", "attr", "data", "exc", "obj"):
+            assert f":{role}:" not in html, f"{name} shows a raw :{role}: role"
+        assert "][flowkit." not in html, f"{name} shows an unresolved Markdown cross-reference"
+        links |= {
+            href.rpartition("#")[2]
+            for tag in re.findall(r"<a\s[^>]*>", html)
+            if "autorefs" in tag
+            for href in re.findall(r'href="([^"]*)"', tag)
+        }
     for target in (
         "flowkit.Size",
         "flowkit.manual_seed",
@@ -146,7 +156,7 @@ def test_api_page_shows_links_not_roles(site, lang):
         "flowkit.errors.BackendNotImplementedError",
         "flowkit.utils.data.DataLoader",
     ):
-        assert target in links, f"{lang}/api has no cross-reference link to {target}"
+        assert target in links, f"the {lang} API pages have no cross-reference link to {target}"
 
 
 def test_every_docstring_reference_is_rendered(site):
@@ -161,7 +171,7 @@ def test_every_docstring_reference_is_rendered(site):
         if target not in rendered
     ]
     assert not bad, (
-        "cross-reference targets that the API reference does not render under that path (link "
+        "cross-reference targets that no API page renders under that path (link "
         "to the path its ::: directive renders, e.g. flowkit.manual_seed, not "
         "flowkit.random.manual_seed; or write plain `name`):\n" + "\n".join(bad)
     )

@@ -38,7 +38,19 @@ hook = _hook()
 
 
 def _pages(lang: str) -> list[str]:
-    return sorted(p.stem for p in (DOCS / lang).glob("*.md"))
+    """The pages of ``lang`` as paths below docs/<lang>/ without ``.md``: ``quickstart``, and in
+    a folder ``api/index`` (the API reference's overview), ``api/tensor``."""
+    return sorted(
+        p.relative_to(DOCS / lang).with_suffix("").as_posix() for p in (DOCS / lang).rglob("*.md")
+    )
+
+
+def _url(stem: str) -> str:
+    """A page's location below its language's root: ``""`` for the home, ``quickstart/``,
+    ``api/`` for api/index.md, ``api/tensor/``."""
+    if stem == "index":
+        return ""
+    return (stem.removesuffix("/index") if stem.endswith("/index") else stem) + "/"
 
 
 def _course_pages() -> list[Path]:
@@ -61,7 +73,7 @@ def site(tmp_path_factory) -> Path:
 def _html_path(site: Path, lang: str, stem: str) -> Path:
     """Where a page lands: English at the root, Chinese under /zh/; index.md is the home."""
     base = site if lang == "en" else site / lang
-    return base / "index.html" if stem == "index" else base / stem / "index.html"
+    return base / _url(stem) / "index.html"
 
 
 def _read(site: Path, lang: str, stem: str) -> str:
@@ -180,7 +192,7 @@ def test_each_language_has_its_own_search_index(site):
     assert not any(han.search(d["title"] + d["text"]) for d in en["docs"])
     en_pages = {d["location"].split("#")[0] for d in en["docs"]}
     zh_pages = {d["location"].split("#")[0] for d in zh["docs"]}
-    expected = {"" if s == "index" else f"{s}/" for s in _pages("en")}
+    expected = {_url(s) for s in _pages("en")}
     assert en_pages == expected and zh_pages == expected
     # every Chinese page is in the Chinese index (its title is Chinese)
     zh_titles = {d["location"]: d["title"] for d in zh["docs"]}
@@ -201,7 +213,7 @@ def test_chinese_search_finds_every_page_that_contains_the_query(site, query):
         if query in (d["title"] + d["text"]).replace("\u200b", "")
     }
     # as many pages as the Chinese sources that say it in their prose (at least)
-    sources = [p for p in (DOCS / "zh").glob("*.md") if query in p.read_text("utf-8")]
+    sources = [p for p in (DOCS / "zh").rglob("*.md") if query in p.read_text("utf-8")]
     assert len(containing) >= len(sources) - 1 >= 5, (containing, sources)
     found = _search(zh, query)
     assert containing <= found, f"{query}: not found on {sorted(containing - found)}"
@@ -254,8 +266,9 @@ def test_the_home_page_links_every_part(site, lang):
     text = re.sub(r"<[^>]+>", "", html)
     assert "flowkit examples" in text and "flowkit test" in text and "pip install" in text
     for stem in _pages(lang):
-        if stem != "index":
-            assert f'href="{stem}/"' in html, f"{lang} home does not link {stem}"
+        # every page, or for a folder of pages (the API reference) its index, which links the rest
+        if stem != "index" and (stem.count("/") == 0 or stem.endswith("/index")):
+            assert f'href="{_url(stem)}"' in html, f"{lang} home does not link {_url(stem)}"
 
 
 # --------------------------------------------------------------------------- notebooks

@@ -305,7 +305,7 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         # the chart (docs/assets/performance.svg, 1000 px wide) gets the table of contents'
         # column too: its labels are drawn at ~0.9 of their size instead of ~0.7
         page.meta.setdefault("hide", ["toc"])
-    if Path(src_uri).name == "index.md":
+    if src_uri in (f"{lang}/index.md", "index.md"):  # the home, not a section's index.md
         landing = DOCS / "_landing" / f"{lang}.md"
         if landing.exists():
             markdown = landing.read_text("utf-8").rstrip("\n") + "\n\n" + markdown
