@@ -101,10 +101,11 @@ def flowkit_select_optimizer_kernel(
     backend's own plugin only: no other plugin, installed or registered by hand, can replace
     a backend's update.
     ``optimizer`` is the algorithm's name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``,
-    ``"adagrad"``); ``hyperparams`` are the first param group's settings (a copy). The kernel has
-    the signature of the matching reference function in `flowkit.optim._functional` and
-    must give the same parameters and state; the test suite checks every kernel against the
-    reference in float64.
+    ``"adagrad"``, ``"adadelta"``, ``"adamax"``, ``"nadam"``, ``"radam"``, ``"lbfgs"``);
+    ``hyperparams`` are the first param group's settings (a copy). The kernel has the signature
+    of the matching reference function in `flowkit.optim._functional` and must give the same
+    parameters and state (for ``"lbfgs"``: the same search direction); the test suite checks
+    every kernel against the reference in float64.
 
     Returns:
         A callable, or ``None``. An exception or any other answer makes the optimizer's

@@ -182,4 +182,148 @@ def _lerp_(start, end, weight):
         np.subtract(end, d, out=start)
 
 
-KERNELS = {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": adagrad}
+def adadelta(
+    params, grads, square_avgs, acc_deltas, steps, *, lr, rho, eps, weight_decay, maximize
+):
+    for i, p in enumerate(params):
+        w = p._data
+        g = _grad(grads[i]._data, w, maximize, weight_decay)
+        sq, acc = square_avgs[i]._data, acc_deltas[i]._data
+        sq *= rho
+        sq += (1 - rho) * g * g
+        delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
+        acc *= rho
+        acc += (1 - rho) * delta * delta
+        w -= lr * delta
+        bump(w)  # a version more: a graph that saved w now refuses its backward
+
+
+def adamax(
+    params, grads, exp_avgs, exp_infs, steps, *, lr, beta1, beta2, eps, weight_decay, maximize
+):
+    for i, p in enumerate(params):
+        w = p._data
+        g = _grad(grads[i]._data, w, maximize, weight_decay)
+        m, u = exp_avgs[i]._data, exp_infs[i]._data
+        _lerp_(m, g, 1 - beta1)
+        u *= beta2
+        np.maximum(u, np.abs(g) + eps, out=u)
+        clr = lr / (1 - beta1 ** steps[i])
+        w -= clr * m / u
+        bump(w)
+
+
+def nadam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    mu_products,
+    steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    momentum_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    for i, p in enumerate(params):
+        w = p._data
+        g = grads[i]._data
+        if maximize:
+            g = -g
+        step = steps[i]
+        bias2 = 1 - beta2**step
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                w *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * w
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = mu_products[i] * mu
+        mu_products[i] = mu_product
+        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
+        _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        v += g * g * (1 - beta2)
+        denom = np.sqrt(v / bias2) + eps
+        w += (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
+        w += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom
+        bump(w)
+
+
+def radam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    for i, p in enumerate(params):
+        w = p._data
+        g = grads[i]._data
+        if maximize:
+            g = -g
+        step = steps[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                w *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * w
+        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
+        _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        v += g * g * (1 - beta2)
+        bias1 = 1 - beta1**step
+        bias2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias2
+        update = m / bias1 * lr
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            update = update * bias2**0.5 / (np.sqrt(v) + eps) * rect
+        w -= update
+        bump(w)
+
+
+def lbfgs_direction(flat_grad, old_dirs, old_stps, ro, h_diag):
+    n = len(old_dirs)
+    al = [0.0] * n
+    q = -flat_grad._data
+    ys, ss = [y._data for y in old_dirs], [s._data for s in old_stps]
+    for i in range(n - 1, -1, -1):
+        al[i] = float(np.matmul(ss[i], q)) * ro[i]  # flowkit's dot: np.matmul for 1-d
+        q = q - al[i] * ys[i]
+    r = q * h_diag
+    for i in range(n):
+        be_i = float(np.matmul(ys[i], r)) * ro[i]
+        r = r + (al[i] - be_i) * ss[i]
+    return _make(r)
+
+
+KERNELS = {
+    "sgd": sgd,
+    "adam": adam,
+    "adamw": adam,
+    "rmsprop": rmsprop,
+    "adagrad": adagrad,
+    "adadelta": adadelta,
+    "adamax": adamax,
+    "nadam": nadam,
+    "radam": radam,
+    "lbfgs": lbfgs_direction,
+}

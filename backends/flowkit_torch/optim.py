@@ -295,4 +295,194 @@ def _lerp_(starts, ends, weight):
         torch._foreach_copy_(starts, d)
 
 
-KERNELS = {"sgd": sgd, "adam": adam, "adamw": adam, "rmsprop": rmsprop, "adagrad": adagrad}
+def _no_grad(update):
+    """``update`` run with recording off (the parameters are leaves that require grad)."""
+
+    def kernel(*args, **kwargs):
+        prev = _is_grad_enabled()
+        _set_grad_enabled(False)
+        try:
+            update(*args, **kwargs)
+        finally:
+            _set_grad_enabled(prev)
+
+    kernel.__name__ = kernel.__qualname__ = update.__name__.lstrip("_")
+    return kernel
+
+
+def _no_grad_result(fn):
+    """``fn`` run with recording off, its result returned."""
+
+    def kernel(*args, **kwargs):
+        prev = _is_grad_enabled()
+        _set_grad_enabled(False)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _set_grad_enabled(prev)
+
+    kernel.__name__ = kernel.__qualname__ = fn.__name__.lstrip("_")
+    return kernel
+
+
+def _grad1(g, w, maximize: bool, weight_decay: float):
+    """One parameter's gradient: negated to maximize, plus the L2 penalty (new tensors)."""
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        g = g + weight_decay * w
+    return g
+
+
+# The four below loop over the parameters with plain (unfused) torch ops, in the reference's
+# order: bit for bit the reference's numbers.
+@_no_grad
+def _adadelta(
+    params, grads, square_avgs, acc_deltas, steps, *, lr, rho, eps, weight_decay, maximize
+):
+    for p, gt, s, a in zip(params, grads, square_avgs, acc_deltas, strict=True):
+        w = p._t
+        g = _grad1(gt._t, w, maximize, weight_decay)
+        sq, acc = s._t, a._t
+        sq.mul_(rho).add_((1 - rho) * g * g)
+        delta = torch.sqrt(acc + eps) / torch.sqrt(sq + eps) * g
+        acc.mul_(rho).add_((1 - rho) * delta * delta)
+        w.sub_(lr * delta)
+
+
+@_no_grad
+def _adamax(
+    params, grads, exp_avgs, exp_infs, steps, *, lr, beta1, beta2, eps, weight_decay, maximize
+):
+    for p, gt, mt, ut, step in zip(params, grads, exp_avgs, exp_infs, steps, strict=True):
+        w = p._t
+        g = _grad1(gt._t, w, maximize, weight_decay)
+        m, u = mt._t, ut._t
+        _lerp1_(m, g, 1 - beta1)
+        u.mul_(beta2)
+        torch.maximum(u, g.abs() + eps, out=u)
+        clr = lr / (1 - beta1**step)
+        w.sub_(clr * m / u)
+
+
+@_no_grad
+def _nadam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    mu_products,
+    steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    momentum_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    for i, p in enumerate(params):
+        w = p._t
+        g = grads[i]._t
+        if maximize:
+            g = -g
+        step = steps[i]
+        bias2 = 1 - beta2**step
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                w.mul_(1 - lr * weight_decay)
+            else:
+                g = g + weight_decay * w
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = mu_products[i] * mu
+        mu_products[i] = mu_product
+        m, v = exp_avgs[i]._t, exp_avg_sqs[i]._t
+        _lerp1_(m, g, 1 - beta1)
+        v.mul_(beta2).add_(g * g * (1 - beta2))
+        denom = torch.sqrt(v / bias2) + eps
+        w.add_((-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom)
+        w.add_(((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom)
+
+
+@_no_grad
+def _radam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    for i, p in enumerate(params):
+        w = p._t
+        g = grads[i]._t
+        if maximize:
+            g = -g
+        step = steps[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                w.mul_(1 - lr * weight_decay)
+            else:
+                g = g + weight_decay * w
+        m, v = exp_avgs[i]._t, exp_avg_sqs[i]._t
+        _lerp1_(m, g, 1 - beta1)
+        v.mul_(beta2).add_(g * g * (1 - beta2))
+        bias1 = 1 - beta1**step
+        bias2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias2
+        update = m / bias1 * lr
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            update = update * bias2**0.5 / (torch.sqrt(v) + eps) * rect
+        w.sub_(update)
+
+
+@_no_grad_result
+def _lbfgs_direction(flat_grad, old_dirs, old_stps, ro, h_diag):
+    n = len(old_dirs)
+    al = [0.0] * n
+    q = -flat_grad._t
+    ys, ss = [y._t for y in old_dirs], [s._t for s in old_stps]
+    for i in range(n - 1, -1, -1):
+        al[i] = torch.dot(ss[i], q).item() * ro[i]
+        q = q - al[i] * ys[i]
+    r = q * h_diag
+    for i in range(n):
+        be_i = torch.dot(ys[i], r).item() * ro[i]
+        r = r + (al[i] - be_i) * ss[i]
+    return _wrap(r)
+
+
+def _lerp1_(start, end, weight):
+    """One tensor's torch.lerp without its FMA, as in the reference (exact at weight 0, 1)."""
+    if abs(weight) < 0.5:
+        start.add_(weight * (end - start))
+    else:
+        start.copy_(end - (end - start) * (1 - weight))
+
+
+KERNELS = {
+    "sgd": sgd,
+    "adam": adam,
+    "adamw": adam,
+    "rmsprop": rmsprop,
+    "adagrad": adagrad,
+    "adadelta": _adadelta,
+    "adamax": _adamax,
+    "nadam": _nadam,
+    "radam": _radam,
+    "lbfgs": _lbfgs_direction,
+}

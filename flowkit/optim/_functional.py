@@ -176,3 +176,177 @@ def _maximum_(a: Tensor, b: Tensor) -> None:
     exact, unlike arithmetic tricks). A NaN in ``b`` is not copied; torch.maximum would."""
     take = b > a
     a[take] = b[take]
+
+
+def adadelta(
+    params: list[Tensor],
+    grads: list[Tensor],
+    square_avgs: list[Tensor],
+    acc_deltas: list[Tensor],
+    steps: list[int],
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    """Adadelta (Zeiler) (torch/optim/adadelta.py).
+
+    ``square_avgs[i]`` is the running average of squared gradients, ``acc_deltas[i]`` that of
+    squared updates; both start at zero. ``steps`` is unused by the update (kept in the state
+    as PyTorch does).
+    """
+    for i, p in enumerate(params):
+        g = grads[i] if not maximize else -grads[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        sq, acc = square_avgs[i], acc_deltas[i]
+        sq.mul_(rho).add_((1 - rho) * g * g)
+        std = (sq + eps).sqrt()
+        delta = (acc + eps).sqrt() / std * g
+        acc.mul_(rho).add_((1 - rho) * delta * delta)
+        p.sub_(lr * delta)
+
+
+def adamax(
+    params: list[Tensor],
+    grads: list[Tensor],
+    exp_avgs: list[Tensor],
+    exp_infs: list[Tensor],
+    steps: list[int],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+) -> None:
+    """Adamax, Adam with the infinity norm (torch/optim/adamax.py).
+
+    ``exp_infs[i]`` is the exponentially weighted infinity norm; ``steps[i]`` is the step count
+    *after* this update (the caller increments it first).
+    """
+    for i, p in enumerate(params):
+        g = grads[i] if not maximize else -grads[i]
+        if weight_decay != 0:
+            g = g + weight_decay * p
+        m, u = exp_avgs[i], exp_infs[i]
+        _lerp_(m, g, 1 - beta1)
+        u.mul_(beta2)
+        _maximum_(u, g.abs() + eps)
+        clr = lr / (1 - beta1 ** steps[i])
+        p.sub_(clr * m / u)
+
+
+def nadam(
+    params: list[Tensor],
+    grads: list[Tensor],
+    exp_avgs: list[Tensor],
+    exp_avg_sqs: list[Tensor],
+    mu_products: list[float],
+    steps: list[int],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    momentum_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> None:
+    """NAdam, Adam with Nesterov momentum (Dozat) and momentum decay (torch/optim/nadam.py).
+
+    ``mu_products[i]`` (a float, 1.0 before the first step) is the running product of the
+    momentum coefficients: this function replaces it with the updated product. ``steps[i]`` is
+    the step count *after* this update.
+    """
+    for i, p in enumerate(params):
+        g = grads[i] if not maximize else -grads[i]
+        step = steps[i]
+        bias2 = 1 - beta2**step
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                g = g + weight_decay * p
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = mu_products[i] * mu
+        mu_products[i] = mu_product
+        m, v = exp_avgs[i], exp_avg_sqs[i]
+        _lerp_(m, g, 1 - beta1)
+        v.mul_(beta2).add_(g * g * (1 - beta2))
+        denom = (v / bias2).sqrt() + eps
+        p.add_((-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom)
+        p.add_(((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom)
+
+
+def radam(
+    params: list[Tensor],
+    grads: list[Tensor],
+    exp_avgs: list[Tensor],
+    exp_avg_sqs: list[Tensor],
+    steps: list[int],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> None:
+    """RAdam, Adam with a rectified adaptive rate (Liu et al.) (torch/optim/radam.py): plain
+    momentum SGD while the variance estimate is unreliable (``rho_t <= 5``). ``steps[i]`` is
+    the step count *after* this update.
+    """
+    for i, p in enumerate(params):
+        g = grads[i] if not maximize else -grads[i]
+        step = steps[i]
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                g = g + weight_decay * p
+        m, v = exp_avgs[i], exp_avg_sqs[i]
+        _lerp_(m, g, 1 - beta1)
+        v.mul_(beta2).add_(g * g * (1 - beta2))
+        bias1 = 1 - beta1**step
+        bias2 = 1 - beta2**step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias2
+        update = m / bias1 * lr
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+            update = update * bias2**0.5 / (v.sqrt() + eps) * rect
+        p.sub_(update)
+
+
+def lbfgs_direction(
+    flat_grad: Tensor,
+    old_dirs: list[Tensor],
+    old_stps: list[Tensor],
+    ro: list[float],
+    h_diag: float,
+) -> Tensor:
+    """L-BFGS's search direction ``-H g`` by the two-loop recursion (torch/optim/lbfgs.py):
+    ``old_dirs`` are the gradient differences ``y``, ``old_stps`` the steps ``s``, ``ro[i]`` is
+    ``1 / y_i.s_i`` and ``h_diag`` the initial Hessian scale. Returns a new flat tensor; the
+    history is only read.
+    """
+    n = len(old_dirs)
+    al = [0.0] * n
+    q = -flat_grad
+    for i in range(n - 1, -1, -1):
+        al[i] = old_stps[i].dot(q).item() * ro[i]
+        q = q - al[i] * old_dirs[i]
+    r = q * h_diag
+    for i in range(n):
+        be_i = old_dirs[i].dot(r).item() * ro[i]
+        r = r + (al[i] - be_i) * old_stps[i]
+    return r

@@ -307,7 +307,10 @@ class Optimizer:
 
 def _state_value(key: str, v, p: Tensor):
     """A loaded state entry, copied: tensors onto ``p``'s device, floating ones in ``p``'s dtype
-    (as PyTorch does; a ``step`` count keeps its own)."""
+    (as PyTorch does; a ``step`` count keeps its own). Lists and tuples (LBFGS's history) are
+    copied element by element, so the loaded state shares no list with the saved one."""
+    if isinstance(v, (list, tuple)):
+        return type(v)(_state_value(key, x, p) for x in v)
     if not isinstance(v, Tensor):
         return v
     if key != "step" and v.dtype.is_floating_point and p.dtype.is_floating_point:

@@ -35,6 +35,8 @@ class OptimCase:
     optimizer: str
     id: str
     kwargs: dict = field(default_factory=dict)
+    # step(closure) re-evaluates the model (LBFGS): one parameter group, a closure each step
+    closure: bool = False
 
     @property
     def op(self) -> str:
@@ -70,6 +72,38 @@ OPTIM_CASES = [
     OptimCase("Adagrad", "lr-decay", dict(lr=0.1, lr_decay=0.05)),
     OptimCase("Adagrad", "wd-maximize", dict(lr=0.1, weight_decay=0.1, eps=1e-3, maximize=True)),
     OptimCase("Adagrad", "initial-accumulator", dict(lr=0.1, initial_accumulator_value=0.3)),
+    OptimCase("Adadelta", "plain", dict(lr=1.0)),
+    OptimCase("Adadelta", "wd-maximize", dict(lr=0.5, rho=0.8, weight_decay=0.1, maximize=True)),
+    OptimCase("Adamax", "plain", dict(lr=0.01)),
+    # beta1 < 0.5: the first moment's lerp weight 1 - beta1 takes lerp's other formula
+    OptimCase(
+        "Adamax", "wd-maximize", dict(lr=0.01, betas=(0.3, 0.9), weight_decay=0.1, maximize=True)
+    ),
+    OptimCase("NAdam", "plain", dict(lr=0.01)),
+    OptimCase("NAdam", "wd", dict(lr=0.01, weight_decay=0.1, momentum_decay=0.01)),
+    OptimCase(
+        "NAdam",
+        "decoupled-maximize",
+        dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True),
+    ),
+    # rho_t grows by about one a step from 1: steps 1-5 take the unrectified branch, step 6 the
+    # rectified one (for the parameters there from the start)
+    OptimCase("LBFGS", "plain", dict(lr=0.5, max_iter=4, history_size=2), closure=True),
+    OptimCase(
+        "LBFGS",
+        "strong-wolfe",
+        dict(max_iter=5, history_size=3, line_search_fn="strong_wolfe"),
+        closure=True,
+    ),
+    OptimCase("RAdam", "plain", dict(lr=0.01)),
+    OptimCase("RAdam", "wd", dict(lr=0.01, weight_decay=0.1)),
+    OptimCase(
+        "RAdam",
+        "decoupled-maximize",
+        dict(
+            lr=0.01, betas=(0.8, 0.99), weight_decay=0.1, decoupled_weight_decay=True, maximize=True
+        ),
+    ),
 ]
 
 
@@ -97,7 +131,18 @@ def _set_grads(params, grads) -> None:
 
 
 def _same(what: str, got, want, exact: bool) -> None:
-    if isinstance(want, flow.Tensor):
+    if isinstance(want, (list, tuple)):
+        assert isinstance(got, type(want)) and len(got) == len(want), (
+            f"{what}: {type(got).__name__} of {len(got)}, the reference has "
+            f"{type(want).__name__} of {len(want)}"
+        )
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            _same(f"{what}[{i}]", g, w, exact)
+    elif isinstance(want, float) and not exact:
+        assert isinstance(got, float) and np.isclose(got, want, rtol=RTOL, atol=ATOL), (
+            f"{what}: {got!r}, the reference has {want!r}"
+        )
+    elif isinstance(want, flow.Tensor):
         assert isinstance(got, flow.Tensor), f"{what}: {type(got).__name__}, expected a tensor"
         assert got.dtype == want.dtype == flow.float64, (
             f"{what}: dtype {got.dtype} (the reference keeps {want.dtype})"
@@ -141,9 +186,13 @@ def check_optimizer(case: OptimCase, exact: bool = False, steps: int = STEPS) ->
     init = [rng.standard_normal(s) for s in SHAPES]
     pk = [flow.nn.Parameter(flow.tensor(a.copy())) for a in init]
     pr = [flow.nn.Parameter(flow.tensor(a.copy())) for a in init]
-    fast, ref = cls(pk[:2], **case.kwargs), cls(pr[:2], **case.kwargs)
+    n0 = 3 if case.closure else 2  # a closure optimizer takes one group, from the start
+    fast, ref = cls(pk[:n0], **case.kwargs), cls(pr[:n0], **case.kwargs)
     ref._kernel = _without_graph(cls._reference)  # what a backend without kernels is given
     name = kernel_name(fast)
+    if case.closure:
+        _check_with_closure(case, rng, init, (fast, pk), (ref, pr), exact, steps)
+        return name
     join = 3  # the last parameter joins at this step, in a group of its own
     for step in range(1, steps + 1):
         if step == join:
@@ -166,3 +215,32 @@ def check_optimizer(case: OptimCase, exact: bool = False, steps: int = STEPS) ->
                 _same(f"{where}, state {key!r}", sk[key], sr[key], exact)
     assert not np.allclose(pk[0].numpy(), init[0]), "the parameters did not move"
     return name
+
+
+def _check_with_closure(case, rng, init, fast, ref, exact: bool, steps: int) -> None:
+    """``step(closure)`` on a smooth non-quadratic loss whose linear term changes every step
+    (the optimizer's history then spans different problems), all parameters in one group."""
+    weights = [rng.uniform(0.5, 2.0, s) for s in SHAPES]
+    for step in range(1, steps + 1):
+        scale = 4.0 if step in (1, 4) else 0.5
+        centres = [rng.standard_normal(s) * scale for s in SHAPES]
+        for opt, ps in (fast, ref):
+
+            def closure(opt=opt, ps=ps, centres=centres):
+                opt.zero_grad()
+                loss = 0.0
+                for p, w, c in zip(ps, weights, centres, strict=True):
+                    loss = loss + (flow.tensor(w) * (p - flow.tensor(c)) ** 2).sum()
+                    loss = loss + 0.05 * (p**4).sum()
+                loss.backward()
+                return loss
+
+            opt.step(closure)
+        for i in range(len(SHAPES)):
+            where = f"{case.optimizer}({case.id}) step {step}, parameter {i}"
+            _same(where, fast[1][i], ref[1][i], exact)
+            sk, sr = fast[0].state[fast[1][i]], ref[0].state[ref[1][i]]
+            assert set(sk) == set(sr), f"{where}: state keys {sorted(sk)} vs {sorted(sr)}"
+            for key in sorted(sr):
+                _same(f"{where}, state {key!r}", sk[key], sr[key], exact)
+    assert not np.allclose(fast[1][0].numpy(), init[0]), "the parameters did not move"
