@@ -21,15 +21,18 @@ from ._creation import (
     from_numpy,
     full,
     full_like,
+    get_default_dtype,
     linspace,
     ones,
     ones_like,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
+    set_default_dtype,
     tensor,
     zeros,
     zeros_like,
@@ -73,13 +76,14 @@ from .errors import (
     ShapeError,
     StateDictError,
 )
+from .nn.functional import gelu, mish, selu, silu, softplus  # OneFlow's top-level forms
 from .ops.arithmetic import *  # noqa: F403 - the function forms, listed in each __all__
 from .ops.comparison import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
-from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor, numel
 

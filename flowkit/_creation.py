@@ -36,6 +36,56 @@ def _dtype_or(dtype, default: _dt.dtype) -> _dt.dtype:
     return default if dtype is None else _dt.to_dtype(dtype)
 
 
+# ------------------------------------------------------------------ the default float dtype
+_default_float: _dt.dtype = _dt.float32
+
+
+def set_default_dtype(d) -> None:
+    """Set the dtype of floating-point values made without a ``dtype=``: ``float32`` (the
+    default) or ``float64``, as in PyTorch. It applies to the creation functions (``tensor`` of
+    Python floats, ``zeros``, ``ones``, ``full`` with a float, ``empty``, ``eye``, ``arange``
+    with a float bound, ``linspace``, ``rand``, ``randn``, ``flowkit.Tensor(...)``); unlike
+    PyTorch, the dtype an op gives an integer tensor (``exp`` of int64, ``int_tensor * 0.5``)
+    stays float32.
+
+    Raises:
+        DTypeError: a dtype other than float32 and float64.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.set_default_dtype(flow.float64)
+        >>> flow.tensor([1.5]).dtype, flow.zeros(2).dtype, flow.arange(0.0, 1.0, 0.5).dtype
+        (flowkit.float64, flowkit.float64, flowkit.float64)
+        >>> flow.set_default_dtype(flow.float32)
+        >>> flow.get_default_dtype()
+        flowkit.float32
+    """
+    global _default_float
+    given = d
+    try:
+        d = None if d is None else _dt.to_dtype(d)
+    except (TypeError, ValueError, DTypeError):
+        d = None
+    if d is not _dt.float32 and d is not _dt.float64:
+        raise DTypeError(
+            "set_default_dtype: the default dtype must be flowkit.float32 or flowkit.float64, "
+            f"got {given!r}; pass dtype= to a creation function for other dtypes"
+        )
+    _default_float = d
+
+
+def get_default_dtype() -> _dt.dtype:
+    """The dtype of floating-point values made without a ``dtype=`` (float32 unless
+    [`set_default_dtype`][flowkit.set_default_dtype] changed it).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.get_default_dtype()
+        flowkit.float32
+    """
+    return _default_float
+
+
 # ------------------------------------------------------------------ data and value rules
 _I64 = np.iinfo(np.int64)
 _PY_INT_ERROR_FIX = "pass dtype=flowkit.float64 (or float data) for numbers this large"
@@ -238,7 +288,7 @@ def _infer_array(data: Any, keep_precision: bool = False, to_float: bool = False
             err = _data_error(data, to_float)
             if err is not None:
                 raise err
-        return arr if keep_precision else arr.astype(np.float32)
+        return arr if keep_precision else arr.astype(_default_float.np)
     if kind in "iu":
         if arr.dtype == np.uint64 and not keep_precision:  # a Python int beyond int64
             raise _data_error(data, to_float) or out_of_range_error(
@@ -340,7 +390,7 @@ def full(
         dtype = (
             _dt.bool
             if isinstance(fill_value, bool)
-            else (_dt.int64 if isinstance(fill_value, (int, np.integer)) else _dt.float32)
+            else (_dt.int64 if isinstance(fill_value, (int, np.integer)) else _default_float)
         )
     d = _dt.to_dtype(dtype)
     cls = fill_value.__class__
@@ -393,7 +443,7 @@ def zeros(
     return full(
         _shape(size),
         0,
-        _dtype_or(dtype, _dt.float32),
+        _dtype_or(dtype, _default_float),
         device,
         requires_grad,
         placement=placement,
@@ -414,7 +464,7 @@ def ones(
     return full(
         _shape(size),
         1,
-        _dtype_or(dtype, _dt.float32),
+        _dtype_or(dtype, _default_float),
         device,
         requires_grad,
         placement=placement,
@@ -517,7 +567,7 @@ def eye(
         tensor([[1., 0.],
                 [0., 1.]], dtype=flowkit.float32)
     """
-    d = _dtype_or(dtype, _dt.float32)
+    d = _dtype_or(dtype, _default_float)
     n, m = _shape((n, n if m is None else m))
     return tensor(np.eye(n, m, dtype=d.np), d, device, requires_grad)
 
@@ -533,8 +583,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
     """
     if end is None:
         start, end = 0, start
+    start, end, step = (_arange_bound(v) for v in (start, end, step))
     is_float = any(isinstance(v, float) for v in (start, end, step))
-    d = _dtype_or(dtype, _dt.float32 if is_float else _dt.int64)
+    d = _dtype_or(dtype, _default_float if is_float else _dt.int64)
     try:
         values = np.arange(start, end, step)
     except (ValueError, TypeError, OverflowError, ZeroDivisionError):
@@ -547,6 +598,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool
         if err is not None:
             raise err
     return tensor(values.astype(d.np), d, device, requires_grad)
+
+
+def _arange_bound(v):
+    """A bound of ``arange`` as a Python number: a one-element tensor gives its value (a float
+    tensor a float, so ``arange(tensor(0.), tensor(5.))`` is float32, as in PyTorch); numpy
+    scalars too."""
+    if isinstance(v, Tensor):
+        if v.numel() != 1:
+            raise ArgumentValueError(
+                f"arange: a tensor bound must have one element, got shape {tuple(v.shape)}"
+            )
+        return v.item()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def arange_error(start, end, step) -> ArgumentValueError | None:
@@ -577,7 +643,7 @@ def linspace(
         >>> flow.linspace(0, 1, 5)
         tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000], dtype=flowkit.float32)
     """
-    d = _dtype_or(dtype, _dt.float32)
+    d = _dtype_or(dtype, _default_float)
     try:
         values = np.linspace(start, end, steps)
     except (ValueError, TypeError):
@@ -593,8 +659,17 @@ def linspace(
     return tensor(values.astype(d.np), d, device, requires_grad)
 
 
-def _random_float(make, size, dtype, device, requires_grad, name, placement=None, sbp=None):
-    d = _dtype_or(dtype, _dt.float32)
+def _random_float(
+    make, size, dtype, device, requires_grad, name, placement=None, sbp=None, generator=None
+):
+    d = _dtype_or(dtype, _default_float)
+    if generator is not None:
+        gen = _random.generator_for(name, generator)
+        draw = make
+
+        def make(shape, np_dtype):
+            return draw(shape, np_dtype, generator=gen)
+
     if not d.is_floating_point:
         raise DTypeError(f"{name} makes floating-point values; dtype {d!r} is not floating point")
     if placement is not None or sbp is not None:
@@ -608,9 +683,16 @@ def _random_float(make, size, dtype, device, requires_grad, name, placement=None
 
 
 def randn(
-    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    placement=None,
+    sbp=None,
+    generator=None,
 ) -> Tensor:
-    """Standard-normal values from flowkit's generator (the same on every backend for a seed).
+    """Standard-normal values from flowkit's generator (the same on every backend for a seed),
+    or from ``generator`` (a [`flowkit.Generator`][flowkit.Generator]).
 
     Examples:
         >>> import flowkit as flow
@@ -619,14 +701,21 @@ def randn(
         flowkit.Size([2, 1])
     """
     return _random_float(
-        _random.normal_array, size, dtype, device, requires_grad, "randn", placement, sbp
+        _random.normal_array, size, dtype, device, requires_grad, "randn", placement, sbp, generator
     )
 
 
 def rand(
-    *size, dtype=None, device=None, requires_grad: bool = False, placement=None, sbp=None
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    placement=None,
+    sbp=None,
+    generator=None,
 ) -> Tensor:
-    """Uniform values in [0, 1) from flowkit's generator (the same on every backend).
+    """Uniform values in [0, 1) from flowkit's generator (the same on every backend), or from
+    ``generator`` (a [`flowkit.Generator`][flowkit.Generator]).
 
     Examples:
         >>> import flowkit as flow
@@ -636,7 +725,7 @@ def rand(
         (flowkit.Size([2, 3]), True)
     """
     return _random_float(
-        _random.uniform_array, size, dtype, device, requires_grad, "rand", placement, sbp
+        _random.uniform_array, size, dtype, device, requires_grad, "rand", placement, sbp, generator
     )
 
 
@@ -666,8 +755,11 @@ def rand_like(input: Tensor, dtype=None, device=None, requires_grad: bool = Fals
     return rand(tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad)
 
 
-def randint(low: int, high: int | None = None, size=(), dtype=None, device=None) -> Tensor:
-    """Integers in ``[low, high)``; ``randint(high, size)`` as in PyTorch.
+def randint(
+    low: int, high: int | None = None, size=(), dtype=None, device=None, generator=None
+) -> Tensor:
+    """Integers in ``[low, high)``; ``randint(high, size)`` as in PyTorch. ``generator``: a
+    [`flowkit.Generator`][flowkit.Generator] to draw from instead of flowkit's global one.
 
     Examples:
         >>> import flowkit as flow
@@ -688,8 +780,40 @@ def randint(low: int, high: int | None = None, size=(), dtype=None, device=None)
     err = randint_error(low, high, d)
     if err is not None:
         raise err
-    arr = _random.generator().integers(low, high, shape).astype(d.np)
+    gen = _random.generator_for("randint", generator)
+    arr = gen.integers(low, high, shape).astype(d.np)
     return tensor(arr, d, device)
+
+
+def randint_like(
+    input: Tensor,
+    low: int = 0,
+    high: int | None = None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    generator=None,
+) -> Tensor:
+    """Integers in ``[low, high)`` with the shape (and by default dtype and device) of ``input``;
+    ``randint_like(input, high)`` draws from ``0 .. high - 1``, as in PyTorch.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.manual_seed(0)
+        >>> flow.randint_like(flow.zeros(2, 3), 10)
+        tensor([[8., 6., 5.],
+                [2., 3., 0.]], dtype=flowkit.float32)
+    """
+    from .ops._contract import need_tensor
+
+    need_tensor("randint_like", input)
+    if high is None:
+        low, high = 0, low
+    d, dev = _like(input, dtype, device)
+    t = randint(low, high, tuple(input.shape), dtype=d, device=dev, generator=generator)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def randint_error(low, high, d: _dt.dtype) -> Exception | None:
@@ -721,8 +845,9 @@ def randint_error(low, high, d: _dt.dtype) -> Exception | None:
     return None
 
 
-def randperm(n: int, dtype=None, device=None) -> Tensor:
-    """A random permutation of ``0 .. n-1``.
+def randperm(n: int, dtype=None, device=None, generator=None) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (from ``generator``, a
+    [`flowkit.Generator`][flowkit.Generator], if given).
 
     Examples:
         >>> import flowkit as flow
@@ -738,7 +863,8 @@ def randperm(n: int, dtype=None, device=None) -> Tensor:
         raise ArgumentTypeError(f"randperm: n must be an integer, got {type(n).__name__}")
     if n < 0:
         raise ArgumentValueError(f"randperm: n must be >= 0 (the number of values), got {n}")
-    return tensor(_random.generator().permutation(n).astype(d.np), d, device)
+    gen = _random.generator_for("randperm", generator)
+    return tensor(gen.permutation(n).astype(d.np), d, device)
 
 
 def _globalize(t: Tensor, placement, sbp, requires_grad: bool) -> Tensor:
@@ -764,7 +890,7 @@ def _globalize(t: Tensor, placement, sbp, requires_grad: bool) -> Tensor:
 
 def _legacy_tensor(*args, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``flowkit.Tensor(...)``: a float32 tensor from a shape or from data, as in PyTorch."""
-    d = _dtype_or(dtype, _dt.float32)
+    d = _dtype_or(dtype, _default_float)
     if args and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
         return full(_shape(args), 0, d, device, requires_grad)
     if len(args) == 1 and isinstance(args[0], (tuple, list)) and not args[0]:

@@ -199,6 +199,18 @@ class Backend:
         """``flowkit.autograd.backward``: ``backward`` from several outputs at once,
         accumulating into the leaves' ``.grad``."""
 
+    @backend_method
+    def apply_function(self, function: type, ctx: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """``function.apply(*args, **kwargs)`` for a
+        [`flowkit.autograd.Function`][flowkit.autograd.Function] subclass, called when some
+        tensor of ``args`` needs a gradient (and grad mode is on; ``ctx.needs_input_grad`` is
+        set). Run ``function.forward(ctx, *args, **kwargs)`` with recording off
+        (`flowkit.autograd.function.run_forward`) and return its outputs linked into the graph
+        (those `flowkit.autograd.function.differentiable` says), so that backward calls
+        `flowkit.autograd.function.run_backward` with one gradient per output and takes one
+        gradient per argument from it. That backward runs with recording off unless the pass has
+        ``create_graph``."""
+
     # -- static graphs (flowkit.nn.Graph) --
     def compile_graph(self, graph: Any) -> Any:
         """Offer a compiled runner for ``graph`` (a [`flowkit.nn.Graph`][flowkit.nn.Graph]), or
@@ -325,6 +337,80 @@ class Backend:
         """2-d max pooling of a 4-d ``x``; padding counts as ``-inf``; ties send the gradient
         to the first maximum."""
 
+    # -- convolution, pooling, normalization, resampling and padding layers (issue 12, part 5) --
+    @backend_method
+    def conv_transpose2d(
+        self,
+        x: flowkit.Tensor,
+        weight: flowkit.Tensor,
+        bias: flowkit.Tensor | None,
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        output_padding: tuple[int, int],
+        groups: int,
+        dilation: tuple[int, int],
+    ) -> flowkit.Tensor:
+        """2-d transposed convolution (the gradient of ``conv2d`` with respect to its input) of
+        a 4-d ``x`` with ``weight`` ``(in_channels, out_channels / groups, kh, kw)``."""
+
+    @backend_method
+    def avg_pool2d(
+        self,
+        x: flowkit.Tensor,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+        ceil_mode: bool,
+        count_include_pad: bool,
+        divisor_override: int | None,
+    ) -> flowkit.Tensor:
+        """2-d average pooling of a 4-d ``x`` with zero padding; the divisor as in PyTorch."""
+
+    @backend_method
+    def adaptive_avg_pool2d(
+        self, x: flowkit.Tensor, output_size: tuple[int, int]
+    ) -> flowkit.Tensor:
+        """Average of the windows ``[floor(i*H/Ho), ceil((i+1)*H/Ho))`` of a 4-d ``x``."""
+
+    @backend_method
+    def adaptive_max_pool2d(
+        self, x: flowkit.Tensor, output_size: tuple[int, int]
+    ) -> flowkit.Tensor:
+        """Maximum of the adaptive windows of a 4-d ``x``; ties send the gradient to the
+        first maximum."""
+
+    @backend_method
+    def group_norm(
+        self,
+        x: flowkit.Tensor,
+        num_groups: int,
+        weight: flowkit.Tensor | None,
+        bias: flowkit.Tensor | None,
+        eps: float,
+    ) -> flowkit.Tensor:
+        """Normalise each group of ``C / num_groups`` channels of each sample of ``x``
+        ``(N, C, ...)`` (biased variance), then scale and shift per channel."""
+
+    @backend_method
+    def pad(
+        self, x: flowkit.Tensor, pad: tuple[int, ...], mode: str, value: float
+    ) -> flowkit.Tensor:
+        """``F.pad``: ``pad`` as PyTorch orders it (last dimension first, non-negative),
+        ``mode`` ``"constant"`` (any trailing dims), ``"reflect"`` or ``"replicate"``."""
+
+    @backend_method
+    def interpolate(
+        self,
+        x: flowkit.Tensor,
+        size: tuple[int, ...],
+        mode: str,
+        align_corners: bool,
+        scales: tuple[float | None, ...],
+    ) -> flowkit.Tensor:
+        """Resample the 1 or 2 trailing dims of a 3-d/4-d ``x`` to ``size``: ``mode``
+        ``"nearest"``, ``"linear"`` or ``"bilinear"``; ``scales``: the user's scale factors
+        (``None`` where the size ratio is used), which PyTorch's index mapping uses."""
+
     @backend_method
     def cross_entropy(
         self,
@@ -348,6 +434,48 @@ class Backend:
         reduction: str,
     ) -> flowkit.Tensor:
         """The negative log-likelihood of log-probabilities ``x`` (classes in dimension 1)."""
+
+    # -- activations and losses with a fused, numerically stable kernel (softplus, BCE) --
+    @backend_method
+    def softplus(self, x: flowkit.Tensor, beta: float, threshold: float) -> flowkit.Tensor:
+        """``log(1 + exp(beta * x)) / beta``, computed without overflow; ``x`` itself where
+        ``beta * x > threshold`` (PyTorch's rule)."""
+
+    @backend_method
+    def binary_cross_entropy_with_logits(
+        self,
+        x: flowkit.Tensor,
+        target: flowkit.Tensor,
+        weight: flowkit.Tensor | None,
+        pos_weight: flowkit.Tensor | None,
+        reduction: str,
+    ) -> flowkit.Tensor:
+        """``-w * (pos_weight * t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x)))``,
+        stable for any logits; ``weight`` and ``pos_weight`` broadcast against ``x``."""
+
+    # -- recurrent layers (flowkit.nn.RNN/LSTM/GRU and their cells call this) --
+    @backend_method
+    def rnn_layer(
+        self,
+        mode: str,
+        x: flowkit.Tensor,
+        h0: flowkit.Tensor,
+        c0: flowkit.Tensor | None,
+        w_ih: flowkit.Tensor,
+        w_hh: flowkit.Tensor,
+        b_ih: flowkit.Tensor | None,
+        b_hh: flowkit.Tensor | None,
+        reverse: bool,
+        lengths: tuple[int, ...] | None,
+    ) -> tuple[flowkit.Tensor, flowkit.Tensor, flowkit.Tensor | None]:
+        """One layer and direction of a recurrent network over a whole sequence: ``mode`` is
+        ``"lstm"``, ``"gru"``, ``"rnn_tanh"`` or ``"rnn_relu"``; ``x`` ``(T, B, input_size)``
+        (time first), ``h0``/``c0`` ``(B, hidden)`` (``c0``: LSTM only, else None), the weights
+        and biases in PyTorch's layout and gate order (LSTM ``i, f, g, o``; GRU ``r, z, n``).
+        ``reverse`` walks the steps from the last; ``lengths`` (one per batch entry, or None
+        when all are ``T``) stops each sequence at its own length: its state is carried
+        through unchanged and its output is zero past it. Returns ``(output (T, B, hidden),
+        h_n, c_n)`` (``c_n`` None but for LSTM)."""
 
     # -- communication: flowkit.comm hands these buffers to torch.distributed --
     @backend_method

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["max", "min"]
+__all__ = ["max", "median", "min", "sort", "topk"]
 
 
 class _ValuesIndices(NamedTuple):
@@ -42,3 +42,6 @@ def _return_type(name: str):
 
 max = _return_type("max")  # noqa: A001 - torch.return_types' names
 min = _return_type("min")  # noqa: A001
+sort = _return_type("sort")
+topk = _return_type("topk")
+median = _return_type("median")

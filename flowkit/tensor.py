@@ -23,7 +23,7 @@ import numpy as np
 from . import _format
 from . import dtypes as _dt
 from .errors import FlowkitError, ShapeError
-from .ops._contract import DeviceLike, DTypeLike, Number, backend_method
+from .ops._contract import DeviceLike, DTypeLike, FromOtherFamilies, Number, backend_method
 from .ops.arithmetic import ArithmeticMethods
 from .ops.autograd import AutogradMethods
 from .ops.comparison import ComparisonMethods
@@ -94,6 +94,7 @@ class Tensor(
     LinalgMethods,
     AutogradMethods,
     GlobalMethods,
+    FromOtherFamilies,  # (mypy's view of one family from another: last, so it hides nothing)
 ):
     """A multi-dimensional array on a device, with optional gradient tracking.
 

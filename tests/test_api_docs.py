@@ -67,6 +67,7 @@ MODULES = [
     "flowkit.nn.functional",
     "flowkit.nn.init",
     "flowkit.nn.utils",
+    "flowkit.nn.utils.rnn",
     "flowkit.optim",
     "flowkit.optim.lr_scheduler",
     "flowkit.utils.data",
@@ -232,7 +233,8 @@ def _resolve(path: str):
 
 def _covered(obj, options: dict) -> list:
     """What a directive renders at the top level: the object, and for a module its members
-    (``options.members``, else ``__all__``, else the public names defined in it)."""
+    (``options.members``, else ``__all__``, else the public names defined in it) less those
+    its ``filters`` leave out."""
     if not isinstance(obj, types.ModuleType):
         return [obj]
     members = options.get("members")
@@ -246,6 +248,9 @@ def _covered(obj, options: dict) -> list:
             for n, v in vars(obj).items()
             if not n.startswith("_") and getattr(v, "__module__", None) == obj.__name__
         ]
+    # ``filters`` as mkdocstrings applies them to member names ("!^re$" leaves a name out)
+    excluded = [re.compile(f[1:]) for f in options.get("filters", []) if f.startswith("!")]
+    members = [n for n in members if not any(r.search(n) for r in excluded)]
     return [obj] + [getattr(obj, n) for n in members]
 
 

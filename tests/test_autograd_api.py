@@ -602,3 +602,12 @@ def test_a_tensor_with_a_near_and_a_far_consumer():
     (g2,) = grad(gx.sum(), x)
     t = np.tanh(3 * hv)
     close(g2, 2 * 3 * (-2 * t * (1 - t * t) * 3) * 2, 1e-12)
+
+
+def test_a_0d_leaf_accumulates_several_contributions_over_several_passes():
+    """``p*p + p`` sends two gradients to one 0-d leaf; a second pass adds to the stored one
+    (numpy once made the 0-d sum a numpy scalar, which the next accumulation could not write)."""
+    p = flow.nn.Parameter(flow.tensor(0.75, dtype=flow.float64))
+    (p * p + p).sum().backward()
+    (p * p + p * 3).backward()
+    assert p.grad.item() == 7.0

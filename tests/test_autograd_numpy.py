@@ -1472,3 +1472,299 @@ def _add_at_case(draw, torch=False):
 
 
 CASES["add_at"] = _add_at_case
+
+
+# ------------------------------------------------- trigonometric, hyperbolic and error functions
+_MATH_DOMAIN = {  # (low, high) of the values drawn
+    "tan": (-0.9, 0.9),
+    "asin": (-0.9, 0.9),
+    "acos": (-0.9, 0.9),
+    "atan": (-2.0, 2.0),
+    "sinh": (-2.0, 2.0),
+    "cosh": (-2.0, 2.0),
+    "asinh": (-2.0, 2.0),
+    "acosh": (1.2, 3.0),
+    "atanh": (-0.9, 0.9),
+    "erf": (-2.0, 2.0),
+    "erfc": (-2.0, 2.0),
+    "erfinv": (-0.9, 0.9),
+    "frac": (-2.9, 2.9),
+    "trunc": (-2.9, 2.9),
+}
+
+
+def _math_case(op):
+    lo, hi = _MATH_DOMAIN[op]
+
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        a = np.asarray(rng.uniform(lo, hi, draw(SHAPES)), dtype=np.float64)
+        return Case(lambda lib, x: getattr(x, op)(), [a])
+
+    return build
+
+
+def _math_binary_case(op):
+    """atan2, logaddexp, fmod: two broadcast tensors (fmod's divisor away from 0)."""
+
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        sa, sb = draw(PAIRS)
+        b = _vals(rng, sb, "nonzero" if op == "fmod" else "any")
+        return Case(lambda lib, x, y: getattr(x, op)(y), [_vals(rng, sa), b])
+
+    return build
+
+
+CASES.update({op: _math_case(op) for op in _MATH_DOMAIN})
+CASES.update({op: _math_binary_case(op) for op in ("atan2", "logaddexp", "fmod")})
+
+
+# ------------------------------------------------------- recurrent layers (issue 12, part 6)
+def _rnn_layer_case(draw, torch=False):
+    """One layer-direction of an RNN/LSTM/GRU (the backend op behind nn.RNN/LSTM/GRU), against
+    torch's own kernels; the outputs and final states concatenated into one tensor. (Variable
+    lengths: tests/test_nn_rnn.py.)"""
+    rng = _rng(draw)
+    mode = draw(st.sampled_from(["lstm", "gru", "rnn_tanh", "rnn_relu"]))
+    reverse = draw(st.booleans())
+    t_len, b, i, h = draw(st.integers(1, 3)), draw(st.integers(1, 2)), 2, 2
+    g = {"lstm": 4, "gru": 3}.get(mode, 1) * h
+    kind = "nonzero" if mode == "rnn_relu" else "any"
+    arrays = [_vals(rng, (t_len, b, i), kind), _vals(rng, (b, h)) * 0.5]
+    if mode == "lstm":
+        arrays.append(_vals(rng, (b, h)) * 0.5)
+    arrays += [_vals(rng, (g, i)) * 0.5, _vals(rng, (g, h)) * 0.5, _vals(rng, (g,)) * 0.5]
+    arrays.append(_vals(rng, (g,)) * 0.5)
+    if mode == "rnn_relu":  # pre-activations away from relu's kink
+        arrays = [np.abs(a) + (0.2 if k == 0 else 0.0) for k, a in enumerate(arrays)]
+
+    def fn(lib, x, h0, *rest):
+        c0, (w_ih, w_hh, b_ih, b_hh) = (rest[0], rest[1:]) if mode == "lstm" else (None, rest)
+        if lib.name == "flowkit":
+            out, hn, cn = flow.backend().rnn_layer(
+                mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, None
+            )
+        else:
+            import torch as T
+
+            kernel = getattr(T, mode)
+            hx = (h0[None], c0[None]) if mode == "lstm" else h0[None]
+            xs = x.flip(0) if reverse else x
+            res = kernel(xs, hx, [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)
+            out = res[0].flip(0) if reverse else res[0]
+            hn, cn = res[1][0], (res[2][0] if mode == "lstm" else None)
+        parts = [out, hn[None]] + ([cn[None]] if cn is not None else [])
+        return lib.cat(parts, 0)
+
+    return Case(fn, arrays)
+
+
+CASES["rnn_layer"] = _rnn_layer_case
+
+
+# ------------------------------------------------ activations and losses (issue 12, part 4)
+def _softplus_case(draw, torch=False):
+    rng = _rng(draw)
+    beta, threshold = draw(st.sampled_from([(1.0, 20.0), (2.0, 1.5), (0.5, 20.0)]))
+    a = np.asarray(rng.uniform(-4, 4, draw(SHAPES)), dtype=np.float64)
+    a = np.where(np.abs(a * beta - threshold) < 0.05, a + 0.2, a)  # away from the switch
+    return Case(lambda lib, x: lib.F.softplus(x, beta, threshold), [a])
+
+
+def _gelu_backward_case(draw, torch=False):
+    """gelu's derivative, taken with create_graph: the op its double backward records."""
+    rng = _rng(draw)
+    approx = draw(st.sampled_from(["none", "tanh"]))
+    a = np.asarray(_vals(rng, draw(SHAPES)) * 2)
+
+    def fn(lib, x):  # (finite differences call it under no_grad, with plain tensors)
+        if lib.name == "flowkit":
+            with flow.enable_grad():
+                xx = x if x.requires_grad else x.detach().requires_grad_(True)
+                y = lib.F.gelu(xx, approximate=approx).sum()
+                return flow.autograd.grad(y, [xx], create_graph=True)[0]
+        import torch as T
+
+        with T.enable_grad():
+            xx = x if x.requires_grad else x.detach().requires_grad_(True)
+            y = lib.F.gelu(xx, approximate=approx).sum()
+            return T.autograd.grad(y, [xx], create_graph=True)[0]
+
+    return Case(fn, [a])
+
+
+def _bce_logits_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(SHAPES)
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    weighted = draw(st.booleans())
+    w = rng.uniform(0.5, 2.0, shape[-1:]) if weighted else None
+    pw = rng.uniform(0.5, 3.0, shape[-1:]) if weighted else None
+
+    def fn(lib, x, t):
+        ww = None if w is None else lib.tensor(w)
+        pp = None if pw is None else lib.tensor(pw)
+        return lib.F.binary_cross_entropy_with_logits(x, t, ww, reduction=reduction, pos_weight=pp)
+
+    return Case(fn, [np.asarray(_vals(rng, shape) * 3), np.asarray(rng.uniform(0.0, 1.0, shape))])
+
+
+CASES["softplus"] = _softplus_case
+CASES["gelu_backward"] = _gelu_backward_case
+CASES["binary_cross_entropy_with_logits"] = _bce_logits_case
+
+
+# ------------------------ convolution, pooling, normalization, resampling, padding (issue 12, 5)
+def _conv_transpose2d_case(draw, torch=False):
+    rng = _rng(draw)
+    groups = draw(st.sampled_from([1, 2]))
+    cin, og = groups * draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    out_pad = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dil))
+    h, w = draw(st.integers(2, 4)), draw(st.integers(2, 4))
+    arrays = [_vals(rng, (draw(st.integers(1, 2)), cin, h, w)), _vals(rng, (cin, og, kh, kw))]
+    if draw(st.booleans()):
+        arrays.append(_vals(rng, (og * groups,)))
+    return Case(
+        lambda lib, x, wt, *b: lib.F.conv_transpose2d(
+            x, wt, b[0] if b else None, stride, (0, 0), out_pad, groups, dil
+        ),
+        arrays,
+    )
+
+
+def _avg_pool2d_case(draw, torch=False):
+    rng = _rng(draw)
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    pad = tuple(draw(st.integers(0, kk // 2)) for kk in k)
+    stride = draw(st.sampled_from([None, 1, (2, 1)]))
+    ceil, cip = draw(st.booleans()), draw(st.booleans())
+    h, w = draw(st.integers(k[0], 6)), draw(st.integers(k[1], 6))
+    x = _vals(rng, (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w))
+    return Case(lambda lib, x: lib.F.avg_pool2d(x, k, stride, pad, ceil, cip), [x])
+
+
+def _adaptive_pool_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        h, w = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+        out = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+        x = _vals(rng, (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w))
+        return Case(lambda lib, x: getattr(lib.F, op)(x, out), [x])
+
+    return build
+
+
+def _group_norm_case(draw, torch=False):
+    rng = _rng(draw)
+    groups = draw(st.integers(1, 3))
+    c = groups * draw(st.integers(1, 2))
+    shape = (draw(st.integers(1, 3)), c, draw(st.integers(2, 4)))
+    arrays = [_vals(rng, shape), _vals(rng, (c,)), _vals(rng, (c,))]
+    return Case(lambda lib, x, w, b: lib.F.group_norm(x, groups, w, b), arrays)
+
+
+def _pad_case(draw, torch=False):
+    rng = _rng(draw)
+    mode = draw(st.sampled_from(["constant", "reflect", "replicate"]))
+    k = draw(st.integers(1, 2))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + tuple(
+        draw(st.integers(3, 4)) for _ in range(k)
+    )
+    pads = tuple(draw(st.integers(0, 2)) for _ in range(2 * k))
+    return Case(lambda lib, x: lib.F.pad(x, pads, mode), [_vals(rng, shape)])
+
+
+def _interpolate_case(draw, torch=False):
+    rng = _rng(draw)
+    k = draw(st.integers(1, 2))
+    mode = draw(st.sampled_from(["nearest", "linear" if k == 1 else "bilinear"]))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) + tuple(
+        draw(st.integers(1, 4)) for _ in range(k)
+    )
+    size = tuple(draw(st.integers(1, 6)) for _ in range(k))
+    ac = None if mode == "nearest" else draw(st.booleans())
+    return Case(
+        lambda lib, x: lib.F.interpolate(x, size=size, mode=mode, align_corners=ac),
+        [_vals(rng, shape)],
+    )
+
+
+CASES["conv_transpose2d"] = _conv_transpose2d_case
+CASES["avg_pool2d"] = _avg_pool2d_case
+CASES["adaptive_avg_pool2d"] = _adaptive_pool_case("adaptive_avg_pool2d")
+CASES["adaptive_max_pool2d"] = _adaptive_pool_case("adaptive_max_pool2d")
+CASES["group_norm"] = _group_norm_case
+CASES["pad"] = _pad_case
+CASES["interpolate"] = _interpolate_case
+
+
+# ------------------------------- cumulative ops, inverse, einsum, scatter_add (issue 12)
+def _cum_case(op):
+    def build(draw, torch=False):
+        rng = _rng(draw)
+        shape = draw(st.sampled_from([(3,), (2, 3), (3, 1, 2)]))
+        dim = draw(st.integers(-len(shape), len(shape) - 1))
+        kind = "nonzero" if op == "cumprod" else "any"
+        return Case(lambda lib, x: getattr(x, op)(dim), [_vals(rng, shape, kind)])
+
+    return build
+
+
+def _inverse_case(draw, torch=False):
+    rng = _rng(draw)
+    n = draw(st.integers(1, 3))
+    lead = draw(st.sampled_from([(), (2,)]))
+    a = np.eye(n) * 2 + rng.uniform(-0.3, 0.3, lead + (n, n))
+    return Case(lambda lib, x: x.inverse(), [a])
+
+
+def _einsum(lib):
+    if lib.name == "flowkit":
+        return flow.einsum
+    import torch
+
+    return torch.einsum
+
+
+def _einsum_case(draw, torch=False):
+    rng = _rng(draw)
+    eq, shapes = draw(
+        st.sampled_from(
+            [
+                ("ij,jk->ik", [(2, 3), (3, 2)]),
+                ("ii->i", [(3, 3)]),
+                ("ij->j", [(2, 3)]),
+                ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+                ("i,j->ij", [(2,), (3,)]),
+                ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+            ]
+        )
+    )
+    return Case(lambda lib, *xs: _einsum(lib)(eq, *xs), [_vals(rng, s) for s in shapes])
+
+
+def _scatter_add_case(draw, torch=False):
+    rng = _rng(draw)
+    shape = draw(st.sampled_from([(4,), (3, 4), (2, 3, 2)]))
+    dim = draw(st.integers(0, len(shape) - 1))
+    ishape = tuple(draw(st.integers(1, n)) for n in shape)
+    idx = rng.integers(0, shape[dim], ishape)  # repeated targets accumulate
+    return Case(
+        lambda lib, x, s: x.scatter_add(dim, lib.tensor(idx), s) ** 2,
+        [_vals(rng, shape), _vals(rng, ishape)],
+    )
+
+
+CASES.update(
+    {
+        "cumsum": _cum_case("cumsum"),
+        "cumprod": _cum_case("cumprod"),
+        "inverse": _inverse_case,
+        "einsum": _einsum_case,
+        "scatter_add": _scatter_add_case,
+    }
+)

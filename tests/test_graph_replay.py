@@ -631,3 +631,31 @@ def test_one_tensor_passed_as_two_arguments_runs_eagerly():
     same(g(x, y), x * 2 + y)  # a recording of (x, x) must not stand for (x, y)
     if NUMPY:
         assert any("two arguments" in line for line in explain(g)), explain(g)
+
+
+def test_an_index_tensor_is_read_afresh_on_every_replayed_call():
+    """Indexing with a tensor records the index as an input of the step, not as a constant:
+    each call (replayed on numpy) selects with that call's index values, forward and backward
+    (the SGD step, lr 1, subtracts each call's gradient)."""
+    w = flow.nn.Parameter(flow.arange(12.0).reshape(4, 3))
+    opt = flow.optim.SGD([w], lr=1.0)
+
+    class Pick(flow.nn.Graph):
+        def __init__(self):
+            super().__init__()
+            self.add_optimizer(opt)
+
+        def build(self, rows):
+            picked = w[rows] * 2
+            picked.sum().backward()
+            return picked
+
+    g = Pick()
+    expect = np.arange(12.0).reshape(4, 3)
+    for rows in ([0, 3], [2, 2], [1, 0]):
+        got = g(flow.tensor(rows))
+        np.testing.assert_equal(got.numpy(), expect[rows] * 2)
+        np.subtract.at(expect, rows, 2.0)
+        np.testing.assert_equal(w.detach().numpy(), expect)
+    if NUMPY:
+        assert all(line.startswith("replayed") for line in explain(g)), list(explain(g))

@@ -77,6 +77,11 @@ SAMPLES = {
     "Any": "0",
     "str": '""',
     "Callable[[Tensor], None]": "lambda t: None",
+    "Callable[[Tensor], Tensor | None]": "lambda t: None",
+    "Tensor | Number | None": "1.0",
+    "float": "1.0",
+    "int | Tensor": "2",
+    "str | None": "None",
 }
 
 

@@ -26,6 +26,7 @@ from flowkit.ops.arithmetic import (
     int_operand_error,
     integer_division_by_zero,
     need_float_error,
+    need_float_operands_error,
     negative_power_error,
     numpy_operand_error,
     operand_type_error,
@@ -331,6 +332,110 @@ def _log10_vjp(g, ctx, need):
     return (g / (a * np.log(10.0)),)
 
 
+# trigonometric, hyperbolic and error functions (written with the ufuncs numpy_api maps, so
+# their second derivatives come from the same table)
+@vjp("tan", saves=("out",))
+def _tan_vjp(g, ctx, need):
+    (out,) = ctx
+    return (g * (1 + out * out),)
+
+
+@vjp("asin", saves=("in0",))
+def _asin_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g / np.sqrt(1 - a * a),)
+
+
+@vjp("acos", saves=("in0",))
+def _acos_vjp(g, ctx, need):
+    (a,) = ctx
+    return (-g / np.sqrt(1 - a * a),)
+
+
+@vjp("atan", saves=("in0",))
+def _atan_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g / (1 + a * a),)
+
+
+@vjp("sinh", saves=("in0",))
+def _sinh_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g * np.cosh(a),)
+
+
+@vjp("cosh", saves=("in0",))
+def _cosh_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g * np.sinh(a),)
+
+
+@vjp("asinh", saves=("in0",))
+def _asinh_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g / np.sqrt(a * a + 1),)
+
+
+@vjp("acosh", saves=("in0",))
+def _acosh_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g / np.sqrt((a - 1) * (a + 1)),)
+
+
+@vjp("atanh", saves=("in0",))
+def _atanh_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g / (1 - a * a),)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+@vjp("erf", saves=("in0",))
+def _erf_vjp(g, ctx, need):
+    (a,) = ctx
+    return (g * _TWO_OVER_SQRT_PI * np.exp(-(a * a)),)
+
+
+@vjp("erfc", saves=("in0",))
+def _erfc_vjp(g, ctx, need):
+    (a,) = ctx
+    return (-g * _TWO_OVER_SQRT_PI * np.exp(-(a * a)),)
+
+
+@vjp("erfinv", saves=("out",))
+def _erfinv_vjp(g, ctx, need):
+    (out,) = ctx
+    return (g * (0.5 * math.sqrt(math.pi)) * np.exp(out * out),)
+
+
+@vjp("frac", saves=("in0",))
+def _frac_vjp(g, ctx, need):
+    return (g,)
+
+
+@vjp("atan2", saves=("in0", "in1"))
+def _atan2_vjp(g, ctx, need):
+    a, b = ctx  # atan2(a, b): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+    r = g / (a * a + b * b)
+    return (r * b if need[0] is not None else None), (-r * a if need[1] is not None else None)
+
+
+@vjp("logaddexp", saves=("in0", "in1"))
+def _logaddexp_vjp(g, ctx, need):
+    a, b = ctx  # PyTorch's formulas: g / (1 + exp(b - a)), g / (1 + exp(a - b))
+    ga = g / (1 + np.exp(b - a)) if need[0] is not None else None
+    gb = g / (1 + np.exp(a - b)) if need[1] is not None else None
+    return ga, gb
+
+
+@vjp("fmod", saves=("in0", "in1"))
+def _fmod_vjp(g, ctx, need):
+    a, b = ctx  # a - trunc(a / b) * b
+    gb = -g * np.trunc(a / b) if need[1] is not None else None
+    return g, gb
+
+
 # -------------------------------------------------------------------------- selection
 def _pick(g, a, b, need, a_loses, b_loses):
     """maximum/minimum: the gradient goes to the operand selected; ties split it evenly, as
@@ -380,7 +485,7 @@ def _clamp_vjp(g, ctx, need):
     return gx, glo, ghi
 
 
-for _name in ("sign", "floor", "ceil", "round"):
+for _name in ("sign", "floor", "ceil", "round", "trunc"):
     VJP[_name] = _zero_vjp
     define.SAVES[_name] = ()
 
@@ -681,6 +786,98 @@ def _clamp_kernel(a, la, ha):  # (the bounds: tensors' arrays, numbers or None)
     return out, (a, la, ha)
 
 
+# ---------------------------------------------------------------------------- error functions
+# numpy has no erf; these are accurate to a few units in the last place of float64 (a series of
+# positive terms below 2.5, a continued fraction for erfc above 1.5), computed in float64
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _erf_series(x):
+    # erf(x) = 2/sqrt(pi) exp(-x^2) sum_n (2x^2)^n x / (1*3*...*(2n+1)), x in [0, 2.5)
+    x2 = x * x
+    term = x
+    total = x
+    for n in range(1, 90):
+        term = term * (2.0 * x2 / (2 * n + 1))
+        total = total + term
+    return _TWO_OVER_SQRT_PI * np.exp(-x2) * total
+
+
+def _erfc_fraction(x):
+    # erfc(x) = exp(-x^2) / sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), x >= 1.5
+    cf = x
+    for k in range(120, 0, -1):
+        cf = x + (0.5 * k) / cf
+    return np.exp(-x * x) / (_SQRT_PI * cf)
+
+
+def _erf_pair(a: np.ndarray):
+    """``(erf(a), erfc(a))`` in float64."""
+    a = np.asarray(a, np.float64)
+    x = np.abs(a)
+    with np.errstate(all="ignore"):
+        s = _erf_series(np.where(x < 2.5, x, 0.0))
+        c = _erfc_fraction(np.where(x >= 1.5, x, 1.5))
+    erf = np.where(x < 2.5, s, 1.0 - c)
+    erfc = np.where(x < 1.5, 1.0 - s, c)
+    neg = np.signbit(a)
+    nan = np.isnan(a)
+    erf = np.where(nan, np.nan, np.where(neg, -erf, erf))
+    erfc = np.where(nan, np.nan, np.where(neg, 2.0 - erfc, erfc))
+    return erf, erfc
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    return _erf_pair(a)[0].astype(a.dtype, copy=False)
+
+
+def _erfc(a: np.ndarray) -> np.ndarray:
+    return _erf_pair(a)[1].astype(a.dtype, copy=False)
+
+
+def _erfinv(a: np.ndarray) -> np.ndarray:
+    """Winitzki's approximation, then Newton steps on ``erf(x) = |y|`` (on ``erfc(x) = 1 - |y|``
+    for ``|y| >= 0.5``, where ``1 - |y|`` is exact); +-inf at +-1, NaN beyond."""
+    y = np.asarray(a, np.float64)
+    ay = np.abs(y)
+    with np.errstate(all="ignore"):
+        w = np.log((1 - ay) * (1 + ay))
+        t = 2 / (math.pi * 0.147) + w / 2
+        x = np.where(ay < 1, np.sqrt(np.sqrt(t * t - w / 0.147) - t), 0.0)
+        upper = ay >= 0.5
+        for _ in range(4):
+            e, c = _erf_pair(x)
+            x = x - np.where(upper, (1 - ay) - c, e - ay) / (_TWO_OVER_SQRT_PI * np.exp(-x * x))
+        x = np.where(ay == 1, np.inf, np.where(ay > 1, np.nan, x))
+    return np.where(np.signbit(y), -x, x).astype(a.dtype, copy=False)
+
+
+def _atan2(a, b):
+    out = np.arctan2(a, b)  # (integers and bools give float32, as in PyTorch)
+    return out if np.result_type(a, b).kind == "f" else out.astype(np.float32)
+
+
+def _float_operands_only(name: str, method):
+    """``logaddexp``: integer and bool operands are an error, as in PyTorch."""
+
+    def checked(self, other):
+        if self._data.dtype.kind != "f" and not (
+            isinstance(other, (float, np.floating))
+            or isinstance(other, NumpyTensorBase)
+            and other._data.dtype.kind == "f"
+        ):
+            raise need_float_operands_error(name, self, other)
+        return method(self, other)
+
+    checked.__name__ = name
+    return checked
+
+
+def _fmod(a, b):
+    _check_int_division("fmod", a, b)
+    return np.fmod(a, b)
+
+
 def _as_float(t):
     # true division of integers gives float32, as in PyTorch
     return t if t._data.dtype.kind == "f" else t.to(_dt.float32)
@@ -724,6 +921,39 @@ class NumpyArithmetic(NumpyTensorBase):
     expm1 = _unary("expm1", np.expm1, save_out=True)
     log2 = _unary("log2", np.log2, save_out=False)
     log10 = _unary("log10", np.log10, save_out=False)
+
+    tan = _unary("tan", np.tan, save_out=True)
+    asin = _unary("asin", np.arcsin, save_out=False)
+    acos = _unary("acos", np.arccos, save_out=False)
+    atan = _unary("atan", np.arctan, save_out=False)
+    sinh = _unary("sinh", np.sinh, save_out=False)
+    cosh = _unary("cosh", np.cosh, save_out=False)
+    asinh = _unary("asinh", np.arcsinh, save_out=False)
+    acosh = _unary("acosh", np.arccosh, save_out=False)
+    atanh = _unary("atanh", np.arctanh, save_out=False)
+    erf = _unary("erf", _erf, save_out=False)
+    erfc = _unary("erfc", _erfc, save_out=False)
+    erfinv = _unary("erfinv", _erfinv, save_out=True)
+    trunc = _rounding("trunc", np.trunc)
+    _frac = _unary("frac", lambda a: a - np.trunc(a), save_out=False, float_only=False)
+
+    def frac(self) -> NumpyTensorBase:
+        if self._data.dtype.kind != "f":  # (PyTorch has no kernel for integers or bools)
+            raise need_float_error("frac()", self.dtype)
+        return self._frac()
+
+    atan2 = _named("atan2", _binary("atan2", _atan2, lambda a, b, o: (a, b)))
+    logaddexp = _float_operands_only(
+        "logaddexp",
+        _named("logaddexp", _binary("logaddexp", np.logaddexp, lambda a, b, o: (a, b))),
+    )
+    fmod = _named("fmod", _binary("fmod", _fmod, lambda a, b, o: (a, b)))
+
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's name
+        return _clamp(self, min, None)
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's name
+        return _clamp(self, None, max)
 
     sign = _rounding("sign", _sign)
     floor = _rounding("floor", np.floor)

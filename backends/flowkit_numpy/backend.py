@@ -9,6 +9,7 @@ from flowkit.nn.parameter import Parameter
 from flowkit.ops.linalg import operand_error
 
 from . import define, engine
+from .autograd import apply_function
 from .define import CPU, check_device, make, no_replay
 from .engine import run_general
 from .indexing import where
@@ -94,6 +95,9 @@ class NumpyBackend(NumpyNNOps, Backend):
         if engine.anomaly:
             engine.arm([o._node for o in tensors])
         run_general(tensors, seeds, None, retain_graph, create_graph, make, seeds_owned=False)
+
+    def apply_function(self, function, ctx, args, kwargs):
+        return apply_function(function, ctx, args, kwargs)  # (autograd.py)
 
     # -- ops that are not tensor methods
     cat, stack, where = staticmethod(cat), staticmethod(stack), staticmethod(where)

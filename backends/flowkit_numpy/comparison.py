@@ -9,7 +9,7 @@ import numpy as np
 
 from flowkit.ops.arithmetic import broadcast_error, refuse_operand
 from flowkit.ops.arithmetic import named_operator as _named
-from flowkit.ops.comparison import bitwise_error, invert_error
+from flowkit.ops.comparison import bitwise_error, check_isclose, invert_error
 
 from . import define
 from .arithmetic import _plain_binary, _promote
@@ -107,3 +107,23 @@ class NumpyComparison(NumpyTensorBase):
     isnan = _plain_unary("isnan", np.isnan)
     isinf = _plain_unary("isinf", np.isinf)
     isfinite = _plain_unary("isfinite", np.isfinite)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        check_isclose("isclose", self, other, rtol, atol)
+        a, b = self._data, other._data
+        try:
+            out = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        except ValueError:
+            raise broadcast_error("isclose", a.shape, b.shape) from None
+        return recorded(
+            make(np.asarray(out)),
+            lambda a, b: (
+                fresh(np.asarray(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))),
+                None,
+            ),
+            (self, other),
+            "isclose",
+        )
+
+
+forward_op("isclose", differentiable=False)

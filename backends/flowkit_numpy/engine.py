@@ -138,7 +138,7 @@ def check_saved(n) -> None:
     """Raise PyTorch's error if an array node ``n`` saved was written in place after ``n`` was
     recorded (called only for nodes recorded before the last write)."""
     ctx = n.ctx
-    needed = NEEDED.get(n.name)
+    needed = NEEDED.get(n.name) if n.__class__ is Node else None
     if needed is not None and ctx is not None:
         ctx = tuple(ctx[i] for i in needed(n.inputs, ctx))  # type: ignore[operator]
     for v in _saved_arrays(ctx):
@@ -189,10 +189,21 @@ class Node:
             self.edges = (None if inputs[0] is None else inputs[0]._node,)
         else:
             self.edges = tuple([None if t is None else t._node for t in inputs])
-        self.retained = None  # weak reference to the output tensor, set by retain_grad()
+        self.retained = None  # an _Extra: retain_grad() and register_hook() of the output
 
     def __repr__(self) -> str:
         return f"<{backward_name(self.name)} object>"
+
+
+class FunctionNode(Node):
+    """The node of a ``flowkit.autograd.Function`` (see autograd.py's ``apply_function``): its
+    ``name`` is the user's class name, its ``ctx`` the arrays saved for backward (for the
+    in-place check), and its VJP calls the user's ``backward``."""
+
+    __slots__ = ("__weakref__",)
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward object>"
 
 
 # ------------------------------------------------------------------ anomaly detection
@@ -320,13 +331,112 @@ def run_post_hooks() -> None:
                 hook(leaf)
 
 
-def store_grad(leaf, g: np.ndarray, shared: set, wrap) -> None:
+# ------------------------------------------------------------- tensor hooks (register_hook)
+# A non-leaf's hooks live on the node that made it (its `retained` slot, which the backward
+# walk reads anyway, so a node without hooks costs nothing more); a leaf's in LEAF_HOOKS, keyed
+# by id as POST_HOOKS are. A leaf with hooks has its contributions summed during the pass
+# (_pending) and its hooks called once, on the complete gradient, before it reaches .grad, as
+# PyTorch calls them once on what its AccumulateGrad node receives.
+LEAF_HOOKS: dict[int, tuple[weakref.ref, list]] = {}
+_pending: dict[int, list] = {}  # id(leaf) -> [leaf, its gradient so far], during a backward
+
+
+class _Extra:
+    """What a node does with its output's gradient besides its VJP: the tensor's hooks (they
+    may replace the gradient), then ``retain_grad()`` (``ref``: a weak reference to it)."""
+
+    __slots__ = ("ref", "hooks")
+
+    def __init__(self, ref=None, hooks=None):
+        self.ref, self.hooks = ref, hooks
+
+
+def add_hook(tensor, hook):
+    """``tensor.register_hook(hook)``; returns the function that takes the hook off again."""
+    n = tensor._node
+    if n is None:
+        key = id(tensor)
+        entry = LEAF_HOOKS.get(key)
+        if entry is None:
+            ref = weakref.ref(tensor, lambda _r, k=key: LEAF_HOOKS.pop(k, None))
+            entry = LEAF_HOOKS[key] = (ref, [])
+        hooks = entry[1]
+    else:
+        ex = n.retained
+        if ex is None:
+            ex = n.retained = _Extra()
+        if ex.hooks is None:
+            ex.hooks = []
+        hooks = ex.hooks
+        entry = None
+    hooks.append(hook)
+
+    def remove() -> None:
+        if hook in hooks:
+            hooks.remove(hook)
+        if entry is not None and not hooks and LEAF_HOOKS.get(id(tensor)) is entry:
+            del LEAF_HOOKS[id(tensor)]
+
+    return remove
+
+
+def call_hooks(hooks, g, wrap, on_tensors: bool):
+    """Run ``hooks`` on the gradient ``g`` (an array, or a tensor when ``on_tensors``: under
+    create_graph); a hook returning a tensor replaces the gradient."""
+    from flowkit.ops.autograd import hook_result_error
+
+    for hook in list(hooks):
+        t = g if on_tensors else wrap(g)
+        r = hook(t)
+        if r is None:
+            continue
+        shape = g.shape if not on_tensors else g._data.shape
+        if not hasattr(r, "_data") or r._data.shape != shape:
+            raise hook_result_error(hook, r, shape)
+        if on_tensors:
+            g = r
+        else:
+            g = r._data if r._data.dtype == g.dtype else r._data.astype(g.dtype)
+    return g
+
+
+def _defer(leaf, g) -> None:
+    """A contribution to a hooked leaf's gradient: summed until the end of the pass."""
+    p = _pending.get(id(leaf))
+    if p is None:
+        _pending[id(leaf)] = [leaf, g]
+    else:
+        p[1] = p[1] + g
+
+
+def _flush(store, on_tensors: bool, wrap) -> None:
+    """End of a pass: each hooked leaf's complete gradient through its hooks, then ``store``."""
+    items = list(_pending.values())
+    _pending.clear()
+    for leaf, g in items:
+        entry = LEAF_HOOKS.get(id(leaf))
+        if entry is not None:
+            g = call_hooks(entry[1], g, wrap, on_tensors)
+        store(leaf, g)
+
+
+def store_grad(leaf, g: np.ndarray, shared: set, wrap, hooks: str | None = "run") -> None:
     """Accumulate ``g`` into ``leaf.grad`` (a new ``.grad`` tensor the first time).
 
     ``shared`` holds the ids of arrays this backward already handed out (the caller's seed, and
     every array stored uncopied): they are copied rather than stored twice, and a ``.grad`` made
     of one is never written into, since a VJP still to run may read that very array.
+
+    ``hooks`` (for a leaf with ``register_hook`` hooks): ``"defer"`` sums the contribution
+    until the pass ends (:func:`_flush`), ``"run"`` calls the hooks on it now, ``None`` skips
+    them (they have run).
     """
+    if LEAF_HOOKS and hooks is not None and id(leaf) in LEAF_HOOKS:
+        if hooks == "defer":  # (the engine's passes): the hooks see the complete gradient
+            _defer(leaf, g)
+            return
+        # (a replayed nn.Graph step, which stores each contribution as it comes)
+        g = call_hooks(LEAF_HOOKS[id(leaf)][1], g, wrap, False)
     if g.__class__ is not np.ndarray:  # 0-d results of numpy ops are numpy scalars
         g = np.array(g, dtype=leaf._data.dtype)
     elif g.dtype != leaf._data.dtype:
@@ -337,7 +447,9 @@ def store_grad(leaf, g: np.ndarray, shared: set, wrap) -> None:
     if cur is None:
         leaf._grad = wrap(g)
     elif id(cur._data) in shared:
-        cur._data = cur._data + g
+        total = cur._data + g
+        # (0-d + 0-d is a numpy scalar, which the next accumulation could not write into)
+        cur._data = total if total.__class__ is np.ndarray else np.array(total, cur._data.dtype)
     else:
         np.add(cur._data, g, out=cur._data)  # accumulate, as PyTorch does
     shared.add(id(g))
@@ -352,9 +464,13 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
     engine may store ``seed`` itself as a gradient (False for a gradient the caller passed in).
     """
     shared: set[int] = set() if seed_owned else {id(seed)}
+    if _pending:  # (left by a pass that raised)
+        _pending.clear()
     node = root._node
     if node is None:  # backward on a leaf: its gradient is the seed
-        store_grad(root, seed, shared, wrap)
+        store_grad(root, seed, shared, wrap, "defer")
+        if _pending:
+            _flush(lambda t, gl: store_grad(t, gl, shared, wrap, None), False, wrap)
         if _accumulated:
             run_post_hooks()
         return
@@ -368,8 +484,11 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             raise freed_graph_error()
         if n.stamp != write_stamp:  # something was written in place since n was recorded
             check_saved(n)
-        if n.retained is not None:
-            t = n.retained()
+        ex = n.retained
+        if ex is not None:
+            if ex.hooks:
+                g = call_hooks(ex.hooks, g, wrap, False)
+            t = None if ex.ref is None else ex.ref()
             if t is not None:
                 gc = g.copy()
                 if t._grad is None:
@@ -386,7 +505,7 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             if ig.dtype != data.dtype:  # a tensor's gradient has its dtype (cast, promotion)
                 ig = ig.astype(data.dtype)
             if child is None:
-                store_grad(t, ig, shared, wrap)
+                store_grad(t, ig, shared, wrap, "defer")
             else:
                 prev = grads.get(child)
                 grads[child] = ig if prev is None else prev + ig
@@ -394,12 +513,18 @@ def run_backward(root, seed: np.ndarray, seed_owned: bool, retain_graph: bool, w
             n.vjp = None
             n.ctx = None
             n.inputs = n.edges = ()
+    if _pending:
+        _flush(lambda t, gl: store_grad(t, gl, shared, wrap, None), False, wrap)
     if _accumulated:
         run_post_hooks()
 
 
 def retain(node: Node, tensor) -> None:
-    node.retained = weakref.ref(tensor)
+    ex = node.retained
+    if ex is None:
+        node.retained = _Extra(weakref.ref(tensor))
+    else:
+        ex.ref = weakref.ref(tensor)
 
 
 # ------------------------------------------------------------------ the general engine
@@ -493,6 +618,8 @@ def _tensor_ctx(n: Node, wrap):
     """``n.ctx`` with every saved value turned into a tensor wired into the graph (create_graph):
     an input's value gets the input's node, the output's value gets ``n`` itself, so
     differentiating the VJP's result reaches them. Roles come from ``@vjp(saves=...)``."""
+    if n.__class__ is FunctionNode:  # the user's backward reads its ctx itself
+        return n.ctx
     roles = SAVES.get(n.name)
     if roles is None:
         raise AutogradError(
@@ -567,11 +694,14 @@ def run_general(
         shared.add(id(g))
         return g
 
-    def deliver(t, g):
+    def deliver(t, g, hooked: bool = False):
         """``g`` is (part of) the gradient of the tensor ``t``, a leaf or a retained one."""
         if capture:
             for i in leaf_slots.get(id(t), ()):
                 results[i] = g if results[i] is None else results[i] + g
+            return
+        if LEAF_HOOKS and not hooked and t._node is None and id(t) in LEAF_HOOKS:
+            _defer(t, g)
             return
         if create_graph:
             cur = t._grad
@@ -588,6 +718,8 @@ def run_general(
         if POST_HOOKS:
             _note_accumulated(t)
 
+    if _pending:  # (left by a pass that raised)
+        _pending.clear()
     grads: dict = {}
     starts = []
     for r, s in zip(roots, seeds):
@@ -616,6 +748,9 @@ def run_general(
             g = grads.pop(n, None)
             if g is None:
                 continue
+            ex = n.retained
+            if ex is not None and ex.hooks:
+                g = call_hooks(ex.hooks, g, wrap, create_graph)
             if capture:
                 for i in node_slots.get(n, ()):
                     results[i] = g
@@ -626,8 +761,8 @@ def run_general(
                 raise freed_graph_error()
             if n.stamp != write_stamp:
                 check_saved(n)
-            if not capture and n.retained is not None:
-                t = n.retained()
+            if not capture and ex is not None and ex.ref is not None:
+                t = ex.ref()
                 if t is not None:
                     deliver(t, g)
             if create_graph:
@@ -654,6 +789,15 @@ def run_general(
                 n.vjp = None
                 n.ctx = None
                 n.inputs = n.edges = ()
+        if _pending:
+            _flush(lambda t, gl: deliver(t, gl, True), create_graph, wrap)
+        if capture and LEAF_HOOKS:  # a hooked leaf's returned gradient goes through its hooks
+            for key, slots in leaf_slots.items():
+                entry = LEAF_HOOKS.get(key)
+                if entry is not None and results[slots[0]] is not None:
+                    g = call_hooks(entry[1], results[slots[0]], wrap, create_graph)
+                    for i in slots:
+                        results[i] = g
     finally:
         if create_graph:
             scope.__exit__(None, None, None)

@@ -16,6 +16,8 @@ from flowkit.ops.indexing import (
     mask_error,
     mask_shape_error,
     mask_value_error,
+    scatter_check,
+    scatter_key,
     where_condition_error,
     where_shape_error,
 )
@@ -30,6 +32,7 @@ from .define import (
     in_place_check,
     make,
     no_replay,
+    op,
     recorded,
     view_check,
     vjp,
@@ -48,10 +51,25 @@ def _index(key):
     return key
 
 
-def _has_tensor(key) -> bool:
-    if isinstance(key, tuple):
-        return any(_has_tensor(k) for k in key)
-    return isinstance(key, (NumpyTensorBase, list, np.ndarray))  # lists may hold tensors too
+def _key_tensors(key):
+    """``(tensors, rebuild)`` for an index ``key``: the tensors in it (in order) and
+    ``rebuild(arrays)``, the key with those arrays in their places (for a recording, which
+    reads the index tensors afresh on every call). ``None`` for a list that holds tensors."""
+    items = key if isinstance(key, tuple) else (key,)
+
+    def holds_tensor(v) -> bool:
+        return isinstance(v, NumpyTensorBase) or isinstance(v, list) and any(map(holds_tensor, v))
+
+    if any(isinstance(k, list) and holds_tensor(k) for k in items):
+        return None
+    tensors = [k for k in items if isinstance(k, NumpyTensorBase)]
+
+    def rebuild(arrays):
+        it = iter(arrays)
+        out = tuple(next(it) if isinstance(k, NumpyTensorBase) else k for k in items)
+        return out if isinstance(key, tuple) else out[0]
+
+    return tensors, rebuild
 
 
 def _setitem_error(a: np.ndarray, key, idx, v, exc: Exception) -> Exception:
@@ -158,9 +176,11 @@ def _masked_fill_vjp(g, ctx, need):
 
 def where(condition, x, y) -> NumpyTensorBase:
     """``x`` where ``condition`` is true, else ``y``; broadcasting, numbers allowed for x, y."""
-    if not isinstance(condition, NumpyTensorBase) or condition._data.dtype != np.bool_:
+    if not isinstance(condition, NumpyTensorBase):
         raise where_condition_error(condition)
     c = condition._data
+    if c.dtype != np.bool_:  # OneFlow's rule: a non-zero value is true
+        c = c != 0
     xa, xt = _operand(x, "where")
     ya, yt = _operand(y, "where")
     try:
@@ -213,6 +233,39 @@ def _masked_fill_kernel(a, m, v):  # (v: the value's array, cast to the tensor's
     return np.where(m, v.astype(a.dtype), a), (m,)
 
 
+# ---------------------------------------------------------------------------------- scatter_add
+@op("scatter_add")
+def _scatter_add(a, src, index, d, grad):
+    key = scatter_key(index.shape, d, index)
+    part = tuple(slice(0, n) for n in index.shape)
+    out = a.copy()
+    np.add.at(out, key, src[part])
+    return out, (key, part, src.shape)
+
+
+@_scatter_add.defvjp(saves=(None, None, None))
+def _scatter_add_vjp(g, ctx, need):
+    key, part, src_shape = ctx
+    g_src = None
+    if need[1] is not None:
+        picked = g[key]
+        if picked.shape == tuple(src_shape):
+            g_src = picked
+        else:  # src beyond index's shape was not read: a zero gradient there
+            g_src = _zeros(src_shape, picked.dtype, like=g)
+            g_src[part] = picked
+    return (g if need[0] is not None else None), g_src
+
+
+def _scatter_dtype_error(x, src):
+    from flowkit.errors import DTypeError
+
+    return DTypeError(
+        f"scatter_add: src has dtype {src.dtype!r} but the tensor has {x.dtype!r}; convert src "
+        "with .to(dtype)"
+    )
+
+
 class NumpyIndexing(NumpyTensorBase):
     """The indexing and selection methods of ``NumpyTensor``."""
 
@@ -230,8 +283,17 @@ class NumpyIndexing(NumpyTensorBase):
         else:
             res = make(out)
         if define.tracer is not None:
-            if _has_tensor(key):  # its values would be baked into the recording
-                define.tracer.fail("indexing with a tensor inside build()")
+            parts = _key_tensors(key)
+            if parts is None:  # a list holding tensors: its values would be baked in
+                define.tracer.fail("indexing with a list of tensors inside build()")
+            elif parts[0]:  # the index tensors are inputs of the recorded op, read each call
+                tensors, rebuild = parts
+
+                def replayed(a, *arrays):
+                    i = _index(rebuild(arrays))
+                    return a[i], (a.shape, a.dtype, i)
+
+                define.tracer.record(res, replayed, (self, *tensors), "getitem")
             else:
                 ctx = (a.shape, a.dtype, idx)
                 define.tracer.record(res, lambda a: (a[idx], ctx), (self,), "getitem")
@@ -271,6 +333,17 @@ class NumpyIndexing(NumpyTensorBase):
 
     def where(self, condition, y):
         return where(condition, self, y)
+
+    def scatter_add(self, dim, index, src):
+        if not isinstance(src, NumpyTensorBase):
+            raise TypeError(f"scatter_add: src must be a flowkit tensor, got {type(src).__name__}")
+        if src._data.dtype != self._data.dtype:
+            raise _scatter_dtype_error(self, src)
+        a = self._data
+        d, _ = scatter_check("scatter_add", a.shape, dim, index, src._data.shape)
+        if not a.ndim:
+            return self.reshape(1).scatter_add(0, index.reshape(-1), src.reshape(-1)).reshape(())
+        return _scatter_add((self, src, index), d, inputs=(self, src))
 
     def masked_fill(self, mask, value):
         return _masked_fill(self, mask, value)

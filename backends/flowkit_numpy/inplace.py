@@ -22,15 +22,70 @@ from flowkit.ops.inplace import (
     copy_shape_error,
     expanded_write_error,
     fill_value,
+    leaf_error,
     result_dtype_error,
     result_shape_error,
 )
 
 from . import define
 from .arithmetic import NumpyArithmetic, _clamp, _sub_bool_error
-from .define import NumpyTensorBase, in_place_check, no_replay, view_check
-from .engine import bump
+from .define import NumpyTensorBase, in_place_check, make, no_replay, view_check
+from .engine import VJP, Node, bump
 from .indexing import _masked_fill
+
+# --------------------------------------------------------- in-place writes into views (in a graph)
+_REBASED_VIEWS = frozenset(("getitem", "split", "reshape", "transpose", "permute"))
+
+
+def _graph_view(t):
+    """The node that made ``t`` as a view of another tensor of the graph (sharing its memory),
+    or None: an in-place op on such a view is written through into its base, as in PyTorch."""
+    node = t._node
+    if node is None or node.name not in _REBASED_VIEWS:
+        return None
+    base = node.inputs[0]
+    if base is None or not np.may_share_memory(t._data, base._data):
+        return None
+    return node
+
+
+def _write_through(view, res, node, op: str) -> None:
+    """``view`` (made by ``node`` from its base) takes the value ``res`` (a tensor of its shape
+    and dtype): the base moves onto a node that puts ``res`` in the view's place (recursively,
+    for a view of a view), then ``view`` becomes that view of the new base. Out of place, so
+    arrays saved by earlier nodes never change (other views of the base keep the old values)."""
+    base, name, ctx = node.inputs[0], node.name, node.ctx
+    if base._node is None:  # a leaf that requires grad: PyTorch refuses this too
+        raise leaf_error(op)
+    if name in ("getitem", "split"):
+        idx = ctx[2]
+        data = base._data.copy()
+        data[idx] = res._data
+        old = make(base._data, base._node)
+        new = make(data, Node("setitem", VJP["setitem"], (idx, res._data.shape), (old, res)))
+        if not res._rg:
+            new._node.inputs = (old, None)
+            new._node.edges = (old._node, None)
+    elif name == "reshape":
+        new = res.reshape(base._data.shape)
+    elif name == "transpose":
+        new = res.transpose(*ctx)
+    else:  # permute: ctx holds the inverse permutation
+        new = res.permute(*ctx[0])
+    outer = _graph_view(base)
+    if outer is not None:
+        _write_through(base, new, outer, op)
+    else:
+        base._data, base._node, base._rg = new._data, new._node, True
+    if name in ("getitem", "split"):
+        again = base[ctx[2]]
+    elif name == "reshape":
+        again = base.reshape(view._data.shape)
+    elif name == "transpose":
+        again = base.transpose(*ctx)
+    else:
+        again = base.permute(*(int(i) for i in np.argsort(ctx[0])))
+    view._data, view._node, view._rg = again._data, again._node, again._rg
 
 
 def _write_error(op: str, a: np.ndarray, exc: Exception) -> Exception:
@@ -63,9 +118,14 @@ class NumpyInplace(NumpyTensorBase):
         if r.dtype != a.dtype and not np.can_cast(r.dtype, a.dtype, "same_kind"):
             raise result_dtype_error(op, str(r.dtype), self.dtype)
         if res._node is not None:
-            view_check(self, op)
+            through = _graph_view(self)
+            if through is None:
+                view_check(self, op)
             if r.dtype != a.dtype:
                 res = res.to(self.dtype)  # type: ignore[assignment]
+            if through is not None:  # a view: written through into its base
+                _write_through(self, res, through, op)
+                return self
             self._data, self._node, self._rg = res._data, res._node, res._rg
             return self
         try:
@@ -85,7 +145,9 @@ class NumpyInplace(NumpyTensorBase):
             # inside a graph: compute out of place and move this tensor onto the new node, so
             # arrays saved by earlier nodes are never overwritten
             no_replay(f"an in-place op ({op}) on a tensor autograd tracks, inside build()")
-            view_check(self, op)
+            through = _graph_view(self)
+            if through is None:
+                view_check(self, op)
             res = result_fn(self, other)
             a, r = self._data, res._data
             if r.shape != a.shape:  # as below: an in-place result cannot grow this tensor
@@ -98,6 +160,9 @@ class NumpyInplace(NumpyTensorBase):
                 if not np.can_cast(r.dtype, a.dtype, "same_kind"):
                     raise result_dtype_error(op, str(r.dtype), self.dtype)
                 res = res.to(self.dtype)
+            if through is not None:  # a view: written through into its base, as in PyTorch
+                _write_through(self, res, through, op)
+                return self
             self._data, self._node, self._rg = res._data, res._node, res._rg
             return self
         b = other._data if isinstance(other, NumpyTensorBase) else other
@@ -191,3 +256,16 @@ class NumpyInplace(NumpyTensorBase):
     def masked_fill_(self, mask, value):
         in_place_check(self, "masked_fill_")
         return self._assign_result("masked_fill_", _masked_fill(self, mask, value))
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        in_place_check(self, "scatter_")
+        res = self.scatter(dim, index, src, value=value, reduce=reduce)
+        return self._assign_result("scatter_", res)
+
+    def scatter_add_(self, dim, index, src):
+        in_place_check(self, "scatter_add_")
+        return self._assign_result("scatter_add_", self.scatter_add(dim, index, src))
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        in_place_check(self, "index_add_")
+        return self._assign_result("index_add_", self.index_add(dim, index, source, alpha=alpha))

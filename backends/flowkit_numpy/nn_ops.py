@@ -33,6 +33,7 @@ from flowkit.ops.nn import (
 from . import define
 from .define import forward_op, fresh, make, op, vjp
 from .engine import VJP, Node, crosswise, needs
+from .rnn import rnn_layer as _rnn_layer
 
 # ---------------------------------------------------------------------------------------------- erf
 
@@ -253,9 +254,11 @@ def _gelu(a, approximate, grad):
     return out, (a, approximate, aux)
 
 
-@_gelu.defvjp
+@_gelu.defvjp(saves=("in0", None, "const"))
 def _gelu_vjp(g, ctx, need):
     a, approximate, aux = ctx
+    if _is_tensor(a):  # create_graph: the derivative through a recorded op (see _gelu_d)
+        return (g * _gelu_d((a,), approximate),)
     if approximate == "tanh":
         t = aux
         inner = _TANH_K * (1 + 3 * 0.044715 * a * a)
@@ -677,13 +680,13 @@ def _cross_entropy_fast(
     if not grad:
         return out, None
     e /= se[:, None]  # the softmax, for the VJP
-    return out, (e, flat, scale)
+    return out, (a, t, e, flat, scale, None, None, None)  # (the general path's layout)
 
 
 def _cross_entropy_fast_vjp(g, ctx):
     """The gradient of :func:`_cross_entropy_fast`'s loss: ``(softmax - onehot) * g * scale``,
     from the saved softmax (no second ``exp``, no dense target matrix). ``g`` is 0-d."""
-    p, flat, scale = ctx
+    _, _, p, flat, scale = ctx[:5]
     k = g * scale
     # a new array (the saved softmax stays as it is: retain_graph), in C order whatever the
     # logits' layout, so the flat view below is a view and the flat indices mean (row, class)
@@ -728,16 +731,41 @@ def _cross_entropy(a, t, w, ignore_index, reduction, eps, grad):
     qs = q * scale
     if tgt_coef is not None:
         tgt_coef = tgt_coef * scale
-    return out, (logp, qs, qs.sum(axis=1, keepdims=True), tgt_coef, a.shape, moved)
+    return out, (a, t, logp, qs, qs.sum(axis=1, keepdims=True), tgt_coef, a.shape, moved)
 
 
-@_cross_entropy.defvjp
+def _log_softmax_rows(x2):
+    """``log_softmax`` of ``(M, C)`` rows, written with numpy calls numpy_api maps, so that on a
+    tensor (create_graph) it is differentiable; the row maxima it shifts by are constants."""
+    m = np.asarray(x2._data if hasattr(x2, "_data") else x2).max(axis=1, keepdims=True)
+    s = np.subtract(x2, m)
+    return np.subtract(s, np.log(np.add.reduce(np.exp(s), axis=1, keepdims=True)))
+
+
+# ctx: (logits, targets, ...). Under create_graph the logits and (probability) targets come as
+# tensors of the graph and the VJP recomputes what depends on them -- the softmax from the
+# logits, the target weights as their saved value plus their (linear) change with the targets --
+# so the gradient differentiates again; first order, it reads the saved arrays.
+@_cross_entropy.defvjp(saves=("in0", "in1", "const", "const", "const", "const", None, None))
 def _cross_entropy_vjp(g, ctx, need):
     # loss_i = -sum_c Q_ic logp_ic, so d/dx_ic = softmax_ic sum_c' Q_ic' - Q_ic (Q: the target
     # weights, already scaled by the mean's denominator)
-    if len(ctx) == 3:  # the common case's context (see _cross_entropy_fast)
-        return _cross_entropy_fast_vjp(g, ctx)
-    logp, q, qsum, tgt_coef, xshape, moved = ctx
+    a = ctx[0]
+    if ctx[7] is None:  # the common case's context (see _cross_entropy_fast)
+        if isinstance(a, np.ndarray):
+            return _cross_entropy_fast_vjp(g, ctx)
+        flat, scale = ctx[3], ctx[4]  # create_graph: (softmax(a) - onehot) * g * scale
+        onehot = np.zeros(a._data.shape, a._data.dtype)
+        onehot.reshape(-1)[flat._data] = 1  # (flat: the true classes' flat indices)
+        k = g * scale
+        return np.subtract(np.exp(_log_softmax_rows(a)) * k, np.multiply(onehot, k)), None
+    _, t, logp, q, qsum, tgt_coef, xshape, moved = ctx
+    if not isinstance(a, np.ndarray):  # create_graph: log-probabilities from the logits
+        logp = _log_softmax_rows(_flatten_classes(a)[0])
+        if tgt_coef is not None and t.requires_grad:  # probability targets: Q is linear in them
+            t2 = _flatten_classes(t)[0]
+            q = np.add(q, np.multiply(np.subtract(t2, np.asarray(t2._data)), tgt_coef))
+            qsum = np.add.reduce(q, axis=1, keepdims=True)
     gi = g.reshape(-1, 1) if g.ndim else g
     gx = gt = None
     if need[0] is not None:
@@ -763,6 +791,474 @@ def _nll_loss_vjp(g, ctx, need):
     q, xshape, moved = ctx
     gi = g.reshape(-1, 1) if g.ndim else g
     return (_unflatten_classes(-gi * q, xshape, moved),)
+
+
+# ------------------------------------ conv_transpose2d, pooling, group_norm, resampling, padding
+# (issue 12, part 5). conv1d, max_pool1d, avg_pool1d and instance_norm reach these through
+# flowkit.nn.functional (a 1-d layer is the 2-d one with height 1).
+
+
+@op("conv_transpose2d")
+def _conv_transpose2d(a, w, b, stride, padding, output_padding, groups, dilation, grad):
+    """The adjoint of im2col conv2d: one matmul to per-tap columns, then one strided add per
+    kernel tap (col2im) into the full output, cropped by ``padding``."""
+    n, c, h, wd = a.shape
+    _, og, kh, kw = w.shape
+    o = og * groups
+    cg = c // groups
+    x2 = a.transpose(0, 2, 3, 1).reshape(n * h * wd, c)
+    w2 = w.reshape(c, og * kh * kw)
+    if groups == 1:
+        cols = x2 @ w2
+    else:
+        cols = np.concatenate(
+            [x2[:, i * cg : (i + 1) * cg] @ w2[i * cg : (i + 1) * cg] for i in range(groups)],
+            axis=1,
+        )
+    cols = np.ascontiguousarray(cols.reshape(n, h, wd, o, kh, kw).transpose(0, 3, 4, 5, 1, 2))
+    ho = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + output_padding[0] + 1
+    wo = (wd - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + output_padding[1] + 1
+    full_h = max((h - 1) * stride[0] + dilation[0] * (kh - 1) + 1, padding[0] + ho)
+    full_w = max((wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1, padding[1] + wo)
+    full = np.zeros((n, o, full_h, full_w), np.result_type(a, w))
+    for i in range(kh):
+        for j in range(kw):
+            full[_window_slice(i, j, (h, wd), stride, dilation)] += cols[:, :, i, j]
+    out = full[:, :, padding[0] : padding[0] + ho, padding[1] : padding[1] + wo]
+    if b is not None:
+        out = out + b.reshape(1, o, 1, 1)
+    out = np.ascontiguousarray(out)
+    return out, (x2, w2, a.shape, w.shape, (full_h, full_w), stride, padding, dilation, groups)
+
+
+@_conv_transpose2d.defvjp
+def _conv_transpose2d_vjp(g, ctx, need):
+    x2, w2, xshape, wshape, full_hw, stride, padding, dilation, groups = ctx
+    n, c, h, wd = xshape
+    _, og, kh, kw = wshape
+    o, cg, k = og * groups, c // groups, og * kh * kw
+    ho, wo = g.shape[2:]
+    gfull = np.zeros((n, o) + tuple(full_hw), g.dtype)
+    gfull[:, :, padding[0] : padding[0] + ho, padding[1] : padding[1] + wo] = g
+    win = _windows(gfull, (h, wd), (kh, kw), stride, dilation)  # (N, O, H, W, kh, kw)
+    gcols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, o * kh * kw)
+    gx = gw = gb = None
+    if need[0] is not None:
+        if groups == 1:
+            gx2 = gcols @ w2.T
+        else:
+            gx2 = np.concatenate(
+                [
+                    gcols[:, i * k : (i + 1) * k] @ w2[i * cg : (i + 1) * cg].T
+                    for i in range(groups)
+                ],
+                axis=1,
+            )
+        gx = np.ascontiguousarray(gx2.reshape(n, h, wd, c).transpose(0, 3, 1, 2))
+    if need[1] is not None:
+        if groups == 1:
+            gw = (x2.T @ gcols).reshape(wshape)
+        else:
+            gw = np.concatenate(
+                [
+                    x2[:, i * cg : (i + 1) * cg].T @ gcols[:, i * k : (i + 1) * k]
+                    for i in range(groups)
+                ]
+            ).reshape(wshape)
+    if need[2] is not None:
+        gb = g.sum(axis=(0, 2, 3))
+    return gx, gw, gb
+
+
+def _avg_divisor(size, k, s, p, out, count_include_pad):
+    """PyTorch's per-output-position divisor along one dimension."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    full = end - start
+    if count_include_pad:
+        return full
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+@op("avg_pool2d")
+def _avg_pool2d(a, kernel, stride, padding, ceil_mode, count_include_pad, divisor, grad):
+    h, w = a.shape[2:]
+    out_hw = tuple(
+        pool_out_size(size, k, s, p, 1, ceil_mode)
+        for size, k, s, p in zip((h, w), kernel, stride, padding)
+    )
+    need_h = (out_hw[0] - 1) * stride[0] + kernel[0]
+    need_w = (out_hw[1] - 1) * stride[1] + kernel[1]
+    pads = (
+        padding[0],
+        max(0, need_h - h - padding[0]),
+        padding[1],
+        max(0, need_w - w - padding[1]),
+    )
+    xp = _pad(a, pads, 0)
+    out = None
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            s = xp[_window_slice(i, j, out_hw, stride, (1, 1))]
+            if out is None:
+                out = s.copy()
+            else:
+                out += s
+    if divisor is not None:
+        scale = np.full(out_hw, 1.0 / divisor)
+    else:
+        dh = _avg_divisor(h, kernel[0], stride[0], padding[0], out_hw[0], count_include_pad)
+        dw = _avg_divisor(w, kernel[1], stride[1], padding[1], out_hw[1], count_include_pad)
+        with np.errstate(divide="ignore"):
+            scale = 1.0 / np.outer(dh, dw).astype(np.float64)
+    scale = scale.astype(a.dtype)
+    out *= scale
+    return out, (scale, xp.shape, a.shape, (pads[0], pads[2]), kernel, stride)
+
+
+@_avg_pool2d.defvjp
+def _avg_pool2d_vjp(g, ctx, need):
+    scale, padded_shape, xshape, pads, kernel, stride = ctx
+    out_hw = g.shape[2:]
+    gs = g * scale
+    gxp = np.zeros(padded_shape, g.dtype)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            gxp[_window_slice(i, j, out_hw, stride, (1, 1))] += gs
+    top, left = pads
+    return (gxp[:, :, top : top + xshape[2], left : left + xshape[3]],)
+
+
+def _adaptive_bounds(size: int, out: int):
+    """PyTorch's adaptive windows: ``[floor(i*size/out), ceil((i+1)*size/out))``."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _window_means(a: np.ndarray, axis: int, out: int) -> np.ndarray:
+    """The mean of each adaptive window along ``axis`` (one slice per output position, so a
+    non-finite value reaches only the windows that hold it)."""
+    start, end = _adaptive_bounds(a.shape[axis], out)
+    moved = np.moveaxis(a, axis, -1)
+    res = np.stack(
+        [
+            np.add.reduce(moved[..., s:e], axis=-1) / np.asarray(e - s, a.dtype)
+            for s, e in zip(start, end)
+        ],
+        axis=-1,
+    )
+    return np.moveaxis(res, -1, axis)
+
+
+def _window_means_vjp(g: np.ndarray, axis: int, size: int) -> np.ndarray:
+    out = g.shape[axis]
+    start, end = _adaptive_bounds(size, out)
+    gm = np.moveaxis(g, axis, -1)
+    gx = np.zeros(gm.shape[:-1] + (size,), g.dtype)
+    for i, (s, e) in enumerate(zip(start, end)):
+        gx[..., s:e] += (gm[..., i] / np.asarray(e - s, g.dtype))[..., None]
+    return np.moveaxis(gx, -1, axis)
+
+
+@op("adaptive_avg_pool2d")
+def _adaptive_avg_pool2d(a, output_size, grad):
+    out = _window_means(_window_means(a, 3, output_size[1]), 2, output_size[0])
+    return np.ascontiguousarray(out), (a.shape,)
+
+
+@_adaptive_avg_pool2d.defvjp
+def _adaptive_avg_pool2d_vjp(g, ctx, need):
+    (xshape,) = ctx
+    return (_window_means_vjp(_window_means_vjp(g, 2, xshape[2]), 3, xshape[3]),)
+
+
+def _adaptive_taps(size: int, out: int) -> np.ndarray:
+    """``(out, kmax)`` input positions of each window, the last repeated to fill the row."""
+    start, end = _adaptive_bounds(size, out)
+    kmax = int((end - start).max()) if out else 0
+    return np.minimum(start[:, None] + np.arange(kmax)[None, :], end[:, None] - 1)
+
+
+@op("adaptive_max_pool2d")
+def _adaptive_max_pool2d(a, output_size, grad):
+    n, c, h, w = a.shape
+    th, tw = _adaptive_taps(h, output_size[0]), _adaptive_taps(w, output_size[1])
+    # every window as (N, C, Ho, Wo, kh*kw); a repeated tap cannot change the maximum
+    flat_idx = (th[:, None, :, None] * w + tw[None, :, None, :]).reshape(
+        output_size[0], output_size[1], -1
+    )
+    win = a.reshape(n, c, h * w)[:, :, flat_idx]
+    arg = win.argmax(axis=-1)  # the first maximum, or the first NaN (as torch)
+    out = np.take_along_axis(win, arg[..., None], -1)[..., 0]
+    src = np.take_along_axis(np.broadcast_to(flat_idx, win.shape), arg[..., None], -1)[..., 0]
+    return np.ascontiguousarray(out), (src, a.shape)
+
+
+@_adaptive_max_pool2d.defvjp
+def _adaptive_max_pool2d_vjp(g, ctx, need):
+    src, xshape = ctx
+    n, c, h, w = xshape
+    gx = np.zeros((n * c, h * w), g.dtype)
+    rows = np.arange(n * c)[:, None]
+    np.add.at(gx, (rows, src.reshape(n * c, -1)), g.reshape(n * c, -1))  # windows overlap
+    return (gx.reshape(xshape),)
+
+
+@op("group_norm")
+def _group_norm(a, w, b, num_groups, eps, grad):
+    n, c = a.shape[:2]
+    m = math.prod(a.shape[1:]) // num_groups  # values per group
+    x3 = a.reshape(n, num_groups, m)
+    mean = np.add.reduce(x3, axis=2, keepdims=True) / np.asarray(max(m, 1), a.dtype)
+    xc = x3 - mean
+    var = np.einsum("ngm,ngm->ng", xc, xc)[..., None] / np.asarray(max(m, 1), a.dtype)
+    rstd = 1.0 / np.sqrt(var + np.asarray(eps, a.dtype))
+    xhat3 = xc * rstd
+    xhat = xhat3.reshape(a.shape)
+    bshape = (1, c) + (1,) * (a.ndim - 2)
+    out = xhat if w is None else xhat * w.reshape(bshape)
+    if b is not None:
+        out += b.reshape(bshape)  # a fresh array either way
+    return out, (xhat3, rstd, w, bshape, a.shape)
+
+
+@_group_norm.defvjp
+def _group_norm_vjp(g, ctx, need):
+    xhat3, rstd, w, bshape, xshape = ctx
+    axes = (0,) + tuple(range(2, len(xshape)))
+    gx = gw = gb = None
+    if need[0] is not None:
+        gxh = g if w is None else g * w.reshape(bshape)
+        gx = _norm_backward(gxh.reshape(xhat3.shape), xhat3, rstd, None, 2, True).reshape(xshape)
+    if need[1] is not None:
+        gw = (g * xhat3.reshape(xshape)).sum(axis=axes)
+    if need[2] is not None:
+        gb = g.sum(axis=axes)
+    return gx, gw, gb
+
+
+def _pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    idx = np.arange(-before, size + after)
+    if mode == "replicate":
+        return np.clip(idx, 0, size - 1)
+    period = 2 * (size - 1)  # reflect: ... 2 1 [0 1 2 ... n-1] n-2 ...
+    idx = np.abs(idx) % period if period else np.zeros_like(idx)
+    return np.where(idx >= size, period - idx, idx)
+
+
+@op("pad")
+def _pad_op(a, pad, mode, value, grad):
+    k = len(pad) // 2
+    dims = [a.ndim - 1 - i for i in range(k)]  # pad[2i:2i+2] is for dimension -1-i
+    if mode == "constant":
+        shape = list(a.shape)
+        sl = [slice(None)] * a.ndim
+        for i, d in enumerate(dims):
+            lo, hi = pad[2 * i], pad[2 * i + 1]
+            shape[d] += lo + hi
+            sl[d] = slice(lo, lo + a.shape[d])
+        out = np.full(shape, value, a.dtype)
+        out[tuple(sl)] = a
+        return out, (mode, tuple(sl), None, a.shape)
+    out = a
+    taps = []
+    for i, d in enumerate(dims):
+        idx = _pad_index(a.shape[d], pad[2 * i], pad[2 * i + 1], mode)
+        out = np.take(out, idx, axis=d)
+        taps.append((d, idx, a.shape[d]))
+    return out, (mode, None, taps, a.shape)
+
+
+@_pad_op.defvjp
+def _pad_vjp(g, ctx, need):
+    mode, sl, taps, xshape = ctx
+    if mode == "constant":
+        return (g[sl],)
+    gx = g
+    for d, idx, size in reversed(taps):
+        moved = np.moveaxis(gx, d, 0)
+        acc = np.zeros((size,) + moved.shape[1:], g.dtype)
+        np.add.at(acc, idx, moved)
+        gx = np.moveaxis(acc, 0, d)
+    return (np.ascontiguousarray(gx),)
+
+
+def _resample_taps(size: int, out: int, mode: str, align_corners: bool, scale):
+    """One dimension's source taps with PyTorch's index rules: ``(i0, i1, lambda)`` (``i1`` and
+    ``lambda`` None for nearest)."""
+    rows = np.arange(out)
+    if mode == "nearest":  # torch computes the source index in float32
+        sc = np.float32(1.0 / scale) if scale else np.float32(size) / np.float32(out)
+        src = np.floor(rows.astype(np.float32) * sc).astype(np.int64)
+        return np.minimum(src, size - 1), None, None
+    if align_corners:
+        sc = (size - 1) / (out - 1) if out > 1 else 0.0
+        pos = rows * sc
+    else:
+        sc = 1.0 / scale if scale else size / out
+        pos = np.maximum(sc * (rows + 0.5) - 0.5, 0.0)
+    i0 = np.minimum(np.floor(pos).astype(np.int64), size - 1)
+    return i0, np.minimum(i0 + 1, size - 1), pos - i0
+
+
+def _lam_shape(lam: np.ndarray, axis: int, ndim: int, dtype) -> np.ndarray:
+    return lam.astype(dtype).reshape((-1,) + (1,) * (ndim - 1 - axis))
+
+
+@op("interpolate")
+def _interpolate(a, size, mode, align_corners, scales, grad):
+    taps = []
+    out = a
+    for axis in range(a.ndim - 1, 1, -1):  # the last dimension first, as torch's kernels sum
+        i0, i1, lam = _resample_taps(
+            a.shape[axis], size[axis - 2], mode, align_corners, scales[axis - 2]
+        )
+        if lam is None:
+            out = np.take(out, i0, axis=axis)
+        else:
+            lam_b = _lam_shape(lam, axis, a.ndim, a.dtype)
+            out = np.take(out, i0, axis=axis) * (1 - lam_b) + np.take(out, i1, axis=axis) * lam_b
+        taps.append((axis, i0, i1, lam, a.shape[axis]))
+    return np.ascontiguousarray(out), (taps,)
+
+
+@_interpolate.defvjp
+def _interpolate_vjp(g, ctx, need):
+    (taps,) = ctx
+    gx = g
+    for axis, i0, i1, lam, size in reversed(taps):
+        moved = np.moveaxis(gx, axis, 0)
+        acc = np.zeros((size,) + moved.shape[1:], g.dtype)
+        if lam is None:
+            np.add.at(acc, i0, moved)
+        else:
+            lam_b = _lam_shape(lam, 0, moved.ndim, g.dtype)
+            np.add.at(acc, i0, moved * (1 - lam_b))
+            np.add.at(acc, i1, moved * lam_b)
+        gx = np.moveaxis(acc, 0, axis)
+    return (np.ascontiguousarray(gx),)
+
+
+# ------------------------------------------------- activations and losses (issue 12, part 4)
+# softplus and binary_cross_entropy_with_logits have fused kernels: a composite would overflow
+# (exp of a large logit) or lose precision. Their VJPs, and gelu's, run on tensors too
+# (create_graph): they call the recorded sigmoid/softplus ops there, not numpy formulas that
+# would overflow in a second derivative.
+
+
+def _is_tensor(v) -> bool:
+    return isinstance(v, define.NumpyTensorBase)
+
+
+def _softplus_array(z: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(z))`` without overflow: ``max(z, 0) + log1p(exp(-|z|))``."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _sigmoid_of(z):
+    """``sigmoid(z)``: the recorded op on a tensor (create_graph), a stable formula on arrays."""
+    if _is_tensor(z):
+        return z.sigmoid()
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softplus_of(z):
+    """``log(1 + exp(z))``: the recorded op on a tensor (create_graph), else the array formula."""
+    if _is_tensor(z):
+        return _softplus((z,), 1.0, math.inf)
+    return _softplus_array(z)
+
+
+@op("softplus")
+def _softplus(a, beta, threshold, grad):
+    z = a * np.asarray(beta, a.dtype)
+    out = _softplus_array(z)
+    if beta != 1:
+        out = out / np.asarray(beta, a.dtype)
+    if threshold != math.inf:
+        out = np.where(z > threshold, a, out)  # PyTorch's linear regime above the threshold
+    return out.astype(a.dtype, copy=False), (a, beta, threshold)
+
+
+@_softplus.defvjp(saves=("in0", None, None))
+def _softplus_vjp(g, ctx, need):
+    a, beta, threshold = ctx
+    z = a * beta if beta != 1 else a
+    d = _sigmoid_of(z)
+    if threshold != math.inf:
+        d = np.where(z > threshold, 1, d)
+    return (g * d,)
+
+
+def _gelu_d_array(a, approximate):
+    """d/da gelu(a) on arrays."""
+    if approximate == "tanh":
+        t = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
+        inner = _TANH_K * (1 + 3 * 0.044715 * a * a)
+        return 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * inner
+    cdf = (0.5 * (1.0 + erf(a * _SQRT_HALF))).astype(a.dtype, copy=False)
+    return cdf + a * (_INV_SQRT_2PI * np.exp(-0.5 * a * a))
+
+
+@op("gelu_backward")
+def _gelu_d(a, approximate, grad):
+    """gelu's derivative as an op of its own, so that gelu's VJP is differentiable (its exact
+    form needs erf, which has no recorded counterpart)."""
+    return _gelu_d_array(a, approximate).astype(a.dtype, copy=False), (a, approximate)
+
+
+@_gelu_d.defvjp(saves=("in0", None))
+def _gelu_d_vjp(g, ctx, need):
+    a, approximate = ctx  # the second derivative, in recorded ufuncs (tanh, exp, arithmetic)
+    if approximate == "tanh":
+        t = np.tanh(_TANH_K * (a + 0.044715 * a * a * a))
+        u1 = _TANH_K * (1 + 3 * 0.044715 * a * a)
+        u2 = _TANH_K * 6 * 0.044715 * a
+        s = 1 - t * t
+        return (g * (s * u1 + 0.5 * a * s * (u2 - 2 * t * u1 * u1)),)
+    return (g * ((_INV_SQRT_2PI * np.exp(-0.5 * a * a)) * (2 - a * a)),)
+
+
+@op("binary_cross_entropy_with_logits")
+def _bce_logits(x, t, w, pw, reduction, grad):
+    if x.shape != t.shape:
+        raise loss_shape_error("binary_cross_entropy_with_logits", x.shape, t.shape)
+    sp = _softplus_array(-x)  # -log(sigmoid(x)), finite for any logit
+    lw = 1 if pw is None else (pw - 1) * t + 1
+    per = (1 - t) * x + lw * sp
+    if w is not None:
+        per = per * w
+    per = np.broadcast_to(per, x.shape)
+    if reduction == "none":
+        out, scale = per.astype(x.dtype, copy=False), None
+    elif reduction == "sum":
+        out, scale = fresh(np.add.reduce(per, None)).astype(x.dtype), 1
+    else:
+        n = per.size
+        out = fresh(np.add.reduce(per, None) / n if n else np.array(np.nan)).astype(x.dtype)
+        scale = 1.0 / n if n else 0.0
+    return out, (x, t, w, pw, scale)
+
+
+@_bce_logits.defvjp(saves=("in0", "in1", "const", "const", None))
+def _bce_logits_vjp(g, ctx, need):
+    # the node's inputs are (x, target): weight and pos_weight get no gradient
+    x, t, w, pw, scale = ctx
+    gs = g if scale is None else g * scale
+    if w is not None:
+        gs = gs * w
+    gx = gt = None
+    lw = 1 if pw is None else (pw - 1) * t + 1
+    if need[0] is not None:  # d/dx: (1 - t) - lw * sigmoid(-x)
+        gx = gs * ((1 - t) - lw * _sigmoid_of(-x))
+    if need[1] is not None:
+        sp = _softplus_of(-x)
+        gt = gs * (-x if pw is None else (pw - 1) * sp - x)
+    return gx, gt
+
+
+_ACT_LOSS_OPS = ("softplus", "gelu_backward", "binary_cross_entropy_with_logits")
 
 
 class NumpyNNOps:
@@ -849,6 +1345,34 @@ class NumpyNNOps:
     def max_pool2d(self, x, kernel, stride, padding, dilation, ceil_mode):
         return _max_pool2d((x,), kernel, stride, padding, dilation, ceil_mode)
 
+    # -- convolution, pooling, normalization, resampling and padding (issue 12, part 5)
+    def conv_transpose2d(self, x, weight, bias, stride, padding, output_padding, groups, dilation):
+        return _conv_transpose2d(
+            (x, weight, bias), stride, padding, output_padding, groups, dilation
+        )
+
+    def avg_pool2d(
+        self, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+    ):
+        return _avg_pool2d(
+            (x,), kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+        )
+
+    def adaptive_avg_pool2d(self, x, output_size):
+        return _adaptive_avg_pool2d((x,), output_size)
+
+    def adaptive_max_pool2d(self, x, output_size):
+        return _adaptive_max_pool2d((x,), output_size)
+
+    def group_norm(self, x, num_groups, weight, bias, eps):
+        return _group_norm((x, weight, bias), num_groups, eps)
+
+    def pad(self, x, pad, mode, value):
+        return _pad_op((x,), pad, mode, value)
+
+    def interpolate(self, x, size, mode, align_corners, scales):
+        return _interpolate((x,), size, mode, align_corners, scales)
+
     # -- losses
     def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
         # probabilities as targets get a gradient too; class indices never do
@@ -859,3 +1383,15 @@ class NumpyNNOps:
 
     def nll_loss(self, x, target, weight, ignore_index, reduction):
         return _nll_loss((x, target, weight), ignore_index, reduction, inputs=(x,))
+
+    # -- recurrent layers (issue 12, part 6): the fused time loop is in rnn.py
+    def rnn_layer(self, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, lengths):
+        return _rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, lengths)
+
+    # -- activations and losses (issue 12, part 4)
+    def softplus(self, x, beta, threshold):
+        return _softplus((x,), beta, threshold)
+
+    def binary_cross_entropy_with_logits(self, x, target, weight, pos_weight, reduction):
+        # weight and pos_weight get no gradient (PyTorch refuses to differentiate them)
+        return _bce_logits((x, target, weight, pos_weight), reduction, inputs=(x, target))

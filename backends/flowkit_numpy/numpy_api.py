@@ -138,6 +138,8 @@ _UNARY = {
     np.sin: NumpyTensor.sin,
     np.cos: NumpyTensor.cos,
     np.tanh: NumpyTensor.tanh,
+    np.sinh: NumpyTensor.sinh,
+    np.cosh: NumpyTensor.cosh,
     np.square: lambda x: x * x,
     np.reciprocal: lambda x: 1 / x,
 }
@@ -148,6 +150,7 @@ _CONSTANT = {
     np.floor,
     np.ceil,
     np.rint,
+    np.trunc,
     np.isfinite,
     np.isnan,
     np.isinf,
@@ -355,7 +358,27 @@ _FUNCTIONS = {
     np.ones: _created(np.ones),
     np.empty: _created(np.zeros),
     np.full: _created(np.full),
+    # running sums and products, einsum: the reduction and linalg families' ops
+    np.cumsum: lambda a, axis=None, dtype=None, out=None: _cumulative(a, axis, dtype, out, "sum"),
+    np.cumprod: lambda a, axis=None, dtype=None, out=None: _cumulative(a, axis, dtype, out, "prod"),
+    np.einsum: lambda subscripts, *operands, **kw: _einsum(subscripts, operands, kw),
 }
+
+
+def _cumulative(a, axis, dtype, out, what: str):
+    if axis is None or dtype is not None or out is not None:
+        _unsupported(f"np.cum{what} without axis=, or with dtype= or out=")
+    return getattr(_tensor(a), "cum" + what)(axis)
+
+
+def _einsum(subscripts, operands, kw):
+    if kw.get("out") is not None or kw.get("dtype") is not None:
+        _unsupported("np.einsum with out= or dtype=")
+    from flowkit.ops.linalg import einsum
+
+    return einsum(subscripts, *[_tensor(x) for x in operands])
+
+
 # questions about the values, not values on the graph: answered from the arrays
 for _f in (np.shape, np.ndim, np.size, np.any, np.all, np.count_nonzero, np.result_type):
     _FUNCTIONS[_f] = (

@@ -14,14 +14,18 @@ from flowkit import dtypes as _dt
 from flowkit import return_types as _rt
 from flowkit.ops.arithmetic import need_float_error
 from flowkit.ops.reduction import (
+    cum_dtype,
     empty_dim_error,
     empty_reduction_error,
     extreme_dims,
+    no_bool,
     norm_order,
     reduction_dims,
+    topk_k,
     variance_args,
 )
 from flowkit.ops.shape import normalize_dims, one_dim
+from flowkit.tensor import Tensor
 
 from . import define
 from .define import NumpyTensorBase, forward_op, fresh, make, op, recorded, vjp
@@ -376,6 +380,127 @@ def _minmax_vjp(g, ctx, need):
     return (out,)
 
 
+# ------------------------------------------------------------- sort, topk, median (by gathering)
+# The values are gathered with the tensor's own advanced indexing (the getitem op), so their
+# gradient (a scatter back to where each value came from) and its own gradient come from
+# getitem's VJP: no separate table entry to keep in step.
+def _gather_index(idx: np.ndarray, d: int) -> tuple:
+    """The advanced index that picks ``idx`` (positions along ``d``) from each row."""
+    ix: list = list(np.indices(idx.shape, sparse=True))
+    ix[d] = idx
+    return tuple(ix)
+
+
+def _stable_order(a: np.ndarray, d: int, descending: bool) -> np.ndarray:
+    """Stable argsort along ``d`` (NaN last ascending, first descending, as in PyTorch)."""
+    if not descending:
+        return np.argsort(a, axis=d, kind="stable")
+    n = a.shape[d]
+    rev = np.argsort(np.flip(a, d), axis=d, kind="stable")  # equal values: last one first
+    return np.flip(n - 1 - rev, d)  # reversed: largest first, equal values in their order
+
+
+def _sorted_along(x: NumpyTensorBase, dim, descending: bool, op: str, k=None):
+    a = x._data
+    d = one_dim(op, dim, a.ndim)
+    if a.ndim == 0:
+        if k is not None:
+            topk_k(k, 1)  # a 0-d tensor is its one value (for k=0 too, as in PyTorch)
+        return x[()], make(np.zeros((), np.int64))
+    order = _stable_order(a, d, descending)
+    if k is not None:
+        k = topk_k(k, a.shape[d])
+        order = np.take(order, np.arange(k), axis=d)
+    order = order.astype(np.int64, copy=False)
+    return x[_gather_index(order, d)], make(order)
+
+
+def _median(x: NumpyTensorBase, dim, keepdim: bool):
+    a = x._data
+    no_bool("median", x.dtype)
+    if dim is None:
+        if a.size == 0:
+            raise empty_reduction_error("median", a.shape)
+        flat = a.reshape(-1)
+        pos = _median_positions(flat[None, :], 1).item()
+        value = x.reshape(-1)[pos]
+        return value.reshape((1,) * a.ndim) if keepdim else value
+    d = one_dim("median", dim, a.ndim)
+    if a.ndim == 0:
+        return _rt.median(x[()], make(np.zeros((), np.int64)))
+    if a.shape[d] == 0:
+        raise empty_dim_error("median", dim, d, a.shape)
+    pos = _median_positions(a, d)  # keepdim shape
+    idx = pos if keepdim else np.squeeze(pos, d)
+    return _rt.median(x[_gather_index(pos, d)].reshape(idx.shape), make(idx))
+
+
+def _median_positions(a: np.ndarray, d: int) -> np.ndarray:
+    """The index of the lower median along ``d`` (kept as size 1); a NaN's index if any."""
+    n = a.shape[d]
+    order = np.argsort(a, axis=d, kind="stable")
+    k = np.full(a.shape[:d] + (1,) + a.shape[d + 1 :], (n - 1) // 2, np.int64)
+    if a.dtype.kind == "f":
+        nans = np.isnan(a).sum(axis=d, keepdims=True)
+        k = np.where(nans > 0, n - nans, k)  # the first NaN (NaN sorts last, stably)
+    return np.take_along_axis(order, k, axis=d).astype(np.int64, copy=False)
+
+
+# --------------------------------------------------------------------------- running sums
+def _cum_input(a: np.ndarray, dtype) -> np.ndarray:
+    want = cum_dtype(_dt.from_numpy_dtype(a.dtype), dtype).np
+    return a if a.dtype == want else a.astype(want)
+
+
+@op("cumsum")
+def _cumsum(a, d, dtype, grad):
+    a = _cum_input(a, dtype)
+    return np.cumsum(a, axis=d).reshape(a.shape), (d,)
+
+
+@_cumsum.defvjp(saves=(None,))
+def _cumsum_vjp(g, ctx, need):
+    (d,) = ctx  # each input adds into every later output: the reversed running sum
+    if np.ndim(g) == 0:
+        return (g,)
+    return (np.flip(np.cumsum(np.flip(g, d), axis=d), d),)
+
+
+@op("cumprod")
+def _cumprod(a, d, dtype, grad):
+    a = _cum_input(a, dtype)
+    out = np.cumprod(a, axis=d).reshape(a.shape)
+    return out, (a, out, d)
+
+
+@_cumprod.defvjp(saves=("in0", "out", None))
+def _cumprod_vjp(g, ctx, need):
+    a, out, d = ctx
+    if np.ndim(g) == 0:
+        return (g,)
+    if not np.any(_plain(a) == 0):  # d out_j / d a_k = out_j / a_k for j >= k
+        return (np.flip(np.cumsum(np.flip(g * out, d), axis=d), d) / a,)
+    # zeros: the exact sum over j >= k of g_j * prod(a[:k]) * prod(a[k+1:j+1]), one k at a time
+    m, gm, om = np.moveaxis(a, d, -1), np.moveaxis(g, d, -1), np.moveaxis(out, d, -1)
+    n = m.shape[-1]
+    total = None
+    for k in range(n):
+        s = gm[..., k]
+        if k + 1 < n:
+            s = s + np.sum(gm[..., k + 1 :] * np.cumprod(m[..., k + 1 :], axis=-1), axis=-1)
+        if k:
+            s = s * om[..., k - 1]
+        onehot = np.zeros(n, _plain(a).dtype)
+        onehot[k] = 1
+        term = np.multiply(np.expand_dims(s, -1), onehot)  # (an array operand: a ufunc call)
+        total = term if total is None else total + term
+    return (np.moveaxis(total, -1, d),)
+
+
+def _plain(a):
+    return a._data if isinstance(a, NumpyTensorBase) else a
+
+
 class NumpyReduction(NumpyTensorBase):
     """The reduction methods of ``NumpyTensor``."""
 
@@ -450,6 +575,34 @@ class NumpyReduction(NumpyTensorBase):
 
     def norm(self, p="fro", dim=None, keepdim: bool = False):
         return _norm((self,), norm_order(p), _reduce_dims(dim, _need_float("norm", self)), keepdim)
+
+    def sort(self, dim=-1, descending: bool = False, *, stable: bool = False):
+        return _rt.sort(*_sorted_along(self, dim, descending, "sort"))
+
+    def argsort(self, dim=-1, descending: bool = False, *, stable: bool = False):
+        a = self._data
+        d = one_dim("argsort", dim, a.ndim)
+        if a.ndim == 0:
+            return make(np.zeros((), np.int64))
+        return make(_stable_order(a, d, descending).astype(np.int64, copy=False))
+
+    def topk(self, k, dim=-1, largest: bool = True, sorted: bool = True):  # noqa: A002
+        return _rt.topk(*_sorted_along(self, dim, largest, "topk", k))
+
+    def median(self, dim=None, keepdim: bool = False):
+        return _median(self, dim, keepdim)
+
+    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        x: Tensor = self
+        if self._data.dtype.kind == "f":
+            x = self.masked_fill(self.isnan(), 0)  # NaN adds nothing (and gets no gradient)
+        return x.sum(dim, keepdim, cum_dtype(self.dtype, dtype) if dtype is not None else None)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _cumsum((self,), one_dim("cumsum", dim, self._data.ndim), dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return _cumprod((self,), one_dim("cumprod", dim, self._data.ndim), dtype)
 
     def any(self, dim=None, keepdim: bool = False):  # noqa: A003 - PyTorch's name
         return _any((self,), _reduce_dims(dim, self._data), keepdim)

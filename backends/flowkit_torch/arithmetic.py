@@ -14,6 +14,7 @@ from flowkit.ops.arithmetic import (
     int_operand_error,
     integer_division_by_zero,
     need_float_error,
+    need_float_operands_error,
     operand_type_error,
     refuse_operand,
 )
@@ -121,6 +122,23 @@ def _int_division(name: str, fn, t: torch.Tensor, o, reflected: bool = False):
     return fn(t, o)
 
 
+def _float_operands(name: str, fn):
+    """``fn(t, o)`` for ops without integer kernels (``logaddexp``): the numpy backend's error
+    for integer and bool operands, before torch's NotImplementedError."""
+
+    def checked(t: torch.Tensor, o):
+        o_float = o.is_floating_point() if isinstance(o, torch.Tensor) else isinstance(o, float)
+        if not (t.is_floating_point() or o_float):
+            raise need_float_operands_error(
+                name,
+                from_torch_dtype(t.dtype),
+                from_torch_dtype(o.dtype) if isinstance(o, torch.Tensor) else o,
+            )
+        return fn(t, _weak_tensor(o, t))
+
+    return checked
+
+
 # ---------------------------------------------------------------------------------- selection
 def _operand(value, name: str):
     if isinstance(value, TorchTensorBase):
@@ -185,6 +203,37 @@ class TorchArithmetic(TorchTensorBase):
     tanh = _unary("tanh", torch.tanh)
     sigmoid = _unary("sigmoid", torch.sigmoid)
     relu = _unary("relu", torch.relu)
+
+    tan = _unary("tan", torch.tan)
+    asin = _unary("asin", torch.asin)
+    acos = _unary("acos", torch.acos)
+    atan = _unary("atan", torch.atan)
+    sinh = _unary("sinh", torch.sinh)
+    cosh = _unary("cosh", torch.cosh)
+    asinh = _unary("asinh", torch.asinh)
+    acosh = _unary("acosh", torch.acosh)
+    atanh = _unary("atanh", torch.atanh)
+    erf = _unary("erf", torch.erf)
+    erfc = _unary("erfc", torch.erfc)
+    erfinv = _unary("erfinv", torch.erfinv)
+    trunc = _unary("trunc", torch.trunc)
+
+    def frac(self) -> TorchTensorBase:
+        if not self._t.is_floating_point():  # (torch has no kernel for integers or bools)
+            raise need_float_error("frac()", self.dtype)
+        return _wrap(torch.frac(self._t), "frac")
+
+    atan2 = _named("atan2", _binary("atan2", lambda t, o: torch.atan2(t, _weak_tensor(o, t))))
+    logaddexp = _named(
+        "logaddexp", _binary("logaddexp", _float_operands("logaddexp", torch.logaddexp))
+    )
+    fmod = _named("fmod", _binary("fmod", lambda t, o: _int_division("fmod", torch.fmod, t, o)))
+
+    def clamp_min(self, min):  # noqa: A002 - PyTorch's name
+        return _wrap(_clamp(self._t, min, None), "clamp")
+
+    def clamp_max(self, max):  # noqa: A002 - PyTorch's name
+        return _wrap(_clamp(self._t, None, max), "clamp")
 
     sign = _unary("sign", torch.sign)
     floor = _unary("floor", torch.floor)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from flowkit.autograd.anomaly_mode import nonfinite_gradient_error, user_frames, with_trace
+from flowkit.autograd.function import differentiable, run_backward, run_forward
 from flowkit.errors import AutogradError
 from flowkit.ops.autograd import (
     RemovableHandle,
@@ -23,10 +24,12 @@ from flowkit.ops.autograd import (
     grad_value_error,
     gradient_shape_error,
     hook_requires_grad_error,
+    hook_result_error,
     modified_error,
     no_graph_error,
     non_leaf_hook_error,
     non_scalar_error,
+    register_hook_error,
     requires_grad_error,
     retain_grad_error,
 )
@@ -335,6 +338,21 @@ class TorchAutograd(TorchTensorBase):
             raise hook_requires_grad_error()
         return RemovableHandle(t.register_post_accumulate_grad_hook(lambda _t: hook(self)).remove)
 
+    def register_hook(self, hook):
+        t = self._t
+        if not t.requires_grad:
+            raise register_hook_error()
+
+        def run(g: torch.Tensor):
+            r = hook(_wrap(g))
+            if r is None:
+                return None
+            if not isinstance(r, TorchTensorBase) or r._t.shape != g.shape:
+                raise hook_result_error(hook, r, tuple(g.shape))
+            return r._t
+
+        return RemovableHandle(t.register_hook(run).remove)
+
     def retain_grad(self) -> None:
         t = self._t
         if t.grad_fn is None:
@@ -351,3 +369,75 @@ class TorchAutograd(TorchTensorBase):
         self._t = self._t.detach()
         self._op = None
         return self
+
+
+# ------------------------------------------------------------------ flowkit.autograd.Function
+# Each user Function gets a torch.autograd.Function of its name (so grad_fn reads
+# <NameBackward>), made once: its forward runs the user's forward on the flowkit tensors, its
+# backward the user's backward on flowkit tensors around torch's gradients. Saved tensors go
+# through torch's save_for_backward (no reference cycle through torch's graph, and torch's
+# in-place check); gradients that did not arrive are materialized by the core, as on numpy.
+_TORCH_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _Call:
+    """One call of a Function: what torch's forward needs besides the tensors."""
+
+    __slots__ = ("fn", "ctx", "args", "kwargs", "meta", "is_tuple")
+
+    def __init__(self, fn, ctx, args, kwargs):
+        self.fn, self.ctx, self.args, self.kwargs = fn, ctx, args, kwargs
+        self.meta: list = []
+        self.is_tuple = False
+
+
+def _t_forward(tctx, call: _Call, *_tensors):
+    fctx = call.ctx
+    outs, call.is_tuple = run_forward(call.fn, fctx, call.args, call.kwargs)
+    call.args = call.kwargs = None  # torch keeps the inputs it needs; flowkit's wrappers go
+    call.meta = [
+        (tuple(o._t.shape), o.dtype, o.device) if isinstance(o, TorchTensorBase) else None
+        for o in outs
+    ]
+    tctx.set_materialize_grads(False)  # the core materializes, as on numpy
+    non_diff = [
+        o._t for o in outs if isinstance(o, TorchTensorBase) and not differentiable(fctx, o)
+    ]
+    if non_diff:
+        tctx.mark_non_differentiable(*non_diff)
+    tctx.save_for_backward(*[None if t is None else t._t for t in fctx._to_save])
+    fctx._to_save = ()  # (the wrappers would tie the outputs to their own graph node)
+    tctx.flowkit_call = call
+    return tuple(o._t if isinstance(o, TorchTensorBase) else o for o in outs)
+
+
+def _t_backward(tctx, *tgrads):
+    call = tctx.flowkit_call
+    fctx = call.ctx
+    fctx._saved = tuple(None if t is None else _wrap(t) for t in tctx.saved_tensors)
+    try:
+        grads = [None if g is None else _wrap(g) for g in tgrads]
+        res = run_backward(call.fn, fctx, grads, call.meta)
+    finally:
+        fctx._saved = None
+    return (None, *(None if r is None else r._t for r in res))
+
+
+def _torch_function(fn):
+    tf = _TORCH_FUNCTIONS.get(fn)
+    if tf is None:
+        tf = _TORCH_FUNCTIONS[fn] = type(
+            fn.__name__,
+            (torch.autograd.Function,),
+            {"forward": staticmethod(_t_forward), "backward": staticmethod(_t_backward)},
+        )
+    return tf
+
+
+def apply_function(fn, ctx, args, kwargs):
+    """``fn.apply(*args, **kwargs)`` with some input needing a gradient (the core has checked)."""
+    call = _Call(fn, ctx, args, kwargs)
+    tensors = [a._t if isinstance(a, TorchTensorBase) else a for a in args]
+    outs = _torch_function(fn).apply(call, *tensors)
+    res = tuple(_wrap(o) if isinstance(o, torch.Tensor) else o for o in outs)
+    return res if call.is_tuple else res[0]

@@ -15,7 +15,7 @@ from flowkit.errors import DeviceError
 from flowkit.nn.parameter import Parameter
 from flowkit.ops.linalg import operand_error
 
-from .autograd import anomaly_checks, autograd_error, set_detect_anomaly
+from .autograd import anomaly_checks, apply_function, autograd_error, set_detect_anomaly
 from .define import _TORCH_CPU, _wrap, cuda_problem, fk_device, to_torch_dtype, torch_device
 from .indexing import where
 from .linalg import _matmul
@@ -150,6 +150,9 @@ class TorchBackend(TorchNNOps, Backend):
                 )
         except RuntimeError as exc:
             raise autograd_error(exc, outs) from None
+
+    def apply_function(self, function, ctx, args, kwargs):
+        return apply_function(function, ctx, args, kwargs)  # (autograd.py)
 
     # -- ops
     cat, stack, where = staticmethod(cat), staticmethod(stack), staticmethod(where)

@@ -7,7 +7,7 @@ import torch
 
 from flowkit.ops.arithmetic import named_operator as _named
 from flowkit.ops.arithmetic import refuse_operand
-from flowkit.ops.comparison import bitwise_error, invert_error
+from flowkit.ops.comparison import bitwise_error, check_isclose, invert_error
 
 from .arithmetic import _as_tensor, _binary
 from .define import TorchTensorBase, _binary_error, _scalar, _wrap
@@ -90,3 +90,11 @@ class TorchComparison(TorchTensorBase):
 
     def isfinite(self) -> TorchTensorBase:
         return _wrap(torch.isfinite(self._t))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        check_isclose("isclose", self, other, rtol, atol)
+        t, o = self._t, other._t
+        try:
+            return _wrap(torch.isclose(t, o, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        except RuntimeError as exc:
+            raise _binary_error("isclose", t, o, exc) from None

@@ -16,6 +16,7 @@ from flowkit.ops.indexing import (
     mask_error,
     mask_shape_error,
     mask_value_error,
+    scatter_check,
     where_condition_error,
     where_shape_error,
 )
@@ -139,9 +140,11 @@ def _assign(t: torch.Tensor, key, idx, v) -> None:
 
 def where(condition, x, y) -> TorchTensorBase:
     """``x`` where ``condition`` is true, else ``y``; broadcasting, numbers allowed for x, y."""
-    if not isinstance(condition, TorchTensorBase) or condition._t.dtype is not torch.bool:
+    if not isinstance(condition, TorchTensorBase):
         raise where_condition_error(condition)
     c = condition._t
+    if c.dtype is not torch.bool:  # OneFlow's rule: a non-zero value is true
+        c = c != 0
     xo, yo = _operand(x, "where"), _operand(y, "where")
     try:
         out = torch.where(c, xo, yo)
@@ -247,6 +250,25 @@ class TorchIndexing(TorchTensorBase):
 
     def where(self, condition, y) -> TorchTensorBase:
         return where(condition, self, y)
+
+    def scatter_add(self, dim, index, src) -> TorchTensorBase:
+        if not isinstance(src, TorchTensorBase):
+            raise TypeError(f"scatter_add: src must be a flowkit tensor, got {type(src).__name__}")
+        t, s = self._t, src._t
+        if s.dtype != t.dtype:
+            from flowkit.errors import DTypeError
+
+            raise DTypeError(
+                f"scatter_add: src has dtype {src.dtype!r} but the tensor has {self.dtype!r}; "
+                "convert src with .to(dtype)"
+            )
+        d, _ = scatter_check("scatter_add", t.shape, dim, index, s.shape)
+        i = index._t.to(torch.int64)
+        if s.device != t.device:
+            raise _device_error("scatter_add", t, s)
+        if s.shape != i.shape:  # only src[:index.shape] is read (torch's gradient would not fit)
+            s = s[tuple(slice(0, n) for n in i.shape)]
+        return _wrap(torch.scatter_add(t, d, i.to(t.device), s), "scatter_add")
 
     def masked_fill(self, mask, value) -> TorchTensorBase:
         return _wrap(_masked_fill(self, mask, value), "masked_fill")

@@ -17,11 +17,10 @@ from flowkit.ops.inplace import (
     leaf_error,
     result_dtype_error,
     result_shape_error,
-    view_write_error,
 )
 
 from .arithmetic import TorchArithmetic, _clamp
-from .define import TorchTensorBase, _binary_error, _scalar, from_torch_dtype
+from .define import TorchTensorBase, _binary_error, _scalar, _wrap, from_torch_dtype
 from .indexing import _masked_fill, _write_error
 
 
@@ -68,8 +67,8 @@ class TorchInplace(TorchTensorBase):
         if r.dtype != t.dtype and not torch.can_cast(r.dtype, t.dtype):
             raise result_dtype_error(op, from_torch_dtype(r.dtype).name, self.dtype)
         if r.requires_grad and torch.is_grad_enabled():
-            if t._base is not None:  # rebinding would leave the view's base unchanged
-                raise view_write_error(op)
+            if t._base is not None:  # a view: written through into its base, as in PyTorch
+                return self._write_through(op, r, name)
             self._t, self._op = r.to(t.dtype), name
             return self
         try:
@@ -92,8 +91,11 @@ class TorchInplace(TorchTensorBase):
         if (t.requires_grad or o_rg) and torch.is_grad_enabled():
             if t.requires_grad and t.is_leaf:
                 raise leaf_error(op)
-            if t._base is not None:  # rebinding would leave the view's base unchanged
-                raise view_write_error(op)
+            if t._base is not None:  # a view: written through into its base, as in PyTorch
+                res = out_of_place(_wrap(t.clone(), self._op), other)
+                if res._t.shape != t.shape:
+                    raise result_shape_error(op, res._t.shape, t.shape)
+                return self._write_through(op, res._t, res._op)
             # inside a graph: compute out of place and move this tensor onto the result, as the
             # numpy backend does, so values saved by earlier ops are never overwritten (torch
             # would fail the backward with a version-counter error instead)
@@ -104,6 +106,22 @@ class TorchInplace(TorchTensorBase):
             fn(t, o)
         except RuntimeError as exc:
             raise _inplace_error(op, t, other, o, exc) from None
+        return self
+
+    def _write_through(self, op: str, r: torch.Tensor, name) -> TorchTensorBase:
+        """``r`` (computed out of place, from a clone of this view) copied into this view of a
+        tensor in a graph: torch's autograd moves the base onto the write (CopySlices)."""
+        t = self._t
+        base = t._base
+        if base is not None and base.requires_grad and base.is_leaf:
+            raise leaf_error(op)
+        if r.dtype != t.dtype and not torch.can_cast(r.dtype, t.dtype):
+            raise result_dtype_error(op, from_torch_dtype(r.dtype).name, self.dtype)
+        try:
+            t.copy_(r)
+        except RuntimeError as exc:
+            raise _write_error(op, exc) from None
+        self._op = name
         return self
 
     def add_(self, other, alpha=None):
@@ -163,10 +181,28 @@ class TorchInplace(TorchTensorBase):
 
     def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
         self._check_leaf("clamp_")
-        return self._assign_result("clamp_", _clamp(self._t, min, max), "clamp")
+        t = self._t
+        if t._base is not None and t.requires_grad and torch.is_grad_enabled():
+            t = t.clone()  # a view written through: clamp must not save the view's values
+        return self._assign_result("clamp_", _clamp(t, min, max), "clamp")
 
     clip_ = clamp_
 
     def masked_fill_(self, mask, value):
         self._check_leaf("masked_fill_")
         return self._assign_result("masked_fill_", _masked_fill(self, mask, value), "masked_fill")
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        self._check_leaf("scatter_")
+        res = self.scatter(dim, index, src, value=value, reduce=reduce)
+        return self._assign_result("scatter_", res._t, res._op)
+
+    def scatter_add_(self, dim, index, src):
+        self._check_leaf("scatter_add_")
+        res = self.scatter_add(dim, index, src)
+        return self._assign_result("scatter_add_", res._t, res._op)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        self._check_leaf("index_add_")
+        res = self.index_add(dim, index, source, alpha=alpha)
+        return self._assign_result("index_add_", res._t, res._op)

@@ -20,6 +20,7 @@ from flowkit.ops.nn import (
 )
 
 from .define import _binary_error, _device_error, _wrap
+from .rnn import rnn_layer as _rnn_layer
 
 # torch's own reduction codes (torch.nn._reduction): calling the C function with them skips
 # F.mse_loss's Python wrapper (size-warning checks, legacy-argument handling)
@@ -153,6 +154,72 @@ class TorchNNOps:
             torch.max_pool2d(x._t, kernel, stride, padding, dilation, ceil_mode), "max_pool2d"
         )
 
+    # -- convolution, pooling, normalization, resampling and padding (issue 12, part 5)
+    def conv_transpose2d(self, x, weight, bias, stride, padding, output_padding, groups, dilation):
+        return _wrap(
+            torch.conv_transpose2d(
+                x._t,
+                weight._t,
+                None if bias is None else bias._t,
+                stride,
+                padding,
+                output_padding,
+                groups,
+                dilation,
+            ),
+            "conv_transpose2d",
+        )
+
+    def avg_pool2d(
+        self, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+    ):
+        return _wrap(
+            torch._C._nn.avg_pool2d(
+                x._t, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+            ),
+            "avg_pool2d",
+        )
+
+    def adaptive_avg_pool2d(self, x, output_size):
+        return _wrap(_nn.adaptive_avg_pool2d(x._t, output_size), "adaptive_avg_pool2d")
+
+    def adaptive_max_pool2d(self, x, output_size):
+        return _wrap(_nn.adaptive_max_pool2d(x._t, output_size)[0], "adaptive_max_pool2d")
+
+    def group_norm(self, x, num_groups, weight, bias, eps):
+        return _wrap(
+            torch.group_norm(
+                x._t,
+                num_groups,
+                None if weight is None else weight._t,
+                None if bias is None else bias._t,
+                eps,
+            ),
+            "group_norm",
+        )
+
+    def pad(self, x, pad, mode, value):
+        a = x._t
+        if mode == "constant":
+            return _wrap(torch.constant_pad_nd(a, list(pad), value), "pad")
+        return _wrap(torch.nn.functional.pad(a, list(pad), mode=mode), "pad")
+
+    def interpolate(self, x, size, mode, align_corners, scales):
+        # with the user's scale factors, torch's index mapping uses them (and computes the
+        # same floor(size * scale) output size flowkit.nn.functional did)
+        scaled = all(s is not None for s in scales)
+        return _wrap(
+            torch.nn.functional.interpolate(
+                x._t,
+                size=None if scaled else list(size),
+                scale_factor=[float(s) for s in scales] if scaled else None,
+                mode=mode,
+                align_corners=None if mode == "nearest" else align_corners,
+                recompute_scale_factor=False if scaled else None,
+            ),
+            "interpolate",
+        )
+
     # -- losses
     def cross_entropy(self, x, target, weight, ignore_index, reduction, label_smoothing):
         a, t = x._t, target._t
@@ -179,6 +246,34 @@ class TorchNNOps:
                 a, t, None if weight is None else weight._t, _REDUCTION[reduction], ignore_index
             ),
             "nll_loss",
+        )
+
+    # -- recurrent layers (issue 12, part 6): torch's own kernels, in rnn.py
+    def rnn_layer(self, mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, lengths):
+        return _rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, lengths)
+
+    # -- activations and losses (issue 12, part 4)
+    def softplus(self, x, beta, threshold):
+        a = x._t
+        if threshold == float("inf"):  # no linear regime: logaddexp is exact and never overflows
+            z = a * beta if beta != 1 else a
+            out = torch.logaddexp(z, torch.zeros((), dtype=a.dtype, device=a.device))
+            return _wrap(out / beta if beta != 1 else out, "softplus")
+        return _wrap(_nn.softplus(a, beta, threshold), "softplus")
+
+    def binary_cross_entropy_with_logits(self, x, target, weight, pos_weight, reduction):
+        a, t = x._t, target._t
+        if a.shape != t.shape:
+            raise loss_shape_error("binary_cross_entropy_with_logits", a.shape, t.shape)
+        return _wrap(
+            torch.binary_cross_entropy_with_logits(
+                a,
+                t,
+                None if weight is None else weight._t,
+                None if pos_weight is None else pos_weight._t,
+                _REDUCTION[reduction],
+            ),
+            "binary_cross_entropy_with_logits",
         )
 
 

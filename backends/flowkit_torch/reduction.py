@@ -9,11 +9,14 @@ import torch
 from flowkit import return_types as _rt
 from flowkit.ops.arithmetic import need_float_error
 from flowkit.ops.reduction import (
+    cum_dtype,
     empty_dim_error,
     empty_reduction_error,
     extreme_dims,
+    no_bool,
     norm_order,
     reduction_dims,
+    topk_k,
     variance_args,
 )
 from flowkit.ops.shape import normalize_dims, one_dim
@@ -77,6 +80,71 @@ def _any_all(t: torch.Tensor, fn, dim, keepdim: bool) -> torch.Tensor:
             if keepdim:
                 r = r.reshape((1,) * t.dim())
     return r if r.dtype is torch.bool else r.bool()  # uint8 in gives uint8 in torch
+
+
+# ------------------------------------------------------------- sort, topk, median (stable sorts)
+def _stable_order(t: torch.Tensor, d: int, descending: bool) -> torch.Tensor:
+    """Stable argsort along ``d``: the numpy backend's order (NaN last ascending, first
+    descending; equal values in their order either way)."""
+    if t.dtype is torch.bool:
+        t = t.to(torch.uint8)
+    return torch.sort(t, dim=d, descending=descending, stable=True).indices
+
+
+def _sorted_along(x: TorchTensorBase, dim, descending: bool, op: str, k=None):
+    t = x._t
+    d = one_dim(op, dim, t.dim())
+    if t.dim() == 0:
+        if k is not None:
+            topk_k(k, 1)  # a 0-d tensor is its one value (for k=0 too, as in PyTorch)
+        return _wrap(t.clone(), op), _wrap(torch.zeros((), dtype=torch.int64))
+    order = _stable_order(t, d, descending)
+    if k is not None:
+        order = order.narrow(d, 0, topk_k(k, t.shape[d]))
+    return _wrap(torch.gather(t, d, order), op), _wrap(order)
+
+
+def _median(x: TorchTensorBase, dim, keepdim: bool):
+    t = x._t
+    no_bool("median", x.dtype)
+    if dim is None:
+        if t.numel() == 0:
+            raise empty_reduction_error("median", t.shape)
+        flat = t.reshape(1, -1)
+        value = torch.gather(flat, 1, _median_positions(flat, 1)).reshape(())
+        return _wrap(value.reshape((1,) * t.dim()) if keepdim else value, "median")
+    d = one_dim("median", dim, t.dim())
+    if t.dim() == 0:
+        return _rt.median(_wrap(t.clone(), "median"), _wrap(torch.zeros((), dtype=torch.int64)))
+    if t.shape[d] == 0:
+        raise empty_dim_error("median", dim, d, t.shape)
+    pos = _median_positions(t, d)
+    values = torch.gather(t, d, pos)
+    if not keepdim:
+        values, pos = values.squeeze(d), pos.squeeze(d)
+    return _rt.median(_wrap(values, "median"), _wrap(pos))
+
+
+def _median_positions(t: torch.Tensor, d: int) -> torch.Tensor:
+    """The index of the lower median along ``d`` (kept as size 1); a NaN's index if any."""
+    n = t.shape[d]
+    order = torch.sort(t.detach(), dim=d, stable=True).indices
+    shape = list(t.shape)
+    shape[d] = 1
+    k = torch.full(shape, (n - 1) // 2, dtype=torch.int64)
+    if t.is_floating_point():
+        nans = torch.isnan(t.detach()).sum(dim=d, keepdim=True)
+        k = torch.where(nans > 0, n - nans, k)  # the first NaN (NaN sorts last, stably)
+    return torch.gather(order, d, k)
+
+
+def _cum(x: TorchTensorBase, op: str, dim, dtype) -> TorchTensorBase:
+    t = x._t
+    d = one_dim(op, dim, t.dim())
+    want = to_torch_dtype(cum_dtype(x.dtype, dtype))
+    if t.dtype != want:
+        t = t.to(want)
+    return _wrap(getattr(torch, op)(t, d), op)
 
 
 class TorchReduction(TorchTensorBase):
@@ -177,6 +245,35 @@ class TorchReduction(TorchTensorBase):
         if dims is None and keepdim and out.dim() != t.dim():
             out = out.reshape((1,) * t.dim())
         return _wrap(out, "norm")
+
+    def sort(self, dim=-1, descending: bool = False, *, stable: bool = False):
+        return _rt.sort(*_sorted_along(self, dim, descending, "sort"))
+
+    def argsort(self, dim=-1, descending: bool = False, *, stable: bool = False):
+        t = self._t
+        d = one_dim("argsort", dim, t.dim())
+        if t.dim() == 0:
+            return _wrap(torch.zeros((), dtype=torch.int64))
+        return _wrap(_stable_order(t.detach(), d, descending))
+
+    def topk(self, k, dim=-1, largest: bool = True, sorted: bool = True):  # noqa: A002
+        return _rt.topk(*_sorted_along(self, dim, largest, "topk", k))
+
+    def median(self, dim=None, keepdim: bool = False):
+        return _median(self, dim, keepdim)
+
+    def nansum(self, dim=None, keepdim: bool = False, *, dtype=None):
+        x: TorchTensorBase = self
+        if self._t.is_floating_point():
+            x = _wrap(torch.where(torch.isnan(self._t), 0, self._t), "nansum")
+        out = TorchReduction.sum(x, dim, keepdim, dtype)  # type: ignore[arg-type]
+        return _wrap(out._t, "nansum")
+
+    def cumsum(self, dim, *, dtype=None):
+        return _cum(self, "cumsum", dim, dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return _cum(self, "cumprod", dim, dtype)
 
     def any(self, dim=None, keepdim: bool = False) -> TorchTensorBase:
         return _wrap(_any_all(self._t, torch.any, dim, keepdim))

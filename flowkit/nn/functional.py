@@ -8,6 +8,7 @@ the torch backend.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 
@@ -15,9 +16,9 @@ import numpy as np
 
 from .. import _plugins
 from .. import random as _random
-from ..errors import ArgumentTypeError, DTypeError, ShapeError, shape_str
+from ..errors import ArgumentTypeError, ArgumentValueError, DTypeError, ShapeError, shape_str
 from ..ops._contract import foreign_array_error
-from ..ops.nn import pool_out_size
+from ..ops.nn import loss_dtype_error, loss_shape_error, pool_out_size
 from ..tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -244,18 +245,27 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     return _plugins.get().log_softmax(input, _softmax_dim("log_softmax", input, dim))
 
 
-def _dropout_mask(shape, p: float, np_dtype) -> np.ndarray:
-    """Keep-mask scaled by ``1/(1-p)``, drawn on the host from flowkit's generator, so a seed
-    drops the same elements on every backend and device."""
-    keep = np.asarray(_random.generator().random(tuple(shape))) >= p
+def _dropout_mask(shape, p: float, np_dtype, generator=None) -> np.ndarray:
+    """Keep-mask scaled by ``1/(1-p)``, drawn on the host from flowkit's generator (or the
+    [`flowkit.Generator`][flowkit.Generator] given), so a seed drops the same elements on every
+    backend and device."""
+    gen = _random.generator() if generator is None else generator
+    keep = np.asarray(gen.random(tuple(shape))) >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
     return np.asarray(keep.astype(np_dtype) * np.asarray(scale, np_dtype))  # 0-d stays an array
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    generator: _random.Generator | None = None,
+) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training);
     the identity when ``training`` is False. The mask comes from flowkit's generator, so
-    ``flowkit.manual_seed`` makes it reproducible on every backend.
+    ``flowkit.manual_seed`` makes it reproducible on every backend; OneFlow's ``generator=``
+    takes a [`flowkit.Generator`][flowkit.Generator] to draw it from instead.
 
     Examples:
         >>> import flowkit as flow
@@ -270,9 +280,14 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training or p == 0:
         return input
     _check_float("dropout", "input", input)
+    if generator is not None:
+        try:
+            _random.generator_for("dropout", generator)  # (checks it)
+        except TypeError as exc:
+            raise ArgumentTypeError(str(exc)) from None
     b = _plugins.get()
     mask = b.from_numpy(
-        _dropout_mask(input.shape, p, input.dtype.np), input.device, False, share=True
+        _dropout_mask(input.shape, p, input.dtype.np, generator), input.device, False, share=True
     )
     return b.dropout(input, mask)
 
@@ -705,3 +720,1259 @@ def nll_loss(
     """
     _classification_args("nll_loss", input, target, weight, reduction, False)
     return _plugins.get().nll_loss(input, target, weight, int(ignore_index), reduction)
+
+
+# ==================================================================================================
+# Convolution, pooling, normalization, resampling and padding layers (issue 12, part 5).
+# The 1-d layers are the 2-d ones with height 1; instance_norm is group_norm with one group per
+# channel (plus batch_norm's eval form for running statistics).
+# ==================================================================================================
+__all__ += [
+    "conv1d",
+    "conv_transpose2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "max_pool1d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
+    "group_norm",
+    "instance_norm",
+    "interpolate",
+    "pad",
+]
+
+
+def _single(op: str, name: str, value) -> int:
+    """``3`` or ``(3,)`` -> ``3``; a clear error for anything else."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    raise TypeError(f"{op}: {name} must be an int or a 1-tuple of ints, got {value!r}")
+
+
+def _line_input(op: str, input: Tensor) -> tuple[Tensor, bool]:
+    """A 3-d ``(N, C, L)`` input; a 2-d one is one unbatched sequence ``(C, L)``."""
+    if input.ndim == 3:
+        return input, False
+    if input.ndim == 2:
+        return input.unsqueeze(0), True
+    raise ShapeError(
+        f"{op}: expected a 3-d input (N, C, L) or a 2-d unbatched input (C, L), got shape "
+        f"{shape_str(input.shape)}"
+    )
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> Tensor:
+    """1-d convolution (cross-correlation) of ``(N, C, L)`` (or unbatched ``(C, L)``) input with
+    ``(out_channels, C / groups, k)`` weight. ``padding``: an int, ``"valid"`` or ``"same"``.
+    Computed as a 2-d convolution of height 1.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[[1.0, 2.0, 3.0, 4.0]]])
+        >>> flow.nn.functional.conv1d(x, flow.tensor([[[1.0, -1.0]]]), padding="same")
+        tensor([[[-1., -1., -1.,  4.]]], dtype=flowkit.float32)
+    """
+    _check_tensors("conv1d", input=input, weight=weight)
+    x, unbatched = _line_input("conv1d", input)
+    if weight.ndim != 3:
+        raise ShapeError(
+            f"conv1d: weight must be 3-d (out_channels, in_channels/groups, k), got shape "
+            f"{shape_str(weight.shape)}"
+        )
+    o, cg, k = weight.shape
+    if isinstance(groups, numbers.Integral) and groups >= 1 and o and not o % groups:
+        if x.shape[1] != cg * groups:
+            raise ShapeError(
+                f"conv1d: the input of shape {shape_str(input.shape)} has {x.shape[1]} channels, "
+                f"but the weight of shape {shape_str(weight.shape)} expects in_channels="
+                f"{cg * groups}"
+            )
+    stride = _single("conv1d", "stride", stride)
+    dilation = _single("conv1d", "dilation", dilation)
+    if not isinstance(padding, str):
+        padding = (0, _single("conv1d", "padding", padding))
+    elif padding == "same" and stride != 1:
+        raise ValueError(
+            f"conv1d: padding='same' is not supported for strided convolutions (stride={stride})"
+        )
+    if not isinstance(padding, str):
+        span = x.shape[2] + 2 * padding[1]
+        if span < dilation * (k - 1) + 1:
+            raise ShapeError(
+                f"conv1d: the padded input has length {span} but the kernel spans "
+                f"{dilation * (k - 1) + 1} (kernel {k}, dilation {dilation}); the input of shape "
+                f"{shape_str(input.shape)} is too small: pad it or use a smaller kernel"
+            )
+    out = conv2d(
+        x.unsqueeze(2), weight.unsqueeze(2), bias, (1, stride), padding, (1, dilation), groups
+    ).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups: int = 1,
+    dilation=1,
+) -> Tensor:
+    """2-d transposed convolution ("deconvolution": the gradient of ``conv2d`` with respect to
+    its input) of ``(N, C, H, W)`` (or ``(C, H, W)``) input with ``(C, out_channels / groups,
+    kh, kw)`` weight. Output size ``(H - 1) * stride - 2 * padding + dilation * (kh - 1) +
+    output_padding + 1``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.ones(1, 1, 2, 2)
+        >>> flow.nn.functional.conv_transpose2d(x, flow.ones(1, 1, 2, 2), stride=2)
+        tensor([[[[1., 1., 1., 1.],
+                  [1., 1., 1., 1.],
+                  [1., 1., 1., 1.],
+                  [1., 1., 1., 1.]]]], dtype=flowkit.float32)
+    """
+    op = "conv_transpose2d"
+    _check_tensors(op, input=input, weight=weight)
+    x, unbatched = _spatial_input(op, input, "")
+    if weight.ndim != 4:
+        raise ShapeError(
+            f"{op}: weight must be 4-d (in_channels, out_channels/groups, kh, kw), got shape "
+            f"{shape_str(weight.shape)}"
+        )
+    _check_float(op, "input", x)
+    _check_same_dtype(op, x, weight=weight, bias=bias)
+    c, og, kh, kw = weight.shape
+    if not isinstance(groups, numbers.Integral) or groups < 1 or c % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must be a positive integer dividing in_channels={c}"
+        )
+    if x.shape[1] != c:
+        raise ShapeError(
+            f"{op}: the input of shape {shape_str(input.shape)} has {x.shape[1]} channels, but "
+            f"the weight of shape {shape_str(weight.shape)} expects in_channels={c} (a "
+            "transposed convolution's weight is (in_channels, out_channels/groups, kh, kw))"
+        )
+    if not og:
+        raise ShapeError(
+            f"{op}: the weight of shape {shape_str(weight.shape)} has no output channels"
+        )
+    o = og * groups
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise ShapeError(f"{op}: bias has shape {shape_str(bias.shape)}, expected ({o},)")
+    stride = _pair(op, "stride", stride)
+    padding = _pair(op, "padding", padding)
+    output_padding = _pair(op, "output_padding", output_padding)
+    dilation = _pair(op, "dilation", dilation)
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0 or min(output_padding) < 0:
+        raise ValueError(
+            f"{op}: stride {stride} and dilation {dilation} must be positive, padding {padding} "
+            f"and output_padding {output_padding} non-negative"
+        )
+    for op_, s, d in zip(output_padding, stride, dilation):
+        if op_ >= s and op_ >= d:
+            raise ValueError(
+                f"{op}: output_padding {output_padding} must be smaller than either the stride "
+                f"{stride} or the dilation {dilation}"
+            )
+    out_hw = [
+        (size - 1) * s - 2 * p + d * (k - 1) + op_ + 1
+        for size, s, p, d, k, op_ in zip(
+            x.shape[2:], stride, padding, dilation, (kh, kw), output_padding
+        )
+    ]
+    if min(out_hw) < 1 or min(x.shape[2:]) < 1:
+        raise ShapeError(
+            f"{op}: the input of shape {shape_str(input.shape)} with padding {padding} gives an "
+            f"output of {out_hw[0]}x{out_hw[1]}; reduce the padding"
+        )
+    out = _plugins.get().conv_transpose2d(
+        x, weight, bias, stride, padding, output_padding, int(groups), dilation
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+def _pool_args(op: str, x: Tensor, kernel_size, stride, padding, ceil_mode, shape_of) -> tuple:
+    kernel = _pair(op, "kernel_size", kernel_size)
+    stride = kernel if stride is None or stride == [] else _pair(op, "stride", stride)
+    padding = _pair(op, "padding", padding)
+    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
+        raise ValueError(
+            f"{op}: kernel_size {shape_of(kernel)} and stride {shape_of(stride)} must be "
+            f"positive, padding {shape_of(padding)} non-negative"
+        )
+    if any(p > k // 2 for k, p in zip(kernel, padding)):
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, but got "
+            f"padding={shape_of(padding)} and kernel_size={shape_of(kernel)}"
+        )
+    out = [
+        pool_out_size(size, k, s, p, 1, ceil_mode)
+        for size, k, s, p in zip(x.shape[2:], kernel, stride, padding)
+    ]
+    if min(out) < 1:
+        raise ShapeError(
+            f"{op}: the input of shape {shape_str(x.shape)} is too small for kernel_size="
+            f"{shape_of(kernel)} and padding={shape_of(padding)}: the output would be empty"
+        )
+    return kernel, stride, padding
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """The mean of each ``kernel_size`` window of ``(N, C, H, W)`` (or ``(C, H, W)``) input;
+    ``stride`` defaults to ``kernel_size``, padding is zeros, counted in the divisor unless
+    ``count_include_pad=False`` (``divisor_override`` replaces the divisor).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.arange(16, dtype=flow.float32).reshape(1, 1, 4, 4)
+        >>> flow.nn.functional.avg_pool2d(x, 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]], dtype=flowkit.float32)
+    """
+    _check_tensors("avg_pool2d", input=input)
+    x, unbatched = _spatial_input("avg_pool2d", input, "")
+    _check_float("avg_pool2d", "input", x)
+    kernel, stride, padding = _pool_args(
+        "avg_pool2d", x, kernel_size, stride, padding, ceil_mode, lambda v: v
+    )
+    if divisor_override is not None:
+        if not isinstance(divisor_override, numbers.Integral) or divisor_override == 0:
+            raise ValueError(
+                f"avg_pool2d: divisor_override must be a non-zero int, got {divisor_override!r}"
+            )
+        divisor_override = int(divisor_override)
+    out = _plugins.get().avg_pool2d(
+        x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+def _as_line_pool(op: str, value, name: str, default=None):
+    return default if value is None else (1, _single(op, name, value))
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """The mean of each ``kernel_size`` window of ``(N, C, L)`` (or ``(C, L)``) input (see
+    [`avg_pool2d`][flowkit.nn.functional.avg_pool2d]).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.avg_pool1d(flow.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2)
+        tensor([[[1.5000, 3.5000]]], dtype=flowkit.float32)
+    """
+    op = "avg_pool1d"
+    _check_tensors(op, input=input)
+    x, unbatched = _line_input(op, input)
+    _check_float(op, "input", x)
+    kernel = (1, _single(op, "kernel_size", kernel_size))
+    stride = kernel if stride is None or stride == [] else (1, _single(op, "stride", stride))
+    pad = (0, _single(op, "padding", padding))
+    kernel, stride, pad = _pool_args(
+        op, x.unsqueeze(2), kernel, stride, pad, ceil_mode, lambda v: v[1]
+    )
+    out = (
+        _plugins.get()
+        .avg_pool2d(
+            x.unsqueeze(2), kernel, stride, pad, bool(ceil_mode), bool(count_include_pad), None
+        )
+        .squeeze(2)
+    )
+    return out.squeeze(0) if unbatched else out
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The maximum of each ``kernel_size`` window of ``(N, C, L)`` (or ``(C, L)``) input;
+    ``stride`` defaults to ``kernel_size``, padding counts as ``-inf``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.max_pool1d(flow.tensor([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2)
+        tensor([[[3., 5.]]], dtype=flowkit.float32)
+    """
+    op = "max_pool1d"
+    _check_tensors(op, input=input)
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported by flowkit")
+    x, unbatched = _line_input(op, input)
+    k = _single(op, "kernel_size", kernel_size)
+    s = k if stride is None or stride == [] else _single(op, "stride", stride)
+    p, d = _single(op, "padding", padding), _single(op, "dilation", dilation)
+    if k < 1 or s < 1 or d < 1 or p < 0:
+        raise ValueError(
+            f"{op}: kernel_size {k}, stride {s} and dilation {d} must be positive, "
+            f"padding {p} non-negative"
+        )
+    if p > k // 2:
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, but got padding={p} and "
+            f"kernel_size={k}"
+        )
+    if pool_out_size(x.shape[2], k, s, p, d, ceil_mode) < 1:
+        raise ShapeError(
+            f"{op}: the input of shape {shape_str(input.shape)} is too small for kernel_size={k}, "
+            f"padding={p}, dilation={d}: the output would be empty"
+        )
+    out = max_pool2d(x.unsqueeze(2), (1, k), (1, s), (0, p), (1, d), ceil_mode).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive_size(op: str, output_size, in_sizes) -> tuple[int, ...]:
+    """``output_size`` as one int per spatial dim (``None`` keeps the input's size)."""
+    n = len(in_sizes)
+    if not isinstance(output_size, (tuple, list)):
+        output_size = (output_size,) * n
+    if len(output_size) != n:
+        raise ValueError(f"{op}: output_size must be an int or {n} ints, got {output_size!r}")
+    out = []
+    for v, size in zip(output_size, in_sizes):
+        if v is None:
+            v = size
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+            raise ValueError(
+                f"{op}: output_size must hold positive ints (or None), got {output_size!r}"
+            )
+        out.append(int(v))
+    if min(in_sizes) < 1:
+        raise ShapeError(
+            f"{op}: the input's spatial dimensions {tuple(in_sizes)} must be non-empty"
+        )
+    return tuple(out)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of ``(N, C, H, W)`` (or ``(C, H, W)``) input to ``output_size`` (an int,
+    a pair; ``None`` keeps that size): output ``(i, j)`` averages rows
+    ``[floor(i*H/Ho), ceil((i+1)*H/Ho))`` and the matching columns.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.arange(16, dtype=flow.float32).reshape(1, 1, 4, 4)
+        >>> flow.nn.functional.adaptive_avg_pool2d(x, 1)
+        tensor([[[[7.5000]]]], dtype=flowkit.float32)
+    """
+    _check_tensors("adaptive_avg_pool2d", input=input)
+    x, unbatched = _spatial_input("adaptive_avg_pool2d", input, "")
+    _check_float("adaptive_avg_pool2d", "input", x)
+    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, x.shape[2:])
+    out = _plugins.get().adaptive_avg_pool2d(x, (oh, ow))
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of ``(N, C, L)`` (or ``(C, L)``) input to length ``output_size`` (see
+    [`adaptive_avg_pool2d`][flowkit.nn.functional.adaptive_avg_pool2d]).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.adaptive_avg_pool1d(flow.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2)
+        tensor([[[1.5000, 3.5000]]], dtype=flowkit.float32)
+    """
+    _check_tensors("adaptive_avg_pool1d", input=input)
+    x, unbatched = _line_input("adaptive_avg_pool1d", input)
+    _check_float("adaptive_avg_pool1d", "input", x)
+    (n,) = _adaptive_size("adaptive_avg_pool1d", output_size, x.shape[2:])
+    out = _plugins.get().adaptive_avg_pool2d(x.unsqueeze(2), (1, n)).squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """Max pooling of ``(N, C, H, W)`` (or ``(C, H, W)``) input to ``output_size``, over the
+    windows of [`adaptive_avg_pool2d`][flowkit.nn.functional.adaptive_avg_pool2d].
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.arange(16, dtype=flow.float32).reshape(1, 1, 4, 4)
+        >>> flow.nn.functional.adaptive_max_pool2d(x, (1, 2))
+        tensor([[[[13., 15.]]]], dtype=flowkit.float32)
+    """
+    _check_tensors("adaptive_max_pool2d", input=input)
+    if return_indices:
+        raise NotImplementedError(
+            "adaptive_max_pool2d: return_indices=True is not supported by flowkit"
+        )
+    x, unbatched = _spatial_input("adaptive_max_pool2d", input, "")
+    _check_float("adaptive_max_pool2d", "input", x)
+    oh, ow = _adaptive_size("adaptive_max_pool2d", output_size, x.shape[2:])
+    out = _plugins.get().adaptive_max_pool2d(x, (oh, ow))
+    return out.squeeze(0) if unbatched else out
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample's channels (dimension 1) in ``num_groups`` groups to mean 0 and
+    variance 1 (biased), then scale by ``weight`` and shift by ``bias`` (per channel).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[1.0, 3.0, 10.0, 30.0]])
+        >>> flow.nn.functional.group_norm(x, 2)
+        tensor([[-1.0000,  1.0000, -1.0000,  1.0000]], dtype=flowkit.float32)
+    """
+    _check_tensors("group_norm", input=input)
+    _check_float("group_norm", "input", input)
+    if input.ndim < 2:
+        raise ShapeError(
+            f"group_norm: the input needs a batch and a channel dimension (N, C, ...), got "
+            f"shape {shape_str(input.shape)}"
+        )
+    c = input.shape[1]
+    if not isinstance(num_groups, numbers.Integral) or num_groups < 1 or c % num_groups:
+        raise ValueError(
+            f"group_norm: num_groups={num_groups!r} must be a positive integer dividing the "
+            f"number of channels C={c} (input shape {shape_str(input.shape)})"
+        )
+    _check_same_dtype("group_norm", input, weight=weight, bias=bias)
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(
+                f"group_norm: {name} has shape {shape_str(t.shape)}, but the input has {c} "
+                f"channels; expected ({c},)"
+            )
+    return _plugins.get().group_norm(input, int(num_groups), weight, bias, float(eps))
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample of ``(N, C, ...)`` input over its spatial
+    dimensions (``group_norm`` with one group per channel). With ``use_input_stats`` and running
+    statistics given, these are updated in place with the batch mean of the per-instance
+    statistics (variance unbiased); ``use_input_stats=False`` normalises with them instead.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.instance_norm(flow.tensor([[[1.0, 3.0], [0.0, 4.0]]]))
+        tensor([[[-1.0000,  1.0000],
+                 [-1.0000,  1.0000]]], dtype=flowkit.float32)
+    """
+    op = "instance_norm"
+    _check_tensors(op, input=input)
+    _check_float(op, "input", input)
+    if input.ndim < 3:
+        raise ShapeError(
+            f"{op}: expected an input (N, C, L) or (N, C, H, W), got shape {shape_str(input.shape)}"
+        )
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None:
+            _check_tensors(op, **{name: t})
+            if tuple(t.shape) != (c,):
+                raise ShapeError(
+                    f"{op}: {name} has shape {shape_str(t.shape)}, but the input has {c} "
+                    f"channels; expected ({c},)"
+                )
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                f"{op}: running_mean and running_var must be given when use_input_stats=False"
+            )
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    spatial = input.numel() // max(input.shape[0] * c, 1)
+    if spatial <= 1 and input.numel():
+        raise ValueError(
+            f"{op}: expected more than 1 spatial element per channel when using the input's "
+            f"statistics, got input of shape {shape_str(input.shape)}"
+        )
+    out = group_norm(input, c, weight, bias, eps) if c else input * 1
+    if running_mean is not None or running_var is not None:
+        from .. import autograd
+
+        with autograd.no_grad():
+            flat = input.detach().reshape(input.shape[0], c, -1)
+            if running_mean is not None:
+                m = flat.mean(2).mean(0).to(running_mean.dtype)
+                running_mean.copy_(running_mean * (1 - momentum) + m * momentum)
+            if running_var is not None:
+                v = flat.var(2, unbiased=True).mean(0).to(running_var.dtype)
+                running_var.copy_(running_var * (1 - momentum) + v * momentum)
+    return out
+
+
+_INTERP_MODES = {"nearest": (3, 4), "linear": (3,), "bilinear": (4,), "area": (3, 4)}
+
+
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resample ``(N, C, L)`` or ``(N, C, H, W)`` input to ``size`` or by ``scale_factor``:
+    ``mode`` ``"nearest"``, ``"linear"`` (3-d), ``"bilinear"`` (4-d, ``align_corners``) or
+    ``"area"`` (adaptive average pooling), with PyTorch's index rules.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[[1.0, 2.0]]])
+        >>> flow.nn.functional.interpolate(x, scale_factor=2)
+        tensor([[[1., 1., 2., 2.]]], dtype=flowkit.float32)
+        >>> flow.nn.functional.interpolate(x, size=3, mode="linear", align_corners=True)
+        tensor([[[1.0000, 1.5000, 2.0000]]], dtype=flowkit.float32)
+    """
+    op = "interpolate"
+    _check_tensors(op, input=input)
+    if mode not in _INTERP_MODES:
+        if mode in ("bicubic", "trilinear", "nearest-exact"):
+            raise NotImplementedError(f"{op}: mode={mode!r} is not supported by flowkit yet")
+        raise ValueError(f"{op}: mode must be one of {tuple(_INTERP_MODES)}, got {mode!r}")
+    if input.ndim not in _INTERP_MODES[mode]:
+        raise ShapeError(
+            f"{op}: mode={mode!r} needs a "
+            f"{' or '.join(f'{d}-d' for d in _INTERP_MODES[mode])} input (N, C, ...), got shape "
+            f"{shape_str(input.shape)}"
+        )
+    if antialias:
+        raise NotImplementedError(f"{op}: antialias=True is not supported by flowkit")
+    if align_corners is not None and mode in ("nearest", "area"):
+        raise ValueError(
+            f"{op}: align_corners option can only be set with the interpolating modes: linear | "
+            f"bilinear (got mode={mode!r})"
+        )
+    _check_float(op, "input", input)
+    k = input.ndim - 2
+    in_sizes = tuple(input.shape[2:])
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * k
+        if len(sizes) != k or not all(
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1
+            for s in sizes
+        ):
+            raise ValueError(f"{op}: size must be a positive int or {k} of them, got {size!r}")
+        sizes = tuple(int(s) for s in sizes)
+        scales: tuple = (None,) * k
+    else:
+        fs = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * k
+        if len(fs) != k or not all(isinstance(f, numbers.Real) and float(f) > 0 for f in fs):
+            raise ValueError(
+                f"{op}: scale_factor must be a positive number or {k} of them, got {scale_factor!r}"
+            )
+        sizes = tuple(int(math.floor(float(s) * float(f))) for s, f in zip(in_sizes, fs))
+        if min(sizes) < 1:
+            raise ValueError(f"{op}: scale_factor={scale_factor!r} gives an empty output {sizes}")
+        scales = (None,) * k if recompute_scale_factor else tuple(float(f) for f in fs)
+    if min(in_sizes) < 1:
+        raise ShapeError(
+            f"{op}: the input of shape {shape_str(input.shape)} has an empty spatial dimension"
+        )
+    if mode == "area":
+        return (adaptive_avg_pool1d if k == 1 else adaptive_avg_pool2d)(input, sizes)
+    return _plugins.get().interpolate(input, sizes, mode, bool(align_corners), scales)
+
+
+_PAD_MODES = ("constant", "reflect", "replicate")
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the trailing dimensions: ``pad = (left, right[, top, bottom, ...])``, the last
+    dimension first, as in PyTorch. ``mode``: ``"constant"`` (with ``value``, any number of
+    dimensions), ``"reflect"`` or ``"replicate"`` (the last 1 or 2 dimensions of a 2-d/3-d or
+    3-d/4-d input).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[[1.0, 2.0, 3.0]]])
+        >>> flow.nn.functional.pad(x, (1, 2))
+        tensor([[[0., 1., 2., 3., 0., 0.]]], dtype=flowkit.float32)
+        >>> flow.nn.functional.pad(x, (2, 1), mode="reflect")
+        tensor([[[3., 2., 1., 2., 3., 2.]]], dtype=flowkit.float32)
+    """
+    op = "pad"
+    _check_tensors(op, input=input)
+    if not isinstance(pad, (tuple, list)) or not all(
+        isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in pad
+    ):
+        raise TypeError(f"{op}: pad must be a tuple of ints, got {pad!r}")
+    pads = tuple(int(p) for p in pad)
+    if len(pads) % 2:
+        raise ValueError(
+            f"{op}: pad must have an even length (before, after per dimension), got {pads}"
+        )
+    k = len(pads) // 2
+    if k > input.ndim:
+        raise ValueError(
+            f"{op}: pad {pads} pads {k} dimensions but the input has only {input.ndim} "
+            f"(shape {shape_str(input.shape)})"
+        )
+    if min(pads, default=0) < 0:
+        raise NotImplementedError(
+            f"{op}: negative padding {pads} is not supported by flowkit; slice the input instead"
+        )
+    if mode == "circular":
+        raise NotImplementedError(f"{op}: mode='circular' is not supported by flowkit yet")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"{op}: mode must be one of {_PAD_MODES}, got {mode!r}")
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise ValueError(f"{op}: padding mode {mode!r} doesn't take in value argument")
+        if k not in (1, 2) or input.ndim not in (k + 1, k + 2):
+            raise NotImplementedError(
+                f"{op}: mode={mode!r} pads the last 1 or 2 dimensions of a 2-d/3-d or 3-d/4-d "
+                f"input; got pad {pads} for shape {shape_str(input.shape)}"
+            )
+        _check_float(op, "input", input)
+        for i in range(k):
+            size = input.shape[input.ndim - 1 - i]
+            lo, hi = pads[2 * i], pads[2 * i + 1]
+            if mode == "reflect" and (lo >= size or hi >= size):
+                raise ValueError(
+                    f"{op}: reflect padding ({lo}, {hi}) must be smaller than the padded "
+                    f"dimension's size {size} (input shape {shape_str(input.shape)})"
+                )
+            if mode == "replicate" and size == 0 and (lo or hi):
+                raise ShapeError(
+                    f"{op}: cannot replicate-pad an empty dimension (input shape "
+                    f"{shape_str(input.shape)})"
+                )
+    v = 0.0 if value is None else value
+    return _plugins.get().pad(input, pads, mode, v)
+
+
+# ============================================ activations and losses (issue 12, part 4)
+__all__ += [
+    "silu",
+    "selu",
+    "celu",
+    "elu",
+    "mish",
+    "softplus",
+    "hardswish",
+    "hardsigmoid",
+    "prelu",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "kl_div",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+    "cosine_similarity",
+    "normalize",
+]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _act_input(op: str, input: Tensor) -> None:
+    _check_tensors(op, input=input)
+    _check_float(op, "input", input)
+
+
+def _where(cond: Tensor, x, y) -> Tensor:
+    return _plugins.get().where(cond, x, y)
+
+
+def _elu_like(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    """``scale * x`` where ``x > 0``, else ``scale * alpha * (exp(x * input_scale) - 1)``: the
+    exponential only sees ``min(x, 0)``, so the unused branch cannot overflow (nor turn a
+    gradient into ``0 * inf``)."""
+    neg = (x.clamp(max=0) * input_scale).expm1() * (alpha * scale)
+    return _where(x > 0, x * scale if scale != 1 else x, neg)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Sigmoid linear unit (swish): ``x * sigmoid(x)``. (``inplace`` is accepted for PyTorch
+    code; flowkit always returns a new tensor.)
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.silu(flow.tensor([-1.0, 0.0, 2.0]))
+        tensor([-0.2689,  0.0000,  1.7616], dtype=flowkit.float32)
+    """
+    _act_input("silu", input)
+    return input * input.sigmoid()
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Scaled ELU: ``scale * (x if x > 0 else alpha * (exp(x) - 1))`` with PyTorch's constants
+    ``alpha = 1.6732632...`` and ``scale = 1.0507009...``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.selu(flow.tensor([-1.0, 0.0, 2.0]))
+        tensor([-1.1113,  0.0000,  2.1014], dtype=flowkit.float32)
+    """
+    _act_input("selu", input)
+    return _elu_like(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Continuously differentiable ELU: ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.celu(flow.tensor([-1.0, 2.0]), alpha=2.0)
+        tensor([-0.7869,  2.0000], dtype=flowkit.float32)
+    """
+    _act_input("celu", input)
+    if alpha == 0:
+        raise ArgumentValueError("celu: alpha must not be 0 (the input is divided by it)")
+    return _elu_like(input, float(alpha), 1.0, 1.0 / float(alpha))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Exponential linear unit: ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.elu(flow.tensor([-1.0, 2.0]))
+        tensor([-0.6321,  2.0000], dtype=flowkit.float32)
+    """
+    _act_input("elu", input)
+    return _elu_like(input, float(alpha), 1.0, 1.0)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * x)) / beta``, one fused op that never overflows; where
+    ``beta * x > threshold`` it is ``x`` itself (PyTorch's rule).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.softplus(flow.tensor([-1.0, 0.0, 1000.0]))
+        tensor([3.1326e-01, 6.9315e-01, 1.0000e+03], dtype=flowkit.float32)
+    """
+    _act_input("softplus", input)
+    if beta == 0:
+        raise ArgumentValueError("softplus: beta must not be 0 (the result is divided by it)")
+    return _plugins.get().softplus(input, float(beta), float(threshold))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * tanh(softplus(x))``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.mish(flow.tensor([-1.0, 0.0, 2.0]))
+        tensor([-0.3034,  0.0000,  1.9440], dtype=flowkit.float32)
+    """
+    _act_input("mish", input)
+    return input * _plugins.get().softplus(input, 1.0, 20.0).tanh()
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """Piecewise-linear sigmoid: ``min(max(x + 3, 0), 6) / 6``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.hardsigmoid(flow.tensor([-4.0, 0.0, 1.5, 4.0]))
+        tensor([0.0000, 0.5000, 0.7500, 1.0000], dtype=flowkit.float32)
+    """
+    _act_input("hardsigmoid", input)
+    return (input + 3).clamp(0, 6) / 6
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * min(max(x + 3, 0), 6) / 6`` (MobileNetV3's hard swish).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.hardswish(flow.tensor([-4.0, 1.0, 4.0]))
+        tensor([-0.0000,  0.6667,  4.0000], dtype=flowkit.float32)
+    """
+    _act_input("hardswish", input)
+    return input * (input + 3).clamp(0, 6) / 6
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """``x`` where positive, ``weight * x`` elsewhere; ``weight`` holds one slope, or one per
+    channel (dimension 1 of the input; an input with fewer than 2 dimensions has 1 channel).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> x = flow.tensor([[-1.0, 2.0], [-3.0, -4.0]])
+        >>> flow.nn.functional.prelu(x, flow.tensor([0.1, 0.5]))
+        tensor([[-0.1000,  2.0000],
+                [-0.3000, -2.0000]], dtype=flowkit.float32)
+    """
+    _check_tensors("prelu", input=input, weight=weight)
+    _check_float("prelu", "input", input)
+    _check_same_dtype("prelu", input, weight=weight)
+    n = weight.numel()
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if n == 1:
+        w = weight.reshape(())
+    elif weight.ndim == 1 and n == channels:
+        w = weight.reshape((n,) + (1,) * (input.ndim - 2))
+    else:
+        raise ShapeError(
+            f"prelu: the weight of shape {shape_str(weight.shape)} must hold 1 slope or one per "
+            f"channel ({channels} for an input of shape {shape_str(input.shape)}, whose channels "
+            "are dimension 1); use PReLU(num_parameters=1) or num_parameters=channels"
+        )
+    return _where(input > 0, input, w * input)
+
+
+# ---------------------------------------------------------------------- losses (part 4)
+def _legacy(op: str, size_average, reduce, reduction: str) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` flags, mapped onto ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn(
+        f"{op}: size_average and reduce are deprecated, please use "
+        "reduction='mean'|'sum'|'none' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else "mean" if size_average else "sum"
+
+
+def _reduce_loss(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _pointwise_loss_args(op: str, input: Tensor, target: Tensor, reduction: str) -> None:
+    """The rules of ``mse_loss``: tensors of one shape and one floating-point dtype."""
+    _check_tensors(op, input=input, target=target)
+    _check_reduction(op, reduction)
+    if tuple(input.shape) != tuple(target.shape):
+        raise loss_shape_error(op, input.shape, target.shape)
+    err = loss_dtype_error(op, input.dtype, target.dtype)
+    if err is not None:
+        raise err
+
+
+def _broadcastable_to(op: str, name: str, t: Tensor, input: Tensor) -> None:
+    """``t`` (a weight) broadcasts to the input's shape without changing it."""
+    _check_same_dtype(op, input, **{name: t})
+    try:
+        out = np.broadcast_shapes(tuple(t.shape), tuple(input.shape))
+    except ValueError:
+        out = None
+    if out != tuple(input.shape):
+        raise ShapeError(
+            f"{op}: {name} of shape {shape_str(t.shape)} does not broadcast to the input's "
+            f"shape {shape_str(input.shape)}; give it the input's shape or one that broadcasts "
+            "to it"
+        )
+
+
+def l1_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
+    """Mean absolute error ``|input - target|`` (or its sum, or elementwise). The shapes must
+    match, as for ``mse_loss``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.l1_loss(flow.tensor([1.0, 2.0]), flow.tensor([0.0, 4.0]))
+        tensor(1.5000, dtype=flowkit.float32)
+    """
+    reduction = _legacy("l1_loss", size_average, reduce, reduction)
+    _pointwise_loss_args("l1_loss", input, target, reduction)
+    return _reduce_loss((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """``0.5 * d**2 / beta`` where ``d = |input - target| < beta``, ``d - 0.5 * beta``
+    elsewhere (``beta = 0``: the L1 loss).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> F = flow.nn.functional
+        >>> F.smooth_l1_loss(flow.tensor([0.5, 3.0]), flow.zeros(2), reduction="none")
+        tensor([0.1250, 2.5000], dtype=flowkit.float32)
+    """
+    reduction = _legacy("smooth_l1_loss", size_average, reduce, reduction)
+    _pointwise_loss_args("smooth_l1_loss", input, target, reduction)
+    if beta < 0:
+        raise ArgumentValueError(
+            f"smooth_l1_loss: beta must be >= 0, got {beta} (beta=0 is the L1 loss)"
+        )
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce_loss(d, reduction)
+    return _reduce_loss(_where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta), reduction)
+
+
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0
+) -> Tensor:
+    """``0.5 * d**2`` where ``d = |input - target| < delta``, ``delta * (d - 0.5 * delta)``
+    elsewhere.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> F = flow.nn.functional
+        >>> F.huber_loss(flow.tensor([0.5, 3.0]), flow.zeros(2), reduction="none", delta=2.0)
+        tensor([0.1250, 4.0000], dtype=flowkit.float32)
+    """
+    _pointwise_loss_args("huber_loss", input, target, reduction)
+    if not delta > 0:
+        raise ArgumentValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = (input - target).abs()
+    return _reduce_loss(_where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta), reduction)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence of log-probabilities ``input`` from ``target``
+    (probabilities, or log-probabilities with ``log_target=True``), pointwise
+    ``target * (log(target) - input)`` (0 where ``target`` is 0). ``reduction="batchmean"``
+    divides the sum by the batch size (the mathematical KL divergence); ``"mean"``, the
+    default, divides by the number of elements and warns, as in PyTorch.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> logp = flow.tensor([[0.5, 0.5]]).log()
+        >>> flow.nn.functional.kl_div(logp, flow.tensor([[1.0, 0.0]]), reduction="batchmean")
+        tensor(0.6931, dtype=flowkit.float32)
+    """
+    reduction = _legacy("kl_div", size_average, reduce, reduction)
+    _check_tensors("kl_div", input=input, target=target)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(
+            f"kl_div: reduction must be one of {_REDUCTIONS + ('batchmean',)}, got {reduction!r}"
+        )
+    err = loss_dtype_error("kl_div", input.dtype, target.dtype)
+    if err is not None:
+        raise err
+    try:
+        np.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ValueError:
+        raise loss_shape_error("kl_div", input.shape, target.shape) from None
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            UserWarning,
+            stacklevel=2,
+        )
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # xlogy(t, t) - t * input: log(1) = 0 where t == 0, so no 0 * -inf
+        loss = target * (_where(target == 0, 1.0, target).log() - input)
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim else total
+    return _reduce_loss(loss, reduction)
+
+
+def _log_clamped(v: Tensor) -> Tensor:
+    """``max(log(v), -100)`` (PyTorch's BCE clamp) whose gradient is finite at ``v = 0``."""
+    pos = v > 0
+    return _where(pos, _where(pos, v, 1.0).log().clamp(min=-100), -100.0)
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``-weight * (target * log(input) + (1 - target) * log(1 - input))`` for probabilities
+    ``input`` in [0, 1] (each log clamped at -100, as in PyTorch). For logits use
+    ``binary_cross_entropy_with_logits``: it is stable where ``sigmoid`` saturates.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> p, t = flow.tensor([0.9, 0.2]), flow.tensor([1.0, 0.0])
+        >>> flow.nn.functional.binary_cross_entropy(p, t)
+        tensor(0.1643, dtype=flowkit.float32)
+    """
+    op = "binary_cross_entropy"
+    reduction = _legacy(op, size_average, reduce, reduction)
+    _pointwise_loss_args(op, input, target, reduction)
+    if weight is not None:
+        _broadcastable_to(op, "weight", weight, input)
+    inside = (input >= 0) & (input <= 1)
+    if input.numel() and not bool(inside.all()):
+        raise ArgumentValueError(
+            f"{op}: all elements of input should be between 0 and 1 (probabilities); for "
+            "logits use binary_cross_entropy_with_logits, or apply sigmoid first"
+        )
+    loss = -(target * _log_clamped(input) + (1 - target) * _log_clamped(1 - input))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce_loss(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """``binary_cross_entropy(sigmoid(input), target)`` in one fused op, computed as
+    ``(1 - t) * x + lw * log(1 + exp(-x))`` (``lw = 1 + (pos_weight - 1) * t``) so that it is
+    exact and finite for any logits. ``pos_weight`` weighs the positive class (one value per
+    class, broadcast along the last dimension).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> F = flow.nn.functional
+        >>> x, t = flow.tensor([200.0, -200.0]), flow.tensor([0.0, 1.0])
+        >>> F.binary_cross_entropy_with_logits(x, t)
+        tensor(200., dtype=flowkit.float32)
+    """
+    op = "binary_cross_entropy_with_logits"
+    reduction = _legacy(op, size_average, reduce, reduction)
+    _pointwise_loss_args(op, input, target, reduction)
+    if weight is not None:
+        _broadcastable_to(op, "weight", weight, input)
+    if pos_weight is not None:
+        _broadcastable_to(op, "pos_weight", pos_weight, input)
+    return _plugins.get().binary_cross_entropy_with_logits(
+        input, target, weight, pos_weight, reduction
+    )
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``x1`` and ``x2`` (broadcast together) along ``dim``:
+    ``sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps))``, normalised first as PyTorch does.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> a, b = flow.tensor([[1.0, 0.0], [1.0, 1.0]]), flow.tensor([[0.0, 2.0], [2.0, 2.0]])
+        >>> flow.nn.functional.cosine_similarity(a, b)
+        tensor([0.0000, 1.0000], dtype=flowkit.float32)
+    """
+    _check_tensors("cosine_similarity", x1=x1, x2=x2)
+    _check_float("cosine_similarity", "x1", x1)
+    _check_same_dtype("cosine_similarity", x1, x2=x2)
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise ShapeError(
+            f"cosine_similarity: x1 of shape {shape_str(x1.shape)} and x2 of shape "
+            f"{shape_str(x2.shape)} do not broadcast together"
+        ) from None
+    d = _dim("cosine_similarity", dim, len(shape))
+    if not shape:  # two 0-d tensors: the cosine of two numbers, their signs' product
+        n1, n2 = x1.abs().clamp(min=eps), x2.abs().clamp(min=eps)
+        return (x1 / n1) * (x2 / n2)
+    # broadcast first: the norms are over the broadcast dimension, as in PyTorch
+    x1 = x1 if tuple(x1.shape) == shape else x1.expand(*shape)
+    x2 = x2 if tuple(x2.shape) == shape else x2.expand(*shape)
+    n1, n2 = x1.norm(2, d, True).clamp(min=eps), x2.norm(2, d, True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(d)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None) -> Tensor:
+    """``input / max(||input||_p, eps)`` along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.functional.normalize(flow.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]], dtype=flowkit.float32)
+    """
+    _check_tensors("normalize", input=input)
+    _check_float("normalize", "input", input)
+    if out is not None:
+        raise ArgumentTypeError("normalize: out= is not supported by flowkit; use the result")
+    d = _dim("normalize", dim, input.ndim)
+    if input.ndim == 0:
+        return input / input.abs().clamp(min=eps)
+    return input / input.norm(p, d, True).clamp(min=eps)
+
+
+def _pair_loss_target(op: str, input1: Tensor, input2: Tensor, target: Tensor) -> None:
+    _check_tensors(op, input1=input1, input2=input2, target=target)
+    _check_float(op, "input1", input1)
+    _check_same_dtype(op, input1, input2=input2)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``1 - cos(x1, x2)`` where ``target == 1``, ``max(0, cos(x1, x2) - margin)`` where
+    ``target == -1``; inputs ``(N, D)`` with target ``(N,)``, or ``(D,)`` with a 0-d target.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> a, b = flow.tensor([[1.0, 0.0], [1.0, 1.0]]), flow.tensor([[0.0, 2.0], [2.0, 2.0]])
+        >>> flow.nn.functional.cosine_embedding_loss(a, b, flow.tensor([1, -1]))
+        tensor(1., dtype=flowkit.float32)
+    """
+    op = "cosine_embedding_loss"
+    reduction = _legacy(op, size_average, reduce, reduction)
+    _pair_loss_target(op, input1, input2, target)
+    _check_reduction(op, reduction)
+    if (
+        target.ndim > 1
+        or input1.ndim != target.ndim + 1
+        or tuple(input1.shape) != tuple(input2.shape)
+        or (target.ndim and target.shape[0] != input1.shape[0])
+    ):
+        raise ShapeError(
+            f"{op}: expected inputs of shape (N, D) with a target of shape (N,), or (D,) with "
+            f"a 0-d target; got {shape_str(input1.shape)}, {shape_str(input2.shape)} and "
+            f"target {shape_str(target.shape)}"
+        )
+    k = input1.ndim - 1
+    prod = (input1 * input2).sum(k)
+    m1 = (input1 * input1).sum(k) + 1e-12  # PyTorch's EPSILON
+    m2 = (input2 * input2).sum(k) + 1e-12
+    cos = prod / (m1 * m2).sqrt()
+    loss = _where(target == 1, 1 - cos, 0.0) + _where(
+        target == -1, (cos - margin).clamp(min=0), 0.0
+    )
+    return _reduce_loss(loss, reduction)
+
+
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(0, -target * (input1 - input2) + margin)``: ``target`` (1 or -1) says which input
+    should rank higher. The three tensors have one number of dimensions and broadcast.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> a, b = flow.tensor([1.0, 2.0]), flow.tensor([2.0, 0.0])
+        >>> flow.nn.functional.margin_ranking_loss(a, b, flow.tensor([1.0, 1.0]), margin=0.5)
+        tensor(0.7500, dtype=flowkit.float32)
+    """
+    op = "margin_ranking_loss"
+    reduction = _legacy(op, size_average, reduce, reduction)
+    _pair_loss_target(op, input1, input2, target)
+    _check_same_dtype(op, input1, target=target)
+    _check_reduction(op, reduction)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise ShapeError(
+            f"{op}: input1, input2 and target must have the same number of dimensions, got "
+            f"{shape_str(input1.shape)}, {shape_str(input2.shape)} and "
+            f"{shape_str(target.shape)}"
+        )
+    return _reduce_loss((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with ``d(x, y) = ||x - y + eps||_p`` along the
+    last dimension (PyTorch's ``pairwise_distance``); ``swap`` uses ``min(d(a, n), d(p, n))``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> a, p = flow.tensor([[0.0, 0.0]]), flow.tensor([[3.0, 4.0]])
+        >>> n = flow.tensor([[1.0, 0.0]])
+        >>> flow.nn.functional.triplet_margin_loss(a, p, n, eps=0.0)
+        tensor(5., dtype=flowkit.float32)
+    """
+    op = "triplet_margin_loss"
+    reduction = _legacy(op, size_average, reduce, reduction)
+    _check_tensors(op, anchor=anchor, positive=positive, negative=negative)
+    _check_float(op, "anchor", anchor)
+    _check_same_dtype(op, anchor, positive=positive, negative=negative)
+    _check_reduction(op, reduction)
+    if not anchor.ndim == positive.ndim == negative.ndim or anchor.ndim not in (1, 2):
+        raise ShapeError(
+            f"{op}: anchor, positive and negative must all be (N, D) or all (D,), got "
+            f"{shape_str(anchor.shape)}, {shape_str(positive.shape)} and "
+            f"{shape_str(negative.shape)}"
+        )
+    if not margin > 0:
+        raise ArgumentValueError(f"{op}: margin must be greater than 0, got {margin}")
+
+    def dist(x: Tensor, y: Tensor) -> Tensor:
+        return (x - y + eps).norm(p, -1)
+
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(dist(positive, negative))
+    return _reduce_loss((d_pos - d_neg + margin).clamp(min=0), reduction)
+
+
+# one_hot is flowkit.one_hot (flowkit.ops.indexing), the same function
+from ..ops.indexing import one_hot  # noqa: E402
+
+__all__ += ["one_hot"]

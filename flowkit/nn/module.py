@@ -64,6 +64,118 @@ def _state_value_error(module, key: str, value) -> StateDictError:
     )
 
 
+class _Hooks:
+    """A module's forward (pre-)hooks and full backward hooks, in call order; a module gets one
+    at its first registration (``Module._call_hooks`` is ``None`` before: the plain call)."""
+
+    __slots__ = ("pre", "post", "backward")
+
+    def __init__(self) -> None:
+        self.pre: list[tuple[Any, bool]] = []  # (hook, with_kwargs)
+        self.post: list[tuple[Any, bool, bool]] = []  # (hook, with_kwargs, always_call)
+        self.backward: list[Any] = []
+
+
+def _handle(entries: list, entry):
+    from ..ops.autograd import RemovableHandle
+
+    def remove() -> None:
+        for i, e in enumerate(entries):
+            if e is entry:
+                del entries[i]
+                return
+
+    return RemovableHandle(remove)
+
+
+# ---------------------------------------------------------------- full backward hooks
+# As in PyTorch: the module's tensor inputs and outputs pass through an identity Function
+# (flowkit.autograd.Function); the outputs' one notes grad_output, the inputs' one calls the
+# hooks with grad_input and grad_output (or the outputs' one does, with grad_input all None,
+# when no input needs a gradient).
+class _BackwardHookState:
+    __slots__ = ("module", "hooks", "n_in", "inputs_need_grad", "grad_output")
+
+    def __init__(self, module, hooks, n_in: int, inputs_need_grad: bool):
+        self.module, self.hooks, self.n_in = module, hooks, n_in
+        self.inputs_need_grad = inputs_need_grad
+        self.grad_output: tuple = ()
+
+
+def _call_backward_hooks(st: _BackwardHookState, grad_input: tuple) -> tuple:
+    for hook in list(st.hooks):
+        r = hook(st.module, grad_input, st.grad_output)
+        if r is None:
+            continue
+        r = r if isinstance(r, tuple) else (r,)
+        if len(r) != len(grad_input):
+            raise ValueError(
+                f"full backward hook {getattr(hook, '__name__', hook)!r} returned "
+                f"{len(r)} gradients, the module has {len(grad_input)} tensor inputs; return "
+                "one per input (None where there is none), or None to keep them"
+            )
+        grad_input = r
+    return grad_input
+
+
+_HOOK_FN: list = []  # the identity Function, made at first use (flowkit.autograd needs nn)
+
+
+def _hook_function():
+    if not _HOOK_FN:
+        from ..autograd.function import Function
+
+        class BackwardHookFunction(Function):
+            @staticmethod
+            def forward(ctx, state, is_input, *tensors):
+                ctx.set_materialize_grads(False)
+                ctx.state, ctx.is_input = state, is_input
+                return tensors
+
+            @staticmethod
+            def backward(ctx, *grads):
+                st = ctx.state
+                if ctx.is_input:
+                    grads = _call_backward_hooks(st, grads)
+                else:
+                    st.grad_output = grads
+                    if not st.inputs_need_grad:
+                        _call_backward_hooks(st, (None,) * st.n_in)
+                return (None, None, *grads)
+
+        _HOOK_FN.append(BackwardHookFunction)
+    return _HOOK_FN[0]
+
+
+def _wrap_inputs(module, hooks, args: tuple):
+    from ..autograd import is_grad_enabled
+
+    pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    need = is_grad_enabled() and any(args[i].requires_grad for i in pos)
+    state = _BackwardHookState(module, hooks, len(pos), need)
+    if need:
+        new = _hook_function().apply(state, True, *[args[i] for i in pos])
+        args = list(args)  # type: ignore[assignment]
+        for i, t in zip(pos, new):
+            args[i] = t  # type: ignore[index]
+        args = tuple(args)
+    return state, args
+
+
+def _wrap_outputs(state: _BackwardHookState, out):
+    if isinstance(out, Tensor):
+        return _hook_function().apply(state, False, out)[0]
+    if isinstance(out, tuple):
+        pos = [i for i, o in enumerate(out) if isinstance(o, Tensor)]
+        if pos:
+            new = _hook_function().apply(state, False, *[out[i] for i in pos])
+            res = list(out)
+            for i, t in zip(pos, new):
+                res[i] = t
+            return type(out)(res) if type(out) is tuple else type(out)(*res)
+    return out
+
+
 def _addindent(s: str, n: int) -> str:
     lines = s.split("\n")
     if len(lines) == 1:
@@ -98,6 +210,8 @@ class Module:
     _buffers: OrderedDict[str, Tensor | None]
     _non_persistent: set[str]  # buffers left out of state_dict()
     _modules: OrderedDict[str, Module | None]
+    # forward and backward hooks (an instance gets its own at the first registration)
+    _call_hooks: _Hooks | None = None
 
     def __init__(self) -> None:
         d = self.__dict__
@@ -111,7 +225,127 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self._call_hooks is None:
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict):
+        h = self._call_hooks
+        assert h is not None
+        for hook, with_kwargs in list(h.pre):
+            if with_kwargs:
+                r = hook(self, args, kwargs)
+                if r is not None:
+                    if not (isinstance(r, tuple) and len(r) == 2):
+                        raise TypeError(
+                            "a forward pre-hook registered with_kwargs=True must return None or "
+                            f"a tuple (args, kwargs), got {type(r).__name__}"
+                        )
+                    args, kwargs = r
+            else:
+                r = hook(self, args)
+                if r is not None:
+                    args = r if isinstance(r, tuple) else (r,)
+        state = None
+        if h.backward:
+            state, args = _wrap_inputs(self, h.backward, args)
+        try:
+            out = self.forward(*args, **kwargs)
+        except Exception:
+            for hook, with_kwargs, always in list(h.post):
+                if always:
+                    try:
+                        hook(self, args, kwargs, None) if with_kwargs else hook(self, args, None)
+                    except Exception:
+                        pass  # the forward's own error is the one to see
+            raise
+        for hook, with_kwargs, _ in list(h.post):
+            r = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
+            if r is not None:
+                out = r
+        if state is not None:
+            out = _wrap_outputs(state, out)
+        return out
+
+    # ------------------------------------------------------------------ hooks
+    def _hooks(self) -> _Hooks:
+        h = self.__dict__.get("_call_hooks")
+        if h is None:
+            h = self.__dict__["_call_hooks"] = _Hooks()
+        return h
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args)`` before each ``forward`` (``hook(module, args, kwargs)``
+        with ``with_kwargs=True``), as PyTorch does. The hook may return new arguments: a tuple
+        (or a single value, for one argument), or ``(args, kwargs)`` with ``with_kwargs``;
+        ``None`` keeps them. Returns a handle whose ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> m = flow.nn.Identity()
+            >>> h = m.register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
+            >>> m(flow.ones(2))
+            tensor([2., 2.], dtype=flowkit.float32)
+            >>> h.remove()
+            >>> m(flow.ones(2))
+            tensor([1., 1.], dtype=flowkit.float32)
+        """
+        entries = self._hooks().pre
+        entry = (hook, bool(with_kwargs))
+        entries.insert(0, entry) if prepend else entries.append(entry)
+        return _handle(entries, entry)
+
+    def register_forward_hook(
+        self,
+        hook,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ):
+        """Call ``hook(module, args, output)`` after each ``forward`` (``hook(module, args,
+        kwargs, output)`` with ``with_kwargs=True``), as PyTorch does; a hook returning
+        something other than ``None`` replaces the output. With ``always_call`` the hook also
+        runs when ``forward`` raises (with ``None`` as the output). Returns a handle whose
+        ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> m = flow.nn.Linear(2, 3)
+            >>> shapes = []
+            >>> h = m.register_forward_hook(lambda mod, args, out: shapes.append(tuple(out.shape)))
+            >>> _ = m(flow.ones(4, 2))
+            >>> shapes
+            [(4, 3)]
+            >>> h.remove()
+        """
+        entries = self._hooks().post
+        entry = (hook, bool(with_kwargs), bool(always_call))
+        entries.insert(0, entry) if prepend else entries.append(entry)
+        return _handle(entries, entry)
+
+    def register_full_backward_hook(self, hook, prepend: bool = False):
+        """Call ``hook(module, grad_input, grad_output)`` when backward has computed the
+        gradients of the module's tensor inputs (``grad_input``, ``None`` for inputs that need
+        none) from those of its outputs (``grad_output``), as PyTorch does. The hook may return
+        new gradients for the inputs (a tuple of the same length); ``None`` keeps them. Only
+        positional tensor arguments and tensor outputs (one, or a tuple) take part. Returns a
+        handle whose ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> m = flow.nn.Linear(2, 1)
+            >>> seen = []
+            >>> h = m.register_full_backward_hook(
+            ...     lambda mod, gin, gout: seen.append((gin[0].shape, gout[0].shape)))
+            >>> x = flow.ones(3, 2, requires_grad=True)
+            >>> m(x).sum().backward()
+            >>> seen
+            [(flowkit.Size([3, 2]), flowkit.Size([3, 1]))]
+        """
+        entries = self._hooks().backward
+        entries.insert(0, hook) if prepend else entries.append(hook)
+        return _handle(entries, hook)
 
     # ------------------------------------------------------------------ registration
     def _registries(self, name: str):
@@ -149,6 +383,7 @@ class Module:
     def __delattr__(self, name: str) -> None:
         for reg in ("_parameters", "_buffers", "_modules"):
             self.__dict__.get(reg, {}).pop(name, None)
+        self.__dict__.get("_non_persistent", set()).discard(name)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -164,8 +399,15 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a tensor that is state but not a parameter (running means, masks...)."""
         _, buffers, _ = self._registries(name)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"register_buffer({name!r}): expected a flowkit tensor or None, got "
+                f"{type(tensor).__name__}"
+            )
         buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
         self.__dict__[name] = tensor
 
@@ -176,36 +418,54 @@ class Module:
     register_module = add_module
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo=None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for this module (name ``prefix``) and every sub-module, depth
+        first; a module reached twice is listed once unless ``remove_duplicate=False``."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(memo, prefix + ("." if prefix else "") + name)
+                yield from m.named_modules(
+                    memo, prefix + ("." if prefix else "") + name, remove_duplicate
+                )
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(name, module)`` for each direct sub-module; one registered twice, once (as in
+        PyTorch)."""
+        seen = set()
         for name, m in self._modules.items():
-            if m is not None:
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
                 yield name, m
 
     def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True):
-        """``(name, parameter)`` pairs, sub-modules' as ``"layer.weight"``; shared ones once."""
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ):
+        """``(name, parameter)`` pairs, sub-modules' as ``"layer.weight"``; shared ones once
+        (unless ``remove_duplicate=False``)."""
         seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mprefix, m in mods:
             for name, p in m._parameters.items():
-                if p is None or id(p) in seen:
+                if p is None or remove_duplicate and id(p) in seen:
                     continue
                 seen.add(id(p))
                 yield mprefix + ("." if mprefix else "") + name, p
@@ -214,12 +474,21 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True):
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        """``(name, buffer)`` pairs, non-persistent buffers included; shared ones once (unless
+        ``remove_duplicate=False``)."""
+        seen = set()
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mprefix, m in mods:
             for name, b in m._buffers.items():
-                if b is not None:
-                    yield mprefix + ("." if mprefix else "") + name, b
+                if b is None or remove_duplicate and id(b) in seen:
+                    continue
+                seen.add(id(b))
+                yield mprefix + ("." if mprefix else "") + name, b
 
     def buffers(self, recurse: bool = True):
         for _, b in self.named_buffers(recurse=recurse):
@@ -249,11 +518,16 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
-            if p.grad is not None:
+            g = p.grad
+            if g is not None:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.zero_()
+                    if g.grad_fn is not None:  # (a create_graph gradient): out of the graph
+                        g.detach_()
+                    else:
+                        g.requires_grad_(False)
+                    g.zero_()
 
     def to(self, *args, **kwargs) -> Module:
         """Move (or cast) every parameter and buffer in place; parameters keep their identity,
@@ -332,6 +606,19 @@ class Module:
         from .. import dtypes
 
         return self.to(dtypes.float64)
+
+    def half(self) -> Module:
+        """Cast the floating-point parameters and buffers to ``float16`` (integer buffers keep
+        their dtype), in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.nn.Linear(2, 1).half().weight.dtype
+            flowkit.float16
+        """
+        from .. import dtypes
+
+        return self.to(dtypes.float16)
 
     # ------------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):

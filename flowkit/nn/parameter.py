@@ -11,16 +11,25 @@ class Parameter(Tensor):
     ``parameters()``.
 
     ``Parameter(t)`` shares memory with ``t``. Each backend's parameter type subclasses both its
-    tensor type and this class, so ``isinstance(p, flowkit.nn.Parameter)`` holds everywhere.
+    tensor type and this class, so ``isinstance(p, flowkit.nn.Parameter)`` holds everywhere, and
+    its ``__name__`` is ``"Parameter"`` (as ``type(p).__name__`` is in PyTorch; its
+    ``__qualname__`` stays the backend's, so pickling still finds the class).
 
     Examples:
         >>> import flowkit as flow
         >>> p = flow.nn.Parameter(flow.zeros(2))
         >>> p.requires_grad, isinstance(p, flow.Tensor)
         (True, True)
+        >>> w = flow.nn.Linear(2, 1).weight
+        >>> isinstance(w, flow.nn.Parameter), type(w).__name__
+        (True, 'Parameter')
     """
 
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.__name__ = "Parameter"  # a backend's parameter type reads as flowkit's
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
         backend = _plugins.get()

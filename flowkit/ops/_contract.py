@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn, TypeVar, Union
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Union
 
 import numpy as np
 
@@ -22,9 +22,36 @@ from ..errors import ArgumentTypeError, BackendNotImplementedError
 if TYPE_CHECKING:
     from ..device import device
     from ..dtypes import dtype
-    from ..tensor import Tensor
+    from ..tensor import Size, Tensor
 
 F = TypeVar("F", bound=Callable)
+
+if TYPE_CHECKING:
+
+    class FromOtherFamilies:
+        """What a family's methods written over other families' ones use from them (for mypy
+        only). One class shared by every family and a base of each, so it comes last in
+        Tensor's MRO: these stubs never hide the real declarations, neither at run time (it is
+        ``object`` there) nor in the API reference (griffe follows the same MRO)."""
+
+        @property
+        def shape(self) -> Size: ...
+        @property
+        def dtype(self) -> dtype: ...
+        @property
+        def device(self) -> device: ...
+        def __getitem__(self, key: Any) -> Tensor: ...
+        def reshape(self, *shape: Any) -> Tensor: ...
+        def expand(self, *sizes: Any) -> Tensor: ...
+        def numel(self) -> int: ...
+        def detach(self) -> Tensor: ...
+        def clone(self) -> Tensor: ...
+        def index_select(self, dim: int, index: Tensor) -> Tensor: ...
+        def masked_fill(self, mask: Tensor, value: Any) -> Tensor: ...
+
+else:
+    FromOtherFamilies = object
+
 
 #: A Python number where an op takes a tensor or a number (``x + 1``, ``clamp(x, 0)``).
 Number = int | float | bool

@@ -29,20 +29,40 @@ if TYPE_CHECKING:
 
 __all__ = [
     "abs",
+    "acos",
+    "acosh",
     "add",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "arctan2",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
     "ceil",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "cos",
+    "cosh",
     "div",
+    "erf",
+    "erfc",
+    "erfinv",
     "exp",
     "expm1",
     "floor",
     "floor_divide",
+    "fmod",
+    "frac",
     "log",
     "log1p",
     "log2",
     "log10",
+    "logaddexp",
     "maximum",
     "minimum",
     "mul",
@@ -56,10 +76,14 @@ __all__ = [
     "sigmoid",
     "sign",
     "sin",
+    "sinh",
+    "softmax",
     "sqrt",
     "square",
     "sub",
+    "tan",
     "tanh",
+    "trunc",
 ]
 
 
@@ -194,6 +218,14 @@ def need_float_error(op: str, dt: dtype) -> DTypeError:
     """``op`` (written as called, e.g. ``"mean()"``) takes floating-point tensors only."""
     return DTypeError(
         f"{op} needs a floating-point tensor, this one is {dt!r}; call .float() first"
+    )
+
+
+def need_float_operands_error(op: str, a, b) -> DTypeError:
+    """``op`` (``logaddexp``) of integer or bool operands: PyTorch has no kernel for them."""
+    return DTypeError(
+        f"{op} needs floating-point operands, got {operand_name(a)} and {operand_name(b)}; "
+        "call .float() first"
     )
 
 
@@ -819,6 +851,269 @@ class ArithmeticMethods:
             (tensor([0., 2., 3.], dtype=flowkit.float32), tensor([2.7000], dtype=flowkit.float32))
         """
 
+    @backend_method
+    def tan(self) -> Tensor:
+        """Elementwise tangent (radians). Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).tan()
+            tensor([0.0000, 1.5574], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def asin(self) -> Tensor:
+        """Elementwise inverse sine (NaN outside ``[-1, 1]``); ``arcsin`` is another name.
+        Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).asin()
+            tensor([0.0000, 1.5708], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def acos(self) -> Tensor:
+        """Elementwise inverse cosine (NaN outside ``[-1, 1]``); ``arccos`` is another name.
+        Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 0.0]).acos()
+            tensor([0.0000, 1.5708], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def atan(self) -> Tensor:
+        """Elementwise inverse tangent; ``arctan`` is another name. Integer and bool tensors
+        give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).atan()
+            tensor([0.0000, 0.7854], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def sinh(self) -> Tensor:
+        """Elementwise hyperbolic sine. Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).sinh()
+            tensor([0.0000, 1.1752], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def cosh(self) -> Tensor:
+        """Elementwise hyperbolic cosine. Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).cosh()
+            tensor([1.0000, 1.5431], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def asinh(self) -> Tensor:
+        """Elementwise inverse hyperbolic sine. Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).asinh()
+            tensor([0.0000, 0.8814], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def acosh(self) -> Tensor:
+        """Elementwise inverse hyperbolic cosine (NaN below 1). Integer and bool tensors give
+        float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 2.0]).acosh()
+            tensor([0.0000, 1.3170], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def atanh(self) -> Tensor:
+        """Elementwise inverse hyperbolic tangent (``+-inf`` at ``+-1``, NaN beyond). Integer
+        and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 0.5]).atanh()
+            tensor([0.0000, 0.5493], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def erf(self) -> Tensor:
+        """Elementwise error function ``2/sqrt(pi) * integral of exp(-t**2) from 0 to self``.
+        Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).erf()
+            tensor([0.0000, 0.8427], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def erfc(self) -> Tensor:
+        """Elementwise complementary error function ``1 - erf(self)``, accurate where ``erf`` is
+        close to 1. Integer and bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).erfc()
+            tensor([1.0000, 0.1573], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def erfinv(self) -> Tensor:
+        """Elementwise inverse error function (``+-inf`` at ``+-1``, NaN beyond). Integer and
+        bool tensors give float32.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 0.5]).erfinv()
+            tensor([0.0000, 0.4769], dtype=flowkit.float32)
+        """
+
+    def arcsin(self) -> Tensor:
+        """Another name for [`asin`][flowkit.Tensor.asin] (numpy's).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).arcsin()
+            tensor([0.0000, 1.5708], dtype=flowkit.float32)
+        """
+        return self.asin()
+
+    def arccos(self) -> Tensor:
+        """Another name for [`acos`][flowkit.Tensor.acos] (numpy's).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 0.0]).arccos()
+            tensor([0.0000, 1.5708], dtype=flowkit.float32)
+        """
+        return self.acos()
+
+    def arctan(self) -> Tensor:
+        """Another name for [`atan`][flowkit.Tensor.atan] (numpy's).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1.0]).arctan()
+            tensor([0.0000, 0.7854], dtype=flowkit.float32)
+        """
+        return self.atan()
+
+    @backend_method
+    def trunc(self) -> Tensor:
+        """Elementwise rounding toward zero; integer tensors are unchanged. The gradient is zero.
+
+        Raises:
+            DTypeError: a bool tensor.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-1.7, 1.7]).trunc()
+            tensor([-1.,  1.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def frac(self) -> Tensor:
+        """Elementwise fractional part ``self - trunc(self)`` (with the sign of ``self``).
+
+        Raises:
+            DTypeError: an integer or bool tensor (PyTorch has no kernel for them).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-1.75, 1.75]).frac()
+            tensor([-0.7500,  0.7500], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def atan2(self, other: Tensor | float | int) -> Tensor:
+        """Elementwise angle of the point ``(other, self)``: ``atan(self / other)`` in the right
+        quadrant, in ``[-pi, pi]`` (broadcasting; ``other`` may be a number). Integer and bool
+        tensors give float32. ``arctan2`` is another name.
+
+        Raises:
+            ShapeError: the shapes do not broadcast.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, -1.0]).atan2(flow.tensor([-1.0, 0.0]))
+            tensor([ 2.3562, -1.5708], dtype=flowkit.float32)
+        """
+
+    def arctan2(self, other: Tensor | float | int) -> Tensor:
+        """Another name for [`atan2`][flowkit.Tensor.atan2] (numpy's).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0]).arctan2(flow.tensor([1.0]))
+            tensor([0.7854], dtype=flowkit.float32)
+        """
+        return self.atan2(other)
+
+    @backend_method
+    def logaddexp(self, other: Tensor | float | int) -> Tensor:
+        """Elementwise ``log(exp(self) + exp(other))``, without overflow (broadcasting; ``other``
+        may be a number).
+
+        Raises:
+            ShapeError: the shapes do not broadcast.
+            DTypeError: integer or bool operands (PyTorch has no kernel for them).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([0.0, 1e-3]).logaddexp(flow.tensor([0.0, 100.0]))
+            tensor([  0.6931, 100.0000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def fmod(self, other: Operand) -> Tensor:
+        """Elementwise remainder of division with the sign of the dividend (C's ``fmod``;
+        [`remainder`][flowkit.Tensor.remainder] takes the divisor's sign). Broadcasting;
+        ``other`` may be a number.
+
+        Raises:
+            ShapeError: the shapes do not broadcast.
+            DTypeError: bool operands.
+            ZeroDivisionError: integer division by zero.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-3.0, 3.0]).fmod(2)
+            tensor([-1.,  1.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def clamp_min(self, min: Operand) -> Tensor:  # noqa: A002 - PyTorch's name
+        """Values limited from below: [`clamp`][flowkit.Tensor.clamp] with ``min`` only (a number
+        or a tensor).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-2.0, 0.5]).clamp_min(0.0)
+            tensor([0.0000, 0.5000], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def clamp_max(self, max: Operand) -> Tensor:  # noqa: A002 - PyTorch's name
+        """Values limited from above: [`clamp`][flowkit.Tensor.clamp] with ``max`` only (a number
+        or a tensor).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-2.0, 0.5]).clamp_max(0.0)
+            tensor([-2.,  0.], dtype=flowkit.float32)
+        """
+
     def square(self) -> Tensor:
         """``self * self``, elementwise (written once, over [`mul`][flowkit.Tensor.mul]).
 
@@ -1239,3 +1534,320 @@ def square(input: Tensor) -> Tensor:
         tensor([4, 9], dtype=flowkit.int64)
     """
     return input * input
+
+
+def tan(input: Tensor) -> Tensor:
+    """Elementwise tangent (radians).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.tan(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.5574], dtype=flowkit.float32)
+    """
+    try:
+        return input.tan()
+    except AttributeError:
+        not_a_tensor("tan", input)
+
+
+def asin(input: Tensor) -> Tensor:
+    """Elementwise inverse sine (NaN outside ``[-1, 1]``); ``arcsin`` is another name.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.asin(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.5708], dtype=flowkit.float32)
+    """
+    try:
+        return input.asin()
+    except AttributeError:
+        not_a_tensor("asin", input)
+
+
+def acos(input: Tensor) -> Tensor:
+    """Elementwise inverse cosine (NaN outside ``[-1, 1]``); ``arccos`` is another name.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.acos(flow.tensor([1.0, 0.0]))
+        tensor([0.0000, 1.5708], dtype=flowkit.float32)
+    """
+    try:
+        return input.acos()
+    except AttributeError:
+        not_a_tensor("acos", input)
+
+
+def atan(input: Tensor) -> Tensor:
+    """Elementwise inverse tangent; ``arctan`` is another name.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.atan(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.7854], dtype=flowkit.float32)
+    """
+    try:
+        return input.atan()
+    except AttributeError:
+        not_a_tensor("atan", input)
+
+
+def sinh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic sine.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.sinh(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.1752], dtype=flowkit.float32)
+    """
+    try:
+        return input.sinh()
+    except AttributeError:
+        not_a_tensor("sinh", input)
+
+
+def cosh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic cosine.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.cosh(flow.tensor([0.0, 1.0]))
+        tensor([1.0000, 1.5431], dtype=flowkit.float32)
+    """
+    try:
+        return input.cosh()
+    except AttributeError:
+        not_a_tensor("cosh", input)
+
+
+def asinh(input: Tensor) -> Tensor:
+    """Elementwise inverse hyperbolic sine.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.asinh(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8814], dtype=flowkit.float32)
+    """
+    try:
+        return input.asinh()
+    except AttributeError:
+        not_a_tensor("asinh", input)
+
+
+def acosh(input: Tensor) -> Tensor:
+    """Elementwise inverse hyperbolic cosine (NaN below 1).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.acosh(flow.tensor([1.0, 2.0]))
+        tensor([0.0000, 1.3170], dtype=flowkit.float32)
+    """
+    try:
+        return input.acosh()
+    except AttributeError:
+        not_a_tensor("acosh", input)
+
+
+def atanh(input: Tensor) -> Tensor:
+    """Elementwise inverse hyperbolic tangent (``+-inf`` at ``+-1``, NaN beyond).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.atanh(flow.tensor([0.0, 0.5]))
+        tensor([0.0000, 0.5493], dtype=flowkit.float32)
+    """
+    try:
+        return input.atanh()
+    except AttributeError:
+        not_a_tensor("atanh", input)
+
+
+def erf(input: Tensor) -> Tensor:
+    """Elementwise error function ``2/sqrt(pi) * integral of exp(-t**2) from 0 to self``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.erf(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8427], dtype=flowkit.float32)
+    """
+    try:
+        return input.erf()
+    except AttributeError:
+        not_a_tensor("erf", input)
+
+
+def erfc(input: Tensor) -> Tensor:
+    """Elementwise complementary error function ``1 - erf(self)``, accurate where ``erf`` is
+    close to 1.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.erfc(flow.tensor([0.0, 1.0]))
+        tensor([1.0000, 0.1573], dtype=flowkit.float32)
+    """
+    try:
+        return input.erfc()
+    except AttributeError:
+        not_a_tensor("erfc", input)
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """Elementwise inverse error function (``+-inf`` at ``+-1``, NaN beyond).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.erfinv(flow.tensor([0.0, 0.5]))
+        tensor([0.0000, 0.4769], dtype=flowkit.float32)
+    """
+    try:
+        return input.erfinv()
+    except AttributeError:
+        not_a_tensor("erfinv", input)
+
+
+def arcsin(input: Tensor) -> Tensor:
+    """Another name for [`asin`][flowkit.ops.arithmetic.asin] (numpy's).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.arcsin(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 1.5708], dtype=flowkit.float32)
+    """
+    return asin(input)
+
+
+def arccos(input: Tensor) -> Tensor:
+    """Another name for [`acos`][flowkit.ops.arithmetic.acos] (numpy's).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.arccos(flow.tensor([1.0, 0.0]))
+        tensor([0.0000, 1.5708], dtype=flowkit.float32)
+    """
+    return acos(input)
+
+
+def arctan(input: Tensor) -> Tensor:
+    """Another name for [`atan`][flowkit.ops.arithmetic.atan] (numpy's).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.arctan(flow.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.7854], dtype=flowkit.float32)
+    """
+    return atan(input)
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Elementwise rounding toward zero (integer tensors are unchanged).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.trunc(flow.tensor([-1.7, 1.7]))
+        tensor([-1.,  1.], dtype=flowkit.float32)
+    """
+    try:
+        return input.trunc()
+    except AttributeError:
+        not_a_tensor("trunc", input)
+
+
+def frac(input: Tensor) -> Tensor:
+    """Elementwise fractional part ``input - trunc(input)`` (floating-point tensors only).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.frac(flow.tensor([-1.75, 1.75]))
+        tensor([-0.7500,  0.7500], dtype=flowkit.float32)
+    """
+    try:
+        return input.frac()
+    except AttributeError:
+        not_a_tensor("frac", input)
+
+
+def atan2(input: Tensor, other: Tensor | float | int) -> Tensor:
+    """Elementwise angle of the point ``(other, input)``, in ``[-pi, pi]`` (broadcasting).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.atan2(flow.tensor([1.0, -1.0]), flow.tensor([-1.0, 0.0]))
+        tensor([ 2.3562, -1.5708], dtype=flowkit.float32)
+    """
+    need_tensor("atan2", input)
+    return input.atan2(other)
+
+
+def arctan2(input: Tensor, other: Tensor | float | int) -> Tensor:
+    """Another name for [`atan2`][flowkit.ops.arithmetic.atan2] (numpy's).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.arctan2(flow.tensor([1.0]), flow.tensor([1.0]))
+        tensor([0.7854], dtype=flowkit.float32)
+    """
+    return atan2(input, other)
+
+
+def logaddexp(input: Tensor, other: Tensor | float | int) -> Tensor:
+    """Elementwise ``log(exp(input) + exp(other))``, without overflow (broadcasting).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.logaddexp(flow.tensor([0.0, 1e-3]), flow.tensor([0.0, 100.0]))
+        tensor([  0.6931, 100.0000], dtype=flowkit.float32)
+    """
+    need_tensor("logaddexp", input)
+    return input.logaddexp(other)
+
+
+def fmod(input: Tensor, other: Operand) -> Tensor:
+    """Elementwise remainder with the sign of the dividend (C's ``fmod``; see
+    [`remainder`][flowkit.ops.arithmetic.remainder] for Python's ``%``).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.fmod(flow.tensor([-3, 3]), 2), flow.remainder(flow.tensor([-3, 3]), 2)
+        (tensor([-1,  1], dtype=flowkit.int64), tensor([1, 1], dtype=flowkit.int64))
+    """
+    need_tensor("fmod", input)
+    return input.fmod(other)
+
+
+def clamp_min(input: Tensor, min: Operand) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Values limited from below (``clamp(input, min=min)``).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.clamp_min(flow.tensor([-2, 3]), 0)
+        tensor([0, 3], dtype=flowkit.int64)
+    """
+    need_tensor("clamp_min", input)
+    return input.clamp_min(min)
+
+
+def clamp_max(input: Tensor, max: Operand) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Values limited from above (``clamp(input, max=max)``).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.clamp_max(flow.tensor([-2, 3]), 0)
+        tensor([-2,  0], dtype=flowkit.int64)
+    """
+    need_tensor("clamp_max", input)
+    return input.clamp_max(max)
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """Softmax over ``dim``: [`flowkit.nn.functional.softmax`][flowkit.nn.functional.softmax]
+    as a top-level function (OneFlow's ``flowkit.softmax``).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.softmax(flow.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000], dtype=flowkit.float32)
+    """
+    from ..nn import functional as F
+
+    need_tensor("softmax", input)
+    return F.softmax(input, dim, dtype=dtype)

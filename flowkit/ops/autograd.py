@@ -168,6 +168,31 @@ def hook_requires_grad_error() -> AutogradError:
     )
 
 
+def register_hook_error() -> AutogradError:
+    """``register_hook`` on a tensor no gradient flows to (every backend)."""
+    return AutogradError(
+        "register_hook: this tensor does not require grad, so no gradient will ever reach the "
+        "hook; set requires_grad=True on it (or on the leaves it is computed from) first"
+    )
+
+
+def hook_result_error(hook, result, shape) -> Exception:
+    """A tensor hook returned something other than ``None`` or a tensor of the gradient's
+    ``shape`` (every backend)."""
+    from ..tensor import Tensor
+
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, Tensor):
+        return TypeError(
+            f"tensor hook {name!r} returned a {type(result).__name__}; a hook returns None (keep "
+            "the gradient) or a flowkit tensor (the gradient to use instead)"
+        )
+    return ShapeError(
+        f"tensor hook {name!r} returned a gradient of shape {shape_str(result.shape)}, but the "
+        f"gradient has shape {shape_str(shape)}; a hook may change the values, not the shape"
+    )
+
+
 class AutogradMethods:
     """The autograd attributes and methods of [`flowkit.Tensor`][flowkit.Tensor]."""
 
@@ -317,6 +342,34 @@ class AutogradMethods:
             >>> (w * w).sum().backward()
             ready: tensor([2., 2.], dtype=flowkit.float32)
             >>> handle.remove()
+        """
+
+    @backend_method
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` each time a backward computes the gradient of this tensor (a
+        leaf or a tensor computed by ops), as PyTorch does. The hook may return a tensor of the
+        same shape, which is then used instead of ``grad`` (by the rest of backward, and in
+        ``.grad``); it returns ``None`` to keep it. A leaf's hook runs once per backward, on its
+        complete gradient, before it is accumulated into ``.grad``.
+
+        Raises:
+            AutogradError: the tensor does not require grad.
+
+        Returns:
+            A handle whose ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, 2.0], requires_grad=True)
+            >>> y = x * 3
+            >>> handle = y.register_hook(lambda g: g * 10)
+            >>> y.sum().backward()
+            >>> x.grad
+            tensor([30., 30.], dtype=flowkit.float32)
+            >>> handle.remove()
+            >>> _ = x.register_hook(lambda g: print("x gets", g))
+            >>> (x * 2).sum().backward()
+            x gets tensor([2., 2.], dtype=flowkit.float32)
         """
 
     @backend_method

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "allclose",
+    "equal",
+    "isclose",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
@@ -57,6 +59,29 @@ def invert_error(x_dtype) -> DTypeError:
         f"bitwise_not (~) needs a bool or integer tensor, got {x_dtype!r}; use "
         "logical_not for truth values of other dtypes"
     )
+
+
+def check_isclose(op: str, x, other, rtol: float, atol: float) -> None:
+    """``isclose``'s arguments, as PyTorch checks them: ``other`` a tensor of ``x``'s dtype (convert
+    one of them first, as PyTorch asks), tolerances that are not negative."""
+    from ..errors import ArgumentTypeError, ArgumentValueError
+    from ..tensor import Tensor
+    from ._contract import foreign_array_error
+
+    if not isinstance(other, Tensor):
+        err = foreign_array_error(op, other, "other")
+        raise err or ArgumentTypeError(
+            f"{op}: other must be a flowkit tensor, got {type(other).__name__}; make one with "
+            "flowkit.tensor(...)"
+        )
+    if other.dtype != x.dtype:
+        raise DTypeError(
+            f"{op}: the tensors have different dtypes, {x.dtype!r} and {other.dtype!r}; convert "
+            f"one first, e.g. other.to({x.dtype!r})"
+        )
+    for name, v in (("rtol", rtol), ("atol", atol)):
+        if not v >= 0:
+            raise ArgumentValueError(f"{op}: {name} must be >= 0, got {v}")
 
 
 # ============================================================================ the methods
@@ -375,6 +400,48 @@ class ComparisonMethods:
             tensor([ True, False], dtype=flowkit.bool)
         """
 
+    @backend_method
+    def isclose(
+        self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` as a bool tensor
+        (broadcasting); infinities are close to themselves only, NaN to NaN only with
+        ``equal_nan``.
+
+        Raises:
+            DTypeError: the tensors' dtypes differ (as in PyTorch: convert one first).
+            ShapeError: the shapes do not broadcast.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 2.0, float('nan')]).isclose(flow.tensor([1.0, 2.1, float('nan')]))
+            tensor([ True, False, False], dtype=flowkit.bool)
+        """
+
+    def allclose(
+        self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        """Whether all values are close (a Python bool): see
+        [`flowkit.allclose`][flowkit.ops.comparison.allclose].
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1.0, 2.0]).allclose(flow.tensor([1.0, 2.0 + 1e-7]))
+            True
+        """
+        return allclose(self, other, rtol, atol, equal_nan)  # type: ignore[arg-type]
+
+    def equal(self, other: Tensor) -> bool:
+        """Whether the tensors have the same shape and the same values (a Python bool): see
+        [`flowkit.equal`][flowkit.ops.comparison.equal].
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([1, 2]).equal(flow.tensor([1, 2]))
+            True
+        """
+        return equal(self, other)  # type: ignore[arg-type]
+
 
 # ============================================================================ function forms
 def eq(input: Tensor, other: Operand) -> Tensor:
@@ -591,3 +658,40 @@ def allclose(
     if not broadcasts(a.shape, b.shape):
         raise broadcast_error("allclose", a.shape, b.shape)
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol * |other|``, as a bool tensor.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.isclose(flow.tensor([1.0, 1.001]), flow.tensor([1.0, 1.0]), atol=1e-2)
+        tensor([True, True], dtype=flowkit.bool)
+    """
+    need_tensor("isclose", input)
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether ``input`` and ``other`` have the same shape and the same values, as a Python bool
+    (values compare after type promotion, as in PyTorch; NaN is never equal).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.equal(flow.tensor([1, 2]), flow.tensor([1.0, 2.0]))
+        True
+        >>> flow.equal(flow.tensor([1.0]), flow.tensor([1.0, 1.0]))
+        False
+    """
+    import numpy as np
+
+    from ..tensor import Tensor as _Tensor
+
+    need_tensor("equal", input)
+    if not isinstance(other, _Tensor):
+        need_tensor("equal", other)
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    return bool(np.array_equal(input.numpy(), other.numpy()))

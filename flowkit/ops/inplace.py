@@ -249,6 +249,26 @@ class InplaceMethods:
             tensor([0, 5], dtype=flowkit.int64)
         """
 
+    def clamp_min_(self, min: Operand) -> Tensor:  # noqa: A002 - PyTorch's name
+        """[`clamp_min`][flowkit.Tensor.clamp_min] in place (``clamp_(min=min)``).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-1.0, 0.5, 2.0]).clamp_min_(0)
+            tensor([0.0000, 0.5000, 2.0000], dtype=flowkit.float32)
+        """
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max: Operand) -> Tensor:  # noqa: A002 - PyTorch's name
+        """[`clamp_max`][flowkit.Tensor.clamp_max] in place (``clamp_(max=max)``).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([-1, 5]).clamp_max_(3)
+            tensor([-1,  3], dtype=flowkit.int64)
+        """
+        return self.clamp_(max=max)
+
     @backend_method
     def masked_fill_(self, mask: Tensor, value: Tensor | Number) -> Tensor:
         """[`masked_fill`][flowkit.Tensor.masked_fill] in place.
@@ -258,4 +278,46 @@ class InplaceMethods:
             >>> x = flow.tensor([1.0, -2.0])
             >>> x.masked_fill_(x < 0, 0.0)
             tensor([1., 0.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def scatter_(
+        self,
+        dim: int,
+        index: Tensor,
+        src: Tensor | Number | None = None,
+        *,
+        value: Number | None = None,
+        reduce: str | None = None,
+    ) -> Tensor:
+        """[`scatter`][flowkit.Tensor.scatter] in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.zeros(3)
+            >>> x.scatter_(0, flow.tensor([2]), 1.0)
+            tensor([0., 0., 1.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """[`scatter_add`][flowkit.Tensor.scatter_add] in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.ones(2)
+            >>> x.scatter_add_(0, flow.tensor([1, 1]), flow.tensor([2.0, 3.0]))
+            tensor([1., 6.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, *, alpha: Number = 1) -> Tensor:
+        """[`index_add`][flowkit.Tensor.index_add] in place.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.zeros(2, 2)
+            >>> x.index_add_(1, flow.tensor([1]), flow.ones(2, 1))
+            tensor([[0., 1.],
+                    [0., 1.]], dtype=flowkit.float32)
         """

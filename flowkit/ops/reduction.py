@@ -1,5 +1,6 @@
 """Reductions: ``sum``, ``mean``, ``prod``, ``max``/``min`` (with indices), ``argmax``/``argmin``,
-``var``/``std``, ``norm``, ``any``/``all``.
+``var``/``std``, ``norm``, ``any``/``all``; and the ops that order or accumulate along one
+dimension: ``sort``/``argsort``, ``topk``, ``median``, ``nansum``, ``cumsum``/``cumprod``.
 
 ``dim`` is one dimension or a tuple of them (``None``: all); ``keepdim`` keeps each reduced
 dimension with size 1. ``dim=()`` reduces every dimension, as PyTorch's ``sum`` does. Integer
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ShapeError, shape_str
+from .. import dtypes as _dt
+from ..errors import ArgumentTypeError, ArgumentValueError, DTypeError, ShapeError, shape_str
 from ._contract import Dims, DTypeLike, backend_method, need_tensor
 from .shape import duplicate_dims_error, normalize_dims
 
@@ -28,14 +30,21 @@ __all__ = [
     "any",
     "argmax",
     "argmin",
+    "argsort",
+    "cumprod",
+    "cumsum",
     "logsumexp",
     "max",
     "mean",
+    "median",
     "min",
+    "nansum",
     "norm",
     "prod",
+    "sort",
     "std",
     "sum",
+    "topk",
     "var",
 ]
 
@@ -126,6 +135,45 @@ def variance_args(dim, unbiased, correction) -> tuple[Any, float]:
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     return dim, ((1 if unbiased else 0) if correction is None else correction)
+
+
+def topk_k(k, n: int) -> int:
+    """``topk``'s ``k`` as an int, checked against ``n``, the size of the dimension.
+
+    Examples:
+        >>> from flowkit.ops.reduction import topk_k
+        >>> topk_k(2, 5)
+        2
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise ArgumentTypeError(f"topk(): k must be an int, got {type(k).__name__}")
+    if not 0 <= k <= n:
+        raise ArgumentValueError(
+            f"topk(): k={k} is out of range for a dimension of size {n}; pass 0 <= k <= {n}"
+        )
+    return int(k)
+
+
+def no_bool(op: str, dt) -> None:
+    """``cumsum``/``median``/... keep PyTorch's dtype rules; ``sort`` of bools is refused
+    where PyTorch has no kernel (median)."""
+    if dt.name == "bool":
+        raise DTypeError(f"{op}() is not defined for bool tensors; convert with .int() first")
+
+
+def cum_dtype(dt, dtype):
+    """The dtype ``cumsum``/``cumprod``/``nansum`` compute in: ``dtype`` when given, int64 for
+    integers and bools (PyTorch's accumulation), else the tensor's own.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> from flowkit.ops.reduction import cum_dtype
+        >>> cum_dtype(flow.int32, None), cum_dtype(flow.float32, None), cum_dtype(flow.int8, "int8")
+        (flowkit.int64, flowkit.float32, flowkit.int8)
+    """
+    if dtype is not None:
+        return _dt.to_dtype(dtype)
+    return _dt.int64 if not dt.is_floating_point else dt
 
 
 # ============================================================================ the methods
@@ -324,6 +372,119 @@ class ReductionMethods:
             (tensor(5., dtype=flowkit.float32), tensor(7., dtype=flowkit.float32))
             >>> x.norm(p=float("inf"))
             tensor(4., dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        """The values sorted along ``dim`` (ascending, or ``descending``) and where each came
+        from: the named pair ``(values, indices)``. NaN sorts above every number, as in
+        PyTorch. flowkit always sorts stably (equal values keep their order; ``stable=True`` is
+        accepted and changes nothing), so both backends give the same indices. The gradient
+        goes back to the position each value came from.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 0.0]])
+            >>> x.sort()  # doctest: +NORMALIZE_WHITESPACE
+            flowkit.return_types.sort(
+            values=tensor([[1., 2., 3.],
+                    [0., 0., 5.]], dtype=flowkit.float32),
+            indices=tensor([[1, 2, 0],
+                    [0, 2, 1]], dtype=flowkit.int64))
+            >>> x.sort(dim=0, descending=True).indices
+            tensor([[0, 1, 0],
+                    [1, 0, 1]], dtype=flowkit.int64)
+        """
+
+    @backend_method
+    def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+        """The (int64) indices that sort the tensor along ``dim``: ``sort(...).indices``
+        (stable, as [`sort`][flowkit.Tensor.sort]).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([3, 1, 2, 1])
+            >>> x.argsort(), x.argsort(descending=True)
+            (tensor([1, 3, 2, 0], dtype=flowkit.int64), tensor([0, 2, 1, 3], dtype=flowkit.int64))
+        """
+
+    @backend_method
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        """The ``k`` largest (or smallest, ``largest=False``) values along ``dim`` and their
+        indices, the named pair ``(values, indices)``. The values always come sorted (largest
+        first, or smallest first); among equal values the first one wins, on every backend.
+
+        Raises:
+            ArgumentValueError: ``k`` is negative or larger than the dimension.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([1.0, 4.0, 2.0, 5.0], requires_grad=True)
+            >>> values, indices = x.topk(2)
+            >>> values.sum().backward()
+            >>> values.tolist(), indices.tolist(), x.grad.tolist()
+            ([5.0, 4.0], [3, 1], [0.0, 1.0, 0.0, 1.0])
+        """
+
+    @backend_method
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """Without ``dim``: the median of all elements, a 0-d tensor; with an even number of
+        elements it is the *lower* of the two middle values (no mean), as in PyTorch. With
+        ``dim``: the named pair ``(values, indices)`` along it. NaN propagates: a NaN in the
+        reduced values gives NaN (and its index). The gradient goes to the chosen element.
+
+        Raises:
+            ShapeError: the tensor (or the dimension) is empty.
+            DTypeError: a bool tensor.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[4.0, 1.0, 3.0, 2.0], [0.0, 9.0, 8.0, 7.0]])
+            >>> x.median()
+            tensor(3., dtype=flowkit.float32)
+            >>> x.median(dim=1)
+            flowkit.return_types.median(
+            values=tensor([2., 7.], dtype=flowkit.float32),
+            indices=tensor([3, 3], dtype=flowkit.int64))
+        """
+
+    @backend_method
+    def nansum(self, dim: Dims = None, keepdim: bool = False, *, dtype: DTypeLike = None) -> Tensor:
+        """[`sum`][flowkit.Tensor.sum] with NaN counted as zero (their gradient is zero).
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([[1.0, float("nan")], [2.0, 3.0]])
+            >>> x.nansum(), x.nansum(dim=1)
+            (tensor(6., dtype=flowkit.float32), tensor([1., 5.], dtype=flowkit.float32))
+        """
+
+    @backend_method
+    def cumsum(self, dim: int, *, dtype: DTypeLike = None) -> Tensor:
+        """Running sums along ``dim``: element ``i`` is the sum of elements ``0..i``. Integers
+        and bools accumulate in int64 (PyTorch's rule); ``dtype`` converts the tensor first.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> flow.tensor([[1, 2, 3], [4, 5, 6]]).cumsum(dim=1)
+            tensor([[ 1,  3,  6],
+                    [ 4,  9, 15]], dtype=flowkit.int64)
+            >>> flow.tensor([1, 2, 3]).cumsum(0, dtype=flow.float32)
+            tensor([1., 3., 6.], dtype=flowkit.float32)
+        """
+
+    @backend_method
+    def cumprod(self, dim: int, *, dtype: DTypeLike = None) -> Tensor:
+        """Running products along ``dim`` (integers and bools in int64; ``dtype`` converts
+        first). The gradient is exact where elements are zero.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> x = flow.tensor([2.0, 0.0, 3.0], requires_grad=True)
+            >>> y = x.cumprod(dim=0)
+            >>> y.sum().backward()
+            >>> y.tolist(), x.grad.tolist()
+            ([2.0, 0.0, 0.0], [1.0, 8.0, 0.0])
         """
 
     @backend_method
@@ -559,3 +720,92 @@ def all(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:  # no
     """
     need_tensor("all", input)
     return input.all(dim, keepdim)
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+    """The named pair ``(values, indices)`` of ``input`` sorted along ``dim`` (always stable).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.sort(flow.tensor([3, 1, 2]), descending=True).values
+        tensor([3, 2, 1], dtype=flowkit.int64)
+    """
+    need_tensor("sort", input)
+    return input.sort(dim, descending, stable=stable)
+
+
+def argsort(
+    input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False
+) -> Tensor:
+    """The indices that sort ``input`` along ``dim`` (always stable).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.argsort(flow.tensor([[2, 1], [0, 3]]), dim=0)
+        tensor([[1, 0],
+                [0, 1]], dtype=flowkit.int64)
+    """
+    need_tensor("argsort", input)
+    return input.argsort(dim, descending, stable=stable)
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    """The ``k`` largest (or smallest) values along ``dim`` and their indices.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.topk(flow.tensor([1, 4, 2, 5]), 2, largest=False).indices
+        tensor([0, 2], dtype=flowkit.int64)
+    """
+    need_tensor("topk", input)
+    return input.topk(k, dim, largest, sorted)
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median of all elements, or ``(values, indices)`` along ``dim``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.median(flow.tensor([4, 1, 3, 2]))
+        tensor(2, dtype=flowkit.int64)
+    """
+    need_tensor("median", input)
+    return input.median(dim, keepdim)
+
+
+def nansum(
+    input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: DTypeLike = None
+) -> Tensor:
+    """The sum with NaN counted as zero.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nansum(flow.tensor([1.0, float("nan"), 2.0]))
+        tensor(3., dtype=flowkit.float32)
+    """
+    need_tensor("nansum", input)
+    return input.nansum(dim, keepdim, dtype=dtype)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: DTypeLike = None) -> Tensor:
+    """Running sums along ``dim`` (integers in int64).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.cumsum(flow.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([1., 3., 6.], dtype=flowkit.float32)
+    """
+    need_tensor("cumsum", input)
+    return input.cumsum(dim, dtype=dtype)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: DTypeLike = None) -> Tensor:
+    """Running products along ``dim`` (integers in int64).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.cumprod(flow.tensor([1, 2, 3, 4]), dim=0)
+        tensor([ 1,  2,  6, 24], dtype=flowkit.int64)
+    """
+    need_tensor("cumprod", input)
+    return input.cumprod(dim, dtype=dtype)

@@ -307,3 +307,84 @@ class ModuleDict(Module):
                     f"ModuleDict.update: element #{j} should be a (key, module) pair, got {pair!r}"
                 )
             self[pair[0]] = pair[1]
+
+
+# ------------------------------------------------------------- ParameterList (issue 12, part 5)
+class ParameterList(Module):
+    """Holds parameters in a list, registered as ``"0"``, ``"1"``, ... so that ``parameters()``,
+    ``state_dict()`` and optimizers see them. A plain tensor is wrapped in a
+    [`Parameter`][flowkit.nn.Parameter].
+
+    Examples:
+        >>> import flowkit as flow
+        >>> pl = flow.nn.ParameterList([flow.nn.Parameter(flow.zeros(2)), flow.ones(3)])
+        >>> len(pl), [tuple(p.shape) for p in pl.parameters()]
+        (2, [(2,), (3,)])
+        >>> list(pl.state_dict())
+        ['0', '1']
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    @staticmethod
+    def _as_parameter(value):
+        from ...tensor import Tensor
+        from ..parameter import Parameter
+
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            return Parameter(value)
+        return value
+
+    def _key(self, idx: int) -> str:
+        n = len(self)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range for a ParameterList of length {n}")
+        return str(idx % n)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(len(self))[idx]])
+        return getattr(self, self._key(operator.index(idx)))
+
+    def __setitem__(self, idx: int, param) -> None:
+        key = self._key(operator.index(idx))
+        setattr(self, key, self._as_parameter(param))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters: Iterable[Any]) -> ParameterList:
+        return self.extend(parameters)
+
+    def append(self, value) -> ParameterList:
+        key = str(len(self))
+        self._size += 1
+        setattr(self, key, self._as_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(
+                f"ParameterList.extend should be called with an iterable, but got "
+                f"{type(values).__name__}"
+            )
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        lines = []
+        for i, p in enumerate(self):
+            if hasattr(p, "shape") and hasattr(p, "dtype"):
+                size = "x".join(str(s) for s in p.shape)
+                lines.append(f"({i}): Parameter containing: [{p.dtype} of size {size}]")
+            else:
+                lines.append(f"({i}): Object of type: {type(p).__name__}")
+        return "\n".join(lines)

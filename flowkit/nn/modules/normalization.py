@@ -1,4 +1,5 @@
-"""Normalization layers: ``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d``."""
+"""Normalization layers: ``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d``, ``GroupNorm``,
+``InstanceNorm1d``, ``InstanceNorm2d``."""
 
 from __future__ import annotations
 
@@ -210,3 +211,130 @@ class BatchNorm2d(_BatchNorm):
 
     _dims = (4,)
     _layout = "(N, C, H, W)"
+
+
+# ------------------------------------------------- GroupNorm, InstanceNorm (issue 12, part 5)
+class GroupNorm(Module):
+    """Normalises the channels of each sample in ``num_groups`` groups (mean 0, biased variance
+    1), then applies a learned per-channel scale (ones) and shift (zeros). Input ``(N, C,
+    ...)``.
+
+    Examples:
+        >>> import flowkit as flow
+        >>> gn = flow.nn.GroupNorm(2, 4)
+        >>> gn
+        GroupNorm(2, 4, eps=1e-05, affine=True)
+        >>> gn(flow.randn(3, 4, 5, 5)).shape
+        flowkit.Size([3, 4, 5, 5])
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(empty(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(empty(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(_BatchNorm):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        unbatched = input.ndim == self._dims[0]
+        x = input.unsqueeze(0) if unbatched else input
+        if x.shape[1] != self.num_features and self.affine:
+            raise ShapeError(
+                f"{type(self).__name__}: expected input's size at dim=1 to match num_features "
+                f"({self.num_features}), but got: {x.shape[1]} (input shape "
+                f"{shape_str(input.shape)})"
+            )
+        use_input_stats = self.training or not self.track_running_stats
+        out = F.instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_input_stats,
+            0.0 if self.momentum is None else self.momentum,  # as PyTorch
+            self.eps,
+        )
+        return out.squeeze(0) if unbatched else out
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalises each channel of each sample of ``(N, C, L)`` (or unbatched ``(C, L)``) input
+    over ``L``. ``affine`` adds a learned per-channel scale and shift; ``track_running_stats``
+    keeps running statistics for eval mode (both off by default, as in PyTorch).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> norm = flow.nn.InstanceNorm1d(2)
+        >>> norm
+        InstanceNorm1d(2, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)
+        >>> norm(flow.tensor([[[1.0, 3.0], [2.0, 6.0]]]))
+        tensor([[[-1.0000,  1.0000],
+                 [-1.0000,  1.0000]]], dtype=flowkit.float32)
+    """
+
+    _dims = (2, 3)
+    _layout = "(C, L) or (N, C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Normalises each channel of each sample of ``(N, C, H, W)`` (or ``(C, H, W)``) input over
+    ``H`` and ``W`` (see [`InstanceNorm1d`][flowkit.nn.InstanceNorm1d]).
+
+    Examples:
+        >>> import flowkit as flow
+        >>> flow.nn.InstanceNorm2d(3, affine=True)(flow.randn(2, 3, 4, 4)).shape
+        flowkit.Size([2, 3, 4, 4])
+    """
+
+    _dims = (3, 4)
+    _layout = "(C, H, W) or (N, C, H, W)"

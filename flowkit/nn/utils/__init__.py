@@ -1,5 +1,6 @@
 """``flowkit.nn.utils``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``)."""
 
+from . import rnn
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
 
-__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "rnn"]

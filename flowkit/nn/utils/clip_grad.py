@@ -20,14 +20,16 @@ def _grads(parameters) -> list[Tensor]:
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _amax(x: Tensor) -> Tensor:
-    """The largest element, as a 0-d tensor (a backend's reduction when it has one)."""
-    for name in ("amax", "max"):
+def _extreme(x: Tensor, largest: bool) -> Tensor:
+    """The largest (or smallest) element, as a 0-d tensor (a backend's reduction when it has
+    one)."""
+    for name in ("amax", "max") if largest else ("amin", "min"):
         reduce = getattr(x, name, None)
         if reduce is not None:
             return reduce()
-    # no max reduction on this backend: reduce on the host, come back as a tensor
-    return _creation.tensor(x.numpy().max(), dtype=x.dtype, device=x.device)
+    # no such reduction on this backend: reduce on the host, come back as a tensor
+    a = x.numpy()
+    return _creation.tensor(a.max() if largest else a.min(), dtype=x.dtype, device=x.device)
 
 
 @no_grad()  # clipping edits .grad in place; it is not part of any graph
@@ -47,8 +49,8 @@ def clip_grad_norm_(
     Args:
         parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``).
         max_norm: the largest allowed norm.
-        norm_type: the p of the p-norm (a positive number), or ``float("inf")`` for the largest
-            absolute value.
+        norm_type: the p of the p-norm (a positive number), ``float("inf")`` for the largest
+            absolute value or ``float("-inf")`` for the smallest (as in PyTorch).
         error_if_nonfinite: raise if the total norm is ``nan`` or ``inf`` (otherwise the
             gradients are scaled by the resulting ``nan``/0, as PyTorch does).
 
@@ -56,7 +58,7 @@ def clip_grad_norm_(
         The total norm of the gradients before clipping, as a 0-d tensor.
 
     Raises:
-        ValueError: ``norm_type`` is not positive.
+        ValueError: ``norm_type`` is neither positive nor ``-inf``.
         FlowkitError: the norm is not finite and ``error_if_nonfinite`` is set.
 
     Examples:
@@ -71,19 +73,22 @@ def clip_grad_norm_(
     grads = _grads(parameters)
     max_norm = float(max_norm)
     norm_type = float(norm_type)
-    if not norm_type > 0:
+    if not (norm_type > 0 or norm_type == -math.inf):
         raise ValueError(
-            f"clip_grad_norm_: norm_type must be a positive number or inf, got {norm_type}"
+            f"clip_grad_norm_: norm_type must be a positive number, inf or -inf, got {norm_type}"
         )
     if not grads:
         return _creation.tensor(0.0)
-    if norm_type == math.inf:
-        norms = [_amax(g.abs()) for g in grads]
+    if math.isinf(norm_type):
+        # inf: the largest absolute value of all the gradients; -inf: the smallest
+        largest = norm_type > 0
+        norms = [_extreme(g.abs(), largest) for g in grads]
         total = norms[0]
         for n in norms[1:]:
             n = n.to(total.device)
-            # a masked copy: exact, also for inf; a nan wins, as in torch's max
-            take = ((n > total).to(n.dtype) + (n != n).to(n.dtype)) > 0
+            # a masked copy: exact, also for inf; a nan wins, as in torch's max/min
+            better = n > total if largest else n < total
+            take = (better.to(n.dtype) + (n != n).to(n.dtype)) > 0
             total[take] = n[take]
     else:
         # the p-th powers summed over every element of every gradient, then one p-th root: the

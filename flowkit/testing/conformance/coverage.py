@@ -28,6 +28,7 @@ NOT_OPS = {
     "Tensor.backward",
     "Tensor.retain_grad",
     "Tensor.register_post_accumulate_grad_hook",  # the autograd column's check (safety.py)
+    "Tensor.register_hook",  # tests/test_autograd_function_hooks.py
     "Tensor.requires_grad_",
     "Tensor.requires_grad",
     "Tensor.grad",

@@ -19,6 +19,7 @@ from ..core import (
     I16,
     I32,
     I64,
+    NUM,
     U8,
     Case,
     Draw,
@@ -405,3 +406,157 @@ def _register_creation():
 
 
 _register_creation()
+
+
+# ============================================================================ more creation
+# (issue 12): randint_like, the default dtype, flowkit.Generator, arange with tensor bounds
+def _register_creation_more():
+    def randint_like_b(d):
+        x = values(d.rng(), shape(d), d.choice(NUM))
+        low, high = d.int(-3, 1), d.int(2, 6)
+        one = d.bool()
+        use_gen = d.bool()
+        seed = d.int(0, 1000)
+
+        def fn(t):
+            if not use_gen:
+                return flow.randint_like(t, high) if one else flow.randint_like(t, low, high)
+            a = flow.randint_like(t, low, high, generator=flow.Generator().manual_seed(seed))
+            b = flow.randint_like(t, low, high, generator=flow.Generator().manual_seed(seed))
+            assert np.array_equal(a.numpy(), b.numpy()), "a seed gives the same numbers"
+            return a
+
+        def check(out, arrays):
+            assert out.dtype.name == arrays[0].dtype.name
+            assert tuple(out.shape) == arrays[0].shape
+            v = out.numpy()
+            lo = 0 if one and not use_gen else low
+            assert ((v >= lo) & (v < high)).all()
+
+        return Case(fn, [x], check=check, seed=seed, label=f"randint_like {low} {high} {one}")
+
+    spec(
+        "flowkit.randint_like",
+        randint_like_b,
+        False,
+        lambda d: Case(lambda t: flow.randint_like(t, 5, 5), [np.zeros(2)], error=ValueError),
+    )
+
+    def generator_b(name):
+        """``generator=``: the same seed gives the same numbers, and flowkit's global generator
+        is left where it was."""
+
+        def build(d):
+            size = shape(d)
+            seed = d.int(0, 1000)
+            call = {
+                "rand": lambda g: flow.rand(*size, generator=g),
+                "randn": lambda g: flow.randn(size, generator=g),
+                "randint": lambda g: flow.randint(-2, 7, size, generator=g),
+                "randperm": lambda g: flow.randperm(len(size) + 3, generator=g),
+            }[name]
+
+            def fn():
+                state = flow.get_rng_state()
+                a = call(flow.Generator().manual_seed(seed))
+                g = flow.Generator()
+                g.manual_seed(seed + 1)
+                g.set_state(flow.Generator().manual_seed(seed).get_state())
+                b = call(g)
+                assert np.array_equal(a.numpy(), b.numpy()), "a seed gives the same numbers"
+                after = flow.get_rng_state()
+                assert after["state"] == state["state"], "the global generator moved"
+                return a
+
+            def check(out, arrays):
+                v = out.numpy()
+                if name == "rand":
+                    assert ((v >= 0) & (v < 1)).all()
+                elif name == "randint":
+                    assert ((v >= -2) & (v < 7)).all()
+                elif name == "randperm":
+                    assert sorted(v.tolist()) == list(range(len(size) + 3))
+
+            return Case(fn, [], check=check, seed=seed, label=f"{name} generator {seed}")
+
+        return build
+
+    for name in ("rand", "randn", "randint", "randperm"):
+        spec(
+            f"flowkit.{name}[generator]",
+            generator_b(name),
+            False,
+            lambda d, f=getattr(flow, name): Case(
+                lambda: f(3, generator="seed"), [], error=TypeError
+            ),
+        )
+
+    def default_dtype_b(d):
+        want = d.choice(("float64", "float32"))
+        v = d.choice((0.5, -1.5, 2.25))
+        make = d.choice(("tensor", "full", "zeros", "arange", "linspace"))
+
+        def fn():
+            flow.set_default_dtype(getattr(flow, want))
+            try:
+                assert flow.get_default_dtype() is getattr(flow, want)
+                if make == "tensor":
+                    return flow.tensor([v, 1.0])
+                if make == "full":
+                    return flow.full((2,), v)
+                if make == "zeros":
+                    return flow.zeros(2) + v
+                if make == "arange":
+                    return flow.arange(v, v + 2.0)
+                return flow.linspace(v, v + 1.0, 2)
+            finally:
+                flow.set_default_dtype(flow.float32)
+
+        ref = {
+            "tensor": [v, 1.0],
+            "full": [v, v],
+            "zeros": [v, v],
+            "arange": [v, v + 1.0],
+            "linspace": [v, v + 1.0],
+        }[make]
+        return Case(fn, [], lambda: np.array(ref, want), label=f"{make} default {want}")
+
+    def default_dtype_invalid(d):
+        bad = d.choice((flow.int64, "float16", None))
+        return Case(lambda: flow.set_default_dtype(bad), [], error=flow.DTypeError)
+
+    spec("flowkit.set_default_dtype", default_dtype_b, False, default_dtype_invalid)
+    spec(
+        "flowkit.get_default_dtype",
+        lambda d: Case(lambda: flow.get_default_dtype().name, [], lambda: "float32"),
+    )
+
+    def arange_tensor_b(d):
+        kind = d.choice(("float", "int", "mixed"))
+        lo, hi = d.int(-3, 1), d.int(2, 6)
+        if kind == "float":
+            a, b = np.array(float(lo), F32), np.array(float(hi), F32)
+            want = F32
+        elif kind == "int":
+            a, b = np.array(lo), np.array(hi)
+            want = I64
+        else:
+            a, b = np.array(lo), np.array(hi + 0.5, F64)
+            want = F32  # a float bound gives the default dtype, whatever the tensor's dtype
+        return Case(
+            lambda s, e: flow.arange(s, e),
+            [a, b],
+            lambda s, e: np.arange(s.item(), e.item()).astype(want),
+            grad=False,
+            label=f"arange tensors {a!r} {b!r}",
+        )
+
+    spec(
+        "flowkit.arange[tensor_bounds]",
+        arange_tensor_b,
+        False,
+        lambda d: Case(lambda t: flow.arange(t), [np.ones(2, F32)], error=flow.ArgumentValueError),
+    )
+
+
+_register_creation_more()

@@ -6,7 +6,9 @@ the backends must agree on."""
 from __future__ import annotations
 
 import functools
+import math
 import operator
+import statistics
 from collections.abc import Callable
 
 import numpy as np
@@ -63,6 +65,9 @@ _NP2 = {
     "logical_and": np.logical_and,
     "logical_or": np.logical_or,
     "logical_xor": np.logical_xor,
+    "atan2": np.arctan2,
+    "logaddexp": np.logaddexp,
+    "fmod": np.fmod,
 }
 _CMP = ("eq", "ne", "lt", "le", "gt", "ge")
 _LOGICAL = ("logical_and", "logical_or", "logical_xor")
@@ -77,8 +82,8 @@ def ref_binary(op: str, a, b):
     rt = result_dtype(a, b)
     if op in _CMP:
         return _NP2[op](as_dt(a, rt), as_dt(b, rt))
-    if op == "div" and rt.kind != "f":
-        rt = F32  # true division of integers gives float32
+    if op in ("div", "atan2") and rt.kind != "f":
+        rt = F32  # true division (and atan2) of integers gives float32
     if rt.kind == "f" and op not in _EXACT:
         with np.errstate(all="ignore"):
             return np.asarray(_NP2[op](f64(a), f64(b))).astype(rt)
@@ -116,8 +121,11 @@ _ARITH = {
     **{op: (ALL + (U8,), [0, 1, 0.5, -1.5, True] + _NPS, False) for op in _CMP},
     **{op: (ALL, [0, 1, 2.5, True, False], False) for op in _LOGICAL},
     **{op: (INTS + (BOOL, U8), [1, 3, True, False, 0], False) for op in _BITWISE},
+    "atan2": (NUM, [2, -1, 0.5, -1.5] + _NPS, True),
+    "logaddexp": (FLOATS, [2, -1, 0.5, -1.5] + _NPS, True),
+    "fmod": (NUM, [2, -3, 0.7, -1.5], True),
 }
-_DIVISOR = ("div", "remainder", "floor_divide")
+_DIVISOR = ("div", "remainder", "floor_divide", "fmod")
 
 
 def _operand_dtypes(d: Draw, op: str):
@@ -352,6 +360,15 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _erfinv1(y: float) -> float:
+    """The inverse error function of one float, from the standard normal's quantile."""
+    if abs(y) >= 1:
+        return math.copysign(math.inf, y) if abs(y) == 1 else math.nan
+    if y == 0:
+        return y
+    return statistics.NormalDist().inv_cdf((1 + y) / 2) / math.sqrt(2)
+
+
 # float functions: integer (and bool) inputs give float32, as in PyTorch
 _UFLOAT: dict[str, tuple[Callable, str]] = {
     "exp": (np.exp, "any"),
@@ -367,7 +384,20 @@ _UFLOAT: dict[str, tuple[Callable, str]] = {
     "expm1": (np.expm1, "any"),
     "log2": (np.log2, "pos"),
     "log10": (np.log10, "pos"),
+    "tan": (np.tan, "unit"),
+    "asin": (np.arcsin, "unit"),
+    "acos": (np.arccos, "unit"),
+    "atan": (np.arctan, "any"),
+    "sinh": (np.sinh, "any"),
+    "cosh": (np.cosh, "any"),
+    "asinh": (np.arcsinh, "any"),
+    "acosh": (np.arccosh, "above1"),
+    "atanh": (np.arctanh, "unit"),
+    "erf": (np.vectorize(math.erf, otypes=[float]), "any"),
+    "erfc": (np.vectorize(math.erfc, otypes=[float]), "any"),
+    "erfinv": (np.vectorize(_erfinv1, otypes=[float]), "unit"),
 }
+_UFLOAT_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan"}
 # dtype-keeping functions (integers stay integers)
 _UKEEP: dict[str, tuple[Callable, str, bool]] = {
     "neg": (np.negative, "any", True),
@@ -377,6 +407,7 @@ _UKEEP: dict[str, tuple[Callable, str, bool]] = {
     "floor": (np.floor, "any", True),
     "ceil": (np.ceil, "any", True),
     "round": (np.round, "any", True),
+    "trunc": (np.trunc, "any", True),
     "square": (lambda x: x * x, "any", True),
 }
 
@@ -392,7 +423,11 @@ def unary_float_builder(op: str, call):
             if dt.kind == "f"
             else {"unit": "nonneg", "nonzero": "nonzero"}.get(dom, "pos" if dom == "pos" else "any")
         )
+        if dom == "above1":  # acosh: 1 and above (integers from 1)
+            idom = "pos"
         a = values(d.rng(), shape(d), dt, idom)
+        if dom == "above1" and dt.kind == "f":
+            a = (a + 0.6).astype(dt)  # away from the pole of the gradient at 1
 
         def ref(x):
             with np.errstate(all="ignore"):
@@ -418,7 +453,7 @@ def unary_keep_builder(op: str, call):
     return build
 
 
-_UKEEP_NO_BOOL = ("neg", "relu", "floor", "ceil", "round")  # PyTorch: no bool kernel
+_UKEEP_NO_BOOL = ("neg", "relu", "floor", "ceil", "round", "trunc")  # PyTorch: no bool kernel
 
 
 def unary_bool_invalid(call):
@@ -430,6 +465,9 @@ def _register_unary():
         b = unary_float_builder(op, getattr(flow, op))
         spec(f"flowkit.{op}", b, True)
         spec(f"Tensor.{op}", unary_float_builder(op, method(op)), True)
+    for alias, op in _UFLOAT_ALIASES.items():
+        spec(f"flowkit.{alias}", unary_float_builder(op, getattr(flow, alias)), True)
+        spec(f"Tensor.{alias}", unary_float_builder(op, method(alias)), True)
     for op in _UKEEP:
         bad = op in _UKEEP_NO_BOOL
         spec(
@@ -533,6 +571,187 @@ def _register_unary():
 
 
 _register_unary()
+
+
+# ============================================================================ frac, clamp_min/max
+def _frac_builder(call):
+    def build(d: Draw) -> Case:
+        dt = d.choice(FLOATS)
+        a = (values(d.rng(), shape(d), dt) * 3).astype(dt)
+        return Case(call, [a], lambda x: x - np.trunc(x), label=f"frac {dt}{a.shape}")
+
+    return build
+
+
+def _frac_invalid(call):
+    return lambda d: Case(
+        call, [values(d.rng(), shape(d), d.choice(INTS + (BOOL,)))], error=flow.DTypeError
+    )
+
+
+def clamp_one_builder(which: str, call):
+    """``clamp_min(x, bound)`` / ``clamp_max(x, bound)``: a number or a broadcasting tensor."""
+    pick = np.maximum if which == "min" else np.minimum
+
+    def ref(v, b):
+        rt = result_dtype(v, b)
+        return pick(as_dt(v, rt), as_dt(b, rt))
+
+    def build(d: Draw) -> Case:
+        rng = d.rng()
+        dt = d.choice(NUM)
+        if d.bool():
+            b = d.choice((-0.5, 0.7, 1, -1))
+            x = values(rng, shape(d), dt)
+            return Case(lambda t: call(t, b), [x], lambda v: ref(v, b), label=f"{dt} {b!r}")
+        sa, sb = bcast_pair(d)
+        bdt = dt if d.int(0, 2) else d.choice(NUM)
+        return Case(
+            lambda t, m: call(t, m),
+            [values(rng, sa, dt), values(rng, sb, bdt)],
+            ref,
+            label=f"{dt}{sa} {bdt}{sb}",
+        )
+
+    return build
+
+
+def clamp_one_invalid(call):
+    def build(d: Draw) -> Case:
+        if d.bool():
+            return Case(lambda t: call(t, 0), [np.array([True, False])], error=flow.DTypeError)
+        return Case(
+            lambda t, m: call(t, m),
+            [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32)],
+            error=flow.ShapeError,
+        )
+
+    return build
+
+
+def _softmax_builder(d: Draw) -> Case:
+    from .nn_functional import ref_softmax
+
+    dt = d.choice(FLOATS)
+    x = values(d.rng(), shape(d, zero=False) or (3,), dt)
+    dim = d.int(-x.ndim, x.ndim - 1)
+    return Case(
+        lambda t: flow.softmax(t, dim=dim),
+        [x],
+        lambda a: ref_softmax(a, dim),
+        label=f"softmax {dt}{x.shape} dim={dim}",
+    )
+
+
+def _close_pair(d: Draw, dts=FLOATS):
+    """Two arrays of one dtype, broadcasting, close or not (nan and inf mixed in for floats)."""
+    rng = d.rng()
+    dt = d.choice(dts)
+    sa, sb = bcast_pair(d)
+    a = values(rng, sa, dt, "special" if dt.kind == "f" and d.bool() else "any")
+    if d.bool():
+        b = np.broadcast_to(a, np.broadcast_shapes(sa, sb))
+        if dt.kind == "f":
+            with np.errstate(all="ignore"):
+                b = b * (1 + d.choice((1e-7, 1e-2)))
+        b = np.array(b).astype(dt)
+    else:
+        b = values(rng, sb, dt)
+    kw = d.choice(
+        ({}, {"rtol": 1e-3}, {"atol": 0.5}, {"rtol": 0.0, "atol": 0.0}, {"equal_nan": True})
+    )
+    return a, b, kw
+
+
+def _isclose_builder(call):
+    def build(d: Draw) -> Case:
+        a, b, kw = _close_pair(d, FLOATS + INTS)
+        return Case(
+            lambda x, y: call(x, y, **kw),
+            [a, b],
+            lambda x, y: np.isclose(x, y, **kw),
+            label=f"isclose {a.dtype}{a.shape} {b.shape} {kw}",
+        )
+
+    return build
+
+
+def _isclose_invalid(call):
+    def build(d: Draw) -> Case:
+        kind = d.choice(("dtype", "shape", "tol"))
+        if kind == "dtype":  # as in PyTorch: convert one first
+            arrays = [np.zeros(3, np.float32), np.zeros(3, np.int64)]
+            return Case(lambda x, y: call(x, y), arrays, error=flow.DTypeError)
+        if kind == "shape":
+            arrays = [np.zeros((2, 3), np.float32), np.zeros((4,), np.float32)]
+            return Case(lambda x, y: call(x, y), arrays, error=flow.ShapeError)
+        arrays = [np.zeros(3, np.float32), np.zeros(3, np.float32)]
+        return Case(lambda x, y: call(x, y, rtol=-1.0), arrays, error=flow.ArgumentValueError)
+
+    return build
+
+
+def _allclose_method(d: Draw) -> Case:
+    a, b, kw = _close_pair(d)
+    return Case(
+        lambda x, y: x.allclose(y, **kw),
+        [a, b],
+        lambda x, y: bool(np.allclose(x, y, **kw)),
+        label=f"allclose {a.dtype}{a.shape} {b.shape} {kw}",
+    )
+
+
+def _equal_builder(call):
+    def build(d: Draw) -> Case:
+        rng = d.rng()
+        da = d.choice(ALL)
+        db = da if d.int(0, 2) else d.choice(ALL)
+        sa = shape(d)
+        sb = sa if d.int(0, 2) else shape(d)
+        a = values(rng, sa, da)
+        b = a.astype(db) if sa == sb and d.bool() else values(rng, sb, db)
+        return Case(
+            lambda x, y: call(x, y),
+            [a, b],
+            lambda x, y: x.shape == y.shape and bool(np.array_equal(x, y)),
+            label=f"equal {da}{sa} {db}{sb}",
+        )
+
+    return build
+
+
+def _equal_invalid(call):
+    return lambda d: Case(lambda x: call(x, [1.0]), [np.zeros(1, np.float32)], error=TypeError)
+
+
+def _register_more():
+    spec("flowkit.softmax", _softmax_builder, True)
+    for name, call in (("flowkit.isclose", flow.isclose), ("Tensor.isclose", method("isclose"))):
+        spec(name, _isclose_builder(call), False, _isclose_invalid(call))
+    spec("Tensor.allclose", _allclose_method)
+    for name, call in (("flowkit.equal", flow.equal), ("Tensor.equal", method("equal"))):
+        spec(name, _equal_builder(call), False, _equal_invalid(call))
+    for name, call in (("flowkit.frac", flow.frac), ("Tensor.frac", method("frac"))):
+        spec(name, _frac_builder(call), True, _frac_invalid(call))
+    for which in ("min", "max"):
+        op = f"clamp_{which}"
+        for name, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", method(op))):
+            spec(name, clamp_one_builder(which, call), True, clamp_one_invalid(call))
+    spec(
+        "flowkit.arctan2",
+        binary_builder("atan2", "tt", flow.arctan2),
+        True,
+        binary_invalid("atan2", flow.arctan2),
+    )
+    spec(
+        "Tensor.arctan2",
+        binary_builder("atan2", "tt", method("arctan2")),
+        True,
+        binary_invalid("atan2", method("arctan2"), numpy_left=False),
+    )
+
+
+_register_more()
 
 # dtype edges with no reference (the backends must agree): bool through dtype-keeping ops,
 # integers to negative integer powers

@@ -295,9 +295,10 @@ def _register_indexing():
     def where_invalid(method):
         def build(d):
             x = values(d.rng(), (2, 3), F32)
-            if d.bool():
-                c = np.ones((2, 3), I64)
-                err = flow.DTypeError
+            if d.bool():  # a condition that is not a tensor (a non-bool tensor is fine)
+                if method:
+                    return Case(lambda t: t.where([True, False], 0.0), [x], error=TypeError)
+                return Case(lambda t: flow.where([True, False], t, 0.0), [x], error=TypeError)
             else:
                 c = np.ones((4,), bool)
                 err = flow.ShapeError
@@ -426,3 +427,330 @@ def _register_indexing():
 
 
 _register_indexing()
+
+
+# ============================================================================ gather, scatter...
+def _np_scatter_key(ishape, dim, idx):
+    nd = len(ishape)
+    return tuple(
+        idx if i == dim else np.arange(ishape[i]).reshape([-1 if j == i else 1 for j in range(nd)])
+        for i in range(nd)
+    )
+
+
+def _pair(name, method_name=None):
+    m = method_name or name
+    return (
+        (f"flowkit.{name}", getattr(flow, name)),
+        (f"Tensor.{m}", lambda t, *a, **k: getattr(t, m)(*a, **k)),
+    )
+
+
+def _register_gather_scatter():  # noqa: C901 - one builder per op
+    def idx_shape(d, xs, dim, extra=()):
+        # an index no larger than the tensor (and ``extra`` shapes) outside ``dim``
+        out = []
+        for i, n in enumerate(xs):
+            if i == dim:
+                out.append(d.int(1, 3))
+            else:
+                lim = min([n] + [e[i] for e in extra])
+                out.append(d.int(1, lim) if lim else 0)
+        return tuple(out)
+
+    def gather_b(call):
+        def build(d):
+            xs = shape(d, 1, 3, zero=False)
+            x = values(d.rng(), xs, d.choice(ALL))
+            dim = d.int(-x.ndim, x.ndim - 1)
+            ds = dim % x.ndim
+            ish = idx_shape(d, xs, ds)
+            idx = d.rng().integers(0, xs[ds], ish)
+            key = _np_scatter_key(ish, ds, idx)
+            return Case(
+                lambda t: call(t, dim, flow.tensor(idx)),
+                [x],
+                lambda v: v[key],
+                label=f"gather {xs} {dim} {idx.tolist()}",
+            )
+
+        return build
+
+    def gather_invalid(call):
+        def build(d):
+            kind = d.choice(("range", "ndim", "dtype"))
+            x = values(d.rng(), (2, 3), F32)
+            if kind == "range":
+                return Case(lambda t: call(t, 1, flow.tensor([[3]])), [x], error=IndexError)
+            if kind == "ndim":
+                return Case(lambda t: call(t, 1, flow.tensor([0])), [x], error=flow.ShapeError)
+            return Case(lambda t: call(t, 1, flow.tensor([[0.0]])), [x], error=flow.DTypeError)
+
+        return build
+
+    for name, call in _pair("gather"):
+        spec(name, gather_b(call), True, gather_invalid(call))
+
+    def scatter_b(call, add=False, inplace=False):
+        def build(d):
+            xs = shape(d, 1, 3, zero=False)
+            dt = d.choice(NUM)
+            x = values(d.rng(), xs, dt)
+            dim = d.int(-x.ndim, x.ndim - 1)
+            ds = dim % x.ndim
+            ss = tuple(n + d.int(0, 1) if i != ds else d.int(1, 3) for i, n in enumerate(xs))
+            ish = idx_shape(d, xs, ds, (ss,))
+            ish = tuple(min(a, b) if i == ds else a for i, (a, b) in enumerate(zip(ish, ss)))
+            rng = d.rng()
+            if add:
+                idx = rng.integers(0, xs[ds], ish)
+            else:  # distinct positions along dim: which write wins is unspecified
+                idx = np.argsort(rng.random(ish[:ds] + (xs[ds],) + ish[ds + 1 :]), axis=ds)
+                idx = np.take(idx, np.arange(min(ish[ds], xs[ds])), axis=ds)
+                ish = idx.shape
+            src = values(rng, ss, dt)
+            key = _np_scatter_key(ish, ds, idx)
+            part = tuple(slice(0, n) for n in ish)
+            number = not add and d.bool()
+            val = 2.5 if dt.kind == "f" else 3
+
+            def ref(v, s):
+                out = v.copy()
+                if add:
+                    np.add.at(out, key, s[part])
+                else:
+                    out[key] = val if number else s[part]
+                return out
+
+            def fn(t, s):
+                ix = flow.tensor(idx)
+                if inplace:
+                    y = t.clone()
+                    r = call(y, dim, ix, val if number else s)
+                    assert r is y
+                    return y
+                return call(t, dim, ix, val if number else s)
+
+            return Case(fn, [x, src], ref, label=f"scatter {xs} {dim} {idx.tolist()} {ss}")
+
+        return build
+
+    def scatter_invalid(call):
+        def build(d):
+            kind = d.choice(("range", "dtype", "size"))
+            x = values(d.rng(), (2, 3), F32)
+            if kind == "range":
+                return Case(
+                    lambda t, s: call(t, 0, flow.tensor([[2]]), s), [x, x], error=IndexError
+                )
+            if kind == "dtype":
+                return Case(
+                    lambda t: call(t, 0, flow.tensor([[0]]), flow.tensor([[1]])),
+                    [x],
+                    error=flow.DTypeError,
+                )
+            return Case(
+                lambda t, s: call(t, 0, flow.tensor([[0, 1, 0]]), s),
+                [x, values(d.rng(), (1, 2), F32)],
+                error=flow.ShapeError,
+            )
+
+        return build
+
+    for name, call in _pair("scatter"):
+        spec(name, scatter_b(call), True, scatter_invalid(call))
+    spec(
+        "Tensor.scatter_",
+        scatter_b(lambda t, *a: t.scatter_(*a), inplace=True),
+        True,
+        scatter_invalid(lambda t, *a: t.clone().scatter_(*a)),
+    )
+    for name, call in _pair("scatter_add"):
+        spec(name, scatter_b(call, add=True), True, scatter_invalid(call))
+    spec(
+        "Tensor.scatter_add_",
+        scatter_b(lambda t, *a: t.scatter_add_(*a), add=True, inplace=True),
+        True,
+        scatter_invalid(lambda t, *a: t.clone().scatter_add_(*a)),
+    )
+
+    def index_select_b(call):
+        def build(d):
+            xs = shape(d, 1, 3, zero=False)
+            x = values(d.rng(), xs, d.choice(ALL))
+            dim = d.int(-x.ndim, x.ndim - 1)
+            idx = d.rng().integers(0, xs[dim], d.int(0, 4))
+            return Case(
+                lambda t: call(t, dim, flow.tensor(idx)),
+                [x],
+                lambda v: np.take(v, idx, axis=dim),
+                label=f"index_select {xs} {dim} {idx.tolist()}",
+            )
+
+        return build
+
+    def index_invalid(call):
+        def build(d):
+            x = values(d.rng(), (2, 3), F32)
+            if d.bool():
+                return Case(lambda t: call(t, 0, flow.tensor([2])), [x], error=IndexError)
+            return Case(lambda t: call(t, 0, flow.tensor([[0]])), [x], error=flow.ShapeError)
+
+        return build
+
+    for name, call in _pair("index_select"):
+        spec(name, index_select_b(call), True, index_invalid(call))
+
+    def index_add_b(call, inplace=False):
+        def build(d):
+            xs = shape(d, 1, 3, zero=False)
+            dt = d.choice(NUM)
+            x = values(d.rng(), xs, dt)
+            dim = d.int(-x.ndim, x.ndim - 1)
+            ds = dim % x.ndim
+            k = d.int(0, 4)
+            idx = d.rng().integers(0, xs[ds], k)
+            src = values(d.rng(), xs[:ds] + (k,) + xs[ds + 1 :], dt)
+            alpha = d.choice((1, 2)) if dt.kind != "f" else d.choice((1, 2, 0.5))
+
+            def ref(v, s):
+                out = v.copy()
+                moved = np.moveaxis(out, ds, 0)
+                np.add.at(moved, idx, np.moveaxis(s, ds, 0) * alpha)
+                return out.astype(v.dtype)
+
+            def fn(t, s):
+                if inplace:
+                    y = t.clone()
+                    assert call(y, dim, flow.tensor(idx), s, alpha=alpha) is y
+                    return y
+                if alpha == 1 and d.bool():
+                    return call(t, dim, flow.tensor(idx), s)
+                return call(t, dim, flow.tensor(idx), s, alpha=alpha)
+
+            return Case(fn, [x, src], ref, label=f"index_add {xs} {dim} {idx.tolist()} {alpha}")
+
+        return build
+
+    def index_add_invalid(call):
+        return lambda d: Case(
+            lambda t, s: call(t, 0, flow.tensor([0]), s),
+            [values(d.rng(), (2, 3), F32), values(d.rng(), (2, 3), F32)],
+            error=flow.ShapeError,
+        )
+
+    for name, call in _pair("index_add"):
+        spec(name, index_add_b(call), True, index_add_invalid(call))
+    spec(
+        "Tensor.index_add_",
+        index_add_b(lambda t, *a, **k: t.index_add_(*a, **k), inplace=True),
+        True,
+        index_add_invalid(lambda t, *a: t.clone().index_add_(*a)),
+    )
+
+    def masked_select_b(call):
+        def build(d):
+            sx, sm = bcast_pair(d)
+            x = values(d.rng(), sx, d.choice(ALL))
+            m = d.rng().random(sm) < 0.5
+            shp = np.broadcast_shapes(sx, sm)
+            return Case(
+                lambda t, mm: call(t, mm),
+                [x, m],
+                lambda v, mm: np.broadcast_to(v, shp)[np.broadcast_to(mm, shp)],
+                label=f"masked_select {sx} {sm}",
+            )
+
+        return build
+
+    def masked_select_invalid(call):
+        def build(d):
+            x = values(d.rng(), (2, 3), F32)
+            if d.bool():
+                return Case(lambda t: call(t, t), [x], error=flow.DTypeError)
+            return Case(lambda t: call(t, flow.tensor([True, False])), [x], error=flow.ShapeError)
+
+        return build
+
+    for name, call in _pair("masked_select"):
+        spec(name, masked_select_b(call), True, masked_select_invalid(call))
+
+    def take_b(call):
+        def build(d):
+            xs = shape(d, 0, 3, zero=False)
+            x = values(d.rng(), xs, d.choice(ALL))
+            n = x.size
+            idx = d.rng().integers(-n, n, shape(d, 0, 2))
+            return Case(
+                lambda t: call(t, flow.tensor(idx)),
+                [x],
+                lambda v: np.asarray(v.reshape(-1)[idx]),
+                label=f"take {xs} {idx.tolist()}",
+            )
+
+        return build
+
+    for name, call in _pair("take"):
+        spec(
+            name,
+            take_b(call),
+            True,
+            lambda d, call=call: Case(
+                lambda t: call(t, flow.tensor([6])),
+                [values(d.rng(), (2, 3), F32)],
+                error=IndexError,
+            ),
+        )
+
+    def nonzero_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d), d.choice(ALL))
+            if d.bool():
+                return Case(
+                    lambda t: call(t, as_tuple=True),
+                    [x],
+                    lambda v: tuple(
+                        np.asarray(i, np.int64) for i in np.nonzero(v if v.ndim else v.reshape(1))
+                    ),
+                )
+            return Case(lambda t: call(t), [x], lambda v: np.argwhere(v).astype(np.int64))
+
+        return build
+
+    for name, call in _pair("nonzero"):
+        spec(name, nonzero_b(call), False)
+
+    def one_hot_b(call):
+        def build(d):
+            xs = shape(d, 0, 3)
+            n = d.int(1, 5)
+            idx = d.rng().integers(0, n, xs)
+            given = d.bool() or not idx.size
+            return Case(
+                (lambda t: call(t, num_classes=n)) if given else (lambda t: call(t)),
+                [idx],
+                lambda v: np.eye(n if given else int(v.max()) + 1, dtype=np.int64)[v],
+                label=f"one_hot {xs} {n} {given}",
+            )
+
+        return build
+
+    def one_hot_invalid(call):
+        def build(d):
+            kind = d.choice(("float", "big", "negative"))
+            if kind == "float":
+                return Case(lambda t: call(t, 3), [np.zeros(2)], error=flow.DTypeError)
+            if kind == "big":
+                return Case(lambda t: call(t, 2), [np.array([0, 2])], error=ValueError)
+            return Case(lambda t: call(t, 3), [np.array([-1, 0])], error=ValueError)
+
+        return build
+
+    for name, call in (
+        ("flowkit.one_hot", flow.one_hot),
+        ("F.one_hot", flow.nn.functional.one_hot),
+    ):
+        spec(name, one_hot_b(call), False, one_hot_invalid(call))
+
+
+_register_gather_scatter()

@@ -165,3 +165,41 @@ def _register_inplace():
 
 
 _register_inplace()
+
+
+# ======================================================================= clamp_min_, clamp_max_
+def _clamp_one_inplace(which: str):
+    """``x.clamp_min_(bound)`` / ``x.clamp_max_(bound)``: the result keeps ``x``'s dtype; the
+    bound is a number or a tensor that broadcasts to ``x``'s shape."""
+    from ..core import bcast_pair
+
+    name = f"clamp_{which}_"
+
+    def call(t, b):
+        y = t.clone()
+        r = getattr(y, name)(b)
+        assert r is y
+        return y
+
+    def ref(v, b):
+        return ref_binary("maximum" if which == "min" else "minimum", v, b).astype(v.dtype)
+
+    def build(d):
+        rng = d.rng()
+        dt = d.choice(NUM)
+        if d.bool():
+            b = d.choice((-0.5, 0.7, 1, -1) if dt.kind == "f" else (-1, 1, 2))
+            x = values(rng, shape(d), dt)
+            return Case(lambda t: call(t, b), [x], lambda v: ref(v, b), label=f"{dt} {b!r}")
+        sa, sb = bcast_pair(d)
+        sb = sa[len(sa) - len(sb) :] if len(sb) <= len(sa) else sa
+        return Case(call, [values(rng, sa, dt), values(rng, sb, dt)], ref, label=f"{dt}{sa} {sb}")
+
+    def invalid(d):
+        return Case(lambda t: call(t, 0), [np.array([True, False])], error=flow.DTypeError)
+
+    spec(f"Tensor.{name}", build, True, invalid)
+
+
+for _which in ("min", "max"):
+    _clamp_one_inplace(_which)

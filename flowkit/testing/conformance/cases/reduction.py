@@ -478,3 +478,198 @@ def _register_reductions():
 
 
 _register_reductions()
+
+
+# ============================================================================ ordering, running
+def ref_sort(x, dim=-1, descending=False, name="sort", k=None):
+    """A stable sort along ``dim`` (descending: by the negated values, still stable)."""
+    if x.ndim == 0:
+        return Named(name, (x.copy(), np.asarray(0, I64)))
+    d = dim % x.ndim
+    key = x.astype(I64) if x.dtype.kind == "b" else x
+    idx = np.argsort(-key if descending else key, axis=d, kind="stable")
+    if k is not None:
+        idx = np.take(idx, np.arange(k), axis=d)
+    return Named(name, (np.take_along_axis(x, idx, axis=d), idx.astype(I64)))
+
+
+def ref_median(x, dim=None, keepdim=False):
+    if dim is None:
+        v = np.sort(x.reshape(-1))[(x.size - 1) // 2]
+        return np.asarray(v, x.dtype).reshape((1,) * x.ndim if keepdim else ())
+    if x.ndim == 0:
+        return Named("median", (x.copy(), np.asarray(0, I64)))
+    d = dim % x.ndim
+    idx = np.argsort(x, axis=d, kind="stable")
+    idx = np.take(idx, [(x.shape[d] - 1) // 2], axis=d)
+    vals = np.take_along_axis(x, idx, axis=d)
+    if not keepdim:
+        idx, vals = idx.squeeze(d), vals.squeeze(d)
+    return Named("median", (vals, idx.astype(I64)))
+
+
+def ref_cum(x, dim, dtype=None, op="cumsum"):
+    want = np.dtype(dtype.name) if dtype is not None else (x.dtype if x.dtype.kind == "f" else I64)
+    a = x.astype(want)
+    if x.ndim == 0:
+        return a.copy()
+    return np.asarray(getattr(np, op)(f64(a) if want.kind == "f" else a, axis=dim), want)
+
+
+def _register_ordering():
+    M = lambda name: (lambda name: lambda t, *a, **k: getattr(t, name)(*a, **k))(name)  # noqa
+
+    def distinct(d, shp, dt):
+        """Values without ties (a float kink, an ambiguous order): a permutation, scaled."""
+        n = int(np.prod(shp))
+        v = d.rng().permutation(n).reshape(shp) - n // 2
+        return (v * 0.37 + 0.01).astype(dt) if dt.kind == "f" else v.astype(dt)
+
+    def sort_b(call, op):
+        def build(d):
+            dt = d.choice(NUM + (BOOL,)) if op != "median" else d.choice(NUM)
+            shp = shape(d, zero=op == "sort")
+            # ties only where no gradient is checked (integers, bools): stable order decides
+            x = distinct(d, shp, dt) if dt.kind == "f" else values(d.rng(), shp, dt)
+            dim = d.int(-max(x.ndim, 1), max(x.ndim, 1) - 1)
+            if op == "median":
+                if d.bool() or x.size == 0:
+                    x = distinct(d, shape(d, zero=False), dt)
+                    return Case(lambda t: call(t), [x], lambda v: ref_median(v), label=f"{x.shape}")
+                if x.ndim and x.shape[dim % x.ndim] == 0:
+                    x = distinct(d, (2,) * x.ndim, dt)
+                keepdim = d.bool()
+                return Case(
+                    lambda t: call(t, dim, keepdim),
+                    [x],
+                    lambda v: ref_median(v, dim, keepdim),
+                    label=f"median {dt}{x.shape} dim={dim} keepdim={keepdim}",
+                )
+            desc = d.bool()
+            if op == "topk":
+                n = x.shape[dim % x.ndim] if x.ndim else 1
+                k = d.int(0, n)
+                return Case(
+                    lambda t: call(t, k, dim, desc),
+                    [x],
+                    lambda v: ref_sort(v, dim, desc, "topk", k),
+                    label=f"topk {dt}{x.shape} k={k} dim={dim} largest={desc}",
+                )
+            if op == "argsort":
+                return Case(
+                    lambda t: call(t, dim, desc),
+                    [x],
+                    lambda v: ref_sort(v, dim, desc).items[1],
+                    label=f"argsort {dt}{x.shape} dim={dim} descending={desc}",
+                )
+            if d.bool():
+                return Case(
+                    lambda t: call(t, dim=dim, descending=desc, stable=True),
+                    [x],
+                    lambda v: ref_sort(v, dim, desc),
+                    label=f"sort {dt}{x.shape} dim={dim} descending={desc} stable",
+                )
+            return Case(
+                lambda t: call(t, dim, desc),
+                [x],
+                lambda v: ref_sort(v, dim, desc),
+                label=f"sort {dt}{x.shape} dim={dim} descending={desc}",
+            )
+
+        return build
+
+    def sort_invalid(call, op):
+        def build(d):
+            kind = d.choice(("dim", "k") if op == "topk" else ("dim",))
+            x = np.zeros((2, 3), np.float32)
+            if kind == "k":
+                return Case(lambda t: call(t, 4), [x], error=flow.ArgumentValueError)
+            if op == "topk":
+                return Case(lambda t: call(t, 1, 2), [x], error=IndexError)
+            return Case(lambda t: call(t, 2), [x], error=IndexError)
+
+        return build
+
+    def median_invalid(call):
+        def build(d):
+            kind = d.choice(("empty", "bool", "dim"))
+            if kind == "empty":
+                return Case(
+                    lambda t: call(t), [np.zeros((0, 2), np.float32)], error=flow.ShapeError
+                )
+            if kind == "bool":
+                return Case(lambda t: call(t), [np.ones(3, bool)], error=flow.DTypeError)
+            return Case(lambda t: call(t, 2), [np.ones((2, 3))], error=IndexError)
+
+        return build
+
+    def nansum_b(call):
+        def build(d):
+            dt = d.choice(ALL)
+            x = values(d.rng(), shape(d), dt)
+            if dt.kind == "f" and x.size and d.bool():
+                x.reshape(-1)[d.int(0, x.size - 1)] = np.nan
+            dim, keepdim, style = _kw(d, x.ndim)
+            ref = lambda v, dim=None, keepdim=False: ref_sum(  # noqa: E731
+                np.where(np.isnan(v), 0, v).astype(v.dtype) if v.dtype.kind == "f" else v,
+                dim,
+                keepdim,
+            )
+            return _reduction_case(call, ref, x, dim, keepdim, style, "nansum")
+
+        return build
+
+    def cum_b(call, op):
+        def build(d):
+            dt = d.choice(ALL)
+            x = values(d.rng(), shape(d), dt, "nonzero" if op == "cumprod" else "any")
+            if op == "cumprod" and dt.kind == "f" and x.size and d.bool():
+                x.reshape(-1)[d.int(0, x.size - 1)] = 0  # the exact path for zeros
+            dim = d.int(-max(x.ndim, 1), max(x.ndim, 1) - 1)
+            if d.int(0, 3) == 0:
+                want = d.choice((flow.float64, flow.int64))
+                c = Case(
+                    lambda t: call(t, dim, dtype=want),
+                    [x],
+                    lambda v: ref_cum(v, dim % max(v.ndim, 1), want, op),
+                    label=f"{op} {dt}{x.shape} dim={dim} dtype={want}",
+                )
+                c.grad = want == flow.float64
+                return c
+            return Case(
+                lambda t: call(t, dim=dim),
+                [x],
+                lambda v: ref_cum(v, dim % max(v.ndim, 1), None, op),
+                label=f"{op} {dt}{x.shape} dim={dim}",
+            )
+
+        return build
+
+    def dim_invalid_nansum(call):
+        def build(d):
+            return Case(lambda t: call(t, 2), [np.zeros((2, 3), np.float32)], error=IndexError)
+
+        return build
+
+    def cum_invalid(call):
+        def build(d):
+            x = np.zeros((2, 3), np.float32)
+            if d.bool():
+                return Case(lambda t: call(t, 2), [x], error=IndexError)
+            return Case(lambda t: call(t, (0, 1)), [x], error=TypeError)
+
+        return build
+
+    for op in ("sort", "argsort", "topk"):
+        for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
+            spec(fname, sort_b(call, op), op != "argsort", sort_invalid(call, op))
+    for fname, call in (("flowkit.median", flow.median), ("Tensor.median", M("median"))):
+        spec(fname, sort_b(call, "median"), True, median_invalid(call))
+    for fname, call in (("flowkit.nansum", flow.nansum), ("Tensor.nansum", M("nansum"))):
+        spec(fname, nansum_b(call), True, dim_invalid_nansum(call))
+    for op in ("cumsum", "cumprod"):
+        for fname, call in ((f"flowkit.{op}", getattr(flow, op)), (f"Tensor.{op}", M(op))):
+            spec(fname, cum_b(call, op), True, cum_invalid(call))
+
+
+_register_ordering()

@@ -510,3 +510,362 @@ def _register_shape_ops():
 
 
 _register_shape_ops()
+
+
+# ============================================================================ more shape ops
+def _pair(name, fn_flow, fn_method):
+    """The ``flowkit.<name>`` and ``Tensor.<name>`` call forms of one op."""
+    return ((f"flowkit.{name}", fn_flow), (f"Tensor.{name}", fn_method))
+
+
+def _register_more_shape_ops():  # noqa: C901 - one builder per op
+    def bad_dim(call):
+        def build(d):
+            x = values(d.rng(), (2, 3), F32)
+            return Case(lambda t: call(t, 5), [x], error=IndexError)
+
+        return build
+
+    # narrow
+    def narrow_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 1, 3), d.choice(ALL))
+            dim = d.int(-x.ndim, x.ndim - 1)
+            n = x.shape[dim]
+            start = d.int(0, n)
+            length = d.int(0, n - start)
+            if start and d.bool():
+                start -= n
+            s0 = start % n if start < 0 else start
+            key = (slice(None),) * (dim % x.ndim) + (slice(s0, s0 + length),)
+            return Case(
+                lambda t: call(t, dim, start, length),
+                [x],
+                lambda v: v[key].copy(),
+                label=f"narrow {x.shape} {dim} {start} {length}",
+            )
+
+        return build
+
+    def narrow_invalid(call):
+        return lambda d: Case(
+            lambda t: call(t, 0, 1, 3), [values(d.rng(), (3, 2), F32)], error=flow.ShapeError
+        )
+
+    for name, call in _pair("narrow", flow.narrow, lambda t, *a: t.narrow(*a)):
+        spec(name, narrow_b(call), True, narrow_invalid(call))
+
+    # select / unbind
+    def select_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 1, 3, zero=False), d.choice(ALL))
+            dim = d.int(-x.ndim, x.ndim - 1)
+            n = x.shape[dim]
+            i = d.int(-n, n - 1)
+            return Case(
+                lambda t: call(t, dim, i),
+                [x],
+                lambda v: np.array(np.take(v, i, axis=dim)),
+                label=f"select {x.shape} {dim} {i}",
+            )
+
+        return build
+
+    for name, call in _pair("select", flow.select, lambda t, *a: t.select(*a)):
+        spec(
+            name,
+            select_b(call),
+            True,
+            lambda d, call=call: Case(
+                lambda t: call(t, 0, 3), [values(d.rng(), (3, 2), F32)], error=IndexError
+            ),
+        )
+
+    def unbind_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 1, 3), d.choice(ALL))
+            dim = d.int(-x.ndim, x.ndim - 1)
+            return Case(
+                lambda t: call(t, dim),
+                [x],
+                lambda v: tuple(np.array(np.take(v, i, axis=dim)) for i in range(v.shape[dim])),
+                label=f"unbind {x.shape} {dim}",
+            )
+
+        return build
+
+    for name, call in _pair("unbind", flow.unbind, lambda t, *a: t.unbind(*a)):
+        spec(name, unbind_b(call), True, bad_dim(call))
+
+    # swapaxes / swapdims / movedim / moveaxis / t / view_as
+    def swap_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 1, 3), d.choice(ALL))
+            a, b = d.int(-x.ndim, x.ndim - 1), d.int(-x.ndim, x.ndim - 1)
+            return Case(lambda t: call(t, a, b), [x], lambda v: np.swapaxes(v, a, b).copy())
+
+        return build
+
+    for op in ("swapaxes", "swapdims"):
+        for name, call in _pair(op, getattr(flow, op), lambda t, a, b, op=op: getattr(t, op)(a, b)):
+            spec(
+                name,
+                swap_b(call),
+                True,
+                lambda d, call=call: Case(
+                    lambda t: call(t, 0, 2), [values(d.rng(), (3, 2), F32)], error=IndexError
+                ),
+            )
+
+    def movedim_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 1, 4, sides=(2, 3, 1, 4)), d.choice(ALL))
+            nd = x.ndim
+            k = d.int(1, nd)
+            src = list(dict.fromkeys(d.int(0, nd - 1) for _ in range(k)))
+            dst = list(dict.fromkeys(d.int(0, nd - 1) for _ in range(len(src))))
+            src = src[: len(dst)]
+            if len(src) == 1 and d.bool():
+                s, t_ = src[0] - (nd if d.bool() else 0), dst[0]
+                return Case(lambda t: call(t, s, t_), [x], lambda v: np.moveaxis(v, s, t_).copy())
+            return Case(
+                lambda t: call(t, tuple(src), tuple(dst)),
+                [x],
+                lambda v: np.moveaxis(v, src, dst).copy(),
+                label=f"movedim {x.shape} {src} {dst}",
+            )
+
+        return build
+
+    for op in ("movedim", "moveaxis"):
+        for name, call in _pair(op, getattr(flow, op), lambda t, a, b, op=op: getattr(t, op)(a, b)):
+            spec(
+                name,
+                movedim_b(call),
+                True,
+                lambda d, call=call: Case(
+                    lambda t: call(t, (0, 1), (0,)),
+                    [values(d.rng(), (3, 2), F32)],
+                    error=flow.ShapeError,
+                ),
+            )
+
+    def t_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 0, 2), d.choice(ALL))
+            return Case(call, [x], lambda v: v.T.copy(), label=f"t {x.shape}")
+
+        return build
+
+    for name, call in _pair("t", flow.t, lambda t: t.t()):
+        spec(
+            name,
+            t_b(call),
+            True,
+            lambda d, call=call: Case(
+                call, [values(d.rng(), (2, 2, 2), F32)], error=flow.ShapeError
+            ),
+        )
+
+    def view_as_b(d):
+        x = values(d.rng(), shape(d), d.choice(ALL))
+        tgt = d.choice(_reshape_targets(x.shape))
+        n = x.size
+        tgt = tuple(n if s == -1 else s for s in tgt) if -1 in tgt else tgt
+        if -1 in tgt or int(np.prod(tgt)) != n:
+            tgt = (n,)
+        other = np.zeros(tgt, np.float32)
+        return Case(
+            lambda t, o: t.view_as(o), [x, other], lambda v, o: v.reshape(tgt).copy(), diff=(0,)
+        )
+
+    spec(
+        "Tensor.view_as",
+        view_as_b,
+        True,
+        lambda d: Case(
+            lambda t, o: t.view_as(o), [np.zeros((2, 3)), np.zeros((4,))], error=flow.ShapeError
+        ),
+    )
+
+    # repeat / tile / repeat_interleave / roll
+    def repeat_b(d):
+        x = values(d.rng(), shape(d, 0, 3), d.choice(ALL))
+        reps = tuple(d.int(0 if not d.for_grad else 1, 3) for _ in range(x.ndim + d.int(0, 1)))
+        star = d.bool()
+        return Case(
+            (lambda t: t.repeat(*reps)) if star and reps else (lambda t: t.repeat(reps)),
+            [x],
+            lambda v: np.tile(v, reps) if reps else v.copy(),
+            label=f"repeat {x.shape} {reps}",
+        )
+
+    spec(
+        "Tensor.repeat",
+        repeat_b,
+        True,
+        lambda d: Case(
+            lambda t: t.repeat(2), [values(d.rng(), (2, 3), F32)], error=flow.ShapeError
+        ),
+    )
+
+    def tile_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 0, 3), d.choice(ALL))
+            reps = tuple(d.int(1, 3) for _ in range(d.int(1, x.ndim + 1)))
+            return Case(
+                lambda t: call(t, reps),
+                [x],
+                lambda v: np.tile(v, reps),
+                label=f"tile {x.shape} {reps}",
+            )
+
+        return build
+
+    for name, call in _pair("tile", flow.tile, lambda t, r: t.tile(r)):
+        spec(
+            name,
+            tile_b(call),
+            True,
+            lambda d, call=call: Case(
+                lambda t: call(t, (-1,)), [values(d.rng(), (2, 3), F32)], error=flow.ShapeError
+            ),
+        )
+
+    def repeat_interleave_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 0, 3), d.choice(ALL))
+            dim = None if not x.ndim or d.bool() else d.int(-x.ndim, x.ndim - 1)
+            n = x.size if dim is None else x.shape[dim]
+            if d.bool():
+                r = d.int(0, 3)
+                return Case(
+                    lambda t: call(t, r, dim),
+                    [x],
+                    lambda v: np.repeat(v, r, axis=dim),
+                    label=f"repeat_interleave {x.shape} {r} {dim}",
+                )
+            reps = d.rng().integers(0, 3, n)
+            return Case(
+                lambda t: call(t, flow.tensor(reps), dim),
+                [x],
+                lambda v: np.repeat(v, reps, axis=dim),
+                label=f"repeat_interleave {x.shape} {reps.tolist()} {dim}",
+            )
+
+        return build
+
+    for name, call in _pair(
+        "repeat_interleave", flow.repeat_interleave, lambda t, r, dd: t.repeat_interleave(r, dd)
+    ):
+        spec(
+            name,
+            repeat_interleave_b(call),
+            True,
+            lambda d, call=call: Case(
+                lambda t: call(t, flow.tensor([1, 2]), 0),
+                [values(d.rng(), (3,), F32)],
+                error=flow.ShapeError,
+            ),
+        )
+
+    def roll_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 0, 3), d.choice(ALL))
+            if not x.ndim or d.bool():
+                s = d.int(-5, 5)
+                return Case(
+                    lambda t: call(t, s), [x], lambda v: np.roll(v, s), label=f"roll {x.shape} {s}"
+                )
+            k = d.int(1, x.ndim)
+            dims = list(dict.fromkeys(d.int(-x.ndim, x.ndim - 1) % x.ndim for _ in range(k)))
+            shifts = [d.int(-4, 4) for _ in dims]
+            return Case(
+                lambda t: call(t, tuple(shifts), tuple(dims)),
+                [x],
+                lambda v: np.roll(v, shifts, dims),
+                label=f"roll {x.shape} {shifts} {dims}",
+            )
+
+        return build
+
+    for name, call in _pair("roll", flow.roll, lambda t, *a: t.roll(*a)):
+        spec(
+            name,
+            roll_b(call),
+            True,
+            lambda d, call=call: Case(
+                lambda t: call(t, (1, 2), (0,)),
+                [values(d.rng(), (2, 3), F32)],
+                error=flow.ShapeError,
+            ),
+        )
+
+    # tril / triu / diag
+    for op in ("tril", "triu"):
+
+        def tri_b(call, op=op):
+            def build(d):
+                x = values(d.rng(), shape(d, 2, 4, sides=(2, 3, 1, 4)), d.choice(ALL))
+                k = d.int(-3, 3)
+                fn = (lambda t: call(t, k)) if k or d.bool() else (lambda t: call(t))
+                return Case(fn, [x], lambda v: getattr(np, op)(v, k), label=f"{op} {x.shape} {k}")
+
+            return build
+
+        for name, call in _pair(op, getattr(flow, op), lambda t, *a, op=op: getattr(t, op)(*a)):
+            spec(
+                name,
+                tri_b(call),
+                True,
+                lambda d, call=call: Case(
+                    call, [values(d.rng(), (3,), F32)], error=flow.ShapeError
+                ),
+            )
+
+    def diag_b(call):
+        def build(d):
+            x = values(d.rng(), shape(d, 1, 2, sides=(2, 3, 1, 4)), d.choice(ALL))
+            k = d.int(-3, 3)
+            return Case(
+                lambda t: call(t, k),
+                [x],
+                lambda v: np.diag(v, k).copy(),
+                label=f"diag {x.shape} {k}",
+            )
+
+        return build
+
+    for name, call in _pair("diag", flow.diag, lambda t, *a: t.diag(*a)):
+        spec(
+            name,
+            diag_b(call),
+            True,
+            lambda d, call=call: Case(
+                lambda t: call(t, 0), [values(d.rng(), (2, 2, 2), F32)], error=flow.ShapeError
+            ),
+        )
+
+    # stride
+    def stride_b(d):
+        x = values(d.rng(), shape(d), d.choice(ALL))
+        st = []
+        acc = 1
+        for n in reversed(x.shape):
+            st.append(acc)
+            acc *= max(n, 1)
+        st = tuple(reversed(st))
+        if x.ndim and d.bool():
+            k = d.int(-x.ndim, x.ndim - 1)
+            return Case(lambda t: t.stride(k), [x], lambda v: st[k])
+        return Case(lambda t: t.stride(), [x], lambda v: st)
+
+    spec(
+        "Tensor.stride",
+        stride_b,
+        False,
+        lambda d: Case(lambda t: t.stride(3), [values(d.rng(), (2, 3), F32)], error=IndexError),
+    )
+
+
+_register_more_shape_ops()

@@ -1,0 +1,49 @@
+"""``flowkit.nn.common_types``: the type aliases layer signatures use, as in PyTorch's
+``torch.nn.common_types`` (``_size_2_t`` is "an int or a pair of ints", ...).
+
+Examples:
+    >>> from flowkit.nn.common_types import _size_2_t
+    >>> def kernel(k: _size_2_t) -> None: ...
+"""
+
+# ruff: noqa: UP007, UP045 -- typing.Union/Optional aliases, as torch.nn.common_types spells them
+from __future__ import annotations
+
+from typing import Optional, TypeVar, Union
+
+from ..tensor import Tensor
+
+T = TypeVar("T")
+_scalar_or_tuple_any_t = Union[T, tuple[T, ...]]
+_scalar_or_tuple_1_t = Union[T, tuple[T]]
+_scalar_or_tuple_2_t = Union[T, tuple[T, T]]
+_scalar_or_tuple_3_t = Union[T, tuple[T, T, T]]
+_scalar_or_tuple_4_t = Union[T, tuple[T, T, T, T]]
+_scalar_or_tuple_5_t = Union[T, tuple[T, T, T, T, T]]
+_scalar_or_tuple_6_t = Union[T, tuple[T, T, T, T, T, T]]
+
+# sizes: kernel sizes, strides, paddings, dilations, output sizes
+_size_any_t = _scalar_or_tuple_any_t[int]
+_size_1_t = _scalar_or_tuple_1_t[int]
+_size_2_t = _scalar_or_tuple_2_t[int]
+_size_3_t = _scalar_or_tuple_3_t[int]
+_size_4_t = _scalar_or_tuple_4_t[int]
+_size_5_t = _scalar_or_tuple_5_t[int]
+_size_6_t = _scalar_or_tuple_6_t[int]
+
+# adaptive pooling output sizes: None keeps that dimension's input size
+_size_any_opt_t = _scalar_or_tuple_any_t[Optional[int]]
+_size_2_opt_t = _scalar_or_tuple_2_t[Optional[int]]
+_size_3_opt_t = _scalar_or_tuple_3_t[Optional[int]]
+
+# scale factors (interpolate, Upsample)
+_ratio_2_t = _scalar_or_tuple_2_t[float]
+_ratio_3_t = _scalar_or_tuple_3_t[float]
+_ratio_any_t = _scalar_or_tuple_any_t[float]
+
+_tensor_list_t = _scalar_or_tuple_any_t[Tensor]
+
+# maxpool with return_indices=True returns a pair
+_maybe_indices_t = _scalar_or_tuple_2_t[Tensor]
+
+__all__: list[str] = []  # private aliases, imported by name as in PyTorch
