@@ -6,7 +6,8 @@ LSTM -- one forward and backward each, flowkit against its baseline in the same 
     python bench/layers.py --only conv1d,groupnorm --repeats 15 --json bench/results/layers.json
 
 One unit of work is ``out = layer(x); (out * g).sum().backward()`` from a fixed input ``x`` and a
-fixed output gradient ``g`` (``default_rng(0)``), float32, with the same weights everywhere:
+fixed output gradient ``g`` (``default_rng(0)``), float32, with the same weights everywhere (the
+hand-written baseline computes the same loss value and starts its backward from ``g``):
 
 Rows (numpy baseline, target <= 1.5x; torch baseline, target <= 1.05x):
 
@@ -217,7 +218,8 @@ def _hand_impl(row, x, g, params):
     def run(state, n):
         for _ in range(n):
             out = hand.step(x, g)
-        return out
+            loss = float((out[0] * g).sum())  # the loss flowkit computes too; its gradient is g
+        return out, loss
 
     return Impl("hand", "hand-written numpy", "baseline", lambda: None, run), hand
 
