@@ -311,6 +311,21 @@ class Backend:
         the running ones otherwise."""
 
     @backend_method
+    def conv1d(
+        self,
+        x: flowkit.Tensor,
+        weight: flowkit.Tensor,
+        bias: flowkit.Tensor | None,
+        stride: int,
+        padding: tuple[int, int],
+        dilation: int,
+        groups: int,
+    ) -> flowkit.Tensor:
+        """1-d cross-correlation of a 3-d ``x`` (N, C, L) with ``weight`` (O, C / groups, k);
+        ``padding``: (left, right), zeros. (A backend may compute it as ``conv2d`` of height 1;
+        its own 1-d kernel saves the reshapes.)"""
+
+    @backend_method
     def conv2d(
         self,
         x: flowkit.Tensor,

@@ -1339,6 +1339,18 @@ class NumpyNNOps:
         )
 
     # -- convolution and pooling
+    def conv1d(self, x, weight, bias, stride, padding, dilation, groups):
+        # the 2-d kernel (and its VJP) with a height of 1
+        return self.conv2d(
+            x.unsqueeze(2),
+            weight.unsqueeze(2),
+            bias,
+            (1, stride),
+            (0, 0, *padding),
+            (1, dilation),
+            groups,
+        ).squeeze(2)
+
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
         return _conv2d((x, weight, bias), stride, padding, dilation, groups)
 

@@ -134,6 +134,21 @@ class TorchNNOps:
         )
 
     # -- convolution and pooling
+    def conv1d(self, x, weight, bias, stride, padding, dilation, groups):
+        a = x._t
+        left, right = padding
+        if left == right:
+            pad = left
+        else:  # padding="same" with an even kernel pads one more on the right
+            a = torch.nn.functional.pad(a, (left, right))
+            pad = 0
+        return _wrap(
+            torch.conv1d(
+                a, weight._t, None if bias is None else bias._t, stride, pad, dilation, groups
+            ),
+            "conv1d",
+        )
+
     def conv2d(self, x, weight, bias, stride, padding, dilation, groups):
         a = x._t
         top, bottom, left, right = padding

@@ -447,6 +447,86 @@ def _spatial_input(op: str, input: Tensor, what: str) -> tuple[Tensor, bool]:
     )
 
 
+def _conv2d_args(
+    op: str,
+    input: Tensor,
+    x: Tensor,
+    unbatched: bool,
+    weight: Tensor,
+    bias,
+    stride,
+    padding,
+    dilation,
+    groups: int,
+    xshape: tuple,
+    wshape: tuple,
+):
+    """conv2d's checks of everything but the input's rank, and its arguments resolved for the
+    backend: ``(stride, pads (top, bottom, left, right), dilation)``. ``xshape``/``wshape``
+    are the 4-d shapes (conv1d passes its own with a height of 1, so it needs no reshaped
+    tensors)."""
+    _check_float(op, "input", x)
+    _check_same_dtype(op, x, weight=weight, bias=bias)
+    o, cg, kh, kw = wshape
+    if not o:  # PyTorch refuses it too (numpy would give an empty output)
+        raise ShapeError(
+            f"{op}: the weight of shape {shape_str(weight.shape)} has out_channels=0; a "
+            "convolution needs at least one output channel"
+        )
+    if not isinstance(groups, numbers.Integral) or groups < 1 or o % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must be a positive integer dividing out_channels={o}"
+        )
+    c = xshape[1]
+    if c != cg * groups:
+        hint = (
+            " (a 3-d input is one unbatched (C, H, W) image; for a batch of single-channel "
+            "images use x.unsqueeze(1))"
+            if unbatched
+            else ""
+        )
+        raise ShapeError(
+            f"{op}: the input of shape {shape_str(input.shape)} has {c} channels, but the "
+            f"weight of shape {shape_str(weight.shape)} expects in_channels={cg * groups}"
+            f"{f' ({cg} x groups={groups})' if groups > 1 else ''}{hint}"
+        )
+    if bias is not None and tuple(bias.shape) != (o,):
+        raise ShapeError(f"{op}: bias has shape {shape_str(bias.shape)}, expected ({o},)")
+    stride = _pair(op, "stride", stride)
+    dilation = _pair(op, "dilation", dilation)
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{op}: stride {stride} and dilation {dilation} must be positive")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError(
+                    f"{op}: padding='same' is not supported for strided "
+                    f"convolutions (stride={stride})"
+                )
+            th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)  # extra on the bottom/right
+        else:
+            raise ValueError(
+                f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+            )
+    else:
+        ph, pw = _pair(op, "padding", padding)
+        if ph < 0 or pw < 0:
+            raise ValueError(f"{op}: padding {(ph, pw)} cannot be negative")
+        pads = (ph, ph, pw, pw)
+    hp, wp = xshape[2] + pads[0] + pads[1], xshape[3] + pads[2] + pads[3]
+    eh, ew = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    if hp < eh or wp < ew:
+        raise ShapeError(
+            f"{op}: the padded input is {hp}x{wp} but the kernel spans {eh}x{ew} (kernel "
+            f"{kh}x{kw}, dilation {dilation}); the input of shape {shape_str(input.shape)} is "
+            "too small: pad it or use a smaller kernel"
+        )
+    return stride, pads, dilation
+
+
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -478,65 +558,20 @@ def conv2d(
             f"conv2d: weight must be 4-d (out_channels, in_channels/groups, kh, kw), "
             f"got shape {shape_str(weight.shape)}"
         )
-    _check_float("conv2d", "input", x)
-    _check_same_dtype("conv2d", x, weight=weight, bias=bias)
-    o, cg, kh, kw = weight.shape
-    if not o:  # PyTorch refuses it too (numpy would give an empty output)
-        raise ShapeError(
-            f"conv2d: the weight of shape {shape_str(weight.shape)} has out_channels=0; a "
-            "convolution needs at least one output channel"
-        )
-    if not isinstance(groups, numbers.Integral) or groups < 1 or o % groups:
-        raise ValueError(
-            f"conv2d: groups={groups} must be a positive integer dividing out_channels={o}"
-        )
-    c = x.shape[1]
-    if c != cg * groups:
-        hint = (
-            " (a 3-d input is one unbatched (C, H, W) image; for a batch of single-channel "
-            "images use x.unsqueeze(1))"
-            if unbatched
-            else ""
-        )
-        raise ShapeError(
-            f"conv2d: the input of shape {shape_str(input.shape)} has {c} channels, but the "
-            f"weight of shape {shape_str(weight.shape)} expects in_channels={cg * groups}"
-            f"{f' ({cg} x groups={groups})' if groups > 1 else ''}{hint}"
-        )
-    if bias is not None and tuple(bias.shape) != (o,):
-        raise ShapeError(f"conv2d: bias has shape {shape_str(bias.shape)}, expected ({o},)")
-    stride = _pair("conv2d", "stride", stride)
-    dilation = _pair("conv2d", "dilation", dilation)
-    if min(stride) < 1 or min(dilation) < 1:
-        raise ValueError(f"conv2d: stride {stride} and dilation {dilation} must be positive")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0, 0, 0)
-        elif padding == "same":
-            if stride != (1, 1):
-                raise ValueError(
-                    "conv2d: padding='same' is not supported for strided "
-                    f"convolutions (stride={stride})"
-                )
-            th, tw = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
-            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)  # extra on the bottom/right
-        else:
-            raise ValueError(
-                f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
-            )
-    else:
-        ph, pw = _pair("conv2d", "padding", padding)
-        if ph < 0 or pw < 0:
-            raise ValueError(f"conv2d: padding {(ph, pw)} cannot be negative")
-        pads = (ph, ph, pw, pw)
-    hp, wp = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
-    eh, ew = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
-    if hp < eh or wp < ew:
-        raise ShapeError(
-            f"conv2d: the padded input is {hp}x{wp} but the kernel spans {eh}x{ew} (kernel "
-            f"{kh}x{kw}, dilation {dilation}); the input of shape {shape_str(input.shape)} is "
-            "too small: pad it or use a smaller kernel"
-        )
+    stride, pads, dilation = _conv2d_args(
+        "conv2d",
+        input,
+        x,
+        unbatched,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        tuple(x.shape),
+        tuple(weight.shape),
+    )
     out = _plugins.get().conv2d(x, weight, bias, stride, pads, dilation, int(groups))
     return out.squeeze(0) if unbatched else out
 
@@ -775,7 +810,6 @@ def conv1d(
 ) -> Tensor:
     """1-d convolution (cross-correlation) of ``(N, C, L)`` (or unbatched ``(C, L)``) input with
     ``(out_channels, C / groups, k)`` weight. ``padding``: an int, ``"valid"`` or ``"same"``.
-    Computed as a 2-d convolution of height 1.
 
     Examples:
         >>> import flowkit as flow
@@ -814,9 +848,14 @@ def conv1d(
                 f"{dilation * (k - 1) + 1} (kernel {k}, dilation {dilation}); the input of shape "
                 f"{shape_str(input.shape)} is too small: pad it or use a smaller kernel"
             )
-    out = conv2d(
-        x.unsqueeze(2), weight.unsqueeze(2), bias, (1, stride), padding, (1, dilation), groups
-    ).squeeze(2)
+    n, c, length = x.shape
+    stride2, pads, dilation2 = _conv2d_args(
+        "conv1d", input, x, unbatched, weight, bias, (1, stride), padding, (1, dilation),
+        groups, (n, c, 1, length), (o, cg, 1, k),
+    )  # fmt: skip
+    out = _plugins.get().conv1d(
+        x, weight, bias, stride2[1], (pads[2], pads[3]), dilation2[1], int(groups)
+    )
     return out.squeeze(0) if unbatched else out
 
 
