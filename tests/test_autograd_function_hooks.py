@@ -565,3 +565,55 @@ def test_leaf_hook_in_a_graph_step():
     for i in range(1, 4):
         step(flow.ones(4, 2))
         _close(m.weight, [[-0.5 * i, -0.5 * i]])
+
+
+# ------------------------------------------------------------ load_state_dict pre- and post-hooks
+def test_a_load_pre_hook_sees_its_prefix_and_may_rename_keys():
+    net = flow.nn.Sequential(flow.nn.Linear(2, 2), flow.nn.Linear(2, 1))
+    seen = []
+
+    def rename(module, sd, prefix, local_metadata, strict, missing, unexpected, errors):
+        seen.append(prefix)
+        if prefix + "w" in sd:  # an old checkpoint's name
+            sd[prefix + "weight"] = sd.pop(prefix + "w")
+
+    handle = net[1].register_load_state_dict_pre_hook(rename)
+    old = {k.replace("1.weight", "1.w"): v for k, v in net.state_dict().items()}
+    caller_keys = sorted(old)
+    result = net.load_state_dict(old)
+    assert seen == ["1."] and repr(result) == "<All keys matched successfully>"
+    assert sorted(old) == caller_keys  # the caller's dict is not changed
+    handle.remove()
+    with pytest.raises(
+        flow.StateDictError, match=r"missing keys: 1\.weight; unexpected keys: 1\.w"
+    ):
+        net.load_state_dict(old)
+
+
+def test_a_load_pre_hook_error_message_fails_the_load():
+    m = flow.nn.Linear(2, 1)
+    m.register_load_state_dict_pre_hook(lambda mod, sd, p, md, s, mk, uk, errs: errs.append("v2"))
+    with pytest.raises(flow.StateDictError, match="v2"):
+        m.load_state_dict(m.state_dict())
+
+
+def test_a_load_post_hook_may_clear_the_incompatible_keys():
+    m = flow.nn.Linear(2, 1)
+    sd = {**m.state_dict(), "step": flow.tensor(3)}
+    with pytest.raises(flow.StateDictError, match="unexpected keys: step"):
+        m.load_state_dict(sd)
+    calls = []
+
+    def tolerate(module, keys):
+        calls.append((list(keys.missing_keys), list(keys.unexpected_keys)))
+        keys.unexpected_keys[:] = [k for k in keys.unexpected_keys if k != "step"]
+
+    m.register_load_state_dict_post_hook(tolerate)
+    with flow.no_grad():
+        sd["weight"] = flow.full((1, 2), 7.0)
+    assert repr(m.load_state_dict(sd)) == "<All keys matched successfully>"
+    assert calls == [([], ["step"])] and m.weight.tolist() == [[7.0, 7.0]]
+    assert repr(m.load_state_dict(m.state_dict())) == "<All keys matched successfully>"
+    assert len(calls) == 2  # after every load
+    r = m.load_state_dict({"weight": flow.ones(1, 2)}, strict=False)
+    assert r.missing_keys == ["bias"] and "missing_keys=['bias']" in repr(r)

@@ -22,6 +22,20 @@ class _IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:  # PyTorch's
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (
+            f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+            f"unexpected_keys={self.unexpected_keys})"
+        )
+
+
+def _prefixed_modules(root):
+    """``(key prefix, module)`` for ``root`` (prefix ``""``) and every sub-module (``"fc."``)."""
+    for name, m in root.named_modules():
+        yield (name + "." if name else ""), m
+
 
 def _device_of(args, kwargs):
     """The device that ``to(*args, **kwargs)`` names, or ``None``."""
@@ -65,15 +79,18 @@ def _state_value_error(module, key: str, value) -> StateDictError:
 
 
 class _Hooks:
-    """A module's forward (pre-)hooks and full backward hooks, in call order; a module gets one
+    """A module's forward (pre-)hooks, full backward hooks and load_state_dict (pre-/post-)
+    hooks, in call order; a module gets one
     at its first registration (``Module._call_hooks`` is ``None`` before: the plain call)."""
 
-    __slots__ = ("pre", "post", "backward")
+    __slots__ = ("pre", "post", "backward", "load_pre", "load_post")
 
     def __init__(self) -> None:
         self.pre: list[tuple[Any, bool]] = []  # (hook, with_kwargs)
         self.post: list[tuple[Any, bool, bool]] = []  # (hook, with_kwargs, always_call)
         self.backward: list[Any] = []
+        self.load_pre: list[Any] = []  # load_state_dict's
+        self.load_post: list[Any] = []
 
 
 def _handle(entries: list, entry):
@@ -647,9 +664,31 @@ class Module:
                 f"load_state_dict into {type(self).__name__}: expected a dict of tensors (what "
                 f"state_dict() or flowkit.load gives), got {type(state_dict).__name__}"
             )
+        hooked = [
+            (prefix, m, m.__dict__["_call_hooks"])
+            for prefix, m in _prefixed_modules(self)
+            if m.__dict__.get("_call_hooks") is not None
+        ]
+        if any(h.load_pre for _, _, h in hooked):  # they may rewrite the keys: on a copy
+            state_dict = dict(state_dict)
+            errors: list[str] = []
+            for prefix, m, h in hooked:
+                for hook in list(h.load_pre):
+                    hook(m, state_dict, prefix, {}, strict, [], [], errors)
+            if errors:
+                raise StateDictError(
+                    f"load_state_dict into {type(self).__name__}: " + "; ".join(errors)
+                )
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
+        result = _IncompatibleKeys(missing, unexpected)
+        post_ran = False
+        if strict and (missing or unexpected) and any(h.load_post for _, _, h in hooked):
+            for _, m, h in hooked:  # (they may clear the lists, as in PyTorch)
+                for hook in list(h.load_post):
+                    hook(m, result)
+            post_ran = True
         mismatched = []
         for k, target in own.items():
             if k in state_dict:
@@ -683,7 +722,57 @@ class Module:
             for k, target in own.items():
                 if k in state_dict:
                     target.copy_(state_dict[k])
-        return _IncompatibleKeys(missing, unexpected)
+        if not post_ran:
+            for _, m, h in hooked:
+                for hook in list(h.load_post):
+                    hook(m, result)
+        return result
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict`` (of this module or of one that
+        contains it) reads the state dict, as PyTorch does: the hook may rename, add or drop
+        keys of ``state_dict`` (a copy of the caller's), e.g. to load a checkpoint written
+        before the module changed; ``prefix`` is this module's key prefix. Messages appended to
+        ``error_msgs`` make the load fail with them. Returns a handle whose ``remove()`` takes
+        the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> m = flow.nn.Linear(2, 1)
+            >>> def rename(module, sd, prefix, *rest):  # an old checkpoint called it "w"
+            ...     if prefix + "w" in sd:
+            ...         sd[prefix + "weight"] = sd.pop(prefix + "w")
+            >>> h = m.register_load_state_dict_pre_hook(rename)
+            >>> m.load_state_dict({"w": flow.ones(1, 2), "bias": flow.zeros(1)})
+            <All keys matched successfully>
+            >>> m.weight.tolist()
+            [[1.0, 1.0]]
+        """
+        entries = self._hooks().load_pre
+        entries.append(hook)
+        return _handle(entries, hook)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call ``hook(module, incompatible_keys)`` after ``load_state_dict`` (of this module or
+        of one that contains it), as PyTorch does; ``incompatible_keys.missing_keys`` and
+        ``.unexpected_keys`` are lists the hook may change in place: with ``strict=True`` the
+        load fails only on what they hold after the hooks ran. Returns a handle whose
+        ``remove()`` takes the hook off.
+
+        Examples:
+            >>> import flowkit as flow
+            >>> m = flow.nn.Linear(2, 1)
+            >>> def ignore_extra(module, keys):  # tolerate a checkpoint's bookkeeping entries
+            ...     keys.unexpected_keys[:] = [k for k in keys.unexpected_keys if k != "step"]
+            >>> h = m.register_load_state_dict_post_hook(ignore_extra)
+            >>> sd = {"weight": flow.ones(1, 2), "bias": flow.zeros(1), "step": flow.tensor(3)}
+            >>> m.load_state_dict(sd)
+            <All keys matched successfully>
+        """
+        entries = self._hooks().load_post
+        entries.append(hook)
+        return _handle(entries, hook)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:
