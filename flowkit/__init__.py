@@ -9,7 +9,7 @@ numpy backend never imports torch.
 from __future__ import annotations
 
 # (datasets imports sklearn lazily; comm/distributed import torch on the first collective)
-from . import autograd, comm, cuda, datasets, distributed, env, nn, optim, utils
+from . import autograd, comm, cuda, datasets, distributed, env, linalg, nn, optim, utils
 from . import random as _random_module
 from . import return_types as return_types
 from . import sbp as sbp

@@ -72,6 +72,7 @@ MODULES = [
     "flowkit.optim.lr_scheduler",
     "flowkit.utils.data",
     "flowkit.autograd",
+    "flowkit.linalg",
     "flowkit.datasets",
 ]
 
