@@ -412,3 +412,40 @@ def test_cross_entropy_has_second_derivatives(kwargs, targets):
         lambda a: TF.cross_entropy(a, tt, **tk),
         x,
     )
+
+
+def test_a_piecewise_constant_gradient_differentiates_to_zeros():
+    """l1_loss's gradient is sign(x - y): its own gradient is zero, not missing (PyTorch's
+    convention), so a second backward through it gives zeros instead of an error."""
+    x = [1.0, -2.0, 3.0, 0.25]
+    _check(
+        lambda a: F.l1_loss(a, flow.zeros(4, dtype=flow.float64)),
+        lambda t: TF.l1_loss(t, torch.zeros(4, dtype=torch.float64)),
+        x,
+    )
+    fx = flow.tensor(x, dtype=flow.float64, requires_grad=True)
+    (g,) = flow.autograd.grad(
+        F.l1_loss(fx, flow.zeros(4, dtype=flow.float64)), fx, create_graph=True
+    )
+    (g * g).sum().backward()
+    assert fx.grad.tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("normalized", [(5,), (3, 5)])
+def test_layer_norm_has_second_derivatives(affine, normalized):
+    """layer_norm's gradient differentiates again (numpy recomputes the normalised input from
+    the input under create_graph): input, weight and bias against torch."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 5)) * 3 + 1
+    if not affine:
+        _check(lambda a: F.layer_norm(a, normalized), lambda t: TF.layer_norm(t, normalized), x)
+        return
+    w, b = rng.standard_normal(normalized), rng.standard_normal(normalized)
+    _check(
+        lambda a, wt, bt: F.layer_norm(a, normalized, wt, bt, eps=1e-3),
+        lambda t, wt, bt: TF.layer_norm(t, normalized, wt, bt, eps=1e-3),
+        x,
+        w,
+        b,
+    )

@@ -370,12 +370,41 @@ def _layer_norm(a, w, b, normalized_shape, eps, grad):
     out = xhat if w is None else xhat * w
     if b is not None:
         out = out + b
-    return out, (xhat, rstd, w, axes, tuple(range(a.ndim - k)))
+    return out, (a, w, xhat, rstd, axes, tuple(range(a.ndim - k)), eps)
 
 
-@_layer_norm.defvjp
+def _mean_over(v, axes):
+    """The mean over ``axes`` (kept), with numpy calls numpy_api maps (a tensor under
+    create_graph)."""
+    n = 1
+    for ax in axes:
+        n *= v.shape[ax]
+    return np.divide(np.add.reduce(v, axis=axes, keepdims=True), n)
+
+
+# ctx: (input, weight, xhat, rstd, axes, lead, eps). First order, the VJP reads the saved xhat
+# and rstd; under create_graph the input and weight come as tensors of the graph and it
+# recomputes them from the input, so the gradient differentiates again.
+@_layer_norm.defvjp(saves=("in0", "in1", "const", "const", None, None, None))
 def _layer_norm_vjp(g, ctx, need):
-    xhat, rstd, w, axes, lead = ctx
+    a, w, xhat, rstd, axes, lead, eps = ctx
+    if not isinstance(a, np.ndarray):
+        xc = np.subtract(a, _mean_over(a, axes))
+        rstd = np.divide(1.0, np.sqrt(np.add(_mean_over(np.multiply(xc, xc), axes), eps)))
+        xhat = np.multiply(xc, rstd)
+        gx = gw = gb = None
+        if need[0] is not None:
+            gy = g if w is None else np.multiply(g, w)
+            gy = np.subtract(
+                np.subtract(gy, _mean_over(gy, axes)),
+                np.multiply(xhat, _mean_over(np.multiply(gy, xhat), axes)),
+            )
+            gx = np.multiply(gy, rstd)
+        if need[1] is not None:
+            gw = np.add.reduce(np.multiply(g, xhat), axis=lead)
+        if need[2] is not None:
+            gb = np.add.reduce(g, axis=lead)
+        return gx, gw, gb
     gx = _norm_backward(g, xhat, rstd, w, axes, True) if need[0] is not None else None
     gw = (g * xhat).sum(axis=lead) if need[1] is not None else None
     gb = g.sum(axis=lead) if need[2] is not None else None

@@ -166,7 +166,14 @@ def _ufunc_call(ufunc, inputs, kwargs):
     if kwargs.get("out") is not None or kwargs.get("where", True) is not True:
         _unsupported(f"np.{ufunc.__name__} with out= or where=")
     if ufunc in _CONSTANT:
-        return _make(np.asarray(ufunc(*[_data(x) for x in inputs])))
+        value = np.asarray(ufunc(*[_data(x) for x in inputs]))
+        src = next((x for x in inputs if isinstance(x, NumpyTensor) and x._rg), None)
+        if src is None or value.dtype.kind != "f" or np.shape(src._data) != value.shape:
+            return _make(value)
+        # PyTorch's convention is a zero gradient, not none: the value stays in the graph
+        # (selected over ``src`` everywhere), so differentiating through it again gives zeros
+        # rather than "does not require grad" (l1_loss's gradient is sign(x - y))
+        return _where(np.ones(value.shape, bool), _make(value), src)
     if len(inputs) == 1:
         fn = _UNARY.get(ufunc)
         if fn is None:
