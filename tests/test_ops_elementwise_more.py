@@ -228,3 +228,20 @@ def test_generator_for_data_loading():
         for g in (flow.Generator().manual_seed(3), flow.Generator().manual_seed(3))
     ]
     assert orders[0] == orders[1]
+
+
+def test_nn_init_draws_from_a_generator_and_leaves_the_global_stream_alone():
+    flow.manual_seed(0)
+    expected_next = flow.rand(3).tolist()
+    flow.manual_seed(0)
+    g = flow.Generator().manual_seed(5)
+    a = flow.nn.init.kaiming_uniform_(flow.empty(4, 6), nonlinearity="relu", generator=g)
+    b = flow.nn.init.xavier_normal_(flow.empty(3, 3), generator=g)
+    assert flow.rand(3).tolist() == expected_next  # the global generator did not move
+    g.manual_seed(5)
+    assert flow.equal(
+        a, flow.nn.init.kaiming_uniform_(flow.empty(4, 6), nonlinearity="relu", generator=g)
+    )
+    assert flow.equal(b, flow.nn.init.xavier_normal_(flow.empty(3, 3), generator=g))
+    with pytest.raises(TypeError, match="flowkit.Generator"):
+        flow.nn.init.normal_(flow.empty(2), generator=7)

@@ -1,4 +1,5 @@
-"""``flowkit.nn.init``: fill parameters in place from flowkit's generator.
+"""``flowkit.nn.init``: fill parameters in place from flowkit's generator (or, with
+``generator=``, from a [`flowkit.Generator`][flowkit.Generator] of your own).
 
 Values are drawn on the host from flowkit's seeded generator and copied in, so a seed gives the
 same initial weights on every backend and device.
@@ -71,7 +72,7 @@ def _zero_element(t: Tensor) -> bool:
     return False
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with values drawn uniformly from ``[a, b)``.
 
     Examples:
@@ -81,7 +82,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
         (True, True)
     """
     try:
-        values = _random.generator().uniform(a, b, tuple(tensor.shape))
+        gen = _random.generator_for("uniform_", generator)
+        values = gen.uniform(a, b, tuple(tensor.shape))
     except (ValueError, OverflowError):
         if a > b:
             raise ArgumentValueError(
@@ -91,7 +93,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     return _fill(tensor, values)
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with values drawn from N(mean, std²).
 
     Examples:
@@ -102,7 +104,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
         (2.0, 0.5)
     """
     try:
-        values = _random.generator().normal(mean, std, tuple(tensor.shape))
+        gen = _random.generator_for("normal_", generator)
+        values = gen.normal(mean, std, tuple(tensor.shape))
     except ValueError:
         if std < 0:
             raise ArgumentValueError(
@@ -148,7 +151,7 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
     Examples:
@@ -159,10 +162,10 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """
     fan_in, fan_out = _fans(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """Glorot normal: ``N(0, std²)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
 
     Examples:
@@ -173,11 +176,15 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         0.1
     """
     fan_in, fan_out = _fans(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
 ) -> Tensor:
     """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``.
 
@@ -191,11 +198,15 @@ def kaiming_uniform_(
         return tensor
     fan = _fan(tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
 ) -> Tensor:
     """He normal: ``N(0, std²)`` with ``std = gain / sqrt(fan)``.
 
@@ -209,4 +220,4 @@ def kaiming_normal_(
     if _zero_element(tensor):
         return tensor
     fan = _fan(tensor, mode)
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
