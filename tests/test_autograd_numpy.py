@@ -1768,3 +1768,26 @@ CASES.update(
         "scatter_add": _scatter_add_case,
     }
 )
+
+
+# ------------------------------------------------------------------------------- retain_graph
+@pytest.mark.parametrize("op", DIFF_OPS)
+@SETTINGS
+@given(data=st.data())
+def test_a_retained_graph_gives_the_same_gradients_again(op, data):
+    """Every op's VJP leaves what the forward pass saved as it was: a second backward through
+    the retained graph adds exactly the first one's gradients again (so .grad doubles)."""
+    case = CASES[op](data.draw)
+    leaves = [flow.tensor(a, requires_grad=True) for a in case.arrays]
+    out = case.fn(FLOW, *leaves)
+    if not out.requires_grad:
+        return
+    cot = flow.tensor(_cotangent(out.shape))
+    (out * cot).sum().backward(retain_graph=True)
+    first = [None if t.grad is None else t.grad.numpy().copy() for t in leaves]
+    (out * cot).sum().backward()
+    for g1, t in zip(first, leaves):
+        if g1 is None:
+            assert t.grad is None
+        else:
+            np.testing.assert_array_equal(t.grad.numpy(), 2 * g1)
