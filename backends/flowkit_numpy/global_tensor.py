@@ -69,7 +69,8 @@ class _Axis:
         self.slot = [order.index(r) for r in ranks]  # coordinate -> index in a gathered list
 
 
-_AXES: dict = {}
+_AXES: dict = {}  # placement -> its axes' groups (dropped when the group is left)
+_group.on_teardown(_AXES.clear)
 
 
 def axes(placement) -> list[_Axis]:

@@ -35,6 +35,14 @@ _MESHES: dict = {}  # placement -> DeviceMesh (built once per placement, on ever
 _PLACEMENTS: dict = {}  # id(mesh) -> placement (the mesh is kept alive by _MESHES)
 
 
+def _forget_meshes() -> None:  # (when the process group is left: meshes hold its groups)
+    _MESHES.clear()
+    _PLACEMENTS.clear()
+
+
+_group.on_teardown(_forget_meshes)
+
+
 def _dt():
     import torch.distributed.tensor as dt
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import gc
 import os
 import re
 import sys
@@ -254,6 +255,17 @@ def destroy_process_group() -> None:
     _teardown(together=True)
 
 
+_ON_TEARDOWN: list = []  # callables run before the group is destroyed (caches of its groups)
+
+
+def on_teardown(fn) -> None:
+    """Run ``fn()`` before this process leaves its group: a cache that holds process groups
+    (a backend's meshes or sub-groups) drops them, so none outlives the group and is destroyed
+    during interpreter shutdown, where gloo aborts the process ("terminate called without an
+    active exception")."""
+    _ON_TEARDOWN.append(fn)
+
+
 def _teardown(together: bool) -> None:
     """Leave the group; with ``together``, after a barrier, so that no rank closes its
     connections while another still talks to it (gloo may then abort that process: "terminate
@@ -264,7 +276,10 @@ def _teardown(together: bool) -> None:
             dist.barrier()
         except Exception:  # noqa: BLE001 - a rank already gone: leave anyway
             pass
+    for fn in _ON_TEARDOWN:
+        fn()
     dist.destroy_process_group()
+    gc.collect()  # (what held a group goes now, while the interpreter is whole)
 
 
 def _destroy_quietly() -> None:
